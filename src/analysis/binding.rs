@@ -1,0 +1,102 @@
+//! Findings from the binding plan: claims that stay Pending or are Lost, classes the plan
+//! cannot see, claims that compete for a volume, and ties upstream breaks arbitrarily.
+
+use crate::binding::{BindingPlan, ClaimPlan, Outcome};
+use crate::findings::{Finding, Pointer};
+use crate::model::annotations::BETA_STORAGE_CLASS;
+use crate::model::{Claim, Snapshot};
+use crate::rules::ids;
+
+pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding>) {
+    for (claim, claim_plan) in snapshot.claims.iter().zip(&plan.claims) {
+        let name = claim.meta.qualified_name();
+        let source = claim.meta.source.as_ref();
+        match claim_plan.outcome {
+            Outcome::Pending => {
+                let mut help = String::from("give the claim a class that provisions, or create a volume that fits it");
+                if let Some(first) = claim_plan.candidates.first() {
+                    let volume = &snapshot.volumes[first.volume].meta.name;
+                    help = format!("{help}; closest look: volume {volume} was passed over because its {}", first.rejected);
+                }
+                findings.push(
+                    Finding::new(ids::CLAIM_PENDING, claim.key(), format!("claim {name} will stay Pending: {}", claim_plan.reason))
+                        .at(Pointer::field(source, pending_field(claim, claim_plan)), "stays Pending")
+                        .help(help),
+                );
+            }
+            Outcome::Lost => findings.push(
+                Finding::new(ids::CLAIM_LOST, claim.key(), format!("claim {name} is Lost: {}", claim_plan.reason))
+                    .at(Pointer::field(source, "spec.volumeName"), "this volume is gone")
+                    .help("recreate the volume with a claimRef to this claim if the data exists, else delete and recreate the claim"),
+            ),
+            _ => {}
+        }
+        if let Some(class) = &claim_plan.class {
+            if claim_plan.class_index.is_none() {
+                let field = if claim.meta.has_annotation(BETA_STORAGE_CLASS) {
+                    format!("metadata.annotations[\"{BETA_STORAGE_CLASS}\"]")
+                } else {
+                    "spec.storageClassName".to_owned()
+                };
+                findings.push(
+                    Finding::new(
+                        ids::CLASS_NOT_FOUND,
+                        claim.key(),
+                        format!("claim {name} uses StorageClass {class:?}, which is not among the inputs; the plan assumes the cluster has it and that it provisions"),
+                    )
+                    .at(Pointer::field(source, &field), "class not seen")
+                    .help("check the name against `kubectl get storageclass`, or include the class in the plan's input"),
+                );
+            }
+        }
+        if let Some(competition) = &claim_plan.competition {
+            let volume = &snapshot.volumes[competition.volume].meta.name;
+            let winner = snapshot.claims[competition.winner].meta.qualified_name();
+            findings.push(
+                Finding::new(
+                    ids::CLAIMS_COMPETE,
+                    claim.key(),
+                    format!(
+                        "claims {winner} and {name} compete for volume {volume}: {winner} gets it because it is processed first; {name} {}",
+                        match claim_plan.outcome {
+                            Outcome::Binds | Outcome::Bound => format!("binds {} instead", claim_plan.volume.as_deref().unwrap_or("another volume")),
+                            other => format!("is then {other}"),
+                        }
+                    ),
+                )
+                .at(Pointer::field(source, "metadata.name"), "competes for a volume")
+                .help("pair claims and volumes explicitly with spec.volumeName, claimRef or a selector"),
+            );
+        }
+        if !claim_plan.ties.is_empty() {
+            let chosen = claim_plan.volume.as_deref().unwrap_or_default();
+            let others: Vec<&str> = claim_plan
+                .ties
+                .iter()
+                .map(|v| snapshot.volumes[*v].meta.name.as_str())
+                .collect();
+            findings.push(
+                Finding::new(
+                    ids::BINDING_TIE,
+                    claim.key(),
+                    format!(
+                        "claim {name} fits {chosen} and {} equally well; Kubernetes may bind any of them (the plan shows {chosen})",
+                        others.join(", ")
+                    ),
+                )
+                .at(Pointer::field(source, "metadata.name"), "several volumes fit"),
+            );
+        }
+    }
+}
+
+/// The field most to blame for a Pending claim.
+fn pending_field(claim: &Claim, plan: &ClaimPlan) -> &'static str {
+    if claim.volume_name.is_some() {
+        "spec.volumeName"
+    } else if plan.class.is_some() {
+        "spec.storageClassName"
+    } else {
+        "spec"
+    }
+}

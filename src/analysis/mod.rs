@@ -1,0 +1,16 @@
+//! Analyses read the snapshot and the binding plan and report findings; they never print.
+
+pub mod binding;
+pub mod input;
+
+use crate::binding::BindingPlan;
+use crate::findings::Finding;
+use crate::model::Snapshot;
+
+/// Every analysis, in a stable order.
+pub fn analyze(snapshot: &Snapshot, plan: &BindingPlan) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    input::check(snapshot, &mut findings);
+    binding::check(snapshot, plan, &mut findings);
+    findings
+}

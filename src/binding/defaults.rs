@@ -1,0 +1,63 @@
+//! Class defaulting, as the DefaultStorageClass admission plugin and the PV controller's
+//! retroactive assignment do it.
+
+use crate::model::{Claim, Snapshot, StorageClass};
+
+/// All classes marked default, in upstream `GetDefaultClass` order: newest first, then by name.
+/// A class still to be created counts as newer than any existing one.
+pub fn default_classes(classes: &[StorageClass]) -> Vec<usize> {
+    let mut defaults: Vec<usize> = (0..classes.len())
+        .filter(|i| classes[*i].is_default())
+        .collect();
+    defaults.sort_by(|a, b| {
+        let (a, b) = (&classes[*a].meta, &classes[*b].meta);
+        let time = |t: Option<i128>| t.unwrap_or(i128::MAX);
+        time(b.created)
+            .cmp(&time(a.created))
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    defaults
+}
+
+/// How a claim's class was decided.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClassChoice {
+    /// Written on the claim (spec or beta annotation); "" means no class.
+    Written(String),
+    /// Given by admission when the claim is created without one.
+    Admission(String),
+    /// None written, and the claim already exists: the PV controller assigns the default class
+    /// only if no class-less volume fits (upstream `assignDefaultStorageClass` runs after the
+    /// search fails).
+    Retroactive(Option<String>),
+}
+
+impl ClassChoice {
+    /// The class the first search uses.
+    pub fn initial(&self) -> &str {
+        match self {
+            ClassChoice::Written(c) | ClassChoice::Admission(c) => c,
+            ClassChoice::Retroactive(_) => "",
+        }
+    }
+}
+
+pub fn choose_class(claim: &Claim, default: Option<&StorageClass>) -> ClassChoice {
+    if claim.has_class() {
+        return ClassChoice::Written(claim.written_class().to_owned());
+    }
+    let default = default.map(|c| c.meta.name.clone());
+    match (claim.meta.exists, default) {
+        (false, Some(class)) => ClassChoice::Admission(class),
+        (false, None) => ClassChoice::Written(String::new()),
+        (true, default) => ClassChoice::Retroactive(default),
+    }
+}
+
+/// Index of the StorageClass named `name`, if it is among the inputs.
+pub fn find_class(snapshot: &Snapshot, name: &str) -> Option<usize> {
+    if name.is_empty() {
+        return None;
+    }
+    snapshot.classes.iter().position(|c| c.meta.name == name)
+}

@@ -1,0 +1,738 @@
+//! The driver: walks the claims in processing order through the controller's and the
+//! scheduler's paths, and settles every volume's final phase.
+
+use std::collections::HashMap;
+
+use crate::model::object::processing_order;
+use crate::model::{BindingMode, Snapshot, VolumePhase};
+
+use super::defaults::{choose_class, default_classes, ClassChoice};
+use super::filters::{
+    check_requested_volume, judge, ClaimQuery, Context, Reservation, Verdict, VolumeState,
+};
+use super::outcome::{
+    BindingPlan, Candidate, ClaimPlan, Competition, OnClaimDelete, Outcome, Rejection, VolumePlan,
+};
+use super::reference::Finder;
+use super::scheduler;
+use super::volume_sync::{claim_lookup, reclaim, settle, Settled};
+
+/// At most this many rejected volumes are listed per claim; the rest are counted.
+pub const MAX_CANDIDATES: usize = 25;
+
+/// Plans every claim and volume with the finder `F`.
+pub fn plan_with<F: Finder>(snapshot: &Snapshot) -> BindingPlan {
+    let mut engine = Engine::<F>::new(snapshot);
+    engine.run();
+    engine.finish()
+}
+
+/// A claim's progress through the passes.
+#[derive(Clone, Debug)]
+pub(super) enum Step {
+    Todo,
+    /// WaitForFirstConsumer and nothing pre-bound: the scheduler's path decides.
+    AwaitsScheduler,
+    Done(Box<ClaimPlan>),
+}
+
+pub(super) struct Engine<'a, F> {
+    pub snapshot: &'a Snapshot,
+    pub states: Vec<VolumeState>,
+    settled: Vec<Settled>,
+    pub finder: F,
+    pub steps: Vec<Step>,
+    /// The class each claim ends up with, and how it was chosen.
+    pub classes: Vec<(String, bool)>,
+    choices: Vec<ClassChoice>,
+    pub class_index: HashMap<&'a str, usize>,
+    volume_index: HashMap<&'a str, usize>,
+    /// Volume indexes per class, in name order, for listing candidates.
+    volumes_by_class: HashMap<&'a str, Vec<usize>>,
+    volumes_by_name: Vec<usize>,
+    pub order: Vec<usize>,
+    default_classes: Vec<usize>,
+}
+
+impl<'a, F: Finder> Engine<'a, F> {
+    fn new(snapshot: &'a Snapshot) -> Self {
+        let defaults = default_classes(&snapshot.classes);
+        let default = defaults.first().map(|i| &snapshot.classes[*i]);
+        let mut class_index = HashMap::new();
+        for (i, class) in snapshot.classes.iter().enumerate() {
+            class_index.entry(class.meta.name.as_str()).or_insert(i);
+        }
+        let mut volume_index = HashMap::new();
+        for (i, volume) in snapshot.volumes.iter().enumerate() {
+            volume_index.entry(volume.meta.name.as_str()).or_insert(i);
+        }
+        let mut volumes_by_name: Vec<usize> = (0..snapshot.volumes.len()).collect();
+        volumes_by_name.sort_by(|a, b| {
+            snapshot.volumes[*a]
+                .meta
+                .name
+                .cmp(&snapshot.volumes[*b].meta.name)
+        });
+        let mut volumes_by_class: HashMap<&str, Vec<usize>> = HashMap::new();
+        for &v in &volumes_by_name {
+            volumes_by_class
+                .entry(snapshot.volumes[v].class())
+                .or_default()
+                .push(v);
+        }
+        let lookup = claim_lookup(snapshot);
+        let (states, settled): (Vec<_>, Vec<_>) = settle(snapshot, &lookup).into_iter().unzip();
+        let finder = F::build(snapshot, &states);
+        let choices: Vec<ClassChoice> = snapshot
+            .claims
+            .iter()
+            .map(|c| choose_class(c, default))
+            .collect();
+        let classes = choices
+            .iter()
+            .map(|c| {
+                (
+                    c.initial().to_owned(),
+                    matches!(c, ClassChoice::Admission(_)),
+                )
+            })
+            .collect();
+        let mut order: Vec<usize> = (0..snapshot.claims.len()).collect();
+        order
+            .sort_by(|a, b| processing_order(&snapshot.claims[*a].meta, &snapshot.claims[*b].meta));
+        Engine {
+            snapshot,
+            states,
+            settled,
+            finder,
+            steps: vec![Step::Todo; snapshot.claims.len()],
+            classes,
+            choices,
+            class_index,
+            volume_index,
+            volumes_by_class,
+            volumes_by_name,
+            order,
+            default_classes: defaults,
+        }
+    }
+
+    fn run(&mut self) {
+        // Bindings already made, and volumes named by their claims, come first: they do not
+        // depend on the search, and they own their volumes before anyone searches.
+        for i in 0..self.order.len() {
+            let c = self.order[i];
+            let claim = &self.snapshot.claims[c];
+            if claim.bind_completed() {
+                self.bound_claim(c);
+            } else if claim.volume_name.is_some() {
+                self.requested_volume(c);
+            }
+        }
+        for i in 0..self.order.len() {
+            let c = self.order[i];
+            if matches!(self.steps[c], Step::Todo) {
+                self.search(c);
+            }
+        }
+        let idle = scheduler::place_consumers(self);
+        for c in 0..self.steps.len() {
+            if matches!(self.steps[c], Step::AwaitsScheduler) {
+                let reason = scheduler::why_waiting(&idle, &self.classes[c].0, c);
+                self.settle_unbound(c, Outcome::WaitsForConsumer, reason);
+            }
+        }
+        self.rebind_freed_volumes();
+    }
+
+    pub fn query(&self, c: usize) -> ClaimQuery<'a> {
+        // The class string lives in `self.classes`; the query borrows the snapshot only, so
+        // look the class up through the class index or keep the claim's written text.
+        let class = self.class_str(c);
+        ClaimQuery::new(self.snapshot, c, class)
+    }
+
+    /// The claim's current class as a string borrowed from the snapshot.
+    fn class_str(&self, c: usize) -> &'a str {
+        let name = &self.classes[c].0;
+        if name.is_empty() {
+            return "";
+        }
+        if let Some(i) = self.class_index.get(name.as_str()) {
+            return &self.snapshot.classes[*i].meta.name;
+        }
+        // A class not among the inputs can only be the one written on the claim.
+        self.snapshot.claims[c].written_class()
+    }
+
+    pub fn qualified(&self, c: usize) -> String {
+        self.snapshot.claims[c].meta.qualified_name()
+    }
+
+    pub fn take(&mut self, volume: usize, c: usize) {
+        self.states[volume].taken_by = Some((c, self.qualified(c)));
+        self.finder.taken(self.snapshot, &self.states, volume);
+    }
+
+    pub fn class_plan(&self, c: usize) -> (Option<String>, Option<usize>, bool) {
+        let (class, defaulted) = &self.classes[c];
+        if class.is_empty() {
+            (None, None, *defaulted)
+        } else {
+            (
+                Some(class.clone()),
+                self.class_index.get(class.as_str()).copied(),
+                *defaulted,
+            )
+        }
+    }
+
+    pub fn new_plan(&self, c: usize, outcome: Outcome, reason: String) -> ClaimPlan {
+        let (class, class_index, class_defaulted) = self.class_plan(c);
+        let provisioner = class_index.map(|i| self.snapshot.classes[i].provisioner.clone());
+        ClaimPlan {
+            outcome,
+            volume: None,
+            volume_index: None,
+            class,
+            class_index,
+            class_defaulted,
+            provisioner,
+            reason,
+            candidates: Vec::new(),
+            candidates_omitted: 0,
+            node: None,
+            ties: Vec::new(),
+            competition: None,
+        }
+    }
+
+    pub fn bind(
+        &mut self,
+        c: usize,
+        volume: usize,
+        outcome: Outcome,
+        reason: String,
+    ) -> &mut ClaimPlan {
+        self.take(volume, c);
+        let mut plan = self.new_plan(c, outcome, reason);
+        plan.volume = Some(self.snapshot.volumes[volume].meta.name.clone());
+        plan.volume_index = Some(volume);
+        self.steps[c] = Step::Done(Box::new(plan));
+        match &mut self.steps[c] {
+            Step::Done(plan) => plan,
+            _ => unreachable!("just set"),
+        }
+    }
+
+    fn fail(&mut self, c: usize, outcome: Outcome, volume: Option<String>, reason: String) {
+        let mut plan = self.new_plan(c, outcome, reason);
+        plan.volume_index = volume
+            .as_deref()
+            .and_then(|v| self.volume_index.get(v).copied());
+        plan.volume = volume;
+        self.steps[c] = Step::Done(Box::new(plan));
+    }
+
+    /// A claim whose binding completed (`pv.kubernetes.io/bind-completed`): upstream
+    /// `syncBoundClaim`.
+    fn bound_claim(&mut self, c: usize) {
+        let claim = &self.snapshot.claims[c];
+        let Some(name) = claim.volume_name.clone() else {
+            return self.fail(
+                c,
+                Outcome::Lost,
+                None,
+                "the claim was bound, but spec.volumeName is empty: it has lost its volume"
+                    .to_owned(),
+            );
+        };
+        let Some(&v) = self.volume_index.get(name.as_str()) else {
+            return self.fail(
+                c,
+                Outcome::Lost,
+                Some(name.clone()),
+                format!("the claim is bound to volume {name}, which does not exist"),
+            );
+        };
+        let q = self.query(c);
+        match &self.snapshot.volumes[v].claim_ref {
+            None => {
+                self.bind(
+                    c,
+                    v,
+                    Outcome::Binds,
+                    format!("bound claim whose volume {name} lost its claimRef: the controller binds the volume to it again"),
+                );
+            }
+            Some(r) => {
+                let reservation = Reservation {
+                    namespace: r.namespace.clone(),
+                    name: r.name.clone(),
+                    uid: r.uid.clone(),
+                };
+                if reservation.is_for(&q) {
+                    self.bind(c, v, Outcome::Bound, format!("bound to volume {name}"));
+                } else {
+                    self.fail(
+                        c,
+                        Outcome::Lost,
+                        Some(name.clone()),
+                        format!(
+                            "the claim is bound to volume {name}, but the volume is bound to claim {} (uid {})",
+                            reservation.qualified_name(),
+                            reservation.uid.as_deref().unwrap_or("unset")
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    /// A claim that names its volume (`spec.volumeName`) and is not bound yet: upstream
+    /// `syncUnboundClaim`, user pre-binding branch.
+    fn requested_volume(&mut self, c: usize) {
+        let Some(name) = self.snapshot.claims[c].volume_name.clone() else {
+            return;
+        };
+        let Some(&v) = self.volume_index.get(name.as_str()) else {
+            return self.fail(
+                c,
+                Outcome::Pending,
+                None,
+                format!("spec.volumeName asks for volume {name}, which does not exist"),
+            );
+        };
+        let q = self.query(c);
+        let state = &self.states[v];
+        if let Some((_, winner)) = &state.taken_by {
+            let reason =
+                format!("spec.volumeName asks for volume {name}, which claim {winner} takes first");
+            return self.fail(c, Outcome::Pending, None, reason);
+        }
+        match &state.reservation {
+            None => match check_requested_volume(&q, &self.snapshot.volumes[v]) {
+                Ok(()) => {
+                    self.bind(
+                        c,
+                        v,
+                        Outcome::Binds,
+                        format!("spec.volumeName asks for volume {name}, which fits"),
+                    );
+                }
+                Err(rejection) => {
+                    let reason = format!("spec.volumeName asks for volume {name}, which cannot serve it: {rejection}");
+                    self.fail(c, Outcome::Pending, None, reason);
+                    self.set_candidates(
+                        c,
+                        vec![Candidate {
+                            volume: v,
+                            rejected: rejection,
+                        }],
+                        0,
+                    );
+                }
+            },
+            Some(r) if r.is_for(&q) => {
+                // Upstream finishes a binding both sides agree on without checking the volume.
+                self.bind(
+                    c,
+                    v,
+                    Outcome::Binds,
+                    format!(
+                        "spec.volumeName and the volume's claimRef name each other: {name} binds"
+                    ),
+                );
+            }
+            Some(r) => {
+                let rejection = Rejection::ClaimedByOther {
+                    claim: r.qualified_name(),
+                    by_uid: r.uid.is_some(),
+                };
+                let reason =
+                    format!("spec.volumeName asks for volume {name}, which is {rejection}");
+                self.fail(c, Outcome::Pending, None, reason);
+                self.set_candidates(
+                    c,
+                    vec![Candidate {
+                        volume: v,
+                        rejected: rejection,
+                    }],
+                    0,
+                );
+            }
+        }
+    }
+
+    fn delay_binding(&self, c: usize) -> bool {
+        let class = &self.classes[c].0;
+        self.class_index.get(class.as_str()).is_some_and(|i| {
+            self.snapshot.classes[*i].binding_mode_or_default() == BindingMode::WaitForFirstConsumer
+        })
+    }
+
+    /// The controller's search for a claim that names no volume: upstream `syncUnboundClaim`.
+    fn search(&mut self, c: usize) {
+        let delay = self.delay_binding(c);
+        let q = self.query(c);
+        let ctx = Context {
+            delay_binding: delay,
+            ..Context::default()
+        };
+        let found = self
+            .finder
+            .find_for_claim(self.snapshot, &self.states, &q, ctx);
+        if let Some(v) = found.volume {
+            let competition = self.competition(c, &q, ctx, Some(v));
+            let volume = &self.snapshot.volumes[v];
+            let reason = if found.prebound {
+                format!("volume {} is pre-bound to it (claimRef)", volume.meta.name)
+            } else {
+                format!(
+                    "smallest fitting volume: {} ({}, {})",
+                    volume.meta.name,
+                    volume.capacity_or_zero().humanize(),
+                    volume.access_modes
+                )
+            };
+            let plan = self.bind(c, v, Outcome::Binds, reason);
+            plan.ties = found.ties;
+            plan.competition = competition;
+            return;
+        }
+        // Nothing fits: an existing claim with no class now gets the default class, and the
+        // controller searches again with it.
+        if let ClassChoice::Retroactive(Some(default)) = &self.choices[c] {
+            if self.classes[c].0.is_empty() {
+                self.classes[c] = (default.clone(), true);
+                return self.search(c);
+            }
+        }
+        let selected_node = self.snapshot.claims[c].selected_node().map(str::to_owned);
+        if delay && selected_node.is_none() {
+            self.steps[c] = Step::AwaitsScheduler;
+            return;
+        }
+        let competition = self.competition(c, &q, ctx, None);
+        let class = self.classes[c].0.clone();
+        if class.is_empty() {
+            self.settle_unbound(
+                c,
+                Outcome::Pending,
+                "no volume fits and the claim has no class, so none will be provisioned".to_owned(),
+            );
+        } else {
+            match self
+                .class_index
+                .get(class.as_str())
+                .map(|i| &self.snapshot.classes[*i])
+            {
+                Some(sc) if sc.provisions() => {
+                    let reason = match &selected_node {
+                        Some(node) => format!(
+                            "{} provisions a volume on node {node} (selected-node annotation)",
+                            sc.provisioner
+                        ),
+                        None => {
+                            format!("no existing volume fits; {} provisions one", sc.provisioner)
+                        }
+                    };
+                    self.settle_unbound(c, Outcome::Provisions, reason);
+                }
+                Some(sc) => {
+                    let reason =
+                        format!(
+                        "no volume fits, and class {class:?} cannot provision one (provisioner {})",
+                        if sc.provisioner.is_empty() { "not set" } else { sc.provisioner.as_str() }
+                    );
+                    self.settle_unbound(c, Outcome::Pending, reason);
+                }
+                None => {
+                    let reason = format!(
+                        "no volume fits; class {class:?} is not among the inputs, so the plan assumes the cluster has it and it provisions"
+                    );
+                    self.settle_unbound(c, Outcome::Provisions, reason);
+                }
+            }
+        }
+        if let Step::Done(plan) = &mut self.steps[c] {
+            plan.competition = competition;
+        }
+    }
+
+    /// Whether a claim processed earlier took the volume this claim would otherwise get.
+    fn competition(
+        &self,
+        c: usize,
+        q: &ClaimQuery<'_>,
+        ctx: Context<'_>,
+        got: Option<usize>,
+    ) -> Option<Competition> {
+        let wanted = self
+            .finder
+            .find_for_claim(
+                self.snapshot,
+                &self.states,
+                q,
+                Context {
+                    ignore_taken: true,
+                    ..ctx
+                },
+            )
+            .volume?;
+        if Some(wanted) == got {
+            return None;
+        }
+        let (winner, _) = self.states[wanted].taken_by.as_ref()?;
+        (*winner != c).then_some(Competition {
+            volume: wanted,
+            winner: *winner,
+        })
+    }
+
+    /// Records a claim that binds to no existing volume, with the volumes it passed over.
+    pub fn settle_unbound(&mut self, c: usize, outcome: Outcome, reason: String) {
+        let plan = self.new_plan(c, outcome, reason);
+        self.steps[c] = Step::Done(Box::new(plan));
+        let (candidates, omitted) = self.candidates(c, outcome == Outcome::Pending, None);
+        self.set_candidates(c, candidates, omitted);
+    }
+
+    pub fn set_candidates(&mut self, c: usize, candidates: Vec<Candidate>, omitted: usize) {
+        if let Step::Done(plan) = &mut self.steps[c] {
+            plan.candidates = candidates;
+            plan.candidates_omitted = omitted;
+        }
+    }
+
+    /// Why each volume was passed over, the claim's own class first. Volumes of other classes
+    /// are listed only for a claim that stays Pending.
+    pub fn candidates(
+        &self,
+        c: usize,
+        all_classes: bool,
+        node: Option<(&str, &crate::model::Labels)>,
+    ) -> (Vec<Candidate>, usize) {
+        let q = self.query(c);
+        let ctx = Context {
+            delay_binding: self.delay_binding(c),
+            scheduler: node.is_some(),
+            node,
+            ignore_taken: false,
+        };
+        let same_class = self
+            .volumes_by_class
+            .get(q.class)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let others = self
+            .volumes_by_name
+            .iter()
+            .copied()
+            .filter(|v| all_classes && self.snapshot.volumes[*v].class() != q.class);
+        let total = if all_classes {
+            self.snapshot.volumes.len()
+        } else {
+            same_class.len()
+        };
+        let mut listed = Vec::new();
+        for v in same_class.iter().copied().chain(others) {
+            if listed.len() == MAX_CANDIDATES {
+                break;
+            }
+            let volume = &self.snapshot.volumes[v];
+            let rejected = if !ctx.scheduler && !volume.access_modes.contains_all(q.modes) {
+                Rejection::AccessModes {
+                    volume: volume.access_modes,
+                    claim: q.modes,
+                }
+            } else {
+                match judge(&q, volume, &self.states[v], ctx) {
+                    Verdict::Rejected(r) => r,
+                    Verdict::PreBoundElsewhere => Rejection::NodeAffinity {
+                        nodes: node.map(|(n, _)| vec![n.to_owned()]).unwrap_or_default(),
+                    },
+                    // It would fit; the claim did not take it for a reason stated in the plan
+                    // (e.g. delayed binding with no consumer).
+                    Verdict::PreBound | Verdict::Fits => continue,
+                }
+            };
+            listed.push(Candidate {
+                volume: v,
+                rejected,
+            });
+        }
+        let omitted = total.saturating_sub(listed.len());
+        (listed, omitted)
+    }
+
+    /// Volumes unbound by the volume sync once their claim bound elsewhere become free for
+    /// claims that would otherwise stay Pending.
+    fn rebind_freed_volumes(&mut self) {
+        loop {
+            let mut freed = Vec::new();
+            for v in 0..self.states.len() {
+                if let (Settled::Claimed { claim }, None) =
+                    (&self.settled[v], &self.states[v].taken_by)
+                {
+                    let claim = *claim;
+                    let elsewhere = match &self.steps[claim] {
+                        Step::Done(plan) => {
+                            plan.volume_index.is_some_and(|x| x != v)
+                                || plan.outcome == Outcome::Provisions
+                        }
+                        _ => false,
+                    };
+                    if elsewhere
+                        && self.snapshot.volumes[v].bound_by_controller()
+                        && self.snapshot.volumes[v].provisioned_by().is_none()
+                    {
+                        freed.push(v);
+                    }
+                }
+            }
+            if freed.is_empty() {
+                return;
+            }
+            for &v in &freed {
+                self.settled[v] = Settled::Unbound;
+                self.states[v].reservation = None;
+                self.states[v].phase = VolumePhase::Available;
+                self.finder.freed(self.snapshot, &self.states, v);
+            }
+            let pending: Vec<usize> = self
+                .order
+                .iter()
+                .copied()
+                .filter(|c| {
+                    let claim = &self.snapshot.claims[*c];
+                    !claim.bind_completed()
+                        && claim.volume_name.is_none()
+                        && matches!(&self.steps[*c], Step::Done(p) if p.outcome == Outcome::Pending)
+                })
+                .collect();
+            let mut bound_any = false;
+            for c in pending {
+                let q = self.query(c);
+                let ctx = Context {
+                    delay_binding: self.delay_binding(c),
+                    ..Context::default()
+                };
+                if let Some(v) = self
+                    .finder
+                    .find_for_claim(self.snapshot, &self.states, &q, ctx)
+                    .volume
+                {
+                    let name = self.snapshot.volumes[v].meta.name.clone();
+                    self.bind(
+                        c,
+                        v,
+                        Outcome::Binds,
+                        format!(
+                            "volume {name} is unbound from a claim that bound elsewhere, and fits"
+                        ),
+                    );
+                    bound_any = true;
+                }
+            }
+            if !bound_any {
+                return;
+            }
+        }
+    }
+
+    fn finish(self) -> BindingPlan {
+        let claims: Vec<ClaimPlan> = self
+            .steps
+            .into_iter()
+            .map(|step| match step {
+                Step::Done(plan) => *plan,
+                // Every claim reaches a decision in `run`; this keeps the plan total anyway.
+                Step::Todo | Step::AwaitsScheduler => ClaimPlan {
+                    outcome: Outcome::Pending,
+                    volume: None,
+                    volume_index: None,
+                    class: None,
+                    class_index: None,
+                    class_defaulted: false,
+                    provisioner: None,
+                    reason: "undecided".to_owned(),
+                    candidates: Vec::new(),
+                    candidates_omitted: 0,
+                    node: None,
+                    ties: Vec::new(),
+                    competition: None,
+                },
+            })
+            .collect();
+        let volumes = self
+            .snapshot
+            .volumes
+            .iter()
+            .enumerate()
+            .map(|(v, volume)| {
+                let state = &self.states[v];
+                let (on_delete, reclaim_reason) = reclaim(volume);
+                let mut plan = VolumePlan {
+                    phase: state.phase,
+                    claim: None,
+                    claim_index: None,
+                    reserved_for: None,
+                    reclaim_policy: volume.reclaim_policy_or_default(),
+                    on_claim_delete: on_delete,
+                    reason: reclaim_reason,
+                };
+                if let Some((c, name)) = &state.taken_by {
+                    plan.phase = VolumePhase::Bound;
+                    plan.claim = Some(name.clone());
+                    plan.claim_index = Some(*c);
+                    return plan;
+                }
+                match &self.settled[v] {
+                    Settled::Free | Settled::Unbound => {
+                        plan.on_claim_delete = OnClaimDelete::NotApplicable
+                    }
+                    Settled::Reserved | Settled::UidCleared => {
+                        plan.reserved_for =
+                            state.reservation.as_ref().map(Reservation::qualified_name);
+                    }
+                    Settled::Released => {
+                        if plan.phase == VolumePhase::Available {
+                            plan.on_claim_delete = OnClaimDelete::NotApplicable;
+                        }
+                    }
+                    Settled::Claimed { claim } => {
+                        let claim_plan = &claims[*claim];
+                        let elsewhere = claim_plan.volume_index.is_some_and(|x| x != v)
+                            || claim_plan.outcome == Outcome::Provisions;
+                        if !elsewhere {
+                            // The binding is not finished and will not be: the volume keeps
+                            // its claimRef and phase.
+                            plan.claim = Some(self.snapshot.claims[*claim].meta.qualified_name());
+                            plan.claim_index = Some(*claim);
+                        } else if volume.provisioned_by().is_some()
+                            && volume.reclaim_policy_or_default()
+                                == crate::model::ReclaimPolicy::Delete
+                        {
+                            plan.phase = VolumePhase::Released;
+                        } else if volume.bound_by_controller() {
+                            plan.phase = VolumePhase::Available;
+                            plan.on_claim_delete = OnClaimDelete::NotApplicable;
+                        } else {
+                            plan.phase = VolumePhase::Available;
+                            plan.reserved_for =
+                                Some(self.snapshot.claims[*claim].meta.qualified_name());
+                        }
+                    }
+                }
+                plan
+            })
+            .collect();
+        BindingPlan {
+            claims,
+            volumes,
+            default_class: self.default_classes.first().copied(),
+            default_classes: self.default_classes,
+        }
+    }
+}

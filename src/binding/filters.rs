@@ -1,0 +1,292 @@
+//! One volume against one claim: the tests upstream applies, in upstream order. Both finders and
+//! the per-candidate explanations use these, so "why not" always agrees with "which".
+
+use crate::model::selector::LabelSelector;
+use crate::model::{AccessModes, Labels, Quantity, Snapshot, Volume, VolumeMode, VolumePhase};
+
+use super::outcome::Rejection;
+
+/// The claim as the matcher sees it, after class defaulting.
+#[derive(Clone, Debug)]
+pub struct ClaimQuery<'a> {
+    pub index: usize,
+    pub namespace: &'a str,
+    pub name: &'a str,
+    pub uid: Option<&'a str>,
+    /// Effective class; "" for none.
+    pub class: &'a str,
+    pub modes: AccessModes,
+    pub volume_mode: VolumeMode,
+    pub request: Quantity,
+    /// `Some(Err)` for a selector upstream cannot build: then nothing matches.
+    pub selector: Option<Result<&'a LabelSelector, &'a str>>,
+    pub attributes_class: Option<&'a str>,
+}
+
+impl<'a> ClaimQuery<'a> {
+    pub fn new(snapshot: &'a Snapshot, index: usize, class: &'a str) -> ClaimQuery<'a> {
+        let claim = &snapshot.claims[index];
+        ClaimQuery {
+            index,
+            namespace: claim.meta.namespace.as_deref().unwrap_or_default(),
+            name: &claim.meta.name,
+            uid: claim.meta.uid.as_deref(),
+            class,
+            modes: claim.access_modes,
+            volume_mode: claim.volume_mode_or_default(),
+            request: claim.request_or_zero(),
+            selector: claim
+                .selector
+                .as_ref()
+                .map(|s| s.as_ref().map_err(String::as_str)),
+            attributes_class: claim.attributes_class.as_deref(),
+        }
+    }
+
+    pub fn qualified_name(&self) -> String {
+        format!("{}/{}", self.namespace, self.name)
+    }
+
+    pub fn selector_matches(&self, labels: &Labels) -> bool {
+        match self.selector {
+            None => true,
+            Some(Ok(selector)) => selector.matches(labels),
+            Some(Err(_)) => false,
+        }
+    }
+}
+
+/// A volume's reservation after the volume sync: whom its claimRef points at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reservation {
+    pub namespace: String,
+    pub name: String,
+    pub uid: Option<String>,
+}
+
+impl Reservation {
+    /// Upstream `IsVolumeBoundToClaim`: same name and namespace, and the same uid if the
+    /// reference carries one.
+    pub fn is_for(&self, q: &ClaimQuery<'_>) -> bool {
+        self.name == q.name
+            && self.namespace == q.namespace
+            && match &self.uid {
+                None => true,
+                Some(uid) => Some(uid.as_str()) == q.uid,
+            }
+    }
+
+    pub fn qualified_name(&self) -> String {
+        format!("{}/{}", self.namespace, self.name)
+    }
+}
+
+/// A volume as the matcher sees it once the volume sync has settled it.
+#[derive(Clone, Debug)]
+pub struct VolumeState {
+    pub reservation: Option<Reservation>,
+    /// The phase the volume sync leaves it in.
+    pub phase: VolumePhase,
+    /// The claim that takes it in this plan: its index and "namespace/name".
+    pub taken_by: Option<(usize, String)>,
+}
+
+/// How a volume fares in upstream `FindMatchingVolume`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Pre-bound to this claim: chosen at once within its access-mode group.
+    PreBound,
+    /// Pre-bound to this claim, but its node affinity excludes the node: upstream then gives up
+    /// on the node altogether.
+    PreBoundElsewhere,
+    /// A free volume that fits.
+    Fits,
+    Rejected(Rejection),
+}
+
+/// Where the matcher is looking from.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Context<'a> {
+    /// The claim's class is WaitForFirstConsumer.
+    pub delay_binding: bool,
+    /// The scheduler's path: free volumes are matched despite delayed binding, and access
+    /// modes are checked per volume.
+    pub scheduler: bool,
+    /// On the scheduler's path, the node being tried (name and labels); `None` when no Node is
+    /// known, and then node affinity is not judged.
+    pub node: Option<(&'a str, &'a Labels)>,
+    /// Treat volumes taken earlier in this plan as free (to find competing claims).
+    pub ignore_taken: bool,
+}
+
+/// The tests of upstream `FindMatchingVolume`, in its order. On the scheduler's path (a node is
+/// given) node affinity and access modes are checked too; on the controller's path access modes
+/// are the access-mode groups' business (`access_mode_groups`).
+pub fn judge(
+    q: &ClaimQuery<'_>,
+    volume: &Volume,
+    state: &VolumeState,
+    ctx: Context<'_>,
+) -> Verdict {
+    if let Some(Err(error)) = q.selector {
+        return Verdict::Rejected(Rejection::InvalidSelector {
+            error: error.to_owned(),
+        });
+    }
+    let node = ctx.node;
+    if let Some((winner, name)) = &state.taken_by {
+        if *winner != q.index && !ctx.ignore_taken {
+            return Verdict::Rejected(Rejection::TakenBy {
+                claim: name.clone(),
+            });
+        }
+    }
+    let prebound = match &state.reservation {
+        Some(r) if !r.is_for(q) => {
+            return Verdict::Rejected(Rejection::ClaimedByOther {
+                claim: r.qualified_name(),
+                by_uid: r.uid.is_some(),
+            })
+        }
+        Some(_) => true,
+        None => false,
+    };
+    let capacity = volume.capacity_or_zero();
+    if capacity < q.request {
+        return Verdict::Rejected(Rejection::TooSmall {
+            capacity,
+            request: q.request.clone(),
+        });
+    }
+    let volume_mode = volume.volume_mode_or_default();
+    if volume_mode != q.volume_mode {
+        return Verdict::Rejected(Rejection::VolumeMode {
+            volume: volume_mode,
+            claim: q.volume_mode,
+        });
+    }
+    if volume.attributes_class.as_deref() != q.attributes_class {
+        return Verdict::Rejected(Rejection::AttributesClass {
+            volume: volume.attributes_class.clone(),
+            claim: q.attributes_class.map(str::to_owned),
+        });
+    }
+    if volume.meta.deleting {
+        return Verdict::Rejected(Rejection::Deleting);
+    }
+    let affinity_ok = match node {
+        Some((name, labels)) => node_affinity_matches(volume, name, labels),
+        None => true,
+    };
+    if prebound {
+        return if affinity_ok {
+            Verdict::PreBound
+        } else {
+            Verdict::PreBoundElsewhere
+        };
+    }
+    if !ctx.scheduler && ctx.delay_binding {
+        return Verdict::Rejected(Rejection::DelayedBinding);
+    }
+    if state.phase != VolumePhase::Available {
+        return Verdict::Rejected(Rejection::NotAvailable { phase: state.phase });
+    }
+    if !q.selector_matches(&volume.meta.labels) {
+        let selector = match q.selector {
+            Some(Ok(s)) => s.to_string(),
+            _ => String::new(),
+        };
+        return Verdict::Rejected(Rejection::Selector { selector });
+    }
+    if volume.class() != q.class {
+        return Verdict::Rejected(Rejection::Class {
+            volume: volume.class().to_owned(),
+            claim: q.class.to_owned(),
+        });
+    }
+    if !affinity_ok {
+        return Verdict::Rejected(Rejection::NodeAffinity {
+            nodes: node.map(|(n, _)| vec![n.to_owned()]).unwrap_or_default(),
+        });
+    }
+    if ctx.scheduler && !volume.access_modes.contains_all(q.modes) {
+        return Verdict::Rejected(Rejection::AccessModes {
+            volume: volume.access_modes,
+            claim: q.modes,
+        });
+    }
+    Verdict::Fits
+}
+
+/// Upstream `CheckNodeAffinity`: no affinity fits every node; an affinity that cannot be parsed
+/// fits none.
+pub fn node_affinity_matches(volume: &Volume, node_name: &str, labels: &Labels) -> bool {
+    match &volume.node_affinity {
+        None => true,
+        Some(Ok(selector)) => selector.matches(node_name, labels),
+        Some(Err(_)) => false,
+    }
+}
+
+/// Upstream `checkVolumeSatisfyClaim`, for a claim that names its volume (`spec.volumeName`)
+/// and a volume nobody has claimed. Sizes compare as whole units here, as upstream compares
+/// `Quantity.Value()`.
+pub fn check_requested_volume(q: &ClaimQuery<'_>, volume: &Volume) -> Result<(), Rejection> {
+    if volume.meta.deleting {
+        return Err(Rejection::Deleting);
+    }
+    let capacity = volume.capacity_or_zero();
+    if capacity.ceil_units() < q.request.ceil_units() {
+        return Err(Rejection::TooSmall {
+            capacity,
+            request: q.request.clone(),
+        });
+    }
+    if volume.class() != q.class {
+        return Err(Rejection::Class {
+            volume: volume.class().to_owned(),
+            claim: q.class.to_owned(),
+        });
+    }
+    if volume.attributes_class.as_deref() != q.attributes_class {
+        return Err(Rejection::AttributesClass {
+            volume: volume.attributes_class.clone(),
+            claim: q.attributes_class.map(str::to_owned),
+        });
+    }
+    let volume_mode = volume.volume_mode_or_default();
+    if volume_mode != q.volume_mode {
+        return Err(Rejection::VolumeMode {
+            volume: volume_mode,
+            claim: q.volume_mode,
+        });
+    }
+    if !volume.access_modes.contains_all(q.modes) {
+        return Err(Rejection::AccessModes {
+            volume: volume.access_modes,
+            claim: q.modes,
+        });
+    }
+    Ok(())
+}
+
+/// The access-mode groups the controller searches for a claim, in its order: every set of modes
+/// that contains all requested modes, fewest modes first (upstream
+/// `allPossibleMatchingAccessModes`). Upstream leaves the order of equally large sets open; we
+/// fix it by the sets' bits so that the plan is deterministic.
+pub fn access_mode_groups(requested: AccessModes) -> Vec<AccessModes> {
+    let mut groups: Vec<AccessModes> = AccessModes::all_sets()
+        .filter(|set| set.contains_all(requested))
+        .collect();
+    groups.sort_by_key(|set| (set.len(), set.bits()));
+    groups
+}
+
+/// What the finders answer for the controller's path.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Found {
+    pub volume: Option<usize>,
+    pub prebound: bool,
+    /// Other volumes exactly as good (same group, same capacity, all tests passed).
+    pub ties: Vec<usize>,
+}

@@ -1,0 +1,158 @@
+//! The plain matcher: upstream's loops, volume by volume. It is the specification the indexed
+//! finder is tested against, and fast enough for small inputs.
+
+use std::collections::BTreeMap;
+
+use crate::model::{Labels, Snapshot};
+
+use super::filters::{access_mode_groups, judge, ClaimQuery, Context, Found, Verdict, VolumeState};
+
+/// Answers the matcher's two questions. Implementations must agree exactly: the property tests
+/// hold them to it.
+pub trait Finder {
+    fn build(snapshot: &Snapshot, states: &[VolumeState]) -> Self;
+
+    /// The controller's path, upstream `findByClaim`: access-mode groups fewest modes first;
+    /// within a group a volume pre-bound to the claim wins, else the smallest that fits.
+    fn find_for_claim(
+        &self,
+        snapshot: &Snapshot,
+        states: &[VolumeState],
+        q: &ClaimQuery<'_>,
+        ctx: Context<'_>,
+    ) -> Found;
+
+    /// The scheduler's path, upstream `FindMatchingVolume` with a node: among the volumes of
+    /// the claim's class, a pre-bound one decides (if its affinity excludes the node, nothing
+    /// fits), else the smallest that fits. `excluded` are volumes already chosen for other
+    /// claims of the same pod.
+    fn find_on_node(
+        &self,
+        snapshot: &Snapshot,
+        states: &[VolumeState],
+        q: &ClaimQuery<'_>,
+        node: Option<(&str, &Labels)>,
+        excluded: &[usize],
+    ) -> Option<usize>;
+
+    /// A volume changed hands in the plan (taken by a claim) or became free (unbound).
+    fn taken(&mut self, snapshot: &Snapshot, states: &[VolumeState], volume: usize);
+    fn freed(&mut self, snapshot: &Snapshot, states: &[VolumeState], volume: usize);
+}
+
+pub struct ReferenceFinder {
+    /// Volume indexes in name order, the order the loops walk.
+    by_name: Vec<usize>,
+}
+
+impl Finder for ReferenceFinder {
+    fn build(snapshot: &Snapshot, _states: &[VolumeState]) -> Self {
+        let mut by_name: Vec<usize> = (0..snapshot.volumes.len()).collect();
+        by_name.sort_by(|a, b| {
+            snapshot.volumes[*a]
+                .meta
+                .name
+                .cmp(&snapshot.volumes[*b].meta.name)
+        });
+        ReferenceFinder { by_name }
+    }
+
+    fn find_for_claim(
+        &self,
+        snapshot: &Snapshot,
+        states: &[VolumeState],
+        q: &ClaimQuery<'_>,
+        ctx: Context<'_>,
+    ) -> Found {
+        let mut groups: BTreeMap<u8, Vec<usize>> = BTreeMap::new();
+        for &v in &self.by_name {
+            groups
+                .entry(snapshot.volumes[v].access_modes.bits())
+                .or_default()
+                .push(v);
+        }
+        for group in access_mode_groups(q.modes) {
+            let Some(members) = groups.get(&group.bits()) else {
+                continue;
+            };
+            let mut best: Option<usize> = None;
+            let mut ties = Vec::new();
+            for &v in members {
+                let volume = &snapshot.volumes[v];
+                match judge(q, volume, &states[v], ctx) {
+                    Verdict::PreBound => {
+                        return Found {
+                            volume: Some(v),
+                            prebound: true,
+                            ties: Vec::new(),
+                        }
+                    }
+                    Verdict::Fits => match best {
+                        Some(b)
+                            if snapshot.volumes[b].capacity_or_zero()
+                                <= volume.capacity_or_zero() =>
+                        {
+                            if snapshot.volumes[b].capacity_or_zero() == volume.capacity_or_zero() {
+                                ties.push(v);
+                            }
+                        }
+                        _ => {
+                            best = Some(v);
+                            ties.clear();
+                        }
+                    },
+                    Verdict::PreBoundElsewhere | Verdict::Rejected(_) => {}
+                }
+            }
+            if best.is_some() {
+                return Found {
+                    volume: best,
+                    prebound: false,
+                    ties,
+                };
+            }
+        }
+        Found::default()
+    }
+
+    fn find_on_node(
+        &self,
+        snapshot: &Snapshot,
+        states: &[VolumeState],
+        q: &ClaimQuery<'_>,
+        node: Option<(&str, &Labels)>,
+        excluded: &[usize],
+    ) -> Option<usize> {
+        let ctx = Context {
+            delay_binding: true,
+            scheduler: true,
+            node,
+            ignore_taken: false,
+        };
+        let mut best: Option<usize> = None;
+        for &v in &self.by_name {
+            let volume = &snapshot.volumes[v];
+            // The scheduler only looks at volumes of the claim's class (its PV cache is indexed
+            // by class).
+            if volume.class() != q.class || excluded.contains(&v) {
+                continue;
+            }
+            match judge(q, volume, &states[v], ctx) {
+                Verdict::PreBound => return Some(v),
+                Verdict::PreBoundElsewhere => return None,
+                Verdict::Fits => {
+                    if best.is_none_or(|b| {
+                        snapshot.volumes[b].capacity_or_zero() > volume.capacity_or_zero()
+                    }) {
+                        best = Some(v);
+                    }
+                }
+                Verdict::Rejected(_) => {}
+            }
+        }
+        best
+    }
+
+    fn taken(&mut self, _: &Snapshot, _: &[VolumeState], _: usize) {}
+    fn freed(&mut self, _: &Snapshot, _: &[VolumeState], _: usize) {}
+}

@@ -1,0 +1,126 @@
+//! Findings: what a rule reports about one object, with where to point and what to do.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::load::source::{FileId, Location, ObjectSource, Sources};
+use crate::load::yaml_tree::Pos;
+use crate::model::ObjectKey;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "info" => Ok(Severity::Info),
+            "warning" => Ok(Severity::Warning),
+            "error" => Ok(Severity::Error),
+            other => Err(format!(
+                "unknown severity {other:?} (expected error, warning or info)"
+            )),
+        }
+    }
+}
+
+/// Where a finding points.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Pointer {
+    /// A field of an object, by path (`spec.resources.requests.storage`); empty for the object.
+    Field { source: ObjectSource, path: String },
+    /// A raw position, for problems found before there was an object (syntax errors).
+    At {
+        file: FileId,
+        start: Pos,
+        end: usize,
+    },
+}
+
+impl Pointer {
+    pub fn field(source: Option<&ObjectSource>, path: &str) -> Option<Pointer> {
+        source.map(|source| Pointer::Field {
+            source: source.clone(),
+            path: path.to_owned(),
+        })
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub help: Option<String>,
+    pub object: ObjectKey,
+    pub pointer: Option<Pointer>,
+    /// The short label shown under the pointed-at field.
+    pub label: Option<String>,
+    pub fixable: bool,
+}
+
+/// A finding whose pointer has been resolved against the source text.
+#[derive(Clone, Debug)]
+pub struct Located {
+    pub finding: Finding,
+    pub location: Option<Location>,
+}
+
+impl Finding {
+    /// A finding with the rule's default severity.
+    pub fn new(rule: &'static str, object: ObjectKey, message: String) -> Finding {
+        Finding {
+            rule,
+            severity: crate::rules::default_severity(rule),
+            message,
+            help: None,
+            object,
+            pointer: None,
+            label: None,
+            fixable: false,
+        }
+    }
+
+    pub fn at(mut self, pointer: Option<Pointer>, label: impl Into<String>) -> Finding {
+        self.pointer = pointer;
+        self.label = Some(label.into());
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Finding {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn locate(self, sources: &Sources) -> Located {
+        let location = self.pointer.as_ref().map(|p| match p {
+            Pointer::Field { source, path } => sources.locate(source, path),
+            Pointer::At { file, start, end } => sources.at(*file, *start, *end),
+        });
+        Located {
+            finding: self,
+            location,
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! kubectl-storage: predicts how Kubernetes binds, provisions and reclaims storage, and lints
+//! manifests for the mistakes that leave claims Pending or lose data.
+//!
+//! Data flows one way: `load` → `model` → `binding` (and later analyses) → `findings` →
+//! `render`. Only the command layer (`cli`) touches the terminal and exit codes.
+
+pub mod analysis;
+pub mod binding;
+pub mod findings;
+pub mod load;
+pub mod model;
+pub mod report;
+pub mod rules;

@@ -1,0 +1,430 @@
+//! From parsed documents to model objects: which kinds the plan reads, how they are typed
+//! (k8s-openapi), and what becomes of a StatefulSet's volumeClaimTemplates.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::batch::v1::{CronJob, Job};
+use k8s_openapi::api::core::v1::{
+    Node as K8sNode, PersistentVolume, PersistentVolumeClaim, Pod, PodSpec, ReplicationController,
+};
+use k8s_openapi::api::storage::v1::StorageClass as K8sStorageClass;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::de::DeserializeOwned;
+
+use crate::findings::{Finding, Pointer};
+use crate::model::workload::{statefulset_claim_name, ClaimTemplate};
+use crate::model::{
+    Claim, ClaimOrigin, Meta, Node, ObjectKey, PodTemplate, Snapshot, StorageClass, Volume,
+    Workload, WorkloadKind,
+};
+use crate::rules::ids;
+
+use super::source::{FileId, ObjectSource};
+use super::yaml_tree::{self, Node as YamlNode, Value};
+
+/// The kinds the plan reads, with the apiVersion k8s-openapi types them as.
+const KINDS: &[(&str, &str)] = &[
+    ("PersistentVolume", "v1"),
+    ("PersistentVolumeClaim", "v1"),
+    ("StorageClass", "storage.k8s.io/v1"),
+    ("Node", "v1"),
+    ("Pod", "v1"),
+    ("ReplicationController", "v1"),
+    ("Deployment", "apps/v1"),
+    ("StatefulSet", "apps/v1"),
+    ("DaemonSet", "apps/v1"),
+    ("ReplicaSet", "apps/v1"),
+    ("Job", "batch/v1"),
+    ("CronJob", "batch/v1"),
+];
+
+/// A StatefulSet waiting for the end of loading, when all explicit claims are known.
+struct PendingStatefulSet {
+    statefulset: StatefulSet,
+    meta: Meta,
+    workload: usize,
+}
+
+pub struct SnapshotBuilder {
+    namespace: String,
+    snapshot: Snapshot,
+    statefulsets: Vec<PendingStatefulSet>,
+}
+
+impl SnapshotBuilder {
+    pub fn new(namespace: String) -> SnapshotBuilder {
+        SnapshotBuilder {
+            namespace,
+            snapshot: Snapshot::default(),
+            statefulsets: Vec::new(),
+        }
+    }
+
+    /// Reads one document (or one item of a List).
+    pub fn add_node(&mut self, file: FileId, node: &YamlNode, findings: &mut Vec<Finding>) {
+        let source = ObjectSource {
+            file,
+            start: node.start,
+            end: node.end.offset,
+            base_path: None,
+        };
+        let Value::Map(_) = &node.value else {
+            if !matches!(node.value, Value::Null) {
+                findings.push(not_an_object(&source, "the document is not a mapping"));
+            }
+            return;
+        };
+        let kind = node.get("kind").and_then(YamlNode::as_str);
+        let api_version = node.get("apiVersion").and_then(YamlNode::as_str);
+        let (Some(kind), Some(_)) = (kind, api_version) else {
+            findings.push(not_an_object(&source, "it has no apiVersion and kind"));
+            return;
+        };
+        if let Some(Value::Seq(items)) = node.get("items").map(|n| &n.value) {
+            if kind == "List" || kind.ends_with("List") {
+                for item in items {
+                    self.add_node(file, item, findings);
+                }
+                return;
+            }
+        }
+        let Some((_, typed_version)) = KINDS.iter().find(|(k, _)| *k == kind) else {
+            // Kinds the plan does not read are skipped silently.
+            return;
+        };
+        let mut json = node.to_json();
+        // k8s-openapi insists on its own apiVersion; older or beta versions of the same kind
+        // (storage.k8s.io/v1beta1, extensions/v1beta1) carry the same fields we read.
+        if let Some(object) = json.as_object_mut() {
+            object.insert(
+                "apiVersion".to_owned(),
+                serde_json::Value::String((*typed_version).to_owned()),
+            );
+        }
+        let result = match kind {
+            "PersistentVolume" => typed::<PersistentVolume>(json).map(|pv| {
+                let meta = self.meta(&pv.metadata, false, source.clone());
+                self.snapshot.volumes.push(Volume::from_k8s(&pv, meta));
+            }),
+            "PersistentVolumeClaim" => typed::<PersistentVolumeClaim>(json).map(|pvc| {
+                let meta = self.meta(&pvc.metadata, true, source.clone());
+                self.snapshot
+                    .claims
+                    .push(Claim::from_k8s(&pvc, meta, ClaimOrigin::Manifest));
+            }),
+            "StorageClass" => typed::<K8sStorageClass>(json).map(|sc| {
+                let meta = self.meta(&sc.metadata, false, source.clone());
+                self.snapshot
+                    .classes
+                    .push(StorageClass::from_k8s(&sc, meta));
+            }),
+            "Node" => typed::<K8sNode>(json).map(|n| {
+                let meta = self.meta(&n.metadata, false, source.clone());
+                self.snapshot.nodes.push(Node::from_k8s(&n, meta));
+            }),
+            "Pod" => typed::<Pod>(json).map(|pod| {
+                let finished = matches!(
+                    pod.status.as_ref().and_then(|s| s.phase.as_deref()),
+                    Some("Succeeded" | "Failed")
+                );
+                let meta = self.meta(&pod.metadata, true, source.clone());
+                self.workload(
+                    WorkloadKind::Pod,
+                    meta,
+                    1,
+                    pod.spec.as_ref(),
+                    "spec",
+                    finished,
+                );
+            }),
+            "Deployment" => typed::<Deployment>(json).map(|d| {
+                let spec = Some(&d.spec);
+                let replicas = spec.and_then(|s| s.replicas).unwrap_or(1);
+                let meta = self.meta(&d.metadata, true, source.clone());
+                self.workload(
+                    WorkloadKind::Deployment,
+                    meta,
+                    replicas,
+                    spec.and_then(|s| s.template.spec.as_ref()),
+                    "spec.template.spec",
+                    false,
+                );
+            }),
+            "ReplicaSet" => typed::<ReplicaSet>(json).map(|r| {
+                let spec = Some(&r.spec);
+                let replicas = spec.and_then(|s| s.replicas).unwrap_or(1);
+                let meta = self.meta(&r.metadata, true, source.clone());
+                let template = spec
+                    .and_then(|s| s.template.as_ref())
+                    .and_then(|t| t.spec.as_ref());
+                self.workload(
+                    WorkloadKind::ReplicaSet,
+                    meta,
+                    replicas,
+                    template,
+                    "spec.template.spec",
+                    false,
+                );
+            }),
+            "ReplicationController" => typed::<ReplicationController>(json).map(|r| {
+                let spec = r.spec.as_ref();
+                let replicas = spec.and_then(|s| s.replicas).unwrap_or(1);
+                let meta = self.meta(&r.metadata, true, source.clone());
+                let template = spec
+                    .and_then(|s| s.template.as_ref())
+                    .and_then(|t| t.spec.as_ref());
+                self.workload(
+                    WorkloadKind::ReplicationController,
+                    meta,
+                    replicas,
+                    template,
+                    "spec.template.spec",
+                    false,
+                );
+            }),
+            "DaemonSet" => typed::<DaemonSet>(json).map(|d| {
+                let meta = self.meta(&d.metadata, true, source.clone());
+                let template = d.spec.template.spec.as_ref();
+                self.workload(
+                    WorkloadKind::DaemonSet,
+                    meta,
+                    1,
+                    template,
+                    "spec.template.spec",
+                    false,
+                );
+            }),
+            "Job" => typed::<Job>(json).map(|j| {
+                let spec = j.spec.as_ref();
+                let suspended = spec.and_then(|s| s.suspend).unwrap_or(false);
+                let parallelism = if suspended {
+                    0
+                } else {
+                    spec.and_then(|s| s.parallelism).unwrap_or(1)
+                };
+                let finished = j
+                    .status
+                    .as_ref()
+                    .and_then(|s| s.completion_time.as_ref())
+                    .is_some();
+                let meta = self.meta(&j.metadata, true, source.clone());
+                self.workload(
+                    WorkloadKind::Job,
+                    meta,
+                    parallelism,
+                    spec.and_then(|s| s.template.spec.as_ref()),
+                    "spec.template.spec",
+                    finished,
+                );
+            }),
+            "CronJob" => typed::<CronJob>(json).map(|c| {
+                let spec = Some(&c.spec);
+                let suspended = spec.and_then(|s| s.suspend).unwrap_or(false);
+                let template = spec
+                    .and_then(|s| s.job_template.spec.as_ref())
+                    .and_then(|j| j.template.spec.as_ref());
+                let meta = self.meta(&c.metadata, true, source.clone());
+                self.workload(
+                    WorkloadKind::CronJob,
+                    meta,
+                    if suspended { 0 } else { 1 },
+                    template,
+                    "spec.jobTemplate.spec.template.spec",
+                    false,
+                );
+            }),
+            "StatefulSet" => typed::<StatefulSet>(json).map(|s| {
+                let spec = Some(&s.spec);
+                let replicas = spec.and_then(|s| s.replicas).unwrap_or(1);
+                let meta = self.meta(&s.metadata, true, source.clone());
+                let workload = self.workload(
+                    WorkloadKind::StatefulSet,
+                    meta.clone(),
+                    replicas,
+                    spec.and_then(|s| s.template.spec.as_ref()),
+                    "spec.template.spec",
+                    false,
+                );
+                if let Some(w) = self.snapshot.workloads.get_mut(workload) {
+                    w.ordinal_start = spec
+                        .and_then(|s| s.ordinals.as_ref())
+                        .and_then(|o| o.start)
+                        .unwrap_or(0);
+                    w.claim_templates = spec
+                        .and_then(|s| s.volume_claim_templates.as_ref())
+                        .into_iter()
+                        .flatten()
+                        .enumerate()
+                        .map(|(i, t)| ClaimTemplate {
+                            name: t.metadata.name.clone().unwrap_or_default(),
+                            path: format!("spec.volumeClaimTemplates[{i}]"),
+                        })
+                        .collect();
+                }
+                self.statefulsets.push(PendingStatefulSet {
+                    statefulset: s,
+                    meta,
+                    workload,
+                });
+            }),
+            _ => Ok(()),
+        };
+        if let Err(error) = result {
+            findings.push(invalid_field(node, &source, kind, error));
+        }
+    }
+
+    fn meta(&self, meta: &ObjectMeta, namespaced: bool, source: ObjectSource) -> Meta {
+        let default = namespaced.then_some(self.namespace.as_str());
+        Meta::from_k8s(meta, default, Some(source))
+    }
+
+    fn workload(
+        &mut self,
+        kind: WorkloadKind,
+        meta: Meta,
+        pods: i32,
+        spec: Option<&PodSpec>,
+        path: &str,
+        finished: bool,
+    ) -> usize {
+        self.snapshot.workloads.push(Workload {
+            kind,
+            meta,
+            pods: pods.max(0) as u32,
+            ordinal_start: 0,
+            template: spec
+                .map(|s| PodTemplate::from_k8s(s, path))
+                .unwrap_or_default(),
+            claim_templates: Vec::new(),
+            finished,
+        });
+        self.snapshot.workloads.len() - 1
+    }
+
+    /// Expands StatefulSet claim templates into the claims the StatefulSet controller creates,
+    /// `<template>-<statefulset>-<ordinal>` per replica, unless such a claim was given.
+    pub fn finish(mut self) -> Snapshot {
+        let given: HashSet<(String, String)> = self
+            .snapshot
+            .claims
+            .iter()
+            .map(|c| {
+                (
+                    c.meta.namespace.clone().unwrap_or_default(),
+                    c.meta.name.clone(),
+                )
+            })
+            .collect();
+        for pending in std::mem::take(&mut self.statefulsets) {
+            let Some(workload) = self.snapshot.workloads.get(pending.workload).cloned() else {
+                continue;
+            };
+            let namespace = pending.meta.namespace.clone().unwrap_or_default();
+            let templates = pending
+                .statefulset
+                .spec
+                .volume_claim_templates
+                .clone()
+                .unwrap_or_default();
+            for (i, template) in templates.iter().enumerate() {
+                let template_name = template.metadata.name.clone().unwrap_or_default();
+                for pod in 0..workload.pods {
+                    let ordinal = workload.ordinal_start.saturating_add(pod as i32);
+                    let name = statefulset_claim_name(&template_name, &pending.meta.name, ordinal);
+                    if given.contains(&(namespace.clone(), name.clone())) {
+                        continue;
+                    }
+                    let source = pending.meta.source.clone().map(|s| ObjectSource {
+                        base_path: Some(Arc::from(format!("spec.volumeClaimTemplates[{i}]"))),
+                        ..s
+                    });
+                    let mut meta = Meta::from_k8s(&template.metadata, Some(&namespace), source);
+                    meta.name = name;
+                    meta.namespace = Some(namespace.clone());
+                    // The claim does not exist until the controller creates it.
+                    meta.uid = None;
+                    meta.created = None;
+                    meta.exists = false;
+                    let origin = ClaimOrigin::StatefulSetTemplate {
+                        statefulset: pending.meta.key("StatefulSet"),
+                        template: template_name.clone(),
+                        ordinal,
+                    };
+                    self.snapshot
+                        .claims
+                        .push(Claim::from_k8s(template, meta, origin));
+                }
+            }
+        }
+        self.snapshot
+    }
+}
+
+/// Types a document, remembering the path of the field that did not fit.
+fn typed<T: DeserializeOwned>(
+    json: serde_json::Value,
+) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {
+    serde_path_to_error::deserialize(json)
+}
+
+fn not_an_object(source: &ObjectSource, why: &str) -> Finding {
+    let key = ObjectKey::new("Document", None, "");
+    Finding::new(
+        ids::NOT_A_KUBERNETES_OBJECT,
+        key,
+        format!("this document is not a Kubernetes object ({why}); it is skipped"),
+    )
+    .at(Pointer::field(Some(source), ""), "not a Kubernetes object")
+}
+
+fn invalid_field(
+    node: &YamlNode,
+    source: &ObjectSource,
+    kind: &str,
+    error: serde_path_to_error::Error<serde_json::Error>,
+) -> Finding {
+    let name = node
+        .get("metadata")
+        .and_then(|m| m.get("name"))
+        .and_then(YamlNode::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let namespace = node
+        .get("metadata")
+        .and_then(|m| m.get("namespace"))
+        .and_then(YamlNode::as_str);
+    let path = error.path().to_string();
+    let segments = yaml_tree::parse_path(&path);
+    let (start, end) = node.locate(&yaml_tree::borrow_path(&segments), false);
+    let message = error.inner().to_string();
+    // serde_json appends its own position in the intermediate value, meaningless to the user.
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_owned();
+    let kind: &'static str = KINDS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or("Object", |(k, _)| k);
+    Finding::new(
+        ids::INVALID_FIELD,
+        ObjectKey::new(kind, namespace, &name),
+        format!("{kind} {name}: field {path}: {message}; the object is left out of the plan"),
+    )
+    .at(
+        Some(Pointer::At {
+            file: source.file,
+            start,
+            end: end.offset,
+        }),
+        message,
+    )
+    .help(format!(
+        "see `kubectl explain {}.{path}` for the type the API expects",
+        kind.to_lowercase()
+    ))
+}

@@ -1,0 +1,231 @@
+//! Reading manifests: files, folders and standard input, as kubectl's `-f` does; multi-document
+//! YAML, JSON, and `kind: List` dumps (`kubectl get -o yaml`).
+
+pub mod kinds;
+pub mod source;
+pub mod yaml_tree;
+
+use std::fmt;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::findings::{Finding, Pointer};
+use crate::model::{ObjectKey, Snapshot};
+use crate::rules::ids;
+
+use self::kinds::SnapshotBuilder;
+use self::source::{FileId, Sources};
+
+/// One `-f` argument.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    Path(PathBuf),
+    Stdin,
+}
+
+impl Input {
+    pub fn parse(arg: &str) -> Input {
+        if arg == "-" {
+            Input::Stdin
+        } else {
+            Input::Path(PathBuf::from(arg))
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct LoadOptions {
+    /// Namespace for namespaced objects written without one (`-n`, default `default`).
+    pub namespace: String,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            namespace: "default".to_owned(),
+        }
+    }
+}
+
+/// Input that could not be read at all: the plan stops with exit code 2.
+#[derive(Debug)]
+pub enum LoadError {
+    NotFound(PathBuf),
+    Read(PathBuf, io::Error),
+    Stdin(io::Error),
+    NoManifests(PathBuf),
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::NotFound(p) => write!(f, "{}: no such file or directory", p.display()),
+            LoadError::Read(p, e) => write!(f, "{}: cannot read: {e}", p.display()),
+            LoadError::Stdin(e) => write!(f, "standard input: cannot read: {e}"),
+            LoadError::NoManifests(p) => write!(
+                f,
+                "{}: the folder holds no .yaml, .yml or .json files",
+                p.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// What loading produced: the objects, the texts they came from, and problems with the input
+/// (syntax errors, wrong field types, documents that are not objects) as findings.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub snapshot: Snapshot,
+    pub sources: Sources,
+    pub findings: Vec<Finding>,
+}
+
+/// Reads every input. Unreadable paths stop the load; anything readable is planned as far as
+/// it makes sense, with its problems reported as findings.
+pub fn load(inputs: &[Input], options: &LoadOptions) -> Result<Loaded, LoadError> {
+    let mut files = Vec::new();
+    for input in inputs {
+        match input {
+            Input::Stdin => files.push(FileInput::Stdin),
+            Input::Path(path) => expand(path, &mut files)?,
+        }
+    }
+    let mut loader = Loader::new(options);
+    let mut stdin_read = false;
+    for file in files {
+        let (name, text) = match file {
+            FileInput::Stdin => {
+                // `-f -` given twice reads standard input once, as kubectl does.
+                if stdin_read {
+                    continue;
+                }
+                stdin_read = true;
+                let mut text = String::new();
+                io::stdin()
+                    .read_to_string(&mut text)
+                    .map_err(LoadError::Stdin)?;
+                ("<stdin>".to_owned(), text)
+            }
+            FileInput::File(path) => {
+                let bytes = std::fs::read(&path).map_err(|e| LoadError::Read(path.clone(), e))?;
+                let text = String::from_utf8(bytes).map_err(|_| {
+                    LoadError::Read(
+                        path.clone(),
+                        io::Error::new(io::ErrorKind::InvalidData, "not UTF-8 text"),
+                    )
+                })?;
+                (path.display().to_string(), text)
+            }
+        };
+        loader.add_text(name, text.into());
+    }
+    Ok(loader.finish())
+}
+
+enum FileInput {
+    Stdin,
+    File(PathBuf),
+}
+
+fn is_manifest(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json")
+    )
+}
+
+/// A file as given, or a folder's manifests, recursively and in name order.
+fn expand(path: &Path, out: &mut Vec<FileInput>) -> Result<(), LoadError> {
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => LoadError::NotFound(path.to_owned()),
+        _ => LoadError::Read(path.to_owned(), e),
+    })?;
+    if !meta.is_dir() {
+        out.push(FileInput::File(path.to_owned()));
+        return Ok(());
+    }
+    let before = out.len();
+    walk(path, out)?;
+    if out.len() == before {
+        return Err(LoadError::NoManifests(path.to_owned()));
+    }
+    Ok(())
+}
+
+fn walk(dir: &Path, out: &mut Vec<FileInput>) -> Result<(), LoadError> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| LoadError::Read(dir.to_owned(), e))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for entry in entries {
+        if entry.is_dir() {
+            walk(&entry, out)?;
+        } else if is_manifest(&entry) {
+            out.push(FileInput::File(entry));
+        }
+    }
+    Ok(())
+}
+
+/// Loads texts one by one into a snapshot.
+pub struct Loader {
+    builder: SnapshotBuilder,
+    sources: Sources,
+    findings: Vec<Finding>,
+}
+
+impl Loader {
+    pub fn new(options: &LoadOptions) -> Loader {
+        Loader {
+            builder: SnapshotBuilder::new(options.namespace.clone()),
+            sources: Sources::default(),
+            findings: Vec::new(),
+        }
+    }
+
+    pub fn add_text(&mut self, name: String, text: Arc<str>) -> FileId {
+        let file = self.sources.add(name.clone(), text.clone());
+        let (documents, error) = yaml_tree::parse_stream(&text);
+        for document in documents {
+            if let Some(root) = document.root {
+                self.builder.add_node(file, &root, &mut self.findings);
+            }
+        }
+        if let Some(error) = error {
+            let object = ObjectKey::new("File", None, &name);
+            self.findings.push(
+                Finding::new(ids::INVALID_YAML, object, format!("{name} is not valid YAML: {}", error.message))
+                    .at(
+                        Some(Pointer::At {
+                            file,
+                            start: error.pos,
+                            end: error.pos.offset,
+                        }),
+                        error.message.clone(),
+                    )
+                    .help("fix the syntax here; documents before this point are still planned, nothing after it is read"),
+            );
+        }
+        file
+    }
+
+    pub fn finish(self) -> Loaded {
+        Loaded {
+            snapshot: self.builder.finish(),
+            sources: self.sources,
+            findings: self.findings,
+        }
+    }
+}
+
+/// Loads one text (tests, rule examples, conformance cases).
+pub fn load_str(name: &str, text: &str, options: &LoadOptions) -> Loaded {
+    let mut loader = Loader::new(options);
+    loader.add_text(name.to_owned(), text.into());
+    loader.finish()
+}

@@ -1,0 +1,29 @@
+//! The typed view of the objects the plan reads: storage objects, nodes and the workloads that
+//! consume claims, each remembering where it was written.
+
+pub mod access_modes;
+pub mod annotations;
+pub mod object;
+pub mod quantity;
+pub mod selector;
+pub mod storage;
+pub mod workload;
+
+pub use access_modes::{AccessMode, AccessModes};
+pub use object::{Labels, Meta, ObjectKey};
+pub use quantity::Quantity;
+pub use storage::{
+    BindingMode, Claim, ClaimOrigin, ClaimRef, ReclaimPolicy, StorageClass, Volume, VolumeMode,
+    VolumePhase, VolumePlugin,
+};
+pub use workload::{Node, PodTemplate, Workload, WorkloadKind};
+
+/// Everything the plan knows: the objects loaded from manifests or a cluster.
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    pub classes: Vec<StorageClass>,
+    pub claims: Vec<Claim>,
+    pub volumes: Vec<Volume>,
+    pub nodes: Vec<Node>,
+    pub workloads: Vec<Workload>,
+}

@@ -1,0 +1,128 @@
+//! What every object in the plan carries: identity, provenance and the metadata analyses read.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use crate::load::source::ObjectSource;
+
+pub type Labels = BTreeMap<String, String>;
+
+/// Kind, namespace and name: enough to name an object in a finding.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjectKey {
+    pub kind: &'static str,
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl ObjectKey {
+    pub fn new(kind: &'static str, namespace: Option<&str>, name: &str) -> ObjectKey {
+        ObjectKey {
+            kind,
+            namespace: namespace.map(str::to_owned),
+            name: name.to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for ObjectKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.namespace {
+            Some(ns) => write!(f, "{} {}/{}", self.kind, ns, self.name),
+            None => write!(f, "{} {}", self.kind, self.name),
+        }
+    }
+}
+
+/// Metadata common to all kinds, reduced to what the analyses use.
+#[derive(Clone, Debug, Default)]
+pub struct Meta {
+    pub name: String,
+    /// `None` for cluster-scoped kinds.
+    pub namespace: Option<String>,
+    pub uid: Option<String>,
+    /// Unix nanoseconds; `None` for an object that is still to be created.
+    pub created: Option<i128>,
+    /// The object was read from a cluster (or a dump of one): it has a uid, a creation time or a
+    /// resourceVersion. Objects that do not exist yet pass admission when created.
+    pub exists: bool,
+    pub deleting: bool,
+    pub labels: Labels,
+    pub annotations: Labels,
+    pub source: Option<ObjectSource>,
+}
+
+impl Meta {
+    /// Reads metadata; `default_namespace` applies to namespaced kinds written without one.
+    pub fn from_k8s(
+        meta: &ObjectMeta,
+        default_namespace: Option<&str>,
+        source: Option<ObjectSource>,
+    ) -> Meta {
+        let namespace = default_namespace.map(|default| {
+            meta.namespace
+                .as_deref()
+                .filter(|ns| !ns.is_empty())
+                .unwrap_or(default)
+                .to_owned()
+        });
+        let created = meta
+            .creation_timestamp
+            .as_ref()
+            .map(|t| t.0.as_nanosecond());
+        let uid = meta.uid.clone().filter(|u| !u.is_empty());
+        let exists = uid.is_some()
+            || created.is_some()
+            || meta
+                .resource_version
+                .as_deref()
+                .is_some_and(|rv| !rv.is_empty());
+        Meta {
+            name: meta.name.clone().unwrap_or_default(),
+            namespace,
+            uid,
+            created,
+            exists,
+            deleting: meta.deletion_timestamp.is_some(),
+            labels: meta.labels.clone().unwrap_or_default(),
+            annotations: meta.annotations.clone().unwrap_or_default(),
+            source,
+        }
+    }
+
+    pub fn annotation(&self, key: &str) -> Option<&str> {
+        self.annotations.get(key).map(String::as_str)
+    }
+
+    pub fn has_annotation(&self, key: &str) -> bool {
+        self.annotations.contains_key(key)
+    }
+
+    pub fn key(&self, kind: &'static str) -> ObjectKey {
+        ObjectKey {
+            kind,
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+        }
+    }
+
+    /// "namespace/name", or "name" for cluster-scoped objects.
+    pub fn qualified_name(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{ns}/{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+/// Orders objects as the plan processes them: oldest first, objects still to be created after
+/// all existing ones, then by namespace and name.
+pub fn processing_order(a: &Meta, b: &Meta) -> std::cmp::Ordering {
+    let time = |m: &Meta| m.created.unwrap_or(i128::MAX);
+    time(a)
+        .cmp(&time(b))
+        .then_with(|| a.namespace.cmp(&b.namespace))
+        .then_with(|| a.name.cmp(&b.name))
+}

@@ -1,0 +1,497 @@
+//! PersistentVolumeClaims, PersistentVolumes and StorageClasses, reduced to what binding and the
+//! analyses read. Conversion keeps every value as written; defaulting that needs other objects
+//! (the default StorageClass) happens in `binding::defaults`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, PersistentVolumeSpec};
+use k8s_openapi::api::storage::v1::StorageClass as K8sStorageClass;
+
+use super::access_modes::{AccessMode, AccessModes};
+use super::annotations as ann;
+use super::object::{Meta, ObjectKey};
+use super::quantity::Quantity;
+use super::selector::{
+    LabelSelector, NodeOperator, NodeRequirement, NodeSelector, NodeSelectorTerm,
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum VolumeMode {
+    #[default]
+    Filesystem,
+    Block,
+}
+
+impl VolumeMode {
+    /// An absent mode means Filesystem (API defaulting); a value the API would reject is kept as
+    /// an error so the binding matcher can still compare the two sides.
+    fn parse(s: Option<&str>) -> Result<VolumeMode, String> {
+        match s {
+            None | Some("Filesystem") => Ok(VolumeMode::Filesystem),
+            Some("Block") => Ok(VolumeMode::Block),
+            Some(other) => Err(other.to_owned()),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VolumeMode::Filesystem => "Filesystem",
+            VolumeMode::Block => "Block",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ReclaimPolicy {
+    Retain,
+    Delete,
+    Recycle,
+}
+
+impl ReclaimPolicy {
+    fn parse(s: &str) -> Option<ReclaimPolicy> {
+        match s {
+            "Retain" => Some(ReclaimPolicy::Retain),
+            "Delete" => Some(ReclaimPolicy::Delete),
+            "Recycle" => Some(ReclaimPolicy::Recycle),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReclaimPolicy::Retain => "Retain",
+            ReclaimPolicy::Delete => "Delete",
+            ReclaimPolicy::Recycle => "Recycle",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VolumePhase {
+    Pending,
+    Available,
+    Bound,
+    Released,
+    Failed,
+}
+
+impl VolumePhase {
+    fn parse(s: &str) -> Option<VolumePhase> {
+        match s {
+            "Pending" => Some(VolumePhase::Pending),
+            "Available" => Some(VolumePhase::Available),
+            "Bound" => Some(VolumePhase::Bound),
+            "Released" => Some(VolumePhase::Released),
+            "Failed" => Some(VolumePhase::Failed),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VolumePhase::Pending => "Pending",
+            VolumePhase::Available => "Available",
+            VolumePhase::Bound => "Bound",
+            VolumePhase::Released => "Released",
+            VolumePhase::Failed => "Failed",
+        }
+    }
+}
+
+impl fmt::Display for VolumePhase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A value as written, or what was wrong with it. Invalid values do not stop the plan: the
+/// object is still planned and the problem becomes a finding.
+pub type Parsed<T> = Result<T, String>;
+
+fn parse_access_modes(raw: Option<&Vec<String>>) -> (AccessModes, Vec<String>) {
+    let mut modes = AccessModes::EMPTY;
+    let mut unknown = Vec::new();
+    for value in raw.into_iter().flatten() {
+        match AccessMode::parse(value) {
+            Some(mode) => modes.insert(mode),
+            None => unknown.push(value.clone()),
+        }
+    }
+    (modes, unknown)
+}
+
+fn parse_storage(
+    map: Option<&BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>,
+) -> Option<Parsed<Quantity>> {
+    let raw = map?.get("storage")?;
+    Some(Quantity::parse(&raw.0).map_err(|e| format!("invalid quantity {:?}: {e}", raw.0)))
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClaimOrigin {
+    /// Written as a PersistentVolumeClaim.
+    Manifest,
+    /// Expanded from a StatefulSet's volumeClaimTemplates: `<template>-<statefulset>-<ordinal>`.
+    StatefulSetTemplate {
+        statefulset: ObjectKey,
+        template: String,
+        ordinal: i32,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct Claim {
+    pub meta: Meta,
+    /// `spec.storageClassName` as written: `None` when unset, `Some("")` for "no class".
+    pub spec_class: Option<String>,
+    pub access_modes: AccessModes,
+    pub unknown_access_modes: Vec<String>,
+    pub volume_mode: Parsed<VolumeMode>,
+    /// `spec.resources.requests.storage`; `None` when missing (the API requires it).
+    pub request: Option<Parsed<Quantity>>,
+    pub selector: Option<Parsed<LabelSelector>>,
+    pub volume_name: Option<String>,
+    pub attributes_class: Option<String>,
+    pub origin: ClaimOrigin,
+}
+
+impl Claim {
+    pub fn from_k8s(pvc: &PersistentVolumeClaim, meta: Meta, origin: ClaimOrigin) -> Claim {
+        let spec = pvc.spec.clone().unwrap_or_default();
+        let (access_modes, unknown_access_modes) = parse_access_modes(spec.access_modes.as_ref());
+        Claim {
+            meta,
+            spec_class: spec.storage_class_name,
+            access_modes,
+            unknown_access_modes,
+            volume_mode: VolumeMode::parse(spec.volume_mode.as_deref()),
+            request: parse_storage(spec.resources.as_ref().and_then(|r| r.requests.as_ref())),
+            selector: spec
+                .selector
+                .as_ref()
+                .map(|s| LabelSelector::from_k8s(s).map_err(|e| e.to_string())),
+            volume_name: spec.volume_name.filter(|v| !v.is_empty()),
+            attributes_class: spec.volume_attributes_class_name.filter(|v| !v.is_empty()),
+            origin,
+        }
+    }
+
+    pub fn key(&self) -> ObjectKey {
+        self.meta.key("PersistentVolumeClaim")
+    }
+
+    /// The class the user asked for, before defaulting: the beta annotation wins over the spec
+    /// field, as in upstream `GetPersistentVolumeClaimClass`.
+    pub fn written_class(&self) -> &str {
+        if let Some(class) = self.meta.annotation(ann::BETA_STORAGE_CLASS) {
+            return class;
+        }
+        self.spec_class.as_deref().unwrap_or("")
+    }
+
+    /// Whether a class was asked for at all (an explicit "" counts), as in upstream
+    /// `PersistentVolumeClaimHasClass`; claims without one get the default class.
+    pub fn has_class(&self) -> bool {
+        self.meta.has_annotation(ann::BETA_STORAGE_CLASS) || self.spec_class.is_some()
+    }
+
+    pub fn bind_completed(&self) -> bool {
+        self.meta.has_annotation(ann::BIND_COMPLETED)
+    }
+
+    pub fn selected_node(&self) -> Option<&str> {
+        self.meta
+            .annotation(ann::SELECTED_NODE)
+            .filter(|n| !n.is_empty())
+    }
+
+    /// The request in comparable form; a missing or invalid request compares as zero, as an
+    /// absent map entry does upstream.
+    pub fn request_or_zero(&self) -> Quantity {
+        match &self.request {
+            Some(Ok(q)) => q.clone(),
+            _ => Quantity::zero(),
+        }
+    }
+
+    pub fn volume_mode_or_default(&self) -> VolumeMode {
+        self.volume_mode.clone().unwrap_or_default()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimRef {
+    pub namespace: String,
+    pub name: String,
+    pub uid: Option<String>,
+}
+
+/// The volume plugin a PV uses: the CSI driver name, or the in-tree plugin.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum VolumePlugin {
+    Csi(String),
+    InTree(&'static str),
+    Unknown,
+}
+
+impl VolumePlugin {
+    fn from_spec(spec: &PersistentVolumeSpec) -> VolumePlugin {
+        if let Some(csi) = &spec.csi {
+            return VolumePlugin::Csi(csi.driver.clone());
+        }
+        let in_tree: [(&'static str, bool); 21] = [
+            (
+                "kubernetes.io/aws-ebs",
+                spec.aws_elastic_block_store.is_some(),
+            ),
+            ("kubernetes.io/azure-disk", spec.azure_disk.is_some()),
+            ("kubernetes.io/azure-file", spec.azure_file.is_some()),
+            ("kubernetes.io/cephfs", spec.cephfs.is_some()),
+            ("kubernetes.io/cinder", spec.cinder.is_some()),
+            ("kubernetes.io/fc", spec.fc.is_some()),
+            ("flexVolume", spec.flex_volume.is_some()),
+            ("kubernetes.io/flocker", spec.flocker.is_some()),
+            ("kubernetes.io/gce-pd", spec.gce_persistent_disk.is_some()),
+            ("kubernetes.io/glusterfs", spec.glusterfs.is_some()),
+            ("kubernetes.io/host-path", spec.host_path.is_some()),
+            ("kubernetes.io/iscsi", spec.iscsi.is_some()),
+            ("kubernetes.io/local-volume", spec.local.is_some()),
+            ("kubernetes.io/nfs", spec.nfs.is_some()),
+            (
+                "kubernetes.io/photon-pd",
+                spec.photon_persistent_disk.is_some(),
+            ),
+            (
+                "kubernetes.io/portworx-volume",
+                spec.portworx_volume.is_some(),
+            ),
+            ("kubernetes.io/quobyte", spec.quobyte.is_some()),
+            ("kubernetes.io/rbd", spec.rbd.is_some()),
+            ("kubernetes.io/scaleio", spec.scale_io.is_some()),
+            ("kubernetes.io/storageos", spec.storageos.is_some()),
+            (
+                "kubernetes.io/vsphere-volume",
+                spec.vsphere_volume.is_some(),
+            ),
+        ];
+        in_tree
+            .into_iter()
+            .find(|(_, present)| *present)
+            .map_or(VolumePlugin::Unknown, |(name, _)| {
+                VolumePlugin::InTree(name)
+            })
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            VolumePlugin::Csi(driver) => driver,
+            VolumePlugin::InTree(name) => name,
+            VolumePlugin::Unknown => "unknown",
+        }
+    }
+
+    pub fn is_local(&self) -> bool {
+        matches!(self, VolumePlugin::InTree("kubernetes.io/local-volume"))
+    }
+
+    pub fn is_host_path(&self) -> bool {
+        matches!(self, VolumePlugin::InTree("kubernetes.io/host-path"))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Volume {
+    pub meta: Meta,
+    pub capacity: Option<Parsed<Quantity>>,
+    pub access_modes: AccessModes,
+    pub unknown_access_modes: Vec<String>,
+    pub volume_mode: Parsed<VolumeMode>,
+    pub spec_class: Option<String>,
+    pub claim_ref: Option<ClaimRef>,
+    /// As written; `None` means the API default (Retain for a PV created by hand).
+    pub reclaim_policy: Option<Parsed<ReclaimPolicy>>,
+    /// `status.phase` as written; the plan predicts the phase the controller converges to.
+    pub written_phase: Option<VolumePhase>,
+    pub node_affinity: Option<Parsed<NodeSelector>>,
+    pub attributes_class: Option<String>,
+    pub plugin: VolumePlugin,
+}
+
+impl Volume {
+    pub fn from_k8s(pv: &PersistentVolume, meta: Meta) -> Volume {
+        let spec = pv.spec.clone().unwrap_or_default();
+        let (access_modes, unknown_access_modes) = parse_access_modes(spec.access_modes.as_ref());
+        let claim_ref = spec.claim_ref.as_ref().map(|r| ClaimRef {
+            namespace: r.namespace.clone().unwrap_or_default(),
+            name: r.name.clone().unwrap_or_default(),
+            uid: r.uid.clone().filter(|u| !u.is_empty()),
+        });
+        let node_affinity = spec
+            .node_affinity
+            .as_ref()
+            .and_then(|a| a.required.as_ref())
+            .map(|required| NodeSelector::from_k8s(required).map_err(|e| e.to_string()));
+        Volume {
+            capacity: parse_storage(spec.capacity.as_ref()),
+            access_modes,
+            unknown_access_modes,
+            volume_mode: VolumeMode::parse(spec.volume_mode.as_deref()),
+            spec_class: spec.storage_class_name.clone(),
+            claim_ref,
+            reclaim_policy: spec.persistent_volume_reclaim_policy.as_deref().map(|p| {
+                ReclaimPolicy::parse(p).ok_or_else(|| format!("unknown reclaim policy {p:?}"))
+            }),
+            written_phase: pv
+                .status
+                .as_ref()
+                .and_then(|s| s.phase.as_deref())
+                .and_then(VolumePhase::parse),
+            node_affinity,
+            attributes_class: spec
+                .volume_attributes_class_name
+                .clone()
+                .filter(|v| !v.is_empty()),
+            plugin: VolumePlugin::from_spec(&spec),
+            meta,
+        }
+    }
+
+    pub fn key(&self) -> ObjectKey {
+        self.meta.key("PersistentVolume")
+    }
+
+    /// The volume's class: the beta annotation wins over the spec field, as in upstream
+    /// `GetPersistentVolumeClass`.
+    pub fn class(&self) -> &str {
+        if let Some(class) = self.meta.annotation(ann::BETA_STORAGE_CLASS) {
+            return class;
+        }
+        self.spec_class.as_deref().unwrap_or("")
+    }
+
+    pub fn capacity_or_zero(&self) -> Quantity {
+        match &self.capacity {
+            Some(Ok(q)) => q.clone(),
+            _ => Quantity::zero(),
+        }
+    }
+
+    pub fn volume_mode_or_default(&self) -> VolumeMode {
+        self.volume_mode.clone().unwrap_or_default()
+    }
+
+    pub fn reclaim_policy_or_default(&self) -> ReclaimPolicy {
+        match &self.reclaim_policy {
+            Some(Ok(p)) => *p,
+            _ => ReclaimPolicy::Retain,
+        }
+    }
+
+    pub fn bound_by_controller(&self) -> bool {
+        self.meta.has_annotation(ann::BOUND_BY_CONTROLLER)
+    }
+
+    pub fn provisioned_by(&self) -> Option<&str> {
+        self.meta.annotation(ann::PROVISIONED_BY)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum BindingMode {
+    #[default]
+    Immediate,
+    WaitForFirstConsumer,
+}
+
+impl BindingMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BindingMode::Immediate => "Immediate",
+            BindingMode::WaitForFirstConsumer => "WaitForFirstConsumer",
+        }
+    }
+}
+
+/// The provisioner name that means "never provisions": classes for pre-created local volumes.
+pub const NO_PROVISIONER: &str = "kubernetes.io/no-provisioner";
+
+#[derive(Clone, Debug)]
+pub struct StorageClass {
+    pub meta: Meta,
+    pub provisioner: String,
+    pub binding_mode: Parsed<BindingMode>,
+    /// Reclaim policy given to volumes it provisions (API default Delete).
+    pub reclaim_policy: Parsed<ReclaimPolicy>,
+    pub allow_expansion: bool,
+    pub allowed_topologies: Option<NodeSelector>,
+    pub parameters: BTreeMap<String, String>,
+}
+
+impl StorageClass {
+    pub fn from_k8s(sc: &K8sStorageClass, meta: Meta) -> StorageClass {
+        let binding_mode = match sc.volume_binding_mode.as_deref() {
+            None | Some("Immediate") => Ok(BindingMode::Immediate),
+            Some("WaitForFirstConsumer") => Ok(BindingMode::WaitForFirstConsumer),
+            Some(other) => Err(format!("unknown volumeBindingMode {other:?}")),
+        };
+        let reclaim_policy = match sc.reclaim_policy.as_deref() {
+            None => Ok(ReclaimPolicy::Delete),
+            Some(p) => {
+                ReclaimPolicy::parse(p).ok_or_else(|| format!("unknown reclaimPolicy {p:?}"))
+            }
+        };
+        // allowedTopologies terms are ORed and their expressions ANDed, like node selector terms
+        // with operator In, which is how the scheduler evaluates them.
+        let allowed_topologies = sc
+            .allowed_topologies
+            .as_ref()
+            .filter(|t| !t.is_empty())
+            .map(|terms| NodeSelector {
+                terms: terms
+                    .iter()
+                    .map(|term| NodeSelectorTerm {
+                        match_expressions: term
+                            .match_label_expressions
+                            .iter()
+                            .flatten()
+                            .map(|e| NodeRequirement {
+                                key: e.key.clone(),
+                                operator: NodeOperator::In,
+                                values: e.values.clone(),
+                            })
+                            .collect(),
+                        match_fields: Vec::new(),
+                    })
+                    .collect(),
+            });
+        StorageClass {
+            provisioner: sc.provisioner.clone(),
+            binding_mode,
+            reclaim_policy,
+            allow_expansion: sc.allow_volume_expansion.unwrap_or(false),
+            allowed_topologies,
+            parameters: sc.parameters.clone().unwrap_or_default(),
+            meta,
+        }
+    }
+
+    pub fn key(&self) -> ObjectKey {
+        self.meta.key("StorageClass")
+    }
+
+    /// As upstream `IsDefaultAnnotation`: either annotation set to exactly "true".
+    pub fn is_default(&self) -> bool {
+        self.meta.annotation(ann::IS_DEFAULT_CLASS) == Some("true")
+            || self.meta.annotation(ann::BETA_IS_DEFAULT_CLASS) == Some("true")
+    }
+
+    pub fn binding_mode_or_default(&self) -> BindingMode {
+        self.binding_mode.clone().unwrap_or_default()
+    }
+
+    pub fn provisions(&self) -> bool {
+        self.provisioner != NO_PROVISIONER && !self.provisioner.is_empty()
+    }
+}

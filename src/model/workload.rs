@@ -1,0 +1,196 @@
+//! Nodes, pods and the workloads whose pod templates use claims. A workload becomes the pods it
+//! would run ("consumers"), which is what the scheduler's volume binding sees.
+
+use k8s_openapi::api::core::v1::{Node as K8sNode, PodSpec};
+
+use super::object::{Labels, Meta, ObjectKey};
+use super::selector::{NodeSelector, Taint, Toleration};
+use super::storage::Parsed;
+
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub meta: Meta,
+    pub taints: Vec<Taint>,
+    pub unschedulable: bool,
+}
+
+impl Node {
+    pub fn from_k8s(node: &K8sNode, meta: Meta) -> Node {
+        let spec = node.spec.as_ref();
+        Node {
+            taints: spec
+                .and_then(|s| s.taints.as_ref())
+                .map(|t| t.iter().map(Taint::from_k8s).collect())
+                .unwrap_or_default(),
+            unschedulable: spec.and_then(|s| s.unschedulable).unwrap_or(false),
+            meta,
+        }
+    }
+}
+
+/// A pod volume that uses a claim.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimUse {
+    /// The pod volume's name.
+    pub volume: String,
+    pub claim: String,
+    /// Mounted read-only: the volume source says so, or every mount of it does.
+    pub read_only: bool,
+    /// Path of the volume entry inside the workload, for pointing at it.
+    pub path: String,
+}
+
+/// The parts of a pod spec that decide where it can run and which claims it uses.
+#[derive(Clone, Debug, Default)]
+pub struct PodTemplate {
+    pub node_name: Option<String>,
+    pub node_selector: Labels,
+    pub required_affinity: Option<Parsed<NodeSelector>>,
+    pub tolerations: Vec<Toleration>,
+    pub claims: Vec<ClaimUse>,
+}
+
+impl PodTemplate {
+    /// `path` is where the pod spec sits inside its object, e.g. `spec.template.spec`.
+    pub fn from_k8s(spec: &PodSpec, path: &str) -> PodTemplate {
+        let mut claims = Vec::new();
+        for (i, volume) in spec.volumes.iter().flatten().enumerate() {
+            let Some(source) = &volume.persistent_volume_claim else {
+                continue;
+            };
+            let mounts: Vec<bool> = spec
+                .containers
+                .iter()
+                .chain(spec.init_containers.iter().flatten())
+                .flat_map(|c| c.volume_mounts.iter().flatten())
+                .filter(|m| m.name == volume.name)
+                .map(|m| m.read_only.unwrap_or(false))
+                .collect();
+            let read_only = source.read_only.unwrap_or(false)
+                || (!mounts.is_empty() && mounts.iter().all(|ro| *ro));
+            claims.push(ClaimUse {
+                volume: volume.name.clone(),
+                claim: source.claim_name.clone(),
+                read_only,
+                path: format!("{path}.volumes[{i}]"),
+            });
+        }
+        let required_affinity = spec
+            .affinity
+            .as_ref()
+            .and_then(|a| a.node_affinity.as_ref())
+            .and_then(|a| {
+                a.required_during_scheduling_ignored_during_execution
+                    .as_ref()
+            })
+            .map(|s| NodeSelector::from_k8s(s).map_err(|e| e.to_string()));
+        PodTemplate {
+            node_name: spec.node_name.clone().filter(|n| !n.is_empty()),
+            node_selector: spec.node_selector.clone().unwrap_or_default(),
+            required_affinity,
+            tolerations: spec
+                .tolerations
+                .iter()
+                .flatten()
+                .map(Toleration::from_k8s)
+                .collect(),
+            claims,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum WorkloadKind {
+    Pod,
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+    ReplicaSet,
+    ReplicationController,
+    Job,
+    CronJob,
+}
+
+impl WorkloadKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkloadKind::Pod => "Pod",
+            WorkloadKind::Deployment => "Deployment",
+            WorkloadKind::StatefulSet => "StatefulSet",
+            WorkloadKind::DaemonSet => "DaemonSet",
+            WorkloadKind::ReplicaSet => "ReplicaSet",
+            WorkloadKind::ReplicationController => "ReplicationController",
+            WorkloadKind::Job => "Job",
+            WorkloadKind::CronJob => "CronJob",
+        }
+    }
+}
+
+/// A StatefulSet's volumeClaimTemplate, by name, and where it is written.
+#[derive(Clone, Debug)]
+pub struct ClaimTemplate {
+    pub name: String,
+    pub path: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Workload {
+    pub kind: WorkloadKind,
+    pub meta: Meta,
+    /// How many pods it runs at once (replicas, parallelism); 0 for a suspended or scaled-down
+    /// workload. A DaemonSet counts 1: one pod per node, each its own scheduling decision.
+    pub pods: u32,
+    /// First StatefulSet ordinal (`spec.ordinals.start`).
+    pub ordinal_start: i32,
+    pub template: PodTemplate,
+    pub claim_templates: Vec<ClaimTemplate>,
+    /// A finished pod (Succeeded/Failed) no longer consumes its claims.
+    pub finished: bool,
+}
+
+impl Workload {
+    pub fn key(&self) -> ObjectKey {
+        self.meta.key(self.kind.as_str())
+    }
+
+    /// The claims pod number `index` uses: shared claims from the pod template and, for a
+    /// StatefulSet, its own `<template>-<statefulset>-<ordinal>` claims.
+    pub fn claims_of_pod(&self, index: u32) -> Vec<String> {
+        let mut claims: Vec<String> = self
+            .template
+            .claims
+            .iter()
+            .map(|c| c.claim.clone())
+            .collect();
+        if self.kind == WorkloadKind::StatefulSet {
+            let ordinal = self.ordinal_start.saturating_add(index as i32);
+            for t in &self.claim_templates {
+                let name = statefulset_claim_name(&t.name, &self.meta.name, ordinal);
+                // A pod volume of the same name as a template is replaced by the template's claim.
+                claims.retain(|c| *c != name);
+                claims.push(name);
+            }
+        }
+        claims
+    }
+
+    /// The name of StatefulSet pod number `index`.
+    pub fn pod_name(&self, index: u32) -> String {
+        match self.kind {
+            WorkloadKind::Pod => self.meta.name.clone(),
+            WorkloadKind::StatefulSet => {
+                format!(
+                    "{}-{}",
+                    self.meta.name,
+                    self.ordinal_start.saturating_add(index as i32)
+                )
+            }
+            _ => format!("{}-<pod {}>", self.meta.name, index + 1),
+        }
+    }
+}
+
+/// `<template>-<statefulset>-<ordinal>`, as the StatefulSet controller names its claims.
+pub fn statefulset_claim_name(template: &str, statefulset: &str, ordinal: i32) -> String {
+    format!("{template}-{statefulset}-{ordinal}")
+}

@@ -1,0 +1,273 @@
+//! The plan as data: what `-o json` and `-o yaml` write (`../shared/contracts/plan.schema.json`)
+//! and what the text renderer reads. Built once from the snapshot, the binding plan and the
+//! located findings; renderers only format it.
+
+use serde::Serialize;
+
+use crate::binding::{self, BindingPlan};
+use crate::findings::{Located, Severity};
+use crate::load::source::{Location, Sources};
+use crate::load::Loaded;
+use crate::model::Snapshot;
+
+pub const API_VERSION: &str = "storage.kubectl.io/v1alpha1";
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanReport {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    pub claims: Vec<ClaimEntry>,
+    pub volumes: Vec<VolumeEntry>,
+    pub findings: Vec<FindingEntry>,
+    pub summary: Summary,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClaimEntry {
+    pub namespace: String,
+    pub name: String,
+    pub outcome: &'static str,
+    pub volume: Option<String>,
+    pub storage_class: Option<String>,
+    pub provisioner: Option<String>,
+    pub reason: Option<String>,
+    pub candidates: Vec<CandidateEntry>,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub candidates_omitted: usize,
+    /// Requested size, as written.
+    pub request: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ties: Vec<String>,
+    /// For claims made from a StatefulSet's volumeClaimTemplates: "StatefulSet ns/name".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template_of: Option<String>,
+    pub source: Option<Location>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CandidateEntry {
+    pub volume: String,
+    pub rejected: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VolumeEntry {
+    pub name: String,
+    pub phase: &'static str,
+    pub claim: Option<String>,
+    pub reclaim_policy: &'static str,
+    pub on_claim_delete: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reserved_for: Option<String>,
+    pub capacity: Option<String>,
+    pub reason: String,
+    pub source: Option<Location>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FindingEntry {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub help: Option<String>,
+    pub object: ObjectEntry,
+    pub location: Option<Location>,
+    pub fixable: bool,
+    /// The label under the pointed-at field (text output).
+    #[serde(skip)]
+    pub label: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ObjectEntry {
+    pub kind: &'static str,
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    pub claims: usize,
+    pub volumes: usize,
+    pub bound: usize,
+    pub binds: usize,
+    pub provisions: usize,
+    pub waits_for_consumer: usize,
+    pub pending: usize,
+    pub lost: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+impl Serialize for Severity {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// Plans a loaded input: binding, analyses, findings located in the source.
+pub fn plan(loaded: &Loaded) -> PlanReport {
+    let binding = binding::plan(&loaded.snapshot);
+    let mut findings = loaded.findings.clone();
+    findings.extend(crate::analysis::analyze(&loaded.snapshot, &binding));
+    let located = findings
+        .into_iter()
+        .map(|f| f.locate(&loaded.sources))
+        .collect();
+    build(&loaded.snapshot, &binding, located, &loaded.sources)
+}
+
+pub fn build(
+    snapshot: &Snapshot,
+    binding: &BindingPlan,
+    findings: Vec<Located>,
+    sources: &Sources,
+) -> PlanReport {
+    let locate = |meta: &crate::model::Meta| meta.source.as_ref().map(|s| sources.locate(s, ""));
+    let mut summary = Summary {
+        claims: snapshot.claims.len(),
+        volumes: snapshot.volumes.len(),
+        ..Summary::default()
+    };
+    let mut claims: Vec<ClaimEntry> = snapshot
+        .claims
+        .iter()
+        .zip(&binding.claims)
+        .map(|(claim, plan)| {
+            use binding::Outcome::*;
+            match plan.outcome {
+                Bound => summary.bound += 1,
+                Binds => summary.binds += 1,
+                Provisions => summary.provisions += 1,
+                WaitsForConsumer => summary.waits_for_consumer += 1,
+                Pending => summary.pending += 1,
+                Lost => summary.lost += 1,
+            }
+            let provisioner = match plan.outcome {
+                Provisions | WaitsForConsumer | Pending => plan.provisioner.clone(),
+                _ => None,
+            };
+            ClaimEntry {
+                namespace: claim.meta.namespace.clone().unwrap_or_default(),
+                name: claim.meta.name.clone(),
+                outcome: plan.outcome.as_str(),
+                volume: plan.volume.clone(),
+                storage_class: plan.class.clone(),
+                provisioner,
+                reason: Some(plan.reason.clone()),
+                candidates: plan
+                    .candidates
+                    .iter()
+                    .map(|c| CandidateEntry {
+                        volume: snapshot.volumes[c.volume].meta.name.clone(),
+                        rejected: c.rejected.to_string(),
+                    })
+                    .collect(),
+                candidates_omitted: plan.candidates_omitted,
+                request: claim.request.as_ref().map(|r| match r {
+                    Ok(q) => q.as_str().to_owned(),
+                    Err(_) => "invalid".to_owned(),
+                }),
+                node: plan.node.clone(),
+                ties: plan
+                    .ties
+                    .iter()
+                    .map(|v| snapshot.volumes[*v].meta.name.clone())
+                    .collect(),
+                template_of: match &claim.origin {
+                    crate::model::ClaimOrigin::StatefulSetTemplate { statefulset, .. } => {
+                        Some(statefulset.to_string())
+                    }
+                    crate::model::ClaimOrigin::Manifest => None,
+                },
+                source: locate(&claim.meta),
+            }
+        })
+        .collect();
+    claims.sort_by(|a, b| {
+        a.namespace
+            .cmp(&b.namespace)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    let mut volumes: Vec<VolumeEntry> = snapshot
+        .volumes
+        .iter()
+        .zip(&binding.volumes)
+        .map(|(volume, plan)| VolumeEntry {
+            name: volume.meta.name.clone(),
+            phase: plan.phase.as_str(),
+            claim: plan.claim.clone(),
+            reclaim_policy: plan.reclaim_policy.as_str(),
+            on_claim_delete: plan.on_claim_delete.as_str(),
+            reserved_for: plan.reserved_for.clone(),
+            capacity: volume
+                .capacity
+                .as_ref()
+                .and_then(|c| c.as_ref().ok())
+                .map(|q| q.as_str().to_owned()),
+            reason: plan.reason.clone(),
+            source: locate(&volume.meta),
+        })
+        .collect();
+    volumes.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut findings: Vec<FindingEntry> = findings
+        .into_iter()
+        .map(|Located { finding, location }| {
+            match finding.severity {
+                Severity::Error => summary.errors += 1,
+                Severity::Warning => summary.warnings += 1,
+                Severity::Info => summary.infos += 1,
+            }
+            FindingEntry {
+                rule: finding.rule,
+                severity: finding.severity,
+                message: finding.message,
+                help: finding.help,
+                object: ObjectEntry {
+                    kind: finding.object.kind,
+                    namespace: finding.object.namespace,
+                    name: finding.object.name,
+                },
+                location,
+                fixable: finding.fixable,
+                label: finding.label,
+            }
+        })
+        .collect();
+    findings.sort_by(|a, b| {
+        let key = |f: &FindingEntry| {
+            f.location
+                .as_ref()
+                .map(|l| (l.file.clone(), l.line, l.column))
+        };
+        key(a).cmp(&key(b)).then_with(|| a.rule.cmp(b.rule))
+    });
+    PlanReport {
+        api_version: API_VERSION,
+        kind: "StoragePlan",
+        claims,
+        volumes,
+        findings,
+        summary,
+    }
+}
+
+impl PlanReport {
+    /// The most severe finding, if any.
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}

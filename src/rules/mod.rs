@@ -1,0 +1,154 @@
+//! The rule catalogue: each rule's documentation lives in `rules/<id>.yaml`, embedded at build
+//! time; the code that reports it names it by the constants in `ids`.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use crate::findings::Severity;
+
+include!(concat!(env!("OUT_DIR"), "/rule_files.rs"));
+
+/// Rule ids, one constant per rule file. A test checks the two lists agree.
+pub mod ids {
+    pub const CLAIM_PENDING: &str = "claim-pending";
+    pub const CLAIM_LOST: &str = "claim-lost";
+    pub const CLASS_NOT_FOUND: &str = "class-not-found";
+    pub const CLAIMS_COMPETE: &str = "claims-compete";
+    pub const BINDING_TIE: &str = "binding-tie";
+    pub const NOT_A_KUBERNETES_OBJECT: &str = "not-a-kubernetes-object";
+    pub const INVALID_YAML: &str = "invalid-yaml";
+    pub const INVALID_FIELD: &str = "invalid-field";
+    pub const INVALID_QUANTITY: &str = "invalid-quantity";
+
+    /// Every rule the code can report.
+    pub const ALL: &[&str] = &[
+        CLAIM_PENDING,
+        CLAIM_LOST,
+        CLASS_NOT_FOUND,
+        CLAIMS_COMPETE,
+        BINDING_TIE,
+        NOT_A_KUBERNETES_OBJECT,
+        INVALID_YAML,
+        INVALID_FIELD,
+        INVALID_QUANTITY,
+    ];
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDoc {
+    pub id: String,
+    pub severity: String,
+    pub category: String,
+    pub summary: String,
+    pub rationale: String,
+    pub remediation: String,
+    pub fix: FixDoc,
+    pub examples: Vec<Example>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixDoc {
+    /// none, safe or unsafe.
+    pub applicability: String,
+    pub description: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    pub name: String,
+    /// Whether planning `manifest` reports this rule.
+    pub triggers: bool,
+    pub manifest: String,
+}
+
+impl RuleDoc {
+    pub fn severity(&self) -> Severity {
+        self.severity.parse().unwrap_or(Severity::Error)
+    }
+}
+
+/// Parses every embedded rule file. A malformed file is a build defect; the tests catch it, and
+/// here it is reported rather than hidden.
+pub fn catalogue() -> Result<Vec<RuleDoc>, String> {
+    RULE_FILES
+        .iter()
+        .map(|(stem, text)| {
+            serde_saphyr::from_str::<RuleDoc>(text).map_err(|e| format!("rules/{stem}.yaml: {e}"))
+        })
+        .collect()
+}
+
+/// The documentation of one rule.
+pub fn doc(id: &str) -> Option<RuleDoc> {
+    let (_, text) = RULE_FILES.iter().find(|(stem, _)| *stem == id)?;
+    serde_saphyr::from_str(text).ok()
+}
+
+/// A rule's default severity, from its file (parsed once).
+pub fn default_severity(id: &str) -> Severity {
+    static SEVERITIES: OnceLock<HashMap<String, Severity>> = OnceLock::new();
+    let severities = SEVERITIES.get_or_init(|| {
+        catalogue()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|d| (d.id.clone(), d.severity()))
+            .collect()
+    });
+    severities.get(id).copied().unwrap_or(Severity::Error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_file_parses_and_matches_its_name() {
+        let rules = catalogue().unwrap();
+        for rule in &rules {
+            assert!(
+                RULE_FILES.iter().any(|(stem, _)| *stem == rule.id),
+                "{} is not in a file of its name",
+                rule.id
+            );
+            assert!(
+                ["error", "warning", "info"].contains(&rule.severity.as_str()),
+                "{}: severity",
+                rule.id
+            );
+            assert!(
+                ["none", "safe", "unsafe"].contains(&rule.fix.applicability.as_str()),
+                "{}: fix",
+                rule.id
+            );
+            assert!(
+                rule.examples.iter().any(|e| e.triggers),
+                "{}: needs a triggering example",
+                rule.id
+            );
+            assert!(
+                rule.examples.iter().any(|e| !e.triggers),
+                "{}: needs a clean example",
+                rule.id
+            );
+        }
+    }
+
+    #[test]
+    fn every_rule_file_has_code_and_every_rule_has_a_file() {
+        let files: Vec<&str> = RULE_FILES.iter().map(|(stem, _)| *stem).collect();
+        for id in ids::ALL {
+            assert!(files.contains(id), "rule {id} has no rules/{id}.yaml");
+        }
+        for file in &files {
+            assert!(
+                ids::ALL.contains(file),
+                "rules/{file}.yaml has no implementation"
+            );
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! Every case in ../shared/conformance/binding/ must pass, with both the indexed finder the
+//! tool uses and the plain reference finder.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use kubectl_storage::binding::{
+    self, index::IndexedFinder, reference::ReferenceFinder, BindingPlan,
+};
+use kubectl_storage::load::{load_str, LoadOptions};
+use kubectl_storage::model::Snapshot;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct Case {
+    name: String,
+    #[allow(dead_code)]
+    source: String,
+    objects: Vec<serde_json::Value>,
+    expect: Expect,
+}
+
+#[derive(Deserialize, Default)]
+struct Expect {
+    #[serde(default)]
+    claims: BTreeMap<String, ClaimExpect>,
+    #[serde(default)]
+    volumes: BTreeMap<String, VolumeExpect>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn allows(&self, value: &str) -> bool {
+        match self {
+            OneOrMany::One(v) => v == value,
+            OneOrMany::Many(vs) => vs.iter().any(|v| v == value),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ClaimExpect {
+    outcome: Option<OneOrMany>,
+    #[serde(default, deserialize_with = "present")]
+    volume: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    storage_class: Option<Option<String>>,
+}
+
+#[derive(Deserialize)]
+struct VolumeExpect {
+    phase: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    claim: Option<Option<String>>,
+}
+
+/// Distinguishes "not named by the case" (None) from "named as null" (Some(None)).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+fn cases_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/binding")
+}
+
+fn snapshot_of(case: &Case) -> Snapshot {
+    let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": case.objects});
+    let loaded = load_str(&case.name, &list.to_string(), &LoadOptions::default());
+    assert!(
+        loaded.findings.is_empty(),
+        "{}: input problems: {:?}",
+        case.name,
+        loaded
+            .findings
+            .iter()
+            .map(|f| &f.message)
+            .collect::<Vec<_>>()
+    );
+    loaded.snapshot
+}
+
+fn check(case: &Case, snapshot: &Snapshot, plan: &BindingPlan, finder: &str) -> Vec<String> {
+    let mut failures = Vec::new();
+    for (key, want) in &case.expect.claims {
+        let Some(i) = snapshot
+            .claims
+            .iter()
+            .position(|c| c.meta.qualified_name() == *key)
+        else {
+            failures.push(format!("{}: claim {key} not in the plan", case.name));
+            continue;
+        };
+        let got = &plan.claims[i];
+        let fail = |what: &str, want: String, got: String| {
+            format!(
+                "{} [{finder}]: claim {key}: {what}: want {want}, got {got} ({})",
+                case.name,
+                got_reason(plan, i)
+            )
+        };
+        if let Some(outcome) = &want.outcome {
+            if !outcome.allows(got.outcome.as_str()) {
+                failures.push(fail(
+                    "outcome",
+                    format!("{:?}", outcome_text(outcome)),
+                    got.outcome.to_string(),
+                ));
+            }
+        }
+        if let Some(volume) = &want.volume {
+            if *volume != got.volume {
+                failures.push(fail(
+                    "volume",
+                    format!("{volume:?}"),
+                    format!("{:?}", got.volume),
+                ));
+            }
+        }
+        if let Some(class) = &want.storage_class {
+            if *class != got.class {
+                failures.push(fail(
+                    "storageClass",
+                    format!("{class:?}"),
+                    format!("{:?}", got.class),
+                ));
+            }
+        }
+    }
+    for (name, want) in &case.expect.volumes {
+        let Some(i) = snapshot.volumes.iter().position(|v| v.meta.name == *name) else {
+            failures.push(format!("{}: volume {name} not in the plan", case.name));
+            continue;
+        };
+        let got = &plan.volumes[i];
+        if let Some(phase) = &want.phase {
+            if phase != got.phase.as_str() {
+                failures.push(format!(
+                    "{} [{finder}]: volume {name}: phase: want {phase}, got {}",
+                    case.name, got.phase
+                ));
+            }
+        }
+        if let Some(claim) = &want.claim {
+            if *claim != got.claim {
+                failures.push(format!(
+                    "{} [{finder}]: volume {name}: claim: want {claim:?}, got {:?}",
+                    case.name, got.claim
+                ));
+            }
+        }
+    }
+    failures
+}
+
+fn got_reason(plan: &BindingPlan, i: usize) -> String {
+    plan.claims[i].reason.clone()
+}
+
+fn outcome_text(o: &OneOrMany) -> String {
+    match o {
+        OneOrMany::One(v) => v.clone(),
+        OneOrMany::Many(vs) => vs.join("|"),
+    }
+}
+
+#[test]
+fn conformance_cases_pass() {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(cases_dir())
+        .expect("../shared/conformance/binding exists beside the repository")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    entries.sort();
+    assert!(!entries.is_empty(), "no conformance cases found");
+    let mut failures = Vec::new();
+    for path in &entries {
+        let text = std::fs::read_to_string(path).unwrap();
+        let case: Case =
+            serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let snapshot = snapshot_of(&case);
+        failures.extend(check(
+            &case,
+            &snapshot,
+            &binding::plan_with::<IndexedFinder>(&snapshot),
+            "indexed",
+        ));
+        failures.extend(check(
+            &case,
+            &snapshot,
+            &binding::plan_with::<ReferenceFinder>(&snapshot),
+            "reference",
+        ));
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        entries.len(),
+        failures.join("\n")
+    );
+    println!("{} conformance cases passed", entries.len());
+}
