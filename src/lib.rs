@@ -6,8 +6,10 @@
 
 pub mod analysis;
 pub mod binding;
+pub mod cli;
 pub mod findings;
 pub mod load;
 pub mod model;
+pub mod render;
 pub mod report;
 pub mod rules;

@@ -1,1 +1,5 @@
-fn main() {}
+//! `kubectl-storage`: parse the command line, run it, exit with its code.
+
+fn main() -> std::process::ExitCode {
+    kubectl_storage::cli::main()
+}

@@ -16,7 +16,7 @@ pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding
                 let mut help = String::from("give the claim a class that provisions, or create a volume that fits it");
                 if let Some(first) = claim_plan.candidates.first() {
                     let volume = &snapshot.volumes[first.volume].meta.name;
-                    help = format!("{help}; closest look: volume {volume} was passed over because its {}", first.rejected);
+                    help = format!("{help}. Nearest miss: volume {volume}: {}", first.rejected);
                 }
                 findings.push(
                     Finding::new(ids::CLAIM_PENDING, claim.key(), format!("claim {name} will stay Pending: {}", claim_plan.reason))
@@ -90,13 +90,14 @@ pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding
     }
 }
 
-/// The field most to blame for a Pending claim.
+/// The field most to blame for a Pending claim: the volume it names, else its class (written
+/// or defaulted), else the claim itself.
 fn pending_field(claim: &Claim, plan: &ClaimPlan) -> &'static str {
     if claim.volume_name.is_some() {
         "spec.volumeName"
-    } else if plan.class.is_some() {
+    } else if claim.spec_class.is_some() || plan.class.is_some() {
         "spec.storageClassName"
     } else {
-        "spec"
+        "metadata.name"
     }
 }

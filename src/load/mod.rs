@@ -190,10 +190,19 @@ impl Loader {
 
     pub fn add_text(&mut self, name: String, text: Arc<str>) -> FileId {
         let file = self.sources.add(name.clone(), text.clone());
-        let (documents, error) = yaml_tree::parse_stream(&text);
-        for document in documents {
-            if let Some(root) = document.root {
-                self.builder.add_node(file, &root, &mut self.findings);
+        // One document at a time: a large dump is never held as a whole tree.
+        let mut error = None;
+        for document in yaml_tree::documents(&text) {
+            match document {
+                Ok(document) => {
+                    if let Some(root) = document.root {
+                        self.builder.add_node(file, &root, &mut self.findings);
+                    }
+                }
+                Err(e) => {
+                    error = Some(e);
+                    break;
+                }
             }
         }
         if let Some(error) = error {

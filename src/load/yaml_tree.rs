@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Span, Tag};
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Span, StrInput, Tag};
 
 /// Cap on nodes produced by alias expansion in one stream (alias-bomb guard). Expanded nodes
 /// stay in the output, so the cap is per stream rather than per document.
@@ -22,8 +22,9 @@ pub const MAX_ALIAS_NODES: usize = 1_000_000;
 /// they complete; nested anchors could otherwise make that quadratic. The table is cleared at
 /// each document end, so this cap is per document.
 pub const MAX_ANCHORED_NODES: usize = 1_000_000;
-/// Maximum collection nesting. Drop, Clone and `to_json` recurse over the tree, so an unbounded
-/// depth (`[[[[...`) would overflow the stack; real manifests stay far below this.
+/// Maximum collection nesting. Drop, Clone and `to_json` recurse over the tree, so unbounded
+/// block nesting (`- - - - ...`) would overflow the stack; real manifests stay far below this.
+/// (saphyr itself rejects flow nesting beyond 255 levels.)
 pub const MAX_DEPTH: usize = 1000;
 /// Maps with more keys than this switch duplicate detection from a linear scan to a hash set.
 const DUP_INDEX_THRESHOLD: usize = 16;
@@ -358,6 +359,8 @@ enum CoreTag {
     Bool,
     Null,
     Merge,
+    /// `!`: a string for scalars, no constraint on collections.
+    NonSpecific,
     /// No tag, or one we don't interpret (`!!map`, `!!binary`, `!custom`): go-yaml leaves such
     /// values as resolved by style, and so do we.
     Other,
@@ -370,8 +373,7 @@ fn core_tag(tag: Option<&Tag>) -> CoreTag {
     let suffix = if tag.handle == YAML_TAG_PREFIX {
         tag.suffix.as_str()
     } else if tag.handle.is_empty() && tag.suffix == "!" {
-        // The non-specific tag `!` means "string" for scalars.
-        return CoreTag::Str;
+        return CoreTag::NonSpecific;
     } else if let Some(s) = tag.suffix.strip_prefix(YAML_TAG_PREFIX) {
         // Verbatim form: `!<tag:yaml.org,2002:int>`.
         s
@@ -391,7 +393,7 @@ fn core_tag(tag: Option<&Tag>) -> CoreTag {
 
 fn tag_name(tag: CoreTag) -> &'static str {
     match tag {
-        CoreTag::Str => "!!str",
+        CoreTag::Str | CoreTag::NonSpecific => "!!str",
         CoreTag::Int => "!!int",
         CoreTag::Float => "!!float",
         CoreTag::Bool => "!!bool",
@@ -541,7 +543,9 @@ fn resolve_scalar(s: Cow<'_, str>, plain: bool, tag: CoreTag) -> Result<Value, S
     let fail = |s: &str| format!("cannot resolve {s:?} as {}", tag_name(tag));
     match tag {
         CoreTag::Other | CoreTag::Merge if plain => Ok(resolve_plain(s)),
-        CoreTag::Other | CoreTag::Merge | CoreTag::Str => Ok(Value::String(s.into_owned())),
+        CoreTag::Other | CoreTag::Merge | CoreTag::Str | CoreTag::NonSpecific => {
+            Ok(Value::String(s.into_owned()))
+        }
         CoreTag::Null if is_null(&s) => Ok(Value::Null),
         CoreTag::Bool => parse_bool(&s).map(Value::Bool).ok_or_else(|| fail(&s)),
         CoreTag::Int => match parse_int(&s) {
@@ -835,7 +839,8 @@ struct Frame {
 struct Builder<'t> {
     text: &'t str,
     offsets: CharOffsets,
-    docs: Vec<Document>,
+    /// The document completed by the last event, if any.
+    finished: Option<Document>,
     doc_start: Pos,
     doc_start_end: Pos,
     root: Option<Node>,
@@ -860,7 +865,7 @@ impl<'t> Builder<'t> {
         Builder {
             text,
             offsets: CharOffsets::new(text),
-            docs: Vec::new(),
+            finished: None,
             doc_start: ORIGIN,
             doc_start_end: ORIGIN,
             root: None,
@@ -927,7 +932,7 @@ impl<'t> Builder<'t> {
         } else {
             root.as_ref().map_or(self.doc_start_end, |r| r.end)
         };
-        self.docs.push(Document {
+        self.finished = Some(Document {
             root,
             start: self.doc_start,
             end,
@@ -1014,7 +1019,7 @@ impl<'t> Builder<'t> {
             FrameKind::Map => "mapping",
         };
         let ctag = core_tag(tag.as_deref());
-        if !matches!(ctag, CoreTag::Other) {
+        if !matches!(ctag, CoreTag::Other | CoreTag::NonSpecific) {
             return Err(self.err(
                 format!("{} cannot be applied to a {what}", tag_name(ctag)),
                 start,
@@ -1251,29 +1256,62 @@ fn check_duplicate(frame: &mut Frame, children: &[Node], key: &Node) -> Result<(
 /// documents completed before the error together with the error; the parser cannot resume
 /// after a syntax error, so later documents are lost.
 pub fn parse_stream(text: &str) -> (Vec<Document>, Option<ParseError>) {
-    let mut b = Builder::new(text);
-    let mut parser = Parser::new_from_str(text);
-    loop {
-        // saphyr has internal asserts/unwraps; contain any panic so a bad manifest can never
-        // take the linter down. The parser is not used again after a panic.
-        let next = catch_unwind(AssertUnwindSafe(|| parser.next_event()));
-        let item = match next {
-            Ok(Some(item)) => item,
-            Ok(None) => break,
-            Err(_) => {
-                let e = b.err("internal YAML parser error", b.last_pos);
-                return (b.docs, Some(e));
-            }
-        };
-        let result = match item {
-            Ok((ev, span)) => b.event(ev, span),
-            Err(e) => Err(b.scan_error(&e)),
-        };
-        if let Err(e) = result {
-            return (b.docs, Some(e));
+    let mut docs = Vec::new();
+    for doc in documents(text) {
+        match doc {
+            Ok(doc) => docs.push(doc),
+            Err(e) => return (docs, Some(e)),
         }
     }
-    (b.docs, None)
+    (docs, None)
+}
+
+/// Parses a stream one document at a time, so a large snapshot never has to be held as a
+/// whole tree. Yields each document as it completes; an error is the last item.
+pub fn documents(text: &str) -> Documents<'_> {
+    Documents {
+        parser: Parser::new_from_str(text),
+        builder: Builder::new(text),
+        done: false,
+    }
+}
+
+/// Iterator returned by [`documents`].
+pub struct Documents<'t> {
+    parser: Parser<'t, StrInput<'t>>,
+    builder: Builder<'t>,
+    done: bool,
+}
+
+impl Iterator for Documents<'_> {
+    type Item = Result<Document, ParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            // saphyr has internal asserts/unwraps; contain any panic so a bad manifest can
+            // never take the linter down. The parser is not used again after a panic.
+            let parser = &mut self.parser;
+            let result = match catch_unwind(AssertUnwindSafe(|| parser.next_event())) {
+                Ok(Some(Ok((ev, span)))) => self.builder.event(ev, span),
+                Ok(Some(Err(e))) => Err(self.builder.scan_error(&e)),
+                Ok(None) => {
+                    self.done = true;
+                    return None;
+                }
+                Err(_) => Err(self
+                    .builder
+                    .err("internal YAML parser error", self.builder.last_pos)),
+            };
+            if let Err(e) = result {
+                self.done = true;
+                return Some(Err(e));
+            }
+            if let Some(doc) = self.builder.finished.take() {
+                return Some(Ok(doc));
+            }
+        }
+        None
+    }
 }
 
 #[cfg(test)]
@@ -1385,6 +1423,18 @@ spec:
         assert_eq!(lc(docs[3].start), (7, 1));
         assert_eq!(lc(docs[4].start), (8, 1));
         assert_eq!(&text[docs[4].end.offset - 3..docs[4].end.offset], "...");
+    }
+
+    #[test]
+    fn documents_iterator_streams_then_stops_at_error() {
+        let mut it = documents("a: 1\n---\nb: [\n---\nc: 3\n");
+        let first = it.next().and_then(Result::ok).and_then(|d| d.root);
+        assert_eq!(
+            first.map(|r| r.to_json()),
+            Some(serde_json::json!({"a": 1}))
+        );
+        assert!(matches!(it.next(), Some(Err(_))));
+        assert!(it.next().is_none());
     }
 
     #[test]
@@ -1737,6 +1787,10 @@ again: *s
             let value = bad.split(' ').nth(2).unwrap_or_default();
             assert!(bad[err.pos.offset..].starts_with(value), "{bad:?}");
         }
+        assert_eq!(
+            parse_one("! {a: ! [1]}").to_json(),
+            serde_json::json!({"a": [1]})
+        );
         let (_, err) = parse_stream("a: !!str {b: 1}\n");
         assert!(err.expect("error").message.contains("mapping"));
     }
@@ -1885,7 +1939,7 @@ again: *s
         }
         let mb = text.len() as f64 / 1e6;
         let best = |f: &dyn Fn() -> usize| {
-            (0..3)
+            (0..5)
                 .map(|_| {
                     let t = std::time::Instant::now();
                     let n = f();
@@ -1900,6 +1954,18 @@ again: *s
             assert_eq!(err, None);
             docs.len()
         });
+        // Same, but with the tree's deallocation kept out of the timing.
+        let mut kept = Vec::new();
+        let tree_no_drop = (0..5)
+            .map(|_| {
+                let t = std::time::Instant::now();
+                let parsed = parse_stream(&text);
+                let secs = t.elapsed().as_secs_f64();
+                kept.push(parsed);
+                secs
+            })
+            .fold(f64::INFINITY, f64::min);
+        drop(kept);
         let json = best(&|| {
             let (docs, _) = parse_stream(&text);
             docs.iter()
@@ -1907,17 +1973,17 @@ again: *s
                 .map(Node::to_json)
                 .count()
         });
+        let streamed = best(&|| documents(&text).filter(Result::is_ok).count());
+        let rate = |secs: f64| format!("{secs:.3}s = {:.1} MB/s", mb / secs);
         println!(
-            "{:.1} MB, {} lines: events {:.3}s ({:.1} MB/s), tree {:.3}s ({:.1} MB/s), \
-             tree+to_json {:.3}s ({:.1} MB/s)",
-            mb,
+            "{mb:.1} MB, {} lines: events {}; tree {} (excl. drop {}); \
+             documents() one at a time {}; tree+to_json {}",
             text.lines().count(),
-            events,
-            mb / events,
-            tree,
-            mb / tree,
-            json,
-            mb / json
+            rate(events),
+            rate(tree),
+            rate(tree_no_drop),
+            rate(streamed),
+            rate(json)
         );
     }
 }

@@ -1,0 +1,107 @@
+//! The command line: clap definitions, one file per subcommand. Commands return an exit code;
+//! `main` only hands it to the process.
+
+pub mod explain;
+pub mod plan;
+pub mod rules;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Predict how Kubernetes binds, provisions and reclaims storage, and lint manifests for the
+/// mistakes that leave claims Pending or lose data.
+#[derive(Debug, Parser)]
+#[command(
+    name = "kubectl-storage",
+    bin_name = "kubectl storage",
+    version,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Predict, claim by claim, which volume each PersistentVolumeClaim binds to, whether one is
+    /// provisioned, or why it stays Pending; and what happens to each volume.
+    Plan(plan::PlanArgs),
+    /// List the rules the plan checks.
+    Rules(rules::RulesArgs),
+    /// Show a rule's documentation: why it matters and how to fix it.
+    Explain(explain::ExplainArgs),
+}
+
+/// When to colour text output.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When writing to a terminal and NO_COLOR is not set.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour: for `auto`, a terminal and NO_COLOR unset.
+    pub fn enabled(self) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                use std::io::IsTerminal;
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && io::stdout().is_terminal()
+            }
+        }
+    }
+}
+
+/// Exit codes: 0 clean, 1 findings at or above `--fail-on`, 2 usage or input error.
+pub mod exit {
+    pub const CLEAN: u8 = 0;
+    pub const FINDINGS: u8 = 1;
+    pub const USAGE: u8 = 2;
+}
+
+/// Parses the command line and runs the command.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::CLEAN
+            };
+            // Printing help into a closed pipe is not an error worth reporting.
+            let _ = error.print();
+            return ExitCode::from(code);
+        }
+    };
+    let code = match cli.command {
+        Command::Plan(args) => plan::run(&args),
+        Command::Rules(args) => rules::run(&args),
+        Command::Explain(args) => explain::run(&args),
+    };
+    ExitCode::from(code)
+}
+
+/// Writes the whole output at once. A reader that went away (`… | head`) ends the program
+/// quietly, as it would for cat.
+pub fn emit(text: &str) -> Result<(), io::Error> {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+/// Reports an error the user must act on, and returns the usage/input exit code.
+pub fn fail(message: impl std::fmt::Display) -> u8 {
+    let _ = writeln!(io::stderr(), "error: {message}");
+    exit::USAGE
+}

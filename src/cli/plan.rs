@@ -1,0 +1,94 @@
+//! `kubectl storage plan`: load manifests, plan binding, report findings.
+
+use clap::{Args, ValueEnum};
+
+use crate::findings::Severity;
+use crate::load::{self, Input, LoadOptions};
+use crate::render;
+use crate::report;
+
+use super::{emit, exit, fail, ColorChoice};
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Manifests to plan: files, folders (searched recursively for .yaml, .yml and .json) or `-`
+    /// for standard input. Repeatable. A `kubectl get pv,pvc,sc,pods,nodes -A -o yaml` dump
+    /// plans the cluster it was taken from.
+    #[arg(short = 'f', long = "filename", value_name = "PATH", required = true)]
+    pub filenames: Vec<String>,
+
+    /// Namespace for namespaced objects written without one.
+    #[arg(short = 'n', long, default_value = "default", value_name = "NAMESPACE")]
+    pub namespace: String,
+
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+
+    /// Exit with code 1 when a finding has this severity or a worse one.
+    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+
+    /// When to use colour in text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Claims, volumes and findings for people, with source snippets.
+    Text,
+    /// The plan contract (plan.schema.json).
+    Json,
+    /// The same data as json.
+    Yaml,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    /// Never fail because of findings.
+    None,
+}
+
+impl FailOn {
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::None => None,
+        }
+    }
+}
+
+pub fn run(args: &PlanArgs) -> u8 {
+    let inputs: Vec<Input> = args.filenames.iter().map(|f| Input::parse(f)).collect();
+    let options = LoadOptions {
+        namespace: args.namespace.clone(),
+    };
+    let loaded = match load::load(&inputs, &options) {
+        Ok(loaded) => loaded,
+        Err(error) => return fail(error),
+    };
+    let report = report::plan(&loaded);
+    let color = args.color.enabled();
+    let text = match args.output {
+        OutputFormat::Text => render::text::render(&report, &loaded.sources, color),
+        OutputFormat::Json => render::json::render(&report),
+        OutputFormat::Yaml => render::yaml::render(&report),
+    };
+    let text = match text {
+        Ok(text) => text,
+        Err(error) => return fail(error),
+    };
+    if let Err(error) = emit(&text) {
+        return fail(format!("cannot write the output: {error}"));
+    }
+    match (args.fail_on.threshold(), report.worst()) {
+        (Some(threshold), Some(worst)) if worst >= threshold => exit::FINDINGS,
+        _ => exit::CLEAN,
+    }
+}

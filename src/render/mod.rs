@@ -1,0 +1,5 @@
+//! Renderers format a `PlanReport`; they never compute.
+
+pub mod json;
+pub mod text;
+pub mod yaml;

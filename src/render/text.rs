@@ -1,0 +1,287 @@
+//! Text for people: claims and volumes as the plan predicts them, then findings as miette
+//! diagnostics pointing at the source line.
+
+use std::fmt::Write as _;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource};
+use owo_colors::{OwoColorize, Style};
+
+use crate::findings::Severity;
+use crate::load::source::Sources;
+use crate::report::{ClaimEntry, FindingEntry, PlanReport, VolumeEntry};
+
+/// Candidates shown per claim in text; the JSON output has them all.
+const CANDIDATES_SHOWN: usize = 5;
+
+/// Applies styles only when colour is on (a terminal without NO_COLOR, or `--color always`).
+#[derive(Clone, Copy)]
+struct Paint(bool);
+
+impl Paint {
+    fn style(self, text: &str, style: Style) -> String {
+        if self.0 {
+            text.style(style).to_string()
+        } else {
+            text.to_owned()
+        }
+    }
+    fn bold(self, t: &str) -> String {
+        self.style(t, Style::new().bold())
+    }
+    fn dim(self, t: &str) -> String {
+        self.style(t, Style::new().dimmed())
+    }
+    fn green(self, t: &str) -> String {
+        self.style(t, Style::new().green())
+    }
+    fn yellow(self, t: &str) -> String {
+        self.style(t, Style::new().yellow())
+    }
+    fn red(self, t: &str) -> String {
+        self.style(t, Style::new().red().bold())
+    }
+    fn cyan(self, t: &str) -> String {
+        self.style(t, Style::new().cyan())
+    }
+}
+
+pub fn render(report: &PlanReport, sources: &Sources, color: bool) -> Result<String, String> {
+    let mut out = String::new();
+    let p = Paint(color);
+    if !report.claims.is_empty() {
+        let _ = writeln!(out, "{}", p.bold("Claims"));
+        for claim in &report.claims {
+            claim_line(&mut out, claim, p);
+        }
+        out.push('\n');
+    }
+    if !report.volumes.is_empty() {
+        let _ = writeln!(out, "{}", p.bold("Volumes"));
+        let width = report
+            .volumes
+            .iter()
+            .map(|v| v.name.len())
+            .max()
+            .unwrap_or(0);
+        let who_width = report
+            .volumes
+            .iter()
+            .map(|v| who(v).chars().count())
+            .max()
+            .unwrap_or(0);
+        for volume in &report.volumes {
+            volume_line(&mut out, volume, (width, who_width), p);
+        }
+        out.push('\n');
+    }
+    if !report.findings.is_empty() {
+        let _ = writeln!(out, "{}", p.bold("Findings"));
+        let theme = if color {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::unicode_nocolor()
+        };
+        let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+        for finding in &report.findings {
+            diagnostic(&mut out, &handler, finding, sources);
+        }
+    }
+    summary(&mut out, report, p);
+    Ok(out)
+}
+
+fn claim_line(out: &mut String, claim: &ClaimEntry, p: Paint) {
+    let (mark, outcome) = match claim.outcome {
+        "bound" | "binds" => ("✔", p.green(claim.outcome)),
+        "provisions" => ("✚", p.green("provisions")),
+        "waits-for-consumer" => ("…", p.yellow("waits")),
+        other => ("✘", p.red(other)),
+    };
+    let target = match (&claim.volume, claim.outcome) {
+        (Some(volume), _) => format!(" → {}", p.cyan(volume)),
+        (None, "provisions") => format!(
+            " → new volume{}",
+            claim
+                .provisioner
+                .as_deref()
+                .map(|p| format!(" from {p}"))
+                .unwrap_or_default()
+        ),
+        _ => String::new(),
+    };
+    let class = claim
+        .storage_class
+        .as_deref()
+        .map(|c| format!(" [{c}]"))
+        .unwrap_or_default();
+    let pad = 10usize.saturating_sub(console_width(claim.outcome));
+    let _ = writeln!(
+        out,
+        "  {mark} {outcome}{:pad$} {}/{}{target}{}",
+        "",
+        claim.namespace,
+        p.bold(&claim.name),
+        p.dim(&class)
+    );
+    if let Some(reason) = &claim.reason {
+        let _ = writeln!(out, "      {}", p.dim(reason));
+    }
+    for candidate in claim.candidates.iter().take(CANDIDATES_SHOWN) {
+        let _ = writeln!(
+            out,
+            "        {} {}: {}",
+            p.dim("·"),
+            candidate.volume,
+            candidate.rejected
+        );
+    }
+    let hidden = claim.candidates.len().saturating_sub(CANDIDATES_SHOWN) + claim.candidates_omitted;
+    if hidden > 0 && !claim.candidates.is_empty() {
+        let _ = writeln!(
+            out,
+            "        {} and {hidden} more volumes (see -o json)",
+            p.dim("·")
+        );
+    }
+}
+
+fn console_width(outcome: &str) -> usize {
+    match outcome {
+        "waits-for-consumer" => "waits".len(),
+        other => other.len(),
+    }
+}
+
+fn who(volume: &VolumeEntry) -> String {
+    match (&volume.claim, &volume.reserved_for) {
+        (Some(claim), _) => format!("→ {claim}"),
+        (None, Some(reserved)) => format!("reserved for {reserved}"),
+        (None, None) => "unclaimed".to_owned(),
+    }
+}
+
+fn volume_line(
+    out: &mut String,
+    volume: &VolumeEntry,
+    (width, who_width): (usize, usize),
+    p: Paint,
+) {
+    let phase = match volume.phase {
+        "Bound" => p.green(volume.phase),
+        "Available" => p.cyan(volume.phase),
+        "Released" => p.yellow(volume.phase),
+        _ => p.red(volume.phase),
+    };
+    let pad = 9usize.saturating_sub(volume.phase.len());
+    let who = who(volume);
+    let who_pad = who_width.saturating_sub(who.chars().count());
+    let fate = match volume.on_claim_delete {
+        "retained" => format!("{}: kept when its claim is deleted", volume.reclaim_policy),
+        "deleted" => format!(
+            "{}: data deleted when its claim is deleted",
+            volume.reclaim_policy
+        ),
+        "recycled" => format!(
+            "{}: data scrubbed when its claim is deleted",
+            volume.reclaim_policy
+        ),
+        _ => volume.reclaim_policy.to_owned(),
+    };
+    let _ = writeln!(
+        out,
+        "  {:width$}  {phase}{:pad$}  {who}{:who_pad$}  {}",
+        volume.name,
+        "",
+        "",
+        p.dim(&fate)
+    );
+}
+
+fn diagnostic(
+    out: &mut String,
+    handler: &GraphicalReportHandler,
+    finding: &FindingEntry,
+    sources: &Sources,
+) {
+    let severity = match finding.severity {
+        Severity::Error => miette::Severity::Error,
+        Severity::Warning => miette::Severity::Warning,
+        Severity::Info => miette::Severity::Advice,
+    };
+    let mut diag = MietteDiagnostic::new(finding.message.clone())
+        .with_code(finding.rule)
+        .with_severity(severity);
+    if let Some(help) = &finding.help {
+        diag = diag.with_help(help.clone());
+    }
+    let Some(location) = &finding.location else {
+        let _ = handler.render_report(out, &diag);
+        return;
+    };
+    let Some(file) = sources.file(location.file_id) else {
+        let _ = handler.render_report(out, &diag);
+        return;
+    };
+    // Point at the first line of the field: a whole mapping would bury the label.
+    let line_end = file.text[location.offset.min(file.text.len())..]
+        .find('\n')
+        .map_or(file.text.len(), |i| location.offset + i);
+    let len = location
+        .len
+        .max(1)
+        .min(line_end.saturating_sub(location.offset).max(1));
+    let label = finding.label.clone().unwrap_or_default();
+    diag = diag.with_label(LabeledSpan::at(
+        location.offset..location.offset + len,
+        label,
+    ));
+    let report = miette::Report::new(diag)
+        .with_source_code(NamedSource::new(location.file.clone(), file.text.clone()));
+    let _ = handler.render_report(out, report.as_ref());
+}
+
+fn summary(out: &mut String, report: &PlanReport, p: Paint) {
+    let s = &report.summary;
+    let mut parts = Vec::new();
+    for (n, what) in [
+        (s.bound, "bound"),
+        (s.binds, "bind"),
+        (s.provisions, "provision"),
+        (s.waits_for_consumer, "wait for a consumer"),
+        (s.pending, "stay pending"),
+        (s.lost, "lost"),
+    ] {
+        if n > 0 {
+            parts.push(format!("{n} {what}"));
+        }
+    }
+    let claims = if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(", "))
+    };
+    let findings = format!(
+        "{} {}, {} {}, {} info",
+        s.errors,
+        if s.errors == 1 { "error" } else { "errors" },
+        s.warnings,
+        if s.warnings == 1 {
+            "warning"
+        } else {
+            "warnings"
+        },
+        s.infos
+    );
+    let findings = if s.errors > 0 {
+        p.red(&findings)
+    } else if s.warnings > 0 {
+        p.yellow(&findings)
+    } else {
+        p.green(&findings)
+    };
+    let _ = writeln!(
+        out,
+        "{} claims{claims} · {} volumes · {findings}",
+        s.claims, s.volumes
+    );
+}
