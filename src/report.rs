@@ -65,6 +65,9 @@ pub struct VolumeEntry {
     pub on_claim_delete: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reserved_for: Option<String>,
+    /// For a Released or Failed volume, the claim that is gone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_claim: Option<String>,
     pub capacity: Option<String>,
     pub reason: String,
     pub source: Option<Location>,
@@ -213,6 +216,7 @@ pub fn build(
             reclaim_policy: plan.reclaim_policy.as_str(),
             on_claim_delete: plan.on_claim_delete.as_str(),
             reserved_for: plan.reserved_for.clone(),
+            previous_claim: plan.previous_claim.clone(),
             capacity: volume
                 .capacity
                 .as_ref()

@@ -189,6 +189,15 @@ impl<'a, F: Finder> Engine<'a, F> {
 
     pub fn new_plan(&self, c: usize, outcome: Outcome, reason: String) -> ClaimPlan {
         let (class, class_index, class_defaulted) = self.class_plan(c);
+        let reason = match (&self.choices[c], class_defaulted, &class) {
+            (ClassChoice::Admission(name), true, _) => {
+                format!("{reason} (class {name:?} is the default; admission sets it when the claim is created)")
+            }
+            (ClassChoice::Retroactive(_), true, Some(name)) => format!(
+                "{reason} (the claim has no class and no class-less volume fits, so the PV controller gives it the default class {name:?})"
+            ),
+            _ => reason,
+        };
         let provisioner = class_index.map(|i| self.snapshot.classes[i].provisioner.clone());
         ClaimPlan {
             outcome,
@@ -681,6 +690,7 @@ impl<'a, F: Finder> Engine<'a, F> {
                     reclaim_policy: volume.reclaim_policy_or_default(),
                     on_claim_delete: on_delete,
                     reason: reclaim_reason,
+                    previous_claim: None,
                 };
                 if let Some((c, name)) = &state.taken_by {
                     plan.phase = VolumePhase::Bound;
@@ -697,8 +707,24 @@ impl<'a, F: Finder> Engine<'a, F> {
                             state.reservation.as_ref().map(Reservation::qualified_name);
                     }
                     Settled::Released => {
+                        let gone = volume
+                            .claim_ref
+                            .as_ref()
+                            .map(|r| format!("{}/{}", r.namespace, r.name));
+                        plan.reason = match (&gone, plan.phase) {
+                            (Some(claim), VolumePhase::Available) => format!(
+                                "its claim {claim} is gone and it was recycled: {}",
+                                plan.reason
+                            ),
+                            (Some(claim), _) => {
+                                format!("its claim {claim} is gone: {}", plan.reason)
+                            }
+                            (None, _) => plan.reason.clone(),
+                        };
                         if plan.phase == VolumePhase::Available {
                             plan.on_claim_delete = OnClaimDelete::NotApplicable;
+                        } else {
+                            plan.previous_claim = gone;
                         }
                     }
                     Settled::Claimed { claim } => {

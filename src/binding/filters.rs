@@ -134,13 +134,6 @@ pub fn judge(
         });
     }
     let node = ctx.node;
-    if let Some((winner, name)) = &state.taken_by {
-        if *winner != q.index && !ctx.ignore_taken {
-            return Verdict::Rejected(Rejection::TakenBy {
-                claim: name.clone(),
-            });
-        }
-    }
     let prebound = match &state.reservation {
         Some(r) if !r.is_for(q) => {
             return Verdict::Rejected(Rejection::ClaimedByOther {
@@ -151,6 +144,15 @@ pub fn judge(
         Some(_) => true,
         None => false,
     };
+    // Taken earlier in this plan: said after the claimRef, which explains an existing binding
+    // better than "processed first".
+    if let Some((winner, name)) = &state.taken_by {
+        if *winner != q.index && !ctx.ignore_taken {
+            return Verdict::Rejected(Rejection::TakenBy {
+                claim: name.clone(),
+            });
+        }
+    }
     let capacity = volume.capacity_or_zero();
     if capacity < q.request {
         return Verdict::Rejected(Rejection::TooSmall {

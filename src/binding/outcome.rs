@@ -223,6 +223,8 @@ pub struct VolumePlan {
     pub reclaim_policy: ReclaimPolicy,
     pub on_claim_delete: OnClaimDelete,
     pub reason: String,
+    /// For a Released or Failed volume: the claim it was bound to, which is gone.
+    pub previous_claim: Option<String>,
 }
 
 #[derive(Clone, Debug, Default)]

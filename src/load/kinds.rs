@@ -1,7 +1,7 @@
 //! From parsed documents to model objects: which kinds the plan reads, how they are typed
 //! (k8s-openapi), and what becomes of a StatefulSet's volumeClaimTemplates.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
@@ -51,6 +51,8 @@ pub struct SnapshotBuilder {
     namespace: String,
     snapshot: Snapshot,
     statefulsets: Vec<PendingStatefulSet>,
+    /// Where each object already sits in its list, to let a later definition replace it.
+    seen: HashMap<ObjectKey, usize>,
 }
 
 impl SnapshotBuilder {
@@ -59,6 +61,7 @@ impl SnapshotBuilder {
             namespace,
             snapshot: Snapshot::default(),
             statefulsets: Vec::new(),
+            seen: HashMap::new(),
         }
     }
 
@@ -106,23 +109,27 @@ impl SnapshotBuilder {
         let result = match kind {
             "PersistentVolume" => typed::<PersistentVolume>(json).map(|pv| {
                 let meta = self.meta(&pv.metadata, false, source.clone());
-                self.snapshot.volumes.push(Volume::from_k8s(&pv, meta));
+                let volume = Volume::from_k8s(&pv, meta);
+                let key = volume.key();
+                self.upsert(key, volume, |s| &mut s.volumes, findings);
             }),
             "PersistentVolumeClaim" => typed::<PersistentVolumeClaim>(json).map(|pvc| {
                 let meta = self.meta(&pvc.metadata, true, source.clone());
-                self.snapshot
-                    .claims
-                    .push(Claim::from_k8s(&pvc, meta, ClaimOrigin::Manifest));
+                let claim = Claim::from_k8s(&pvc, meta, ClaimOrigin::Manifest);
+                let key = claim.key();
+                self.upsert(key, claim, |s| &mut s.claims, findings);
             }),
             "StorageClass" => typed::<K8sStorageClass>(json).map(|sc| {
                 let meta = self.meta(&sc.metadata, false, source.clone());
-                self.snapshot
-                    .classes
-                    .push(StorageClass::from_k8s(&sc, meta));
+                let class = StorageClass::from_k8s(&sc, meta);
+                let key = class.key();
+                self.upsert(key, class, |s| &mut s.classes, findings);
             }),
             "Node" => typed::<K8sNode>(json).map(|n| {
                 let meta = self.meta(&n.metadata, false, source.clone());
-                self.snapshot.nodes.push(Node::from_k8s(&n, meta));
+                let node = Node::from_k8s(&n, meta);
+                let key = node.meta.key("Node");
+                self.upsert(key, node, |s| &mut s.nodes, findings);
             }),
             "Pod" => typed::<Pod>(json).map(|pod| {
                 let finished = matches!(
@@ -137,6 +144,7 @@ impl SnapshotBuilder {
                     pod.spec.as_ref(),
                     "spec",
                     finished,
+                    findings,
                 );
             }),
             "Deployment" => typed::<Deployment>(json).map(|d| {
@@ -150,6 +158,7 @@ impl SnapshotBuilder {
                     spec.and_then(|s| s.template.spec.as_ref()),
                     "spec.template.spec",
                     false,
+                    findings,
                 );
             }),
             "ReplicaSet" => typed::<ReplicaSet>(json).map(|r| {
@@ -166,6 +175,7 @@ impl SnapshotBuilder {
                     template,
                     "spec.template.spec",
                     false,
+                    findings,
                 );
             }),
             "ReplicationController" => typed::<ReplicationController>(json).map(|r| {
@@ -182,6 +192,7 @@ impl SnapshotBuilder {
                     template,
                     "spec.template.spec",
                     false,
+                    findings,
                 );
             }),
             "DaemonSet" => typed::<DaemonSet>(json).map(|d| {
@@ -194,6 +205,7 @@ impl SnapshotBuilder {
                     template,
                     "spec.template.spec",
                     false,
+                    findings,
                 );
             }),
             "Job" => typed::<Job>(json).map(|j| {
@@ -217,6 +229,7 @@ impl SnapshotBuilder {
                     spec.and_then(|s| s.template.spec.as_ref()),
                     "spec.template.spec",
                     finished,
+                    findings,
                 );
             }),
             "CronJob" => typed::<CronJob>(json).map(|c| {
@@ -233,6 +246,7 @@ impl SnapshotBuilder {
                     template,
                     "spec.jobTemplate.spec.template.spec",
                     false,
+                    findings,
                 );
             }),
             "StatefulSet" => typed::<StatefulSet>(json).map(|s| {
@@ -246,6 +260,7 @@ impl SnapshotBuilder {
                     spec.and_then(|s| s.template.spec.as_ref()),
                     "spec.template.spec",
                     false,
+                    findings,
                 );
                 if let Some(w) = self.snapshot.workloads.get_mut(workload) {
                     w.ordinal_start = spec
@@ -263,6 +278,8 @@ impl SnapshotBuilder {
                         })
                         .collect();
                 }
+                // A StatefulSet defined again replaces the earlier one's claim templates too.
+                self.statefulsets.retain(|p| p.workload != workload);
                 self.statefulsets.push(PendingStatefulSet {
                     statefulset: s,
                     meta,
@@ -281,6 +298,7 @@ impl SnapshotBuilder {
         Meta::from_k8s(meta, default, Some(source))
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn workload(
         &mut self,
         kind: WorkloadKind,
@@ -289,8 +307,9 @@ impl SnapshotBuilder {
         spec: Option<&PodSpec>,
         path: &str,
         finished: bool,
+        findings: &mut Vec<Finding>,
     ) -> usize {
-        self.snapshot.workloads.push(Workload {
+        let workload = Workload {
             kind,
             meta,
             pods: pods.max(0) as u32,
@@ -300,8 +319,38 @@ impl SnapshotBuilder {
                 .unwrap_or_default(),
             claim_templates: Vec::new(),
             finished,
-        });
-        self.snapshot.workloads.len() - 1
+        };
+        let key = workload.key();
+        self.upsert(key, workload, |s| &mut s.workloads, findings)
+    }
+
+    /// Adds an object, or replaces an earlier definition of the same kind, namespace and name:
+    /// the last one wins, as when both are applied. Returns the object's index.
+    fn upsert<T: HasMeta>(
+        &mut self,
+        key: ObjectKey,
+        item: T,
+        list: impl Fn(&mut Snapshot) -> &mut Vec<T>,
+        findings: &mut Vec<Finding>,
+    ) -> usize {
+        let list = list(&mut self.snapshot);
+        if let Some(&i) = self.seen.get(&key) {
+            let source = item.meta().source.clone();
+            findings.push(
+                Finding::new(
+                    ids::DUPLICATE_OBJECT,
+                    key.clone(),
+                    format!("{key} is defined more than once; the last definition replaces the earlier one, as when both are applied"),
+                )
+                .at(Pointer::field(source.as_ref(), "metadata.name"), "defined again here")
+                .help("rename one of the two, or delete the copy"),
+            );
+            list[i] = item;
+            return i;
+        }
+        list.push(item);
+        self.seen.insert(key, list.len() - 1);
+        list.len() - 1
     }
 
     /// Expands StatefulSet claim templates into the claims the StatefulSet controller creates,
@@ -362,6 +411,16 @@ impl SnapshotBuilder {
         self.snapshot
     }
 }
+
+/// Objects that carry metadata, for replacing duplicates.
+trait HasMeta {
+    fn meta(&self) -> &Meta;
+}
+
+macro_rules! has_meta {
+    ($($t:ty),*) => { $(impl HasMeta for $t { fn meta(&self) -> &Meta { &self.meta } })* };
+}
+has_meta!(Claim, Volume, StorageClass, Node, Workload);
 
 /// Types a document, remembering the path of the field that did not fit.
 fn typed<T: DeserializeOwned>(

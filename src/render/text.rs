@@ -153,10 +153,11 @@ fn console_width(outcome: &str) -> usize {
 }
 
 fn who(volume: &VolumeEntry) -> String {
-    match (&volume.claim, &volume.reserved_for) {
-        (Some(claim), _) => format!("→ {claim}"),
-        (None, Some(reserved)) => format!("reserved for {reserved}"),
-        (None, None) => "unclaimed".to_owned(),
+    match (&volume.claim, &volume.reserved_for, &volume.previous_claim) {
+        (Some(claim), _, _) => format!("→ {claim}"),
+        (None, Some(reserved), _) => format!("reserved for {reserved}"),
+        (None, None, Some(gone)) => format!("was {gone} (gone)"),
+        (None, None, None) => "unclaimed".to_owned(),
     }
 }
 

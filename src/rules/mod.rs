@@ -21,6 +21,7 @@ pub mod ids {
     pub const INVALID_YAML: &str = "invalid-yaml";
     pub const INVALID_FIELD: &str = "invalid-field";
     pub const INVALID_QUANTITY: &str = "invalid-quantity";
+    pub const DUPLICATE_OBJECT: &str = "duplicate-object";
 
     /// Every rule the code can report.
     pub const ALL: &[&str] = &[
@@ -33,6 +34,7 @@ pub mod ids {
         INVALID_YAML,
         INVALID_FIELD,
         INVALID_QUANTITY,
+        DUPLICATE_OBJECT,
     ];
 }
 

@@ -1,0 +1,213 @@
+//! The command line end to end, over testdata/: output snapshots per format, exit codes, inputs
+//! from files, folders and stdin, and the JSON contract checked against its schema.
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn cmd() -> Command {
+    let mut cmd = Command::cargo_bin("kubectl-storage").unwrap();
+    cmd.current_dir(root())
+        .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE");
+    cmd
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(args: &[&str]) -> Run {
+    let output = cmd().args(args).output().unwrap();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+fn plan_json(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["plan", "-o", "json"];
+    all.extend_from_slice(args);
+    let out = run(&all);
+    assert!(
+        out.code == 0 || out.code == 1,
+        "exit {}: {}",
+        out.code,
+        out.stderr
+    );
+    serde_json::from_str(&out.stdout).unwrap()
+}
+
+#[test]
+fn plan_example_text() {
+    let out = run(&["plan", "-f", "testdata/examples/shop.yaml"]);
+    assert_eq!(out.code, 1, "a claim stays Pending: an error finding");
+    insta::assert_snapshot!(out.stdout);
+}
+
+#[test]
+fn plan_example_json() {
+    insta::assert_json_snapshot!(plan_json(&["-f", "testdata/examples/shop.yaml"]));
+}
+
+#[test]
+fn plan_example_yaml_is_the_json_data() {
+    let out = run(&["plan", "-o", "yaml", "-f", "testdata/examples/shop.yaml"]);
+    let yaml: serde_json::Value = serde_saphyr::from_str(&out.stdout).unwrap();
+    assert_eq!(yaml, plan_json(&["-f", "testdata/examples/shop.yaml"]));
+}
+
+#[test]
+fn plan_cluster_dump_text() {
+    let out = run(&["plan", "-f", "testdata/input/cluster-dump.yaml"]);
+    assert_eq!(out.code, 0);
+    insta::assert_snapshot!(out.stdout);
+}
+
+#[test]
+fn a_json_dump_plans_like_the_yaml_one() {
+    let strip = |mut v: serde_json::Value| {
+        for list in ["claims", "volumes"] {
+            for entry in v[list].as_array_mut().unwrap() {
+                entry.as_object_mut().unwrap().remove("source");
+            }
+        }
+        v
+    };
+    assert_eq!(
+        strip(plan_json(&["-f", "testdata/input/cluster-dump.json"])),
+        strip(plan_json(&["-f", "testdata/input/cluster-dump.yaml"]))
+    );
+}
+
+#[test]
+fn input_problems_point_at_file_line_and_column() {
+    let out = run(&[
+        "plan",
+        "-f",
+        "testdata/input/wrong-types.yaml",
+        "-f",
+        "testdata/input/invalid-yaml.yaml",
+    ]);
+    assert_eq!(out.code, 1);
+    insta::assert_snapshot!(out.stdout);
+}
+
+#[test]
+fn standard_input_and_folders_are_read() {
+    let file = plan_json(&["-f", "testdata/examples/shop.yaml"]);
+    let text = std::fs::read_to_string(root().join("testdata/examples/shop.yaml")).unwrap();
+    let out = cmd()
+        .args(["plan", "-o", "json", "-f", "-"])
+        .write_stdin(text)
+        .output()
+        .unwrap();
+    let stdin: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        stdin["claims"].as_array().unwrap().len(),
+        file["claims"].as_array().unwrap().len()
+    );
+    assert_eq!(stdin["claims"][0]["source"]["file"], "<stdin>");
+    let folder = plan_json(&["-f", "testdata/examples"]);
+    assert_eq!(folder["claims"], file["claims"]);
+}
+
+#[test]
+fn exit_codes() {
+    assert_eq!(
+        run(&[
+            "plan",
+            "-f",
+            "testdata/examples/shop.yaml",
+            "--fail-on",
+            "none"
+        ])
+        .code,
+        0
+    );
+    assert_eq!(
+        run(&[
+            "plan",
+            "-f",
+            "testdata/input/cluster-dump.yaml",
+            "--fail-on",
+            "error"
+        ])
+        .code,
+        0
+    );
+    assert_eq!(
+        run(&[
+            "plan",
+            "-f",
+            "testdata/input/wrong-types.yaml",
+            "--fail-on",
+            "info"
+        ])
+        .code,
+        1
+    );
+    let missing = run(&["plan", "-f", "testdata/no-such-file.yaml"]);
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing
+            .stderr
+            .contains("no-such-file.yaml: no such file or directory"),
+        "{}",
+        missing.stderr
+    );
+    assert_eq!(run(&["plan"]).code, 2, "no input is a usage error");
+    assert_eq!(run(&["plan", "-f", "x", "--no-such-flag"]).code, 2);
+    assert_eq!(
+        run(&["plan", "-f", "testdata/examples/shop.yaml", "-o", "xml"]).code,
+        2
+    );
+    assert_eq!(run(&["--help"]).code, 0);
+    assert_eq!(run(&["explain", "no-such-rule"]).code, 2);
+}
+
+#[test]
+fn json_output_follows_the_contract() {
+    let schema_path = root().join("../shared/contracts/plan.schema.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    for input in [
+        "testdata/examples/shop.yaml",
+        "testdata/input/cluster-dump.yaml",
+        "testdata/input/wrong-types.yaml",
+        "testdata/input/invalid-yaml.yaml",
+        "../shared/corpus",
+    ] {
+        let plan = plan_json(&["-f", input]);
+        let errors: Vec<String> = validator
+            .iter_errors(&plan)
+            .map(|e| format!("{} at {}", e, e.instance_path))
+            .collect();
+        assert!(errors.is_empty(), "{input}: {}", errors.join("\n"));
+    }
+}
+
+#[test]
+fn rules_and_explain() {
+    let rules = run(&["rules"]);
+    assert_eq!(rules.code, 0);
+    insta::assert_snapshot!(rules.stdout);
+    let json: serde_json::Value =
+        serde_json::from_str(&run(&["rules", "-o", "json"]).stdout).unwrap();
+    assert!(json
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["id"] == "claim-pending"));
+    let explain = run(&["explain", "claim-pending"]);
+    assert_eq!(explain.code, 0);
+    assert!(explain.stdout.contains("Why it matters"));
+}
