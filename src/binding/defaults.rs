@@ -6,8 +6,10 @@ use crate::model::{Claim, Snapshot, StorageClass};
 /// All classes marked default, in upstream `GetDefaultClass` order: newest first, then by name.
 /// A class still to be created counts as newer than any existing one.
 pub fn default_classes(classes: &[StorageClass]) -> Vec<usize> {
+    // A class needs a name; one written with an empty name cannot exist, so it is never the
+    // default (and "" keeps meaning "no class").
     let mut defaults: Vec<usize> = (0..classes.len())
-        .filter(|i| classes[*i].is_default())
+        .filter(|i| classes[*i].is_default() && !classes[*i].meta.name.is_empty())
         .collect();
     defaults.sort_by(|a, b| {
         let (a, b) = (&classes[*a].meta, &classes[*b].meta);

@@ -59,7 +59,13 @@ impl<'a, F: Finder> Engine<'a, F> {
         let defaults = default_classes(&snapshot.classes);
         let default = defaults.first().map(|i| &snapshot.classes[*i]);
         let mut class_index = HashMap::new();
-        for (i, class) in snapshot.classes.iter().enumerate() {
+        // "" is "no class", never the name of one.
+        for (i, class) in snapshot
+            .classes
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !c.meta.name.is_empty())
+        {
             class_index.entry(class.meta.name.as_str()).or_insert(i);
         }
         let mut volume_index = HashMap::new();
@@ -412,7 +418,7 @@ impl<'a, F: Finder> Engine<'a, F> {
         // Nothing fits: an existing claim with no class now gets the default class, and the
         // controller searches again with it.
         if let ClassChoice::Retroactive(Some(default)) = &self.choices[c] {
-            if self.classes[c].0.is_empty() {
+            if self.classes[c].0.is_empty() && !default.is_empty() {
                 self.classes[c] = (default.clone(), true);
                 return self.search(c);
             }

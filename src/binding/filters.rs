@@ -284,11 +284,16 @@ pub fn access_mode_groups(requested: AccessModes) -> Vec<AccessModes> {
     groups
 }
 
+/// At most this many ties are reported per claim (the first by name), by both finders alike:
+/// listing thousands of identical volumes per claim would make large plans quadratic.
+pub const MAX_TIES: usize = 8;
+
 /// What the finders answer for the controller's path.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Found {
     pub volume: Option<usize>,
     pub prebound: bool,
-    /// Other volumes exactly as good (same group, same capacity, all tests passed).
+    /// Other volumes exactly as good (same group, same capacity, all tests passed), the first
+    /// `MAX_TIES` by name.
     pub ties: Vec<usize>,
 }

@@ -11,7 +11,9 @@ use std::collections::{BTreeMap, HashMap};
 use crate::model::selector::HOSTNAME_LABEL;
 use crate::model::{Labels, Snapshot, Volume, VolumeMode, VolumePhase};
 
-use super::filters::{access_mode_groups, judge, ClaimQuery, Context, Found, Verdict, VolumeState};
+use super::filters::{
+    access_mode_groups, judge, ClaimQuery, Context, Found, Verdict, VolumeState, MAX_TIES,
+};
 use super::reference::Finder;
 
 /// Capacity (nano-units) and name rank: the order upstream's "smallest wins, first seen wins
@@ -27,9 +29,6 @@ struct Kind {
     mode: VolumeMode,
     attributes: u32,
 }
-
-/// At most this many ties are reported.
-const MAX_TIES: usize = 8;
 
 pub struct IndexedFinder {
     rank: Vec<u32>,

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use crate::model::{Labels, Snapshot};
 
-use super::filters::{access_mode_groups, judge, ClaimQuery, Context, Found, Verdict, VolumeState};
+use super::filters::{
+    access_mode_groups, judge, ClaimQuery, Context, Found, Verdict, VolumeState, MAX_TIES,
+};
 
 /// Answers the matcher's two questions. Implementations must agree exactly: the property tests
 /// hold them to it.
@@ -92,7 +94,9 @@ impl Finder for ReferenceFinder {
                             if snapshot.volumes[b].capacity_or_zero()
                                 <= volume.capacity_or_zero() =>
                         {
-                            if snapshot.volumes[b].capacity_or_zero() == volume.capacity_or_zero() {
+                            if snapshot.volumes[b].capacity_or_zero() == volume.capacity_or_zero()
+                                && ties.len() < MAX_TIES
+                            {
                                 ties.push(v);
                             }
                         }

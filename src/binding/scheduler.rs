@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::model::object::processing_order;
-use crate::model::selector::tolerates_all;
+use crate::model::selector::{tolerates_all, HOSTNAME_LABEL};
 use crate::model::{Labels, Node, PodTemplate, Workload, WorkloadKind};
 
 use super::engine::{Engine, Step};
@@ -26,6 +26,7 @@ pub(super) fn place_consumers<F: Finder>(e: &mut Engine<'_, F>) -> HashMap<usize
         processing_order(&snapshot.workloads[*a].meta, &snapshot.workloads[*b].meta)
     });
     let mut idle: HashMap<usize, Vec<String>> = HashMap::new();
+    let hosts = HostIndex::new(&snapshot.nodes);
     for w in workloads {
         let workload = &snapshot.workloads[w];
         let ns = workload.meta.namespace.as_deref().unwrap_or("default");
@@ -53,7 +54,7 @@ pub(super) fn place_consumers<F: Finder>(e: &mut Engine<'_, F>) -> HashMap<usize
                 .filter(|c| matches!(e.steps[*c], Step::AwaitsScheduler))
                 .collect();
             if !delayed.is_empty() {
-                place_pod(e, workload, pod, &claims, delayed);
+                place_pod(e, &hosts, workload, pod, &claims, delayed);
             }
         }
     }
@@ -86,6 +87,46 @@ pub(super) fn why_waiting(idle: &HashMap<usize, Vec<String>>, class: &str, c: us
     }
 }
 
+/// Nodes by their `kubernetes.io/hostname` label: a pod pinned to a host (the usual shape with
+/// local volumes) looks at that node only, not at every node of a large cluster.
+struct HostIndex<'n> {
+    all: &'n [Node],
+    by_host: HashMap<&'n str, Vec<&'n Node>>,
+}
+
+impl<'n> HostIndex<'n> {
+    fn new(nodes: &'n [Node]) -> Self {
+        let mut by_host: HashMap<&str, Vec<&Node>> = HashMap::new();
+        for node in nodes {
+            if let Some(host) = node.meta.labels.get(HOSTNAME_LABEL) {
+                by_host.entry(host.as_str()).or_default().push(node);
+            }
+        }
+        HostIndex {
+            all: nodes,
+            by_host,
+        }
+    }
+
+    /// The nodes worth testing for a pod: those with its hostname, if its nodeSelector names
+    /// one; else all.
+    fn candidates<'a>(
+        &'a self,
+        template: &'a PodTemplate,
+    ) -> Box<dyn Iterator<Item = &'n Node> + 'a> {
+        match template.node_selector.get(HOSTNAME_LABEL) {
+            Some(host) => Box::new(
+                self.by_host
+                    .get(host.as_str())
+                    .into_iter()
+                    .flatten()
+                    .copied(),
+            ),
+            None => Box::new(self.all.iter()),
+        }
+    }
+}
+
 /// A node as the volume binding sees it: name and labels.
 struct NodeView<'n> {
     name: &'n str,
@@ -112,6 +153,7 @@ fn pod_fits_node(template: &PodTemplate, node: &Node) -> bool {
 
 fn place_pod<F: Finder>(
     e: &mut Engine<'_, F>,
+    hosts: &HostIndex<'_>,
     workload: &Workload,
     pod: u32,
     claims: &[usize],
@@ -171,9 +213,8 @@ fn place_pod<F: Finder>(
         }
         return;
     }
-    let mut nodes: Vec<&Node> = snapshot
-        .nodes
-        .iter()
+    let mut nodes: Vec<&Node> = hosts
+        .candidates(&workload.template)
         .filter(|n| pod_fits_node(&workload.template, n))
         .collect();
     nodes.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
