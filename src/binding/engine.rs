@@ -8,7 +8,7 @@ use crate::model::{BindingMode, Snapshot, VolumePhase};
 
 use super::defaults::{choose_class, default_classes, ClassChoice};
 use super::filters::{
-    check_requested_volume, judge, ClaimQuery, Context, Reservation, Verdict, VolumeState,
+    check_requested_volume, explain, judge, ClaimQuery, Context, Reservation, Verdict, VolumeState,
 };
 use super::outcome::{
     BindingPlan, Candidate, ClaimPlan, Competition, OnClaimDelete, Outcome, Rejection, VolumePlan,
@@ -563,7 +563,7 @@ impl<'a, F: Finder> Engine<'a, F> {
                 }
             } else {
                 match judge(&q, volume, &self.states[v], ctx) {
-                    Verdict::Rejected(r) => r,
+                    Verdict::Fails(test) => explain(&q, volume, &self.states[v], ctx, test),
                     Verdict::PreBoundElsewhere => Rejection::NodeAffinity {
                         nodes: node.map(|(n, _)| vec![n.to_owned()]).unwrap_or_default(),
                     },

@@ -92,7 +92,7 @@ pub struct VolumeState {
 }
 
 /// How a volume fares in upstream `FindMatchingVolume`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
     /// Pre-bound to this claim: chosen at once within its access-mode group.
     PreBound,
@@ -101,7 +101,26 @@ pub enum Verdict {
     PreBoundElsewhere,
     /// A free volume that fits.
     Fits,
-    Rejected(Rejection),
+    /// The first test it fails; `explain` says why in words.
+    Fails(Test),
+}
+
+/// The tests of `judge`, in order. Plain values, so that the finders' scans allocate nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Test {
+    Selector,
+    ClaimRef,
+    Taken,
+    Capacity,
+    VolumeMode,
+    AttributesClass,
+    Deleting,
+    DelayedBinding,
+    Phase,
+    Labels,
+    Class,
+    NodeAffinity,
+    AccessModes,
 }
 
 /// Where the matcher is looking from.
@@ -128,55 +147,35 @@ pub fn judge(
     state: &VolumeState,
     ctx: Context<'_>,
 ) -> Verdict {
-    if let Some(Err(error)) = q.selector {
-        return Verdict::Rejected(Rejection::InvalidSelector {
-            error: error.to_owned(),
-        });
+    use Verdict::Fails;
+    if let Some(Err(_)) = q.selector {
+        return Fails(Test::Selector);
     }
-    let node = ctx.node;
     let prebound = match &state.reservation {
-        Some(r) if !r.is_for(q) => {
-            return Verdict::Rejected(Rejection::ClaimedByOther {
-                claim: r.qualified_name(),
-                by_uid: r.uid.is_some(),
-            })
-        }
+        Some(r) if !r.is_for(q) => return Fails(Test::ClaimRef),
         Some(_) => true,
         None => false,
     };
-    // Taken earlier in this plan: said after the claimRef, which explains an existing binding
+    // Taken earlier in this plan: tested after the claimRef, which explains an existing binding
     // better than "processed first".
-    if let Some((winner, name)) = &state.taken_by {
+    if let Some((winner, _)) = &state.taken_by {
         if *winner != q.index && !ctx.ignore_taken {
-            return Verdict::Rejected(Rejection::TakenBy {
-                claim: name.clone(),
-            });
+            return Fails(Test::Taken);
         }
     }
-    let capacity = volume.capacity_or_zero();
-    if capacity < q.request {
-        return Verdict::Rejected(Rejection::TooSmall {
-            capacity,
-            request: q.request.clone(),
-        });
+    if volume.capacity_nanos() < q.request.nanos() {
+        return Fails(Test::Capacity);
     }
-    let volume_mode = volume.volume_mode_or_default();
-    if volume_mode != q.volume_mode {
-        return Verdict::Rejected(Rejection::VolumeMode {
-            volume: volume_mode,
-            claim: q.volume_mode,
-        });
+    if volume.volume_mode_or_default() != q.volume_mode {
+        return Fails(Test::VolumeMode);
     }
     if volume.attributes_class.as_deref() != q.attributes_class {
-        return Verdict::Rejected(Rejection::AttributesClass {
-            volume: volume.attributes_class.clone(),
-            claim: q.attributes_class.map(str::to_owned),
-        });
+        return Fails(Test::AttributesClass);
     }
     if volume.meta.deleting {
-        return Verdict::Rejected(Rejection::Deleting);
+        return Fails(Test::Deleting);
     }
-    let affinity_ok = match node {
+    let affinity_ok = match ctx.node {
         Some((name, labels)) => node_affinity_matches(volume, name, labels),
         None => true,
     };
@@ -188,36 +187,91 @@ pub fn judge(
         };
     }
     if !ctx.scheduler && ctx.delay_binding {
-        return Verdict::Rejected(Rejection::DelayedBinding);
+        return Fails(Test::DelayedBinding);
     }
     if state.phase != VolumePhase::Available {
-        return Verdict::Rejected(Rejection::NotAvailable { phase: state.phase });
+        return Fails(Test::Phase);
     }
     if !q.selector_matches(&volume.meta.labels) {
-        let selector = match q.selector {
-            Some(Ok(s)) => s.to_string(),
-            _ => String::new(),
-        };
-        return Verdict::Rejected(Rejection::Selector { selector });
+        return Fails(Test::Labels);
     }
     if volume.class() != q.class {
-        return Verdict::Rejected(Rejection::Class {
-            volume: volume.class().to_owned(),
-            claim: q.class.to_owned(),
-        });
+        return Fails(Test::Class);
     }
     if !affinity_ok {
-        return Verdict::Rejected(Rejection::NodeAffinity {
-            nodes: node.map(|(n, _)| vec![n.to_owned()]).unwrap_or_default(),
-        });
+        return Fails(Test::NodeAffinity);
     }
     if ctx.scheduler && !volume.access_modes.contains_all(q.modes) {
-        return Verdict::Rejected(Rejection::AccessModes {
-            volume: volume.access_modes,
-            claim: q.modes,
-        });
+        return Fails(Test::AccessModes);
     }
     Verdict::Fits
+}
+
+/// Says in words why `volume` failed `test` for this claim.
+pub fn explain(
+    q: &ClaimQuery<'_>,
+    volume: &Volume,
+    state: &VolumeState,
+    ctx: Context<'_>,
+    test: Test,
+) -> Rejection {
+    match test {
+        Test::Selector => Rejection::InvalidSelector {
+            error: match q.selector {
+                Some(Err(e)) => e.to_owned(),
+                _ => String::new(),
+            },
+        },
+        Test::ClaimRef => match &state.reservation {
+            Some(r) => Rejection::ClaimedByOther {
+                claim: r.qualified_name(),
+                by_uid: r.uid.is_some(),
+            },
+            None => Rejection::Deleting,
+        },
+        Test::Taken => Rejection::TakenBy {
+            claim: state
+                .taken_by
+                .as_ref()
+                .map(|(_, n)| n.clone())
+                .unwrap_or_default(),
+        },
+        Test::Capacity => Rejection::TooSmall {
+            capacity: volume.capacity_or_zero(),
+            request: q.request.clone(),
+        },
+        Test::VolumeMode => Rejection::VolumeMode {
+            volume: volume.volume_mode_or_default(),
+            claim: q.volume_mode,
+        },
+        Test::AttributesClass => Rejection::AttributesClass {
+            volume: volume.attributes_class.clone(),
+            claim: q.attributes_class.map(str::to_owned),
+        },
+        Test::Deleting => Rejection::Deleting,
+        Test::DelayedBinding => Rejection::DelayedBinding,
+        Test::Phase => Rejection::NotAvailable { phase: state.phase },
+        Test::Labels => Rejection::Selector {
+            selector: match q.selector {
+                Some(Ok(s)) => s.to_string(),
+                _ => String::new(),
+            },
+        },
+        Test::Class => Rejection::Class {
+            volume: volume.class().to_owned(),
+            claim: q.class.to_owned(),
+        },
+        Test::NodeAffinity => Rejection::NodeAffinity {
+            nodes: ctx
+                .node
+                .map(|(n, _)| vec![n.to_owned()])
+                .unwrap_or_default(),
+        },
+        Test::AccessModes => Rejection::AccessModes {
+            volume: volume.access_modes,
+            claim: q.modes,
+        },
+    }
 }
 
 /// Upstream `CheckNodeAffinity`: no affinity fits every node; an affinity that cannot be parsed

@@ -269,7 +269,7 @@ impl Finder for IndexedFinder {
             match judge(q, volume, &states[v], ctx) {
                 Verdict::PreBound => return Some(v),
                 Verdict::PreBoundElsewhere => return None,
-                Verdict::Fits | Verdict::Rejected(_) => {}
+                Verdict::Fits | Verdict::Fails(_) => {}
             }
         }
         let kind = self.claim_kind(q)?;
@@ -297,8 +297,17 @@ impl Finder for IndexedFinder {
         best.map(|(_, v)| v)
     }
 
-    fn taken(&mut self, snapshot: &Snapshot, _states: &[VolumeState], v: usize) {
+    fn taken(&mut self, snapshot: &Snapshot, states: &[VolumeState], v: usize) {
         let volume = &snapshot.volumes[v];
+        let state = &states[v];
+        // Only a volume that was free can be competed for; one with a claimRef was never on
+        // the shelves, and filing it under `taken` would only slow the competition search.
+        let was_free = state.reservation.is_none()
+            && state.phase == VolumePhase::Available
+            && !volume.meta.deleting;
+        if !was_free {
+            return;
+        }
         self.shelve(volume, v, false);
         let kind = self.volume_kind(volume);
         let slot = self.slot(volume, v);

@@ -105,7 +105,7 @@ impl Finder for ReferenceFinder {
                             ties.clear();
                         }
                     },
-                    Verdict::PreBoundElsewhere | Verdict::Rejected(_) => {}
+                    Verdict::PreBoundElsewhere | Verdict::Fails(_) => {}
                 }
             }
             if best.is_some() {
@@ -151,7 +151,7 @@ impl Finder for ReferenceFinder {
                         best = Some(v);
                     }
                 }
-                Verdict::Rejected(_) => {}
+                Verdict::Fails(_) => {}
             }
         }
         best

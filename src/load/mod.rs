@@ -1,6 +1,7 @@
 //! Reading manifests: files, folders and standard input, as kubectl's `-f` does; multi-document
 //! YAML, JSON, and `kind: List` dumps (`kubectl get -o yaml`).
 
+pub mod json_tree;
 pub mod kinds;
 pub mod source;
 pub mod yaml_tree;
@@ -16,6 +17,7 @@ use crate::rules::ids;
 
 use self::kinds::SnapshotBuilder;
 use self::source::{FileId, Sources};
+use self::yaml_tree::ParseError;
 
 /// One `-f` argument.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -190,21 +192,10 @@ impl Loader {
 
     pub fn add_text(&mut self, name: String, text: Arc<str>) -> FileId {
         let file = self.sources.add(name.clone(), text.clone());
-        // One document at a time: a large dump is never held as a whole tree.
-        let mut error = None;
-        for document in yaml_tree::documents(&text) {
-            match document {
-                Ok(document) => {
-                    if let Some(root) = document.root {
-                        self.builder.add_node(file, &root, &mut self.findings);
-                    }
-                }
-                Err(e) => {
-                    error = Some(e);
-                    break;
-                }
-            }
-        }
+        let error = match self.add_json(file, &text) {
+            Some(outcome) => outcome,
+            None => self.add_yaml(file, &text),
+        };
         if let Some(error) = error {
             let object = ObjectKey::new("File", None, &name);
             self.findings.push(
@@ -221,6 +212,42 @@ impl Loader {
             );
         }
         file
+    }
+
+    /// JSON text (what `kubectl get -o json` writes) through the fast reader, a List's items one
+    /// by one. `None` when the text is not JSON after all and the YAML reader should decide.
+    fn add_json(&mut self, file: FileId, text: &str) -> Option<Option<ParseError>> {
+        let start = text.trim_start_matches('\u{feff}').trim_start();
+        if !start.starts_with('{') && !start.starts_with('[') {
+            return None;
+        }
+        let mut read = 0usize;
+        let (builder, findings) = (&mut self.builder, &mut self.findings);
+        let result = json_tree::read(text, &mut |node| {
+            read += 1;
+            builder.add_node(file, &node, findings);
+        });
+        match result {
+            Ok(()) => Some(None),
+            // Flow-style YAML is not JSON: the YAML reader has the last word.
+            Err(_) if read == 0 => None,
+            Err(error) => Some(Some(error)),
+        }
+    }
+
+    /// YAML, one document at a time: a large dump is never held as a whole tree.
+    fn add_yaml(&mut self, file: FileId, text: &str) -> Option<ParseError> {
+        for document in yaml_tree::documents(text) {
+            match document {
+                Ok(document) => {
+                    if let Some(root) = document.root {
+                        self.builder.add_node(file, &root, &mut self.findings);
+                    }
+                }
+                Err(e) => return Some(e),
+            }
+        }
+        None
     }
 
     pub fn finish(self) -> Loaded {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use super::json_tree;
 use super::yaml_tree::{self, Pos};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -119,8 +120,15 @@ fn reparse(text: &str, start: Pos, end: usize) -> Option<yaml_tree::Node> {
     let mut slice = String::with_capacity(prefix.len() + body.len());
     slice.extend(std::iter::repeat_n(' ', prefix.len()));
     slice.push_str(body);
-    let (docs, _) = yaml_tree::parse_stream(&slice);
-    let mut root = docs.into_iter().next()?.root?;
+    let mut root = if body.starts_with('{') {
+        // JSON (a `kubectl get -o json` item): the fast reader, which yields the object last.
+        let mut last = None;
+        json_tree::read(&slice, &mut |node| last = Some(node)).ok()?;
+        last?
+    } else {
+        let (docs, _) = yaml_tree::parse_stream(&slice);
+        docs.into_iter().next()?.root?
+    };
     shift(&mut root, line_start, start.line);
     Some(root)
 }

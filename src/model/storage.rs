@@ -382,6 +382,14 @@ impl Volume {
         self.volume_mode.clone().unwrap_or_default()
     }
 
+    /// The capacity in nano-units, without copying the quantity: the matcher's hot path.
+    pub fn capacity_nanos(&self) -> i128 {
+        match &self.capacity {
+            Some(Ok(q)) => q.nanos(),
+            _ => 0,
+        }
+    }
+
     pub fn reclaim_policy_or_default(&self) -> ReclaimPolicy {
         match &self.reclaim_policy {
             Some(Ok(p)) => *p,
