@@ -7,13 +7,20 @@
 //! Scalar resolution follows the YAML 1.2 core schema, which is what Kubernetes manifests get
 //! in practice, with go-yaml's merge keys (`<<`). Known deviations from go-yaml v2 (what
 //! sigs.k8s.io/yaml uses) are deliberate and noted where they happen.
+//!
+//! Syntax follows go-yaml where saphyr is stricter: quoted scalars whose continuation lines are
+//! not indented past their key (as controller-gen writes CRD descriptions) are accepted by
+//! re-parsing with those lines padded (`Documents::pad_quoted_scalar` explains how).
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
 
-use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Span, StrInput, Tag};
+use saphyr_parser::{
+    BufferedInput, Event, Marker, Parser, ScalarStyle, ScanError, Span, StrInput, Tag,
+};
 
 /// Cap on nodes produced by alias expansion in one stream (alias-bomb guard). Expanded nodes
 /// stay in the output, so the cap is per stream rather than per document.
@@ -599,6 +606,17 @@ impl CharOffsets {
             .and_then(|rest| rest.char_indices().nth(char_idx % CHECKPOINT_EVERY))
             .map_or(text.len(), |(i, _)| base + i)
     }
+
+    /// The char index of byte offset `byte` (a char boundary).
+    fn char_of(&self, text: &str, byte: usize) -> usize {
+        let Some(cps) = &self.checkpoints else {
+            return byte;
+        };
+        let k = cps.partition_point(|&b| b <= byte).saturating_sub(1);
+        let base = cps.get(k).copied().unwrap_or(0);
+        let tail = text.get(base..byte).map_or(0, |s| s.chars().count());
+        k * CHECKPOINT_EVERY + tail
+    }
 }
 
 fn to_u32(n: usize) -> u32 {
@@ -716,6 +734,13 @@ fn skip_properties(text: &str, start: Pos, limit: usize, inclusive: bool) -> Pos
         return start;
     }
     walk_forward(text, start, i)
+}
+
+/// Whether a document end event starting at `start` is an explicit `...` (rather than implied
+/// by the next `---` or the end of the stream, whose token the event then spans).
+fn is_explicit_end(text: &str, start: Pos) -> bool {
+    text.get(start.offset..)
+        .is_some_and(|s| s.starts_with("..."))
 }
 
 /// `-` followed by a blank: a block sequence entry indicator.
@@ -836,9 +861,15 @@ struct Frame {
     dup_index: Option<HashMap<String, u32>>,
 }
 
-struct Builder<'t> {
-    text: &'t str,
+/// Builds documents from events. The source text is passed to each call rather than held, so
+/// that [`Documents`] can switch to a padded copy of the text it owns (see [`Padded`]).
+struct Builder {
+    /// Char-index → byte-offset table of the text passed in.
     offsets: CharOffsets,
+    /// Where the parser's input starts in the text passed in (see [`Documents::resume`]):
+    /// chars and lines before it.
+    char_base: usize,
+    line_base: u32,
     /// The document completed by the last event, if any.
     finished: Option<Document>,
     doc_start: Pos,
@@ -860,11 +891,12 @@ const ORIGIN: Pos = Pos {
     column: 1,
 };
 
-impl<'t> Builder<'t> {
-    fn new(text: &'t str) -> Self {
+impl Builder {
+    fn new(offsets: CharOffsets) -> Self {
         Builder {
-            text,
-            offsets: CharOffsets::new(text),
+            offsets,
+            char_base: 0,
+            line_base: 0,
             finished: None,
             doc_start: ORIGIN,
             doc_start_end: ORIGIN,
@@ -878,10 +910,12 @@ impl<'t> Builder<'t> {
         }
     }
 
-    fn pos(&self, m: &Marker) -> Pos {
+    fn pos(&self, text: &str, m: &Marker) -> Pos {
         Pos {
-            offset: self.offsets.byte_of(self.text, m.index()),
-            line: to_u32(m.line()),
+            offset: self
+                .offsets
+                .byte_of(text, m.index().saturating_add(self.char_base)),
+            line: to_u32(m.line()).saturating_add(self.line_base),
             column: to_u32(m.col().saturating_add(1)),
         }
     }
@@ -893,42 +927,40 @@ impl<'t> Builder<'t> {
         }
     }
 
-    fn scan_error(&self, e: &ScanError) -> ParseError {
-        self.err(e.info(), self.pos(e.marker()))
+    fn scan_error(&self, text: &str, e: &ScanError) -> ParseError {
+        self.err(e.info(), self.pos(text, e.marker()))
     }
 
-    fn event(&mut self, ev: Event<'_>, span: Span) -> Result<(), ParseError> {
+    fn event(&mut self, text: &str, ev: Event<'_>, span: Span) -> Result<(), ParseError> {
         match ev {
             Event::Scalar(value, style, anchor, tag) => {
-                self.scalar(value, style, anchor, tag, span)
+                self.scalar(text, value, style, anchor, tag, span)
             }
-            Event::SequenceStart(anchor, tag) => self.start(FrameKind::Seq, anchor, tag, span),
-            Event::MappingStart(anchor, tag) => self.start(FrameKind::Map, anchor, tag, span),
-            Event::SequenceEnd | Event::MappingEnd => self.end(span),
-            Event::Alias(id) => self.alias(id, span),
+            Event::SequenceStart(anchor, tag) => {
+                self.start(text, FrameKind::Seq, anchor, tag, span)
+            }
+            Event::MappingStart(anchor, tag) => self.start(text, FrameKind::Map, anchor, tag, span),
+            Event::SequenceEnd | Event::MappingEnd => self.end(text, span),
+            Event::Alias(id) => self.alias(text, id, span),
             Event::DocumentStart(_) => {
-                self.doc_start = self.pos(&span.start);
-                self.doc_start_end = self.pos(&span.end);
+                self.doc_start = self.pos(text, &span.start);
+                self.doc_start_end = self.pos(text, &span.end);
                 self.root = None;
                 Ok(())
             }
             Event::DocumentEnd => {
-                self.end_document(span);
+                self.end_document(text, span);
                 Ok(())
             }
             Event::StreamStart | Event::StreamEnd | Event::Nothing => Ok(()),
         }
     }
 
-    fn end_document(&mut self, span: Span) {
+    fn end_document(&mut self, text: &str, span: Span) {
         let root = self.root.take();
-        let start = self.pos(&span.start);
-        let explicit = self
-            .text
-            .get(start.offset..)
-            .is_some_and(|s| s.starts_with("..."));
-        let end = if explicit {
-            self.pos(&span.end)
+        let start = self.pos(text, &span.start);
+        let end = if is_explicit_end(text, start) {
+            self.pos(text, &span.end)
         } else {
             root.as_ref().map_or(self.doc_start_end, |r| r.end)
         };
@@ -946,15 +978,15 @@ impl<'t> Builder<'t> {
 
     fn scalar(
         &mut self,
+        text: &str,
         value: Cow<'_, str>,
         style: ScalarStyle,
         anchor: usize,
         tag: Option<Cow<'_, Tag>>,
         span: Span,
     ) -> Result<(), ParseError> {
-        let text = self.text;
-        let mut start = self.pos(&span.start);
-        let mut end = self.pos(&span.end);
+        let mut start = self.pos(text, &span.start);
+        let mut end = self.pos(text, &span.end);
         self.last_pos = end;
         let plain = matches!(style, ScalarStyle::Plain);
         let ctag = core_tag(tag.as_deref());
@@ -1003,14 +1035,14 @@ impl<'t> Builder<'t> {
 
     fn start(
         &mut self,
+        text: &str,
         kind: FrameKind,
         anchor: usize,
         tag: Option<Cow<'_, Tag>>,
         span: Span,
     ) -> Result<(), ParseError> {
-        let text = self.text;
-        let mut start = self.pos(&span.start);
-        let limit = self.pos(&span.end).offset;
+        let mut start = self.pos(text, &span.start);
+        let limit = self.pos(text, &span.end).offset;
         if anchor != 0 || tag.is_some() {
             start = skip_properties(text, start, limit, true);
         }
@@ -1050,13 +1082,13 @@ impl<'t> Builder<'t> {
         Ok(())
     }
 
-    fn end(&mut self, span: Span) -> Result<(), ParseError> {
+    fn end(&mut self, text: &str, span: Span) -> Result<(), ParseError> {
         let Some(frame) = self.frames.pop() else {
             return Ok(());
         };
         let base = frame.base.min(self.children.len());
         let end = if frame.flow {
-            self.pos(&span.end)
+            self.pos(text, &span.end)
         } else {
             // Block collections end at their last child; the end event sits at the next token.
             match self.children.get(base..).and_then(<[Node]>::last) {
@@ -1138,8 +1170,8 @@ impl<'t> Builder<'t> {
         Ok(out)
     }
 
-    fn alias(&mut self, id: usize, span: Span) -> Result<(), ParseError> {
-        let pos = self.pos(&span.start);
+    fn alias(&mut self, text: &str, id: usize, span: Span) -> Result<(), ParseError> {
+        let pos = self.pos(text, &span.start);
         self.last_pos = pos;
         let Some((node, size)) = self.anchors.get(&id) else {
             // saphyr accepts `&a [*a]`; the anchored node is still open, so it would contain
@@ -1269,18 +1301,581 @@ pub fn parse_stream(text: &str) -> (Vec<Document>, Option<ParseError>) {
 /// Parses a stream one document at a time, so a large snapshot never has to be held as a
 /// whole tree. Yields each document as it completes; an error is the last item.
 pub fn documents(text: &str) -> Documents<'_> {
-    Documents {
-        parser: Parser::new_from_str(text),
-        builder: Builder::new(text),
-        done: false,
-    }
+    let source = Source::Str(Parser::new_from_str(text));
+    Documents::new(text, source, Builder::new(CharOffsets::new(text)), None)
 }
 
 /// Iterator returned by [`documents`].
 pub struct Documents<'t> {
-    parser: Parser<'t, StrInput<'t>>,
-    builder: Builder<'t>,
+    text: &'t str,
+    source: Source<'t>,
+    builder: Builder,
     done: bool,
+    /// Where a re-parse starts, in the coordinates of the text being parsed: the end of the
+    /// last document (after its `...`, or at the `---` that implied its end).
+    restart: Pos,
+    /// Alias-expansion count at `restart`, carried into a re-parse (the cap is per stream).
+    restart_alias_nodes: usize,
+    /// The padded copy of the current document being parsed, if it needed padding; otherwise
+    /// the original text is parsed and positions need no mapping.
+    padded: Option<Padded>,
+    /// The original text's char-offset table while the builder holds a padded text's.
+    original_offsets: Option<CharOffsets>,
+    /// Bytes that may still be parsed a second time by re-parses.
+    reparse_budget: usize,
+    /// Padding of the current document, until it is confirmed.
+    doc: DocPadding,
+}
+
+/// Padding added for the document being parsed. It is confirmed when the document ends: each
+/// pad must lie inside a quoted scalar as saphyr parsed it, where it cannot change a value.
+#[derive(Default)]
+struct DocPadding {
+    /// The pads, in original coordinates, sorted by offset.
+    pads: Vec<Pad>,
+    /// Original offset where the padded copy of the document ends (see [`document_cut`]).
+    end: usize,
+    /// Some pads were guessed by [`speculative_pads`] rather than located from an error.
+    speculative: bool,
+    /// Guessing failed for this document: pad only what errors locate.
+    precise: bool,
+    /// The error that started the padding, returned if the padding cannot be confirmed.
+    first_error: Option<ParseError>,
+    /// Spans of the quoted scalars parsed so far, in padded-text offsets.
+    quoted: Vec<(usize, usize)>,
+}
+
+enum Source<'t> {
+    Str(Parser<'t, StrInput<'t>>),
+    /// A padded copy of one document. It is owned, so it goes through saphyr's char-iterator
+    /// input.
+    Padded(Parser<'static, BufferedInput<ArcChars>>),
+}
+
+/// Re-parses may parse again at most this many times the input length (plus the slack below):
+/// one per padded quoted scalar, from the start of its document.
+const REPARSE_FACTOR: usize = 32;
+const REPARSE_SLACK: usize = 1 << 20;
+
+/// Spaces inserted at the start of one line of the original text.
+#[derive(Clone, Copy, Debug)]
+struct Pad {
+    /// Byte offset of the line start in the original text.
+    at: usize,
+    len: usize,
+}
+
+/// One pad as it sits in the padded text.
+#[derive(Clone, Copy, Debug)]
+struct Shift {
+    /// Offset of the pad in the padded text.
+    at: usize,
+    len: usize,
+    /// Pad bytes before this pad.
+    before: usize,
+    /// Line of the pad, counted from the start of the padded text (1-based).
+    line: u32,
+}
+
+/// The original text from `base` to `end`, with the pads in that range inserted.
+struct Padded {
+    text: Arc<str>,
+    base: Pos,
+    /// Original offset of the end of `text`.
+    end: usize,
+    shifts: Vec<Shift>,
+}
+
+impl Padded {
+    fn new(original: &str, base: Pos, end: usize, pads: &[Pad]) -> Self {
+        let end = end.min(original.len()).max(base.offset);
+        let mut text =
+            String::with_capacity((end - base.offset) + pads.iter().map(|p| p.len).sum::<usize>());
+        let mut shifts = Vec::new();
+        let mut from = base.offset;
+        let mut line = 1u32;
+        let mut before = 0;
+        for pad in pads.iter().filter(|p| base.offset <= p.at && p.at < end) {
+            let seg = original.get(from..pad.at).unwrap_or_default();
+            line = line.saturating_add(count_breaks(original, from, seg));
+            text.push_str(seg);
+            shifts.push(Shift {
+                at: text.len(),
+                len: pad.len,
+                before,
+                line,
+            });
+            text.extend(std::iter::repeat_n(' ', pad.len));
+            before += pad.len;
+            from = pad.at;
+        }
+        text.push_str(original.get(from..end).unwrap_or_default());
+        Padded {
+            text: Arc::from(text),
+            base,
+            end,
+            shifts,
+        }
+    }
+
+    /// The original position of a position in the padded text.
+    fn map(&self, p: Pos) -> Pos {
+        let k = self.shifts.partition_point(|s| s.at <= p.offset);
+        let (offset, mut column) = match k.checked_sub(1).and_then(|i| self.shifts.get(i)) {
+            None => (p.offset, p.column),
+            Some(s) => {
+                let inside = p.offset < s.at + s.len;
+                let offset = if inside {
+                    s.at - s.before
+                } else {
+                    p.offset - s.before - s.len
+                };
+                let column = match (s.line == p.line, inside) {
+                    (false, _) => p.column,
+                    (true, true) => 1,
+                    (true, false) => p.column.saturating_sub(to_u32(s.len)).max(1),
+                };
+                (offset, column)
+            }
+        };
+        if p.line == 1 {
+            column = column.saturating_add(self.base.column.saturating_sub(1));
+        }
+        Pos {
+            offset: self.base.offset + offset,
+            line: self.base.line.saturating_add(p.line.saturating_sub(1)),
+            column,
+        }
+    }
+
+    fn map_node(&self, node: &mut Node) {
+        node.start = self.map(node.start);
+        node.end = self.map(node.end);
+        match &mut node.value {
+            Value::Seq(items) => items.iter_mut().for_each(|n| self.map_node(n)),
+            Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+                self.map_node(k);
+                self.map_node(v);
+            }),
+            _ => {}
+        }
+    }
+}
+
+/// Line breaks in `seg`, which starts at byte `from` of `text` ("\r\n" counts once).
+fn count_breaks(text: &str, from: usize, seg: &str) -> u32 {
+    let bytes = text.as_bytes();
+    let n = seg
+        .bytes()
+        .enumerate()
+        .filter(|&(i, b)| b == b'\n' || (b == b'\r' && bytes.get(from + i + 1) != Some(&b'\n')))
+        .count();
+    to_u32(n)
+}
+
+/// Owning char iterator over a shared text, for saphyr's iterator input.
+struct ArcChars {
+    text: Arc<str>,
+    at: usize,
+}
+
+impl Iterator for ArcChars {
+    type Item = char;
+
+    fn next(&mut self) -> Option<char> {
+        let c = self.text.get(self.at..)?.chars().next()?;
+        self.at += c.len_utf8();
+        Some(c)
+    }
+}
+
+/// Scans the quoted scalar opening at `open`: the offset of its closing quote and the start of
+/// each of its continuation lines.
+fn scan_quoted(text: &str, open: usize) -> Option<(usize, Vec<usize>)> {
+    let bytes = text.as_bytes();
+    let quote = *bytes.get(open)?;
+    let mut starts = Vec::new();
+    let mut i = open + 1;
+    loop {
+        match *bytes.get(i)? {
+            b'\'' if quote == b'\'' => {
+                if bytes.get(i + 1) != Some(&b'\'') {
+                    return Some((i, starts));
+                }
+                i += 2;
+            }
+            b'"' if quote == b'"' => return Some((i, starts)),
+            // An escape; an escaped line break is handled as a line break next round.
+            b'\\' if quote == b'"' && !bytes.get(i + 1).is_some_and(|&c| is_break(c)) => i += 2,
+            b'\r' if bytes.get(i + 1) == Some(&b'\n') => i += 1,
+            b'\n' | b'\r' => {
+                i += 1;
+                starts.push(i);
+            }
+            _ => i += 1,
+        }
+    }
+}
+
+/// A document indicator (`---`, `...`) at the start of a line.
+fn is_document_indicator(line: &[u8]) -> bool {
+    (line.starts_with(b"---") || line.starts_with(b"..."))
+        && matches!(line.get(3), None | Some(b' ' | b'\t' | b'\n' | b'\r'))
+}
+
+/// Under-indented continuation lines of the quoted scalars from line start `from` to the end of
+/// its document, found by a light line scanner: `(line start, spaces to insert)`. A guess: it
+/// knows block scalars, comments, plain scalars and indicators, but not the full grammar, so
+/// each pad is confirmed against the parse (see [`DocPadding`]).
+fn speculative_pads(text: &str, from: usize) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut pads = Vec::new();
+    let mut line_start = from;
+    // Indentation of the line holding a block scalar header: more indented lines (and blank
+    // ones) that follow are its content.
+    let mut block: Option<usize> = None;
+    while line_start < bytes.len() {
+        let line = bytes.get(line_start..).unwrap_or_default();
+        let indent = line.iter().take_while(|&&b| b == b' ').count();
+        if is_document_indicator(line) {
+            break;
+        }
+        let blank = line
+            .iter()
+            .skip(indent)
+            .take_while(|&&b| !is_break(b))
+            .all(|&b| b == b' ' || b == b'\t');
+        if let Some(h) = block {
+            if blank || indent > h {
+                line_start = next_line(bytes, line_start);
+                continue;
+            }
+            block = None;
+        }
+        let mut j = line_start + indent;
+        // Whether a quote at `j` opens a quoted scalar (rather than sitting in a plain one).
+        let mut token_start = true;
+        while let Some(&c) = bytes.get(j) {
+            let next_blank = is_blank_or_end(bytes.get(j + 1));
+            match c {
+                b'\n' | b'\r' => break,
+                b'#' if j == line_start || matches!(bytes.get(j - 1), Some(b' ' | b'\t')) => break,
+                b'\'' | b'"' if token_start => {
+                    let Some((close, starts)) = scan_quoted(text, j) else {
+                        return pads;
+                    };
+                    // Counted only for multi-line scalars, at most one of which opens on a line,
+                    // so this stays linear.
+                    let target = if starts.is_empty() {
+                        0
+                    } else {
+                        text.get(line_start..j).map_or(0, |s| s.chars().count())
+                    };
+                    for start in starts {
+                        let line = bytes.get(start..).unwrap_or_default();
+                        if is_document_indicator(line) {
+                            return pads;
+                        }
+                        let indent = line.iter().take_while(|&&b| b == b' ').count();
+                        if indent < target
+                            && !matches!(line.get(indent), None | Some(b'\n' | b'\r' | b'\t'))
+                        {
+                            pads.push((start, target - indent));
+                        }
+                        line_start = start;
+                    }
+                    j = close + 1;
+                    token_start = false;
+                }
+                b' ' | b'\t' => j += 1,
+                b'-' | b'?' | b':' if next_blank => {
+                    j += 1;
+                    token_start = true;
+                }
+                b'[' | b'{' | b',' => {
+                    j += 1;
+                    token_start = true;
+                }
+                b'|' | b'>' if token_start => {
+                    block = Some(indent);
+                    break;
+                }
+                b'&' | b'!' if token_start => {
+                    while bytes
+                        .get(j)
+                        .is_some_and(|&b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+                    {
+                        j += 1;
+                    }
+                }
+                _ => {
+                    j += 1;
+                    token_start = false;
+                }
+            }
+        }
+        line_start = next_line(bytes, j);
+    }
+    pads
+}
+
+fn is_blank_or_end(b: Option<&u8>) -> bool {
+    matches!(b, None | Some(b' ' | b'\t' | b'\n' | b'\r'))
+}
+
+/// Start of the line after the one holding `i`.
+fn next_line(bytes: &[u8], i: usize) -> usize {
+    let mut k = i;
+    while bytes.get(k).is_some_and(|&b| !is_break(b)) {
+        k += 1;
+    }
+    if bytes.get(k) == Some(&b'\r') && bytes.get(k + 1) == Some(&b'\n') {
+        k += 1;
+    }
+    k + 1
+}
+
+/// Where a padded copy of the document holding byte `from` can end: just before the next
+/// `---` line, or just after the next `...` line (so the document ends as it does in the
+/// original), or at the end of the text. Either marker on a line of its own ends any node, and
+/// the document, in YAML 1.2 as in go-yaml.
+fn document_cut(text: &str, from: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut line = next_line(bytes, from);
+    while line < bytes.len() {
+        let rest = bytes.get(line..).unwrap_or_default();
+        if is_document_indicator(rest) {
+            return if rest.starts_with(b"...") {
+                next_line(bytes, line).min(bytes.len())
+            } else {
+                line
+            };
+        }
+        line = next_line(bytes, line);
+    }
+    bytes.len()
+}
+
+/// saphyr's error for a quoted-scalar continuation line indented less than its block.
+const QUOTED_INDENT_ERROR: &str = "invalid indentation in quoted scalar";
+/// saphyr's errors for a quoted scalar that runs into the end of the text / a document marker.
+const QUOTED_EOF_ERROR: &str = "while scanning a quoted scalar, found unexpected end of stream";
+const QUOTED_INDICATOR_ERROR: &str =
+    "while scanning a quoted scalar, found unexpected document indicator";
+
+impl<'t> Documents<'t> {
+    fn new(text: &'t str, source: Source<'t>, builder: Builder, padded: Option<Padded>) -> Self {
+        Documents {
+            text,
+            source,
+            builder,
+            done: false,
+            restart: ORIGIN,
+            restart_alias_nodes: 0,
+            padded,
+            original_offsets: None,
+            reparse_budget: text
+                .len()
+                .saturating_mul(REPARSE_FACTOR)
+                .saturating_add(REPARSE_SLACK),
+            doc: DocPadding::default(),
+        }
+    }
+
+    /// go-yaml takes quoted-scalar continuation lines at any indentation (controller-gen writes
+    /// CRD descriptions with continuation lines at the key's own indentation); saphyr, like
+    /// YAML 1.2, wants them indented past the enclosing block, and has no option to relax
+    /// that. So on that error, pad under-indented continuation lines with spaces (a quoted
+    /// scalar drops a continuation line's leading blanks, so its value is unchanged) and parse
+    /// again from the start of the failing document, up to its end only; positions are mapped
+    /// back to the original text. The first time in a document, every quoted scalar of the rest of the document is
+    /// padded at once (one re-parse per document, not per scalar); if that guess cannot be
+    /// confirmed, the document is re-parsed padding only the scalars that errors point at.
+    /// Returns false (keep the error) if the error is not one this fixes.
+    fn pad_quoted_scalar(&mut self, e: &ScanError) -> bool {
+        if e.info() != QUOTED_INDENT_ERROR {
+            return false;
+        }
+        let padded_text = self.padded.as_ref().map(|p| Arc::clone(&p.text));
+        let text: &str = padded_text.as_deref().unwrap_or(self.text);
+        let bytes = text.as_bytes();
+        // saphyr reports this error at the scalar's opening quote.
+        let open = self.builder.pos(text, e.marker()).offset;
+        if !matches!(bytes.get(open), Some(b'\'' | b'"')) {
+            return false;
+        }
+        let Some((close, starts)) = scan_quoted(text, open) else {
+            return false;
+        };
+        // Indent continuation lines to the opening quote's column, which lies past the key or
+        // entry indicator, so past the enclosing block's indentation.
+        let target = usize::try_from(column_of(text, open).saturating_sub(1)).unwrap_or(0);
+        // Line start → spaces to insert; located and guessed pads of a line agree.
+        let mut new_pads = std::collections::BTreeMap::new();
+        for start in starts {
+            let line = bytes.get(start..).unwrap_or_default();
+            let indent = line.iter().take_while(|&&b| b == b' ').count();
+            match line.get(indent) {
+                // Blank lines, and tabs, which stay the scanner's business.
+                None | Some(b'\n' | b'\r' | b'\t') => continue,
+                // A document indicator ends the scalar with an error for go-yaml too.
+                _ if indent == 0 && is_document_indicator(line) => continue,
+                _ if indent >= target => continue,
+                _ => {
+                    new_pads.insert(start, target - indent);
+                }
+            }
+        }
+        if new_pads.is_empty() {
+            return false;
+        }
+        if !self.doc.precise {
+            let line_start = bytes
+                .get(..open)
+                .and_then(|b| b.iter().rposition(|&c| is_break(c)))
+                .map_or(0, |i| i + 1);
+            let located = new_pads.len();
+            new_pads.extend(speculative_pads(text, line_start));
+            self.doc.speculative |= new_pads.len() > located;
+        }
+        let cost = close.saturating_sub(self.restart.offset);
+        if cost > self.reparse_budget {
+            return false;
+        }
+        self.reparse_budget -= cost;
+        let to_original = |offset| self.to_original(Pos { offset, ..ORIGIN }).offset;
+        let cut = document_cut(self.text, to_original(close));
+        let new_pads: Vec<Pad> = new_pads
+            .into_iter()
+            .map(|(start, len)| Pad {
+                at: to_original(start),
+                len,
+            })
+            .collect();
+        self.doc.end = self.doc.end.max(cut);
+        let pads = &mut self.doc.pads;
+        for pad in new_pads {
+            let i = pads.partition_point(|p| p.at < pad.at);
+            match pads.get_mut(i) {
+                // Measured on the padded text, so the new spaces add to the old.
+                Some(p) if p.at == pad.at => p.len += pad.len,
+                _ => pads.insert(i, pad),
+            }
+        }
+        if self.doc.first_error.is_none() {
+            let err = self.builder.scan_error(text, e);
+            self.doc.first_error = Some(self.to_original_error(err));
+        }
+        self.reparse();
+        true
+    }
+
+    /// Parses again from the start of the current document, with the current padding.
+    fn reparse(&mut self) {
+        let base = self.to_original(self.restart);
+        let padded = Padded::new(self.text, base, self.doc.end, &self.doc.pads);
+        let chars = ArcChars {
+            text: Arc::clone(&padded.text),
+            at: 0,
+        };
+        self.source = Source::Padded(Parser::new_from_iter(chars));
+        let builder = Builder::new(CharOffsets::new(&padded.text));
+        let previous = std::mem::replace(&mut self.builder, builder);
+        if self.padded.is_none() {
+            self.original_offsets = Some(previous.offsets);
+        }
+        self.builder.alias_nodes = self.restart_alias_nodes;
+        self.padded = Some(padded);
+        self.restart = ORIGIN;
+        self.doc.quoted.clear();
+    }
+
+    /// Goes back to parsing the original text after a padded document, from `at` (the end of
+    /// the padded copy, a line start) on: the rest of the stream is parsed at full speed and
+    /// never copied.
+    fn resume(&mut self, at: Pos) {
+        let offsets = self
+            .original_offsets
+            .take()
+            .unwrap_or_else(|| CharOffsets::new(self.text));
+        let rest = self.text.get(at.offset..).unwrap_or_default();
+        self.source = Source::Str(Parser::new_from_str(rest));
+        let mut builder = Builder::new(offsets);
+        builder.char_base = builder.offsets.char_of(self.text, at.offset);
+        builder.line_base = at.line.saturating_sub(1);
+        builder.alias_nodes = self.builder.alias_nodes;
+        builder.last_pos = at;
+        self.builder = builder;
+        self.padded = None;
+        self.restart = at;
+        self.restart_alias_nodes = self.builder.alias_nodes;
+        self.doc = DocPadding::default();
+    }
+
+    /// Whether every pad of the current document before original offset `limit` lies inside
+    /// a quoted scalar parsed so far.
+    fn padding_confirmed(&self, limit: usize) -> bool {
+        if self.doc.pads.is_empty() {
+            return true;
+        }
+        let quoted: Vec<(usize, usize)> = self
+            .doc
+            .quoted
+            .iter()
+            .map(|&(o, c)| {
+                let map = |offset| self.to_original(Pos { offset, ..ORIGIN }).offset;
+                (map(o), map(c))
+            })
+            .collect();
+        self.doc
+            .pads
+            .iter()
+            .map(|p| p.at)
+            .filter(|&p| p < limit)
+            .all(|p| {
+                let k = quoted.partition_point(|&(o, _)| o < p);
+                k.checked_sub(1)
+                    .and_then(|i| quoted.get(i))
+                    .is_some_and(|&(_, c)| p < c)
+            })
+    }
+
+    /// After a failed guess: drop the document's padding and parse it again, padding only what
+    /// errors locate. False if the document had no guessed padding.
+    fn retry_precisely(&mut self) -> bool {
+        if !self.doc.speculative {
+            return false;
+        }
+        self.doc.pads.clear();
+        self.doc.speculative = false;
+        self.doc.precise = true;
+        self.reparse();
+        true
+    }
+
+    /// The original position of a position in the text being parsed.
+    fn to_original(&self, p: Pos) -> Pos {
+        match &self.padded {
+            Some(padded) => padded.map(p),
+            None => p,
+        }
+    }
+
+    fn to_original_error(&self, mut e: ParseError) -> ParseError {
+        e.pos = self.to_original(e.pos);
+        e
+    }
+
+    fn to_original_doc(&self, mut doc: Document) -> Document {
+        if let Some(padded) = &self.padded {
+            doc.start = padded.map(doc.start);
+            doc.end = padded.map(doc.end);
+            if let Some(root) = &mut doc.root {
+                padded.map_node(root);
+            }
+        }
+        doc
+    }
 }
 
 impl Iterator for Documents<'_> {
@@ -1288,12 +1883,90 @@ impl Iterator for Documents<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         while !self.done {
+            let text: &str = match &self.padded {
+                Some(p) => &p.text,
+                None => self.text,
+            };
             // saphyr has internal asserts/unwraps; contain any panic so a bad manifest can
             // never take the linter down. The parser is not used again after a panic.
-            let parser = &mut self.parser;
-            let result = match catch_unwind(AssertUnwindSafe(|| parser.next_event())) {
-                Ok(Some(Ok((ev, span)))) => self.builder.event(ev, span),
-                Ok(Some(Err(e))) => Err(self.builder.scan_error(&e)),
+            let source = &mut self.source;
+            let step = catch_unwind(AssertUnwindSafe(|| match source {
+                Source::Str(parser) => parser.next_event(),
+                Source::Padded(parser) => parser.next_event(),
+            }));
+            let result = match step {
+                Ok(Some(Ok((ev, span)))) => {
+                    // A padded copy ends with its document: go on with the original text.
+                    if let (Event::StreamEnd, Some(p)) = (&ev, &self.padded) {
+                        if p.end < self.text.len() {
+                            let mut at = p.map(self.builder.pos(text, &span.start));
+                            at.offset = p.end;
+                            self.resume(at);
+                            continue;
+                        }
+                    }
+                    let document_end = matches!(ev, Event::DocumentEnd);
+                    if !self.doc.pads.is_empty()
+                        && matches!(
+                            ev,
+                            Event::Scalar(
+                                _,
+                                ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted,
+                                ..
+                            )
+                        )
+                    {
+                        let start = self.builder.pos(text, &span.start).offset;
+                        let end = self.builder.pos(text, &span.end).offset;
+                        self.doc.quoted.push((start, end));
+                    }
+                    let result = self.builder.event(text, ev, span);
+                    if document_end && result.is_ok() {
+                        let start = self.builder.pos(text, &span.start);
+                        let end = self.builder.pos(text, &span.end);
+                        // An implicit end spans the token that implied it (the next `---`):
+                        // a re-parse starts there, so with the next document's `---`.
+                        let restart = if is_explicit_end(text, start) {
+                            end
+                        } else {
+                            start
+                        };
+                        if !self.padding_confirmed(usize::MAX) {
+                            if self.retry_precisely() {
+                                continue;
+                            }
+                            // Padding located from errors did not hold up: report the error
+                            // that called for it.
+                            self.done = true;
+                            let fallback = self.builder.err("invalid quoted scalar", end);
+                            let first = self.doc.first_error.take();
+                            return Some(Err(
+                                first.unwrap_or_else(|| self.to_original_error(fallback))
+                            ));
+                        }
+                        self.doc = DocPadding::default();
+                        self.restart = restart;
+                        self.restart_alias_nodes = self.builder.alias_nodes;
+                    }
+                    result
+                }
+                Ok(Some(Err(e))) => {
+                    let mut err = self.builder.scan_error(text, &e);
+                    if self.pad_quoted_scalar(&e) {
+                        continue;
+                    }
+                    // A padded copy that stops short of the text's end stops at a `---` line,
+                    // which is what a quoted scalar running to its end ran into.
+                    if self
+                        .padded
+                        .as_ref()
+                        .is_some_and(|p| p.end < self.text.len())
+                        && err.message == QUOTED_EOF_ERROR
+                    {
+                        err.message = QUOTED_INDICATOR_ERROR.to_string();
+                    }
+                    Err(err)
+                }
                 Ok(None) => {
                     self.done = true;
                     return None;
@@ -1303,11 +1976,18 @@ impl Iterator for Documents<'_> {
                     .err("internal YAML parser error", self.builder.last_pos)),
             };
             if let Err(e) = result {
+                let e = self.to_original_error(e);
+                // An error after guessed padding is genuine if the padding before it holds up
+                // (then the text up to the error parses as the original does); if not, the
+                // guess may have caused it.
+                if !self.padding_confirmed(e.pos.offset) && self.retry_precisely() {
+                    continue;
+                }
                 self.done = true;
                 return Some(Err(e));
             }
             if let Some(doc) = self.builder.finished.take() {
-                return Some(Ok(doc));
+                return Some(Ok(self.to_original_doc(doc)));
             }
         }
         None
@@ -1921,7 +2601,352 @@ again: *s
         assert_eq!(lc(root.start), (1, 1));
     }
 
-    /// Parse throughput on ~20,000 PV-like documents, compared with bare event iteration.
+    /// controller-gen (through go-yaml's emitter) writes quoted CRD descriptions with their
+    /// continuation lines at the key's own indentation. go-yaml, so Kubernetes, accepts that;
+    /// saphyr, like YAML 1.2, does not, so such scalars are re-parsed padded.
+    #[test]
+    fn crd_description_continuation_at_key_indentation() {
+        for q in ['\'', '"'] {
+            let text = format!(
+                "properties:\n  resourceVersion:\n    description: {q}Specific resourceVersion \
+                 to which this reference\n    is made, if any.{q}\n    type: string\n"
+            );
+            let root = parse_one(&text);
+            let d = node_at(&root, "properties.resourceVersion.description");
+            assert_eq!(
+                d.as_str(),
+                Some("Specific resourceVersion to which this reference is made, if any.")
+            );
+            assert_eq!((lc(d.start), lc(d.end)), ((3, 18), (4, 22)), "{q}");
+            let src = &text[d.start.offset..d.end.offset];
+            assert!(src.starts_with(q) && src.ends_with(q), "{src:?}");
+            assert!(
+                src.ends_with(&format!("\n    is made, if any.{q}")),
+                "{src:?}"
+            );
+            let t = node_at(&root, "properties.resourceVersion.type");
+            assert_eq!((lc(t.start), lc(t.end)), ((5, 11), (5, 17)));
+            assert_eq!(&text[t.start.offset..t.end.offset], "string");
+            let (k, _) = root.locate(&path(&parse_path("properties.resourceVersion.type")), true);
+            assert_eq!((lc(k), &text[k.offset..k.offset + 4]), ((5, 5), "type"));
+            assert_eq!(
+                lc(node_at(&root, "properties.resourceVersion").end),
+                (5, 17)
+            );
+        }
+    }
+
+    /// Padding in several documents and scalars (sequence entries, escapes, blank and
+    /// over-indented lines, CRLF, non-ASCII): values and every position map back exactly.
+    #[test]
+    fn padded_quoted_scalars_keep_positions() {
+        let text = "a: 1\n---\nx:\n  y: 'one ü\n  two ''q''\n\n      three'\n  z: [1]\n\
+                    ...\n%YAML 1.2\n---\n- \"é \\\"k\\\"\n- x\\\n  y\"\n- k: \"m\r\n  n\"\r\n  j: 2\n";
+        let (docs, err) = parse_stream(text);
+        assert_eq!(err, None);
+        assert_eq!(docs.len(), 3);
+        let y = docs[1].root.as_ref().map(|r| node_at(r, "x.y").clone());
+        let y = y.expect("x.y");
+        assert_eq!(y.as_str(), Some("one ü two 'q'\nthree"));
+        assert_eq!((lc(y.start), lc(y.end)), ((4, 6), (7, 13)));
+        assert!(text[y.start.offset..y.end.offset].starts_with("'one ü\n  two"));
+        let z = docs[1].root.as_ref().map(|r| node_at(r, "x.z").clone());
+        let z = z.expect("x.z");
+        assert_eq!(
+            (lc(z.start), &text[z.start.offset..z.end.offset]),
+            ((8, 6), "[1]")
+        );
+        assert_eq!(lc(docs[1].end), (9, 4));
+        let root = docs[2].root.as_ref().expect("third");
+        assert_eq!(
+            root.to_json(),
+            serde_json::json!(["é \"k\" - xy", {"k": "m n", "j": 2}])
+        );
+        let first = node_at(root, "[0]");
+        assert_eq!((lc(first.start), lc(first.end)), ((12, 3), (14, 5)));
+        let k = node_at(root, "[1].k");
+        assert_eq!((lc(k.start), lc(k.end)), ((15, 6), (16, 5)));
+        assert_eq!(&text[k.start.offset..k.end.offset], "\"m\r\n  n\"");
+        let j = node_at(root, "[1].j");
+        assert_eq!(
+            (lc(j.start), &text[j.start.offset..j.end.offset]),
+            ((17, 6), "2")
+        );
+        assert_eq!(lc(docs[2].start), (11, 1));
+        // Errors after padding point into the original text.
+        let text = "a:\n  b: 'x\n  y'\n  c: [\n";
+        let (docs, err) = parse_stream(text);
+        assert!(docs.is_empty());
+        let err = err.expect("error");
+        assert!(err.pos.line >= 4, "{err}");
+        let text = "a:\n  b: 'x\n  y'\n  b: 2\n";
+        let (_, err) = parse_stream(text);
+        let err = err.expect("duplicate");
+        assert_eq!(
+            (err.message.as_str(), lc(err.pos)),
+            ("duplicate key \"b\" (first at line 2)", (4, 3))
+        );
+        // What go-yaml rejects stays an error: a document indicator inside a quoted scalar.
+        let (_, err) = parse_stream("a:\n  b: 'x\n---\n  y'\n");
+        assert!(err.is_some());
+        let (_, err) = parse_stream("a:\n  b: 'x\n  y\n");
+        assert!(err.is_some());
+    }
+
+    /// Only the document that needs padding is copied and re-parsed; the original text is
+    /// parsed again after it, with byte offsets, lines and columns carrying on exactly.
+    #[test]
+    fn padding_stays_in_its_document() {
+        let text = "é: 1\n---\na:\n  b: 'ü\n  x'\r\n---\nc: [\"ö\", 2]\nd: 'p\n  q'\n\
+                    ...\n%YAML 1.2\n---\ne: &k ö\nf: *k\n";
+        let mut it = documents(text);
+        let first = it.next().and_then(Result::ok).expect("first");
+        assert!(it.padded.is_none());
+        let second = it.next().and_then(Result::ok).expect("second");
+        // The copy runs from the `---` that starts the document to the next one, plus 3 pads.
+        let segment = "---\na:\n  b: 'ü\n  x'\r\n";
+        assert_eq!(
+            it.padded.as_ref().map(|p| p.text.len()),
+            Some(segment.len() + 3)
+        );
+        let rest: Vec<_> = it.by_ref().collect();
+        assert!(it.padded.is_none() && matches!(it.source, Source::Str(_)));
+        let docs: Vec<Document> = [Ok(first), Ok(second)]
+            .into_iter()
+            .chain(rest)
+            .collect::<Result<_, _>>()
+            .expect("no error");
+        assert_eq!(docs.len(), 4);
+        let json: Vec<_> = docs
+            .iter()
+            .filter_map(|d| d.root.as_ref())
+            .map(Node::to_json)
+            .collect();
+        assert_eq!(
+            json,
+            [
+                serde_json::json!({"é": 1}),
+                serde_json::json!({"a": {"b": "ü x"}}),
+                serde_json::json!({"c": ["ö", 2], "d": "p q"}),
+                serde_json::json!({"e": "ö", "f": "ö"}),
+            ]
+        );
+        let at = |d: usize, p: &str| {
+            let n = docs[d]
+                .root
+                .as_ref()
+                .map(|r| node_at(r, p).clone())
+                .expect(p);
+            (lc(n.start), lc(n.end), &text[n.start.offset..n.end.offset])
+        };
+        assert_eq!(at(1, "a.b"), ((4, 6), (5, 5), "'ü\n  x'"));
+        assert_eq!(lc(docs[1].end), (5, 5));
+        assert_eq!(lc(docs[2].start), (6, 1));
+        assert_eq!(at(2, "c"), ((7, 4), (7, 12), "[\"ö\", 2]"));
+        assert_eq!(at(2, "c[0]"), ((7, 5), (7, 8), "\"ö\""));
+        assert_eq!(at(2, "c[1]"), ((7, 10), (7, 11), "2"));
+        assert_eq!(at(2, "d"), ((8, 4), (9, 5), "'p\n  q'"));
+        assert_eq!(lc(docs[2].end), (10, 4));
+        assert_eq!(lc(docs[3].start), (12, 1));
+        assert_eq!(at(3, "e"), ((13, 7), (13, 8), "ö"));
+        // An alias is a copy of its anchored node, spans included.
+        assert_eq!(at(3, "f"), ((13, 7), (13, 8), "ö"));
+        let (f, _) = docs[3]
+            .root
+            .as_ref()
+            .map(|r| r.locate(&path(&parse_path("f")), true))
+            .expect("f");
+        assert_eq!((lc(f), &text[f.offset..f.offset + 1]), ((14, 1), "f"));
+        // An error in a later, unpadded document points into the original text too.
+        let (docs, err) = parse_stream("a:\n  b: 'ü\n  x'\n---\nö: [1,\n---\n");
+        assert_eq!(docs.len(), 1);
+        assert_eq!(err.map(|e| e.pos.line), Some(6));
+        // Errors at the end of the copy read as they do for the original text.
+        for (tail, message) in [
+            ("c: 'p\n---\nq'\n", QUOTED_INDICATOR_ERROR),
+            ("c: \"p\n...\nq\"\n", QUOTED_INDICATOR_ERROR),
+            (
+                "c: [1,\n---\n",
+                "while parsing a node, did not find expected node content",
+            ),
+        ] {
+            let text = format!("a:\n  b: 'x\n  y'\n  {tail}");
+            let err = parse_stream(&text).1.expect("error");
+            assert_eq!(err.message, message, "{text:?}");
+            let fixed = text.replace("\n  y'", "\n     y'");
+            assert_eq!(parse_stream(&fixed).1.map(|e| e.message), Some(err.message));
+        }
+    }
+
+    /// The first padded scalar of a document makes the rest of it padded by guess; a wrong
+    /// guess is caught (pads must fall inside quoted scalars) and the document re-parsed
+    /// padding only what errors point at. Block scalar content is never padded.
+    #[test]
+    fn guessed_padding_is_checked() {
+        // `'bar` continues a plain scalar, so the guess pads `z: 1'` as if it were quoted.
+        let text = "a:\n  b: 'x\n  y'\n  c: foo\n    'bar\n  z: 1'\n  w: 'u\n  v'\n";
+        let root = parse_one(text);
+        assert_eq!(
+            root.to_json(),
+            serde_json::json!({"a": {"b": "x y", "c": "foo 'bar", "z": "1'", "w": "u v"}})
+        );
+        let z = node_at(&root, "a.z");
+        assert_eq!(
+            (lc(z.start), &text[z.start.offset..z.end.offset]),
+            ((6, 6), "1'")
+        );
+        let w = node_at(&root, "a.w");
+        assert_eq!((lc(w.start), lc(w.end)), ((7, 6), (8, 5)));
+        // Quote-like lines inside a literal block stay as they are.
+        let text = "a:\n  b: 'x\n  y'\n  c: |\n    k: 'p\n    q'\n  d: 'm\n  n'\n";
+        let root = parse_one(text);
+        assert_eq!(
+            root.to_json(),
+            serde_json::json!({"a": {"b": "x y", "c": "k: 'p\nq'\n", "d": "m n"}})
+        );
+        // A genuine error after guessed padding is reported as itself.
+        let text = "a:\n  b: 'x\n  y'\n  c: 'z\n  w'\n  b: 2\n";
+        let (_, err) = parse_stream(text);
+        let err = err.expect("duplicate");
+        assert_eq!(err.message, "duplicate key \"b\" (first at line 2)");
+        assert_eq!(lc(err.pos), (6, 3));
+        // Padding of one document does not leak into the next.
+        let text = "a:\n  b: 'x\n  y'\n---\nc: |\n  'p\n   q'\n";
+        let (docs, err) = parse_stream(text);
+        assert_eq!(err, None);
+        assert_eq!(
+            docs[1].root.as_ref().map(Node::to_json),
+            Some(serde_json::json!({"c": "'p\n q'\n"}))
+        );
+    }
+
+    fn corpus_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        for entry in entries {
+            let path = entry.expect("dir entry").path();
+            if path.is_dir() {
+                corpus_files(&path, out);
+            } else if !matches!(
+                path.file_name().and_then(|n| n.to_str()),
+                Some("README.md" | "SOURCES.tsv")
+            ) {
+                out.push(path);
+            }
+        }
+    }
+
+    const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus");
+
+    /// Every real-world manifest loads, except those with a genuine YAML error that go-yaml
+    /// (so kubectl) rejects as well.
+    #[test]
+    fn corpus_loads() {
+        // (file, expected error message prefix, why go-yaml rejects it too)
+        const EXPECTED_FAILURES: &[(&str, &str, &str)] = &[(
+            "rancher__local-path-provisioner/examples__quota__local-path-storage.yaml",
+            "duplicate key \"kind\"",
+            "one mapping has two `kind` keys: go-yaml's strict decoding (sigs.k8s.io/yaml \
+             YAMLToJSONStrict / UnmarshalStrict) fails with 'key \"kind\" already set in map'; \
+             the lenient YAMLToJSON would silently keep the last one",
+        )];
+        let root = std::path::Path::new(CORPUS);
+        let mut files = Vec::new();
+        corpus_files(root, &mut files);
+        files.sort();
+        assert!(files.len() >= 392, "corpus has {} files", files.len());
+        let mut unexpected = Vec::new();
+        let mut failed = Vec::new();
+        let mut documents_seen = 0;
+        for file in &files {
+            let name = file.strip_prefix(root).unwrap_or(file).to_string_lossy();
+            let text = std::fs::read_to_string(file).expect("utf-8 manifest");
+            let (docs, err) = parse_stream(&text);
+            documents_seen += docs.len();
+            let expected = EXPECTED_FAILURES.iter().find(|(f, _, _)| *f == name);
+            match (err, expected) {
+                (None, None) => {}
+                (Some(e), Some((_, prefix, _))) if e.message.starts_with(prefix) => {
+                    failed.push(name.to_string())
+                }
+                (err, _) => unexpected.push(format!("{name}: {err:?}")),
+            }
+        }
+        assert!(unexpected.is_empty(), "{unexpected:#?}");
+        assert_eq!(failed.len(), EXPECTED_FAILURES.len());
+        assert!(documents_seen > 392);
+    }
+
+    /// `Documents` keeps the auto traits it had with saphyr.
+    #[test]
+    fn documents_auto_traits() {
+        fn check<T: Send + Sync + std::panic::UnwindSafe>(_: &T) {}
+        check(&documents(""));
+    }
+
+    /// Every span of a parse result, in document order, for compact comparisons.
+    fn flatten(items: Vec<Result<Document, ParseError>>) -> Vec<String> {
+        fn walk(n: &Node, out: &mut Vec<String>) {
+            out.push(format!("{:?}..{:?}", n.start, n.end));
+            match &n.value {
+                Value::Seq(items) => items.iter().for_each(|n| walk(n, out)),
+                Value::Map(entries) => entries.iter().for_each(|(k, v)| {
+                    walk(k, out);
+                    walk(v, out);
+                }),
+                v => out.push(format!("{v:?}")),
+            }
+        }
+        let mut out = Vec::new();
+        for item in items {
+            match item {
+                Ok(doc) => {
+                    out.push(format!("doc {:?}..{:?}", doc.start, doc.end));
+                    doc.root.iter().for_each(|r| walk(r, &mut out));
+                }
+                Err(e) => out.push(format!("{e:?}")),
+            }
+        }
+        out
+    }
+
+    /// Padded text is parsed through saphyr's char-iterator input rather than its `&str`
+    /// input; both must give the same trees and errors.
+    #[test]
+    fn iterator_input_builds_the_same_trees() {
+        let mut files = Vec::new();
+        corpus_files(std::path::Path::new(CORPUS), &mut files);
+        files.sort();
+        let mut texts: Vec<String> = files
+            .iter()
+            .map(|f| std::fs::read_to_string(f).expect("utf-8"))
+            .collect();
+        texts.push(MANIFEST.to_string());
+        texts.push("# grüße 🎉\nkey: välue 😀\nother: {ä: 1, b: \"€\"}\n\u{feff}".to_string());
+        texts.push("\u{feff}a: 'x\n  ü'\r\nb: [1, \"\\u00e9\"]\n--- |\n  ö\n...\n".to_string());
+        texts.push("a: b: c\n".to_string());
+        texts.push("ü: [1, 2\n".to_string());
+        for text in &texts {
+            let chars = ArcChars {
+                text: Arc::from(text.as_str()),
+                at: 0,
+            };
+            let source = Source::Padded(Parser::new_from_iter(chars));
+            let builder = Builder::new(CharOffsets::new(text));
+            let padded = Some(Padded::new(text, ORIGIN, text.len(), &[]));
+            let it = Documents::new(text, source, builder, padded);
+            let via_iter = flatten(it.collect());
+            let via_str = flatten(documents(text).collect());
+            let diff = via_iter.iter().zip(&via_str).position(|(a, b)| a != b);
+            assert_eq!(
+                (via_iter.len(), via_iter.last()),
+                (via_str.len(), via_str.last()),
+                "{:?}",
+                &text.get(..80)
+            );
+            assert_eq!(diff.map(|i| (&via_iter[i], &via_str[i])), None);
+        }
+    }
+
     #[test]
     #[ignore]
     fn perf_pv_snapshot() {
@@ -1975,6 +3000,65 @@ again: *s
         });
         let streamed = best(&|| documents(&text).filter(Result::is_ok).count());
         let rate = |secs: f64| format!("{secs:.3}s = {:.1} MB/s", mb / secs);
+        // controller-gen CRDs: quoted descriptions continued at the key's indentation are
+        // re-parsed padded (per scalar, from the start of its document); compare with the same
+        // text indented so that saphyr takes it directly.
+        let crd = |cont: &str| {
+            let mut t = String::new();
+            for d in 0..20 {
+                t.push_str(&format!(
+                    "---\nkind: CustomResourceDefinition\nmetadata:\n  name: c{d}\n\
+                     spec:\n  properties:\n"
+                ));
+                for p in 0..100 {
+                    t.push_str(&format!(
+                        "    f{p}:\n      description: 'Specific resourceVersion to which this\n\
+                         {cont}reference is made, if any. More info: https://git.k8s.io/x\n\
+                         {cont}#concurrency-control-and-consistency'\n      type: string\n"
+                    ));
+                }
+            }
+            t
+        };
+        let (under, indented) = (crd("      "), crd("        "));
+        let crd_mb = under.len() as f64 / 1e6;
+        let padded = best(&|| {
+            let (docs, err) = parse_stream(&under);
+            assert_eq!(err, None);
+            docs.len()
+        });
+        let direct = best(&|| {
+            let (docs, err) = parse_stream(&indented);
+            assert_eq!(err, None);
+            docs.len()
+        });
+        println!(
+            "CRD stream {crd_mb:.2} MB, 2,000 under-indented descriptions: padded {:.3}s = {:.1} MB/s; \
+             indented (no padding) {:.3}s = {:.1} MB/s",
+            padded,
+            crd_mb / padded,
+            direct,
+            crd_mb / direct
+        );
+        // Worst case: every document of a long stream needs padding. Each is copied and
+        // re-parsed on its own, so this stays linear.
+        let mut every = String::new();
+        for i in 0..20_000 {
+            every.push_str(&format!(
+                "---\nkind: ConfigMap\nmetadata:\n  name: c{i}\ndata:\n  a: 'one two\n  three'\n"
+            ));
+        }
+        let every_mb = every.len() as f64 / 1e6;
+        let each = best(&|| {
+            let (docs, err) = parse_stream(&every);
+            assert_eq!(err, None);
+            docs.len()
+        });
+        println!(
+            "{every_mb:.2} MB, 20,000 documents each padded: {:.3}s = {:.1} MB/s",
+            each,
+            every_mb / each
+        );
         println!(
             "{mb:.1} MB, {} lines: events {}; tree {} (excl. drop {}); \
              documents() one at a time {}; tree+to_json {}",
@@ -2143,7 +3227,11 @@ mod proptests {
              - RWO\n  - # c\n    ROX\n  hostPath: {path: \"/data\", type: \"\"}\n  note: |\n    \
              hi\n  x: !!str &a 5\n  y: *l\n  z:\n    <<: *l\n    k: >-\n      f\n---\n- [a, {b: c}]\n...\n",
             "{\n  \"a\": [1, 2.5, \"x\\u00fc\"],\n  \"b\": {\"c\": null}\n}\n",
+            "a:\n  b: 'x ü\n  y ''z'''\n  c: \"p\\\"\n  q\\\n  r\"\n  e:\n  - &k 'm\n  n'\n---\nd: 'e\nf'\n",
         ];
+        for seed in seeds {
+            assert_eq!(parse_stream(seed).1, None, "{seed:?}");
+        }
         let alphabet: Vec<char> = "-:{}[],&*!|>'\"#?% \n\t\rab0.~<üé😀\u{feff}"
             .chars()
             .collect();
@@ -2180,6 +3268,112 @@ mod proptests {
         }
     }
 
+    /// A block map whose string values are quoted and wrapped the way go-yaml's emitter
+    /// (controller-gen) does it, continuation lines at a random indentation no deeper than
+    /// the key's (so always under-indented for YAML 1.2).
+    fn emit_wrapped(
+        m: &std::collections::BTreeMap<String, WrappedVal>,
+        indent: usize,
+        out: &mut String,
+    ) {
+        for (k, v) in m {
+            out.push_str(&" ".repeat(indent));
+            out.push_str(k);
+            out.push(':');
+            match v {
+                WrappedVal::Map(inner) if !inner.is_empty() => {
+                    out.push('\n');
+                    emit_wrapped(inner, indent + 2, out);
+                }
+                WrappedVal::Map(_) => out.push_str(" {}\n"),
+                WrappedVal::Text(words, quote, wrap_at, cont) => {
+                    out.push(' ');
+                    out.push(*quote);
+                    for (i, w) in words.iter().enumerate() {
+                        if i > 0 && wrap_at.contains(&i) {
+                            out.push('\n');
+                            out.push_str(&" ".repeat(cont % (indent + 1)));
+                        } else if i > 0 {
+                            out.push(' ');
+                        }
+                        out.push_str(w);
+                    }
+                    out.push(*quote);
+                    out.push('\n');
+                }
+            }
+        }
+    }
+
+    #[derive(Clone, Debug)]
+    enum WrappedVal {
+        Map(std::collections::BTreeMap<String, WrappedVal>),
+        /// Words, quote character, word indexes to break before, continuation indentation.
+        Text(Vec<String>, char, Vec<usize>, usize),
+    }
+
+    fn wrapped_val() -> impl Strategy<Value = WrappedVal> {
+        let text = (
+            prop::collection::vec("[a-zé]{1,6}", 1..8),
+            prop_oneof![Just('\''), Just('"')],
+            prop::collection::vec(1usize..8, 0..4),
+            0usize..12,
+        )
+            .prop_map(|(w, q, b, c)| WrappedVal::Text(w, q, b, c));
+        text.prop_recursive(3, 24, 4, |inner| {
+            prop::collection::btree_map("[a-z]{1,5}", inner, 0..4).prop_map(WrappedVal::Map)
+        })
+    }
+
+    fn wrapped_json(v: &WrappedVal) -> J {
+        match v {
+            WrappedVal::Map(m) => J::Object(
+                m.iter()
+                    .map(|(k, v)| (k.clone(), wrapped_json(v)))
+                    .collect(),
+            ),
+            WrappedVal::Text(words, ..) => J::String(words.join(" ")),
+        }
+    }
+
+    /// Moves every position of a tree by `bytes` and `lines` (whole lines, so columns stay).
+    fn shift(node: &mut Node, bytes: usize, lines: u32) {
+        for p in [&mut node.start, &mut node.end] {
+            p.offset += bytes;
+            p.line += lines;
+        }
+        match &mut node.value {
+            Value::Seq(items) => items.iter_mut().for_each(|n| shift(n, bytes, lines)),
+            Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+                shift(k, bytes, lines);
+                shift(v, bytes, lines);
+            }),
+            _ => {}
+        }
+    }
+
+    /// Each quoted scalar's span runs from its opening to its closing quote.
+    fn check_quoted_spans(text: &str, node: &Node) {
+        match &node.value {
+            Value::Map(entries) => entries
+                .iter()
+                .for_each(|(_, v)| check_quoted_spans(text, v)),
+            Value::String(s) => {
+                let src = &text[node.start.offset..node.end.offset];
+                let q = src.chars().next().unwrap_or(' ');
+                assert!(
+                    matches!(q, '\'' | '"') && src.ends_with(q) && src.len() >= 2,
+                    "{src:?}"
+                );
+                let words: Vec<_> = src[1..src.len() - 1].split_whitespace().collect();
+                assert_eq!(words.join(" "), *s);
+                assert_eq!(node.start.column, column_of(text, node.start.offset));
+                assert_eq!(node.end.column, column_of(text, node.end.offset));
+            }
+            _ => {}
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(512))]
 
@@ -2203,6 +3397,36 @@ mod proptests {
             }
             if let Some(e) = err {
                 prop_assert!(text.is_char_boundary(e.pos.offset));
+            }
+        }
+
+        #[test]
+        fn go_yaml_wrapped_quoted_scalars(
+            map in prop::collection::btree_map("[a-z]{1,5}", wrapped_val(), 1..5),
+            docs in 1usize..4,
+        ) {
+            let mut one = String::new();
+            emit_wrapped(&map, 0, &mut one);
+            let text = vec![one.clone(); docs].join("---\n");
+            let expected = wrapped_json(&WrappedVal::Map(map));
+            let (parsed, err) = parse_stream(&text);
+            prop_assert_eq!(err, None, "{}", text);
+            prop_assert_eq!(parsed.len(), docs);
+            for root in parsed.iter().filter_map(|d| d.root.as_ref()) {
+                prop_assert_eq!(root.to_json(), expected.clone(), "{}", text);
+                check_spans(&text, root);
+                check_quoted_spans(&text, root);
+            }
+            // The copies are identical, so every node of a later one sits exactly one copy
+            // (and one `---` line) further on, whichever copies needed padding.
+            let first = parsed.first().and_then(|d| d.root.clone());
+            for (k, doc) in parsed.iter().enumerate() {
+                let mut want = first.clone();
+                if let Some(root) = &mut want {
+                    let lines = u32::try_from(k * (one.lines().count() + 1)).unwrap_or(0);
+                    shift(root, k * (one.len() + 4), lines);
+                }
+                prop_assert_eq!(&doc.root, &want, "{}", text);
             }
         }
 
