@@ -235,9 +235,9 @@ impl Loader {
         }
     }
 
-    /// YAML, one document at a time: a large dump is never held as a whole tree.
+    /// YAML, one document (or List item) at a time: a large dump is never held as a whole tree.
     fn add_yaml(&mut self, file: FileId, text: &str) -> Option<ParseError> {
-        for document in yaml_tree::documents(text) {
+        for document in yaml_tree::objects(text) {
             match document {
                 Ok(document) => {
                     if let Some(root) = document.root {

@@ -883,6 +883,12 @@ struct Builder {
     anchored_nodes: usize,
     alias_nodes: usize,
     last_pos: Pos,
+    /// Hand over the items of a top-level List one by one (see [`objects`]).
+    stream_items: bool,
+    /// An item completed and not yet handed over.
+    streamed: Option<Node>,
+    /// Items handed over in the current document.
+    streamed_in_doc: usize,
 }
 
 const ORIGIN: Pos = Pos {
@@ -907,7 +913,25 @@ impl Builder {
             anchored_nodes: 0,
             alias_nodes: 0,
             last_pos: ORIGIN,
+            stream_items: false,
+            streamed: None,
+            streamed_in_doc: 0,
         }
+    }
+
+    /// Whether a node completing now is an item of the document's top-level `items` sequence
+    /// (a List), to be handed over instead of kept.
+    fn completes_list_item(&self) -> bool {
+        let [map, seq] = self.frames.as_slice() else {
+            return false;
+        };
+        matches!((&map.kind, &seq.kind), (FrameKind::Map, FrameKind::Seq))
+            && !map.merge_pending
+            && seq
+                .base
+                .checked_sub(1)
+                .and_then(|k| self.children.get(k))
+                .is_some_and(|key| matches!(&key.value, Value::String(k) if k == "items"))
     }
 
     fn pos(&self, text: &str, m: &Marker) -> Pos {
@@ -946,6 +970,7 @@ impl Builder {
                 self.doc_start = self.pos(text, &span.start);
                 self.doc_start_end = self.pos(text, &span.end);
                 self.root = None;
+                self.streamed_in_doc = 0;
                 Ok(())
             }
             Event::DocumentEnd => {
@@ -1208,6 +1233,11 @@ impl Builder {
             }
             self.anchors.insert(anchor, (node.clone(), size));
         }
+        if self.stream_items && self.completes_list_item() {
+            self.streamed_in_doc += 1;
+            self.streamed = Some(node);
+            return Ok(());
+        }
         let Some(frame) = self.frames.last_mut() else {
             self.root = Some(node);
             return Ok(());
@@ -1305,6 +1335,16 @@ pub fn documents(text: &str) -> Documents<'_> {
     Documents::new(text, source, Builder::new(CharOffsets::new(text)), None)
 }
 
+/// Like [`documents`], but a document that is a List (a top-level mapping with an `items`
+/// sequence, as `kubectl get -o yaml` writes) is handed over item by item, each as a document
+/// of its own, followed by the List without those items: a large dump is never one tree.
+pub fn objects(text: &str) -> Documents<'_> {
+    let mut documents = documents(text);
+    documents.stream_items = true;
+    documents.builder.stream_items = true;
+    documents
+}
+
 /// Iterator returned by [`documents`].
 pub struct Documents<'t> {
     text: &'t str,
@@ -1325,6 +1365,11 @@ pub struct Documents<'t> {
     reparse_budget: usize,
     /// Padding of the current document, until it is confirmed.
     doc: DocPadding,
+    /// Hand over a top-level List's items one by one (see [`objects`]).
+    stream_items: bool,
+    /// Items of the current document handed over before it had to be re-read with padding:
+    /// the re-read keeps its items, and these are dropped from them.
+    streamed_before_padding: usize,
 }
 
 /// Padding added for the document being parsed. It is confirmed when the document ends: each
@@ -1679,6 +1724,8 @@ impl<'t> Documents<'t> {
                 .saturating_mul(REPARSE_FACTOR)
                 .saturating_add(REPARSE_SLACK),
             doc: DocPadding::default(),
+            stream_items: false,
+            streamed_before_padding: 0,
         }
     }
 
@@ -1781,6 +1828,9 @@ impl<'t> Documents<'t> {
         self.source = Source::Padded(Parser::new_from_iter(chars));
         let builder = Builder::new(CharOffsets::new(&padded.text));
         let previous = std::mem::replace(&mut self.builder, builder);
+        // A padded re-read keeps its items (a guessed padding may still be retracted); those
+        // already handed over are dropped from them when the document ends.
+        self.streamed_before_padding += previous.streamed_in_doc;
         if self.padded.is_none() {
             self.original_offsets = Some(previous.offsets);
         }
@@ -1805,6 +1855,7 @@ impl<'t> Documents<'t> {
         builder.line_base = at.line.saturating_sub(1);
         builder.alias_nodes = self.builder.alias_nodes;
         builder.last_pos = at;
+        builder.stream_items = self.stream_items;
         self.builder = builder;
         self.padded = None;
         self.restart = at;
@@ -1864,6 +1915,13 @@ impl<'t> Documents<'t> {
     fn to_original_error(&self, mut e: ParseError) -> ParseError {
         e.pos = self.to_original(e.pos);
         e
+    }
+
+    fn to_original_node(&self, mut node: Node) -> Node {
+        if let Some(padded) = &self.padded {
+            padded.map_node(&mut node);
+        }
+        node
     }
 
     fn to_original_doc(&self, mut doc: Document) -> Document {
@@ -1986,11 +2044,41 @@ impl Iterator for Documents<'_> {
                 self.done = true;
                 return Some(Err(e));
             }
-            if let Some(doc) = self.builder.finished.take() {
+            if let Some(item) = self.builder.streamed.take() {
+                let item = self.to_original_node(item);
+                return Some(Ok(Document {
+                    start: item.start,
+                    end: item.end,
+                    root: Some(item),
+                }));
+            }
+            if let Some(mut doc) = self.builder.finished.take() {
+                let handed_over = std::mem::take(&mut self.streamed_before_padding);
+                if handed_over > 0 {
+                    drop_first_items(&mut doc, handed_over);
+                }
                 return Some(Ok(self.to_original_doc(doc)));
             }
         }
         None
+    }
+}
+
+/// Removes the first `n` items of a List document's top-level `items`.
+fn drop_first_items(doc: &mut Document, n: usize) {
+    let Some(Node {
+        value: Value::Map(entries),
+        ..
+    }) = &mut doc.root
+    else {
+        return;
+    };
+    for (key, value) in entries.iter_mut() {
+        if matches!(&key.value, Value::String(k) if k == "items") {
+            if let Value::Seq(items) = &mut value.value {
+                items.drain(..n.min(items.len()));
+            }
+        }
     }
 }
 
@@ -3451,5 +3539,94 @@ mod proptests {
                 check_scalar_text(&text, &root);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod list_stream_tests {
+    use super::*;
+
+    fn lc(p: Pos) -> (u32, u32) {
+        (p.line, p.column)
+    }
+
+    fn parse_one(text: &str) -> Node {
+        let (docs, err) = parse_stream(text);
+        assert_eq!(err, None);
+        docs.into_iter().next().and_then(|d| d.root).expect("root")
+    }
+
+    /// Items and their positions, as `documents` keeps them in one tree.
+    fn list_items(text: &str) -> Vec<Node> {
+        let docs: Vec<Document> = documents(text).collect::<Result<_, _>>().expect("parses");
+        let mut items = Vec::new();
+        for doc in docs {
+            match doc
+                .root
+                .as_ref()
+                .and_then(|r| r.get("items"))
+                .map(|n| &n.value)
+            {
+                Some(Value::Seq(seq)) => items.extend(seq.iter().cloned()),
+                _ => items.extend(doc.root),
+            }
+        }
+        items
+    }
+
+    /// Items as `objects` hands them over: one by one, or inside the List shell for those
+    /// read again with padding.
+    fn streamed(text: &str) -> Vec<Node> {
+        let mut items = Vec::new();
+        for doc in objects(text) {
+            let root = doc.expect("parses").root.expect("root");
+            match root.get("items").map(|n| &n.value) {
+                Some(Value::Seq(seq)) => items.extend(seq.iter().cloned()),
+                _ => items.push(root),
+            }
+        }
+        items
+    }
+
+    #[test]
+    fn objects_hands_over_list_items_one_by_one() {
+        let text = "apiVersion: v1\nitems:\n- kind: A\n  metadata: {name: a}\n- kind: B\n  spec:\n    x: [1, 2]\nkind: List\n---\nkind: C\n";
+        let docs: Vec<Node> = objects(text).map(|d| d.unwrap().root.unwrap()).collect();
+        assert_eq!(
+            docs.len(),
+            4,
+            "two items, the List shell, one more document"
+        );
+        assert_eq!(docs[0].get("kind").and_then(Node::as_str), Some("A"));
+        assert_eq!(lc(docs[1].start), (5, 3));
+        assert_eq!(
+            docs[2].get("items").map(|n| &n.value),
+            Some(&Value::Seq(Vec::new()))
+        );
+        assert_eq!(docs[2].get("kind").and_then(Node::as_str), Some("List"));
+        assert_eq!(docs[3].get("kind").and_then(Node::as_str), Some("C"));
+        assert_eq!(streamed(text), list_items(text));
+    }
+
+    #[test]
+    fn objects_keeps_nested_and_merged_items_in_place() {
+        // Only the top-level `items` of a document streams; a nested one stays in its tree.
+        let text = "kind: X\nspec:\n  items: [1, 2]\n";
+        let docs: Vec<Node> = objects(text).map(|d| d.unwrap().root.unwrap()).collect();
+        assert_eq!(docs.len(), 1);
+        assert_eq!(docs[0].to_json(), parse_one(text).to_json());
+    }
+
+    #[test]
+    fn objects_hands_each_item_over_once_when_a_later_item_needs_padding() {
+        let text = "apiVersion: v1\nitems:\n- kind: A\n  metadata: {name: a}\n- kind: CustomResourceDefinition\n  spec:\n    description: 'Specific resourceVersion to which this reference\n    is made, if any.'\n- kind: C\n  metadata: {name: c}\nkind: List\n";
+        let items = streamed(text);
+        assert_eq!(items.len(), 3);
+        assert_eq!(items, list_items(text));
+        let kinds: Vec<&str> = items
+            .iter()
+            .filter_map(|n| n.get("kind").and_then(Node::as_str))
+            .collect();
+        assert_eq!(kinds, ["A", "CustomResourceDefinition", "C"]);
     }
 }
