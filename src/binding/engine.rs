@@ -19,6 +19,8 @@ use super::volume_sync::{claim_lookup, reclaim, settle, Settled};
 
 /// At most this many rejected volumes are listed per claim; the rest are counted.
 pub const MAX_CANDIDATES: usize = 25;
+/// At most this many volumes are looked at to find them.
+const MAX_EXAMINED: usize = 250;
 
 /// Plans every claim and volume with the finder `F`.
 pub fn plan_with<F: Finder>(snapshot: &Snapshot) -> BindingPlan {
@@ -49,6 +51,9 @@ pub(super) struct Engine<'a, F> {
     volume_index: HashMap<&'a str, usize>,
     /// Volume indexes per class, in name order, for listing candidates.
     volumes_by_class: HashMap<&'a str, Vec<usize>>,
+    /// The same, only volumes that were free when planning began: what a claim that
+    /// provisions or waits could have had instead.
+    free_by_class: HashMap<&'a str, Vec<usize>>,
     volumes_by_name: Vec<usize>,
     pub order: Vec<usize>,
     default_classes: Vec<usize>,
@@ -88,7 +93,16 @@ impl<'a, F: Finder> Engine<'a, F> {
         }
         let lookup = claim_lookup(snapshot);
         let (states, settled): (Vec<_>, Vec<_>) = settle(snapshot, &lookup).into_iter().unzip();
-        let finder = F::build(snapshot, &states);
+        let mut free_by_class: HashMap<&str, Vec<usize>> = HashMap::new();
+        for &v in &volumes_by_name {
+            if states[v].reservation.is_none() && !snapshot.volumes[v].meta.deleting {
+                free_by_class
+                    .entry(snapshot.volumes[v].class())
+                    .or_default()
+                    .push(v);
+            }
+        }
+        let finder = F::build(snapshot, &states, &volumes_by_name);
         let choices: Vec<ClassChoice> = snapshot
             .claims
             .iter()
@@ -117,6 +131,7 @@ impl<'a, F: Finder> Engine<'a, F> {
             class_index,
             volume_index,
             volumes_by_class,
+            free_by_class,
             volumes_by_name,
             order,
             default_classes: defaults,
@@ -520,8 +535,9 @@ impl<'a, F: Finder> Engine<'a, F> {
         }
     }
 
-    /// Why each volume was passed over, the claim's own class first. Volumes of other classes
-    /// are listed only for a claim that stays Pending.
+    /// Why each volume was passed over. For a claim that stays Pending: the volumes of its class
+    /// first, then the others. For one that provisions or waits: the volumes of its class that
+    /// were free, the ones it might have been meant to get.
     pub fn candidates(
         &self,
         c: usize,
@@ -535,11 +551,12 @@ impl<'a, F: Finder> Engine<'a, F> {
             node,
             ignore_taken: false,
         };
-        let same_class = self
-            .volumes_by_class
-            .get(q.class)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
+        let by_class = if all_classes {
+            &self.volumes_by_class
+        } else {
+            &self.free_by_class
+        };
+        let same_class = by_class.get(q.class).map(Vec::as_slice).unwrap_or_default();
         let others = self
             .volumes_by_name
             .iter()
@@ -551,7 +568,10 @@ impl<'a, F: Finder> Engine<'a, F> {
             same_class.len()
         };
         let mut listed = Vec::new();
-        for v in same_class.iter().copied().chain(others) {
+        // Volumes that would fit are not listed (the reason the claim does not take them is in
+        // the plan); bound how many are looked at, so that a claim beside thousands of fitting
+        // volumes costs no more than one beside a few.
+        for v in same_class.iter().copied().chain(others).take(MAX_EXAMINED) {
             if listed.len() == MAX_CANDIDATES {
                 break;
             }

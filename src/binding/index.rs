@@ -6,9 +6,11 @@
 //! (selector, and on the scheduler's path node affinity and access modes). Volumes pinned to
 //! hosts (local volumes) are bucketed by hostname, so a node only looks at its own.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
-use crate::model::selector::HOSTNAME_LABEL;
+use rustc_hash::FxHashMap as HashMap;
+
+use crate::model::selector::{LabelOperator, HOSTNAME_LABEL};
 use crate::model::{Labels, Snapshot, Volume, VolumeMode, VolumePhase};
 
 use super::filters::{
@@ -37,35 +39,142 @@ pub struct IndexedFinder {
     free: HashMap<(u8, Kind), Shelf>,
     /// The same for volumes taken in this plan, to find competing claims.
     taken: HashMap<(u8, Kind), Shelf>,
+    /// `free` and `taken` again, per label (`key=value`, interned): a claim whose selector
+    /// requires a label looks only at volumes that carry it.
+    free_labeled: HashMap<(u8, Kind, u32), Shelf>,
+    taken_labeled: HashMap<(u8, Kind, u32), Shelf>,
+    label_ids: HashMap<String, u32>,
     /// Volumes with a claimRef, by the claim's namespace and name, in name order.
     reserved: HashMap<String, HashMap<String, Vec<usize>>>,
     /// Scheduler's path: free volumes by kind; all of them, those not pinned to hosts, and
     /// those pinned, per hostname.
     by_kind: HashMap<Kind, Shelf>,
     unpinned: HashMap<Kind, Shelf>,
-    pinned: HashMap<(Kind, String), Shelf>,
+    pinned: HashMap<(Kind, u32), Shelf>,
+    host_ids: HashMap<String, u32>,
+    /// What each volume is filed under, worked out once.
+    filings: Vec<Filing>,
+}
+
+/// Where a volume goes on the shelves.
+struct Filing {
+    bits: u8,
+    kind: Kind,
+    slot: Slot,
+    labels: Vec<u32>,
+    hosts: Hosts,
+}
+
+/// The hosts a volume's node affinity pins it to.
+enum Hosts {
+    /// Not pinned: a candidate on any node, its affinity judged there.
+    Anywhere,
+    /// Only on nodes with one of these hostnames (interned).
+    On(Vec<u32>),
+    /// Its affinity cannot be read, so it matches no node.
+    Nowhere,
 }
 
 impl IndexedFinder {
-    fn intern(&mut self, name: &str) -> u32 {
-        if let Some(id) = self.names.get(name) {
-            return *id;
+    fn filing(&mut self, volume: &Volume, v: usize) -> Filing {
+        let kind = Kind {
+            class: intern(&mut self.names, volume.class()),
+            mode: volume.volume_mode_or_default(),
+            attributes: intern(
+                &mut self.names,
+                volume.attributes_class.as_deref().unwrap_or(""),
+            ),
+        };
+        let labels = volume
+            .meta
+            .labels
+            .iter()
+            .map(|(k, v)| intern(&mut self.label_ids, &format!("{k}={v}")))
+            .collect();
+        let hosts = match &volume.node_affinity {
+            None => Hosts::Anywhere,
+            Some(Ok(selector)) => match selector.pinned_hostnames() {
+                None => Hosts::Anywhere,
+                Some(hosts) => Hosts::On(
+                    hosts
+                        .iter()
+                        .map(|h| intern(&mut self.host_ids, h))
+                        .collect(),
+                ),
+            },
+            Some(Err(_)) => Hosts::Nowhere,
+        };
+        Filing {
+            bits: volume.access_modes.bits(),
+            kind,
+            slot: (volume.capacity_nanos(), self.rank[v]),
+            labels,
+            hosts,
         }
-        let id = self.names.len() as u32;
-        self.names.insert(name.to_owned(), id);
-        id
+    }
+
+    /// The labels a claim's selector requires one of (the first `matchLabels` entry, else the
+    /// values of the first `In`), if it requires any: only volumes with one can match. Labels
+    /// no volume has are left out; an empty list then means nothing can match.
+    fn required_labels(&self, q: &ClaimQuery<'_>) -> Option<Vec<u32>> {
+        let Some(Ok(selector)) = q.selector else {
+            return None;
+        };
+        let wanted: Vec<String> = if let Some((k, v)) = selector.match_labels.iter().next() {
+            vec![format!("{k}={v}")]
+        } else {
+            let requirement = selector
+                .match_expressions
+                .iter()
+                .find(|r| r.operator == LabelOperator::In)?;
+            requirement
+                .values
+                .iter()
+                .map(|v| format!("{}={v}", requirement.key))
+                .collect()
+        };
+        Some(
+            wanted
+                .iter()
+                .filter_map(|w| self.label_ids.get(w).copied())
+                .collect(),
+        )
+    }
+
+    /// The shelves a claim's search walks in one access-mode group: the whole group, or its
+    /// labeled shelves when the selector requires labels.
+    fn shelves<'s>(
+        whole: &'s HashMap<(u8, Kind), Shelf>,
+        labeled: &'s HashMap<(u8, Kind, u32), Shelf>,
+        bits: u8,
+        kind: Kind,
+        labels: Option<&[u32]>,
+    ) -> Vec<&'s Shelf> {
+        match labels {
+            None => whole.get(&(bits, kind)).into_iter().collect(),
+            Some(ids) => ids
+                .iter()
+                .filter_map(|id| labeled.get(&(bits, kind, *id)))
+                .collect(),
+        }
+    }
+
+    /// The best fitting volume over several shelves.
+    fn best_fit(
+        shelves: &[&Shelf],
+        snapshot: &Snapshot,
+        states: &[VolumeState],
+        q: &ClaimQuery<'_>,
+        ctx: Context<'_>,
+    ) -> Option<(Slot, usize)> {
+        shelves
+            .iter()
+            .filter_map(|shelf| Self::first_fit(Some(shelf), snapshot, states, q, ctx, &[]))
+            .min()
     }
 
     fn lookup(&self, name: &str) -> Option<u32> {
         self.names.get(name).copied()
-    }
-
-    fn volume_kind(&mut self, volume: &Volume) -> Kind {
-        Kind {
-            class: self.intern(volume.class()),
-            mode: volume.volume_mode_or_default(),
-            attributes: self.intern(volume.attributes_class.as_deref().unwrap_or("")),
-        }
     }
 
     fn claim_kind(&self, q: &ClaimQuery<'_>) -> Option<Kind> {
@@ -76,10 +185,6 @@ impl IndexedFinder {
         })
     }
 
-    fn slot(&self, volume: &Volume, v: usize) -> Slot {
-        (volume.capacity_or_zero().nanos(), self.rank[v])
-    }
-
     fn is_free(volume: &Volume, state: &VolumeState) -> bool {
         state.reservation.is_none()
             && state.taken_by.is_none()
@@ -88,9 +193,15 @@ impl IndexedFinder {
     }
 
     /// Puts a free volume on (or takes it off) the shelves it belongs to.
-    fn shelve(&mut self, volume: &Volume, v: usize, add: bool) {
-        let kind = self.volume_kind(volume);
-        let slot = self.slot(volume, v);
+    fn shelve(&mut self, v: usize, add: bool) {
+        let Filing {
+            bits,
+            kind,
+            slot,
+            labels,
+            hosts,
+        } = &self.filings[v];
+        let (bits, kind, slot) = (*bits, *kind, *slot);
         let file = |shelf: &mut Shelf| {
             if add {
                 shelf.insert(slot, v);
@@ -98,24 +209,20 @@ impl IndexedFinder {
                 shelf.remove(&slot);
             }
         };
-        file(
-            self.free
-                .entry((volume.access_modes.bits(), kind))
-                .or_default(),
-        );
+        file(self.free.entry((bits, kind)).or_default());
+        for &label in labels {
+            file(self.free_labeled.entry((bits, kind, label)).or_default());
+        }
         file(self.by_kind.entry(kind).or_default());
-        match &volume.node_affinity {
-            None => file(self.unpinned.entry(kind).or_default()),
-            Some(Ok(selector)) => match selector.pinned_hostnames() {
-                None => file(self.unpinned.entry(kind).or_default()),
-                Some(hosts) => {
-                    for host in hosts {
-                        file(self.pinned.entry((kind, host)).or_default());
-                    }
+        match hosts {
+            Hosts::Anywhere => file(self.unpinned.entry(kind).or_default()),
+            Hosts::On(hosts) => {
+                for &host in hosts {
+                    file(self.pinned.entry((kind, host)).or_default());
                 }
-            },
+            }
             // Matches no node: only the node-less search may offer it.
-            Some(Err(_)) => {}
+            Hosts::Nowhere => {}
         }
     }
 
@@ -145,29 +252,30 @@ impl IndexedFinder {
 }
 
 impl Finder for IndexedFinder {
-    fn build(snapshot: &Snapshot, states: &[VolumeState]) -> Self {
-        let mut by_name: Vec<usize> = (0..snapshot.volumes.len()).collect();
-        by_name.sort_by(|a, b| {
-            snapshot.volumes[*a]
-                .meta
-                .name
-                .cmp(&snapshot.volumes[*b].meta.name)
-        });
+    fn build(snapshot: &Snapshot, states: &[VolumeState], by_name: &[usize]) -> Self {
         let mut rank = vec![0u32; snapshot.volumes.len()];
         for (r, v) in by_name.iter().enumerate() {
             rank[*v] = r as u32;
         }
         let mut finder = IndexedFinder {
             rank,
-            names: HashMap::new(),
-            free: HashMap::new(),
-            taken: HashMap::new(),
-            reserved: HashMap::new(),
-            by_kind: HashMap::new(),
-            unpinned: HashMap::new(),
-            pinned: HashMap::new(),
+            names: HashMap::default(),
+            free: HashMap::default(),
+            taken: HashMap::default(),
+            free_labeled: HashMap::default(),
+            taken_labeled: HashMap::default(),
+            label_ids: HashMap::default(),
+            reserved: HashMap::default(),
+            by_kind: HashMap::default(),
+            unpinned: HashMap::default(),
+            pinned: HashMap::default(),
+            host_ids: HashMap::default(),
+            filings: Vec::new(),
         };
-        for &v in &by_name {
+        finder.filings = (0..snapshot.volumes.len())
+            .map(|v| finder.filing(&snapshot.volumes[v], v))
+            .collect();
+        for &v in by_name {
             let volume = &snapshot.volumes[v];
             let state = &states[v];
             if let Some(r) = &state.reservation {
@@ -180,7 +288,7 @@ impl Finder for IndexedFinder {
                     .push(v);
             }
             if Self::is_free(volume, state) {
-                finder.shelve(volume, v, true);
+                finder.shelve(v, true);
             }
         }
         finder
@@ -195,6 +303,7 @@ impl Finder for IndexedFinder {
     ) -> Found {
         let reserved = self.reserved_for(q);
         let kind = self.claim_kind(q);
+        let labels = self.required_labels(q);
         for group in access_mode_groups(q.modes) {
             let bits = group.bits();
             for &v in reserved {
@@ -213,30 +322,45 @@ impl Finder for IndexedFinder {
                 continue;
             }
             let Some(kind) = kind else { continue };
-            let mut best =
-                Self::first_fit(self.free.get(&(bits, kind)), snapshot, states, q, ctx, &[]);
+            let free = Self::shelves(
+                &self.free,
+                &self.free_labeled,
+                bits,
+                kind,
+                labels.as_deref(),
+            );
+            let mut best = Self::best_fit(&free, snapshot, states, q, ctx);
             if ctx.ignore_taken {
-                let taken =
-                    Self::first_fit(self.taken.get(&(bits, kind)), snapshot, states, q, ctx, &[]);
-                best = match (best, taken) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
+                let taken = Self::shelves(
+                    &self.taken,
+                    &self.taken_labeled,
+                    bits,
+                    kind,
+                    labels.as_deref(),
+                );
+                best = best
+                    .into_iter()
+                    .chain(Self::best_fit(&taken, snapshot, states, q, ctx))
+                    .min();
             }
             let Some((slot, v)) = best else { continue };
             let ties = if ctx.ignore_taken {
                 Vec::new()
             } else {
-                self.free
-                    .get(&(bits, kind))
-                    .into_iter()
-                    .flat_map(|shelf| shelf.range((slot.0, slot.1 + 1)..(slot.0 + 1, 0)))
-                    .filter(|(_, t)| {
-                        judge(q, &snapshot.volumes[**t], &states[**t], ctx) == Verdict::Fits
+                let mut ties: Vec<(Slot, usize)> = free
+                    .iter()
+                    .flat_map(|shelf| {
+                        shelf
+                            .range((slot.0, slot.1 + 1)..(slot.0 + 1, 0))
+                            .filter(|(_, t)| {
+                                judge(q, &snapshot.volumes[**t], &states[**t], ctx) == Verdict::Fits
+                            })
+                            .take(MAX_TIES)
+                            .map(|(s, t)| (*s, *t))
                     })
-                    .map(|(_, t)| *t)
-                    .take(MAX_TIES)
-                    .collect()
+                    .collect();
+                ties.sort_unstable();
+                ties.into_iter().take(MAX_TIES).map(|(_, t)| t).collect()
             };
             return Found {
                 volume: Some(v),
@@ -280,7 +404,9 @@ impl Finder for IndexedFinder {
                     Self::first_fit(self.unpinned.get(&kind), snapshot, states, q, ctx, excluded);
                 let here = labels.get(HOSTNAME_LABEL).and_then(|host| {
                     Self::first_fit(
-                        self.pinned.get(&(kind, host.clone())),
+                        self.host_ids
+                            .get(host)
+                            .and_then(|id| self.pinned.get(&(kind, *id))),
                         snapshot,
                         states,
                         q,
@@ -308,19 +434,40 @@ impl Finder for IndexedFinder {
         if !was_free {
             return;
         }
-        self.shelve(volume, v, false);
-        let kind = self.volume_kind(volume);
-        let slot = self.slot(volume, v);
+        self.shelve(v, false);
+        let Filing {
+            bits,
+            kind,
+            slot,
+            labels,
+            ..
+        } = &self.filings[v];
         self.taken
-            .entry((volume.access_modes.bits(), kind))
+            .entry((*bits, *kind))
             .or_default()
-            .insert(slot, v);
+            .insert(*slot, v);
+        for &label in labels {
+            self.taken_labeled
+                .entry((*bits, *kind, label))
+                .or_default()
+                .insert(*slot, v);
+        }
     }
 
     fn freed(&mut self, snapshot: &Snapshot, states: &[VolumeState], v: usize) {
         let volume = &snapshot.volumes[v];
         if Self::is_free(volume, &states[v]) {
-            self.shelve(volume, v, true);
+            self.shelve(v, true);
         }
     }
+}
+
+/// The id of `name` in an interning table, adding it if new.
+fn intern(table: &mut HashMap<String, u32>, name: &str) -> u32 {
+    if let Some(id) = table.get(name) {
+        return *id;
+    }
+    let id = table.len() as u32;
+    table.insert(name.to_owned(), id);
+    id
 }

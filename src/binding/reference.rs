@@ -12,7 +12,8 @@ use super::filters::{
 /// Answers the matcher's two questions. Implementations must agree exactly: the property tests
 /// hold them to it.
 pub trait Finder {
-    fn build(snapshot: &Snapshot, states: &[VolumeState]) -> Self;
+    /// `by_name`: the volume indexes in name order, the order upstream's loops are modelled on.
+    fn build(snapshot: &Snapshot, states: &[VolumeState], by_name: &[usize]) -> Self;
 
     /// The controller's path, upstream `findByClaim`: access-mode groups fewest modes first;
     /// within a group a volume pre-bound to the claim wins, else the smallest that fits.
@@ -48,15 +49,10 @@ pub struct ReferenceFinder {
 }
 
 impl Finder for ReferenceFinder {
-    fn build(snapshot: &Snapshot, _states: &[VolumeState]) -> Self {
-        let mut by_name: Vec<usize> = (0..snapshot.volumes.len()).collect();
-        by_name.sort_by(|a, b| {
-            snapshot.volumes[*a]
-                .meta
-                .name
-                .cmp(&snapshot.volumes[*b].meta.name)
-        });
-        ReferenceFinder { by_name }
+    fn build(_snapshot: &Snapshot, _states: &[VolumeState], by_name: &[usize]) -> Self {
+        ReferenceFinder {
+            by_name: by_name.to_vec(),
+        }
     }
 
     fn find_for_claim(

@@ -90,26 +90,26 @@ pub(super) fn why_waiting(idle: &HashMap<usize, Vec<String>>, class: &str, c: us
 /// Nodes by their `kubernetes.io/hostname` label: a pod pinned to a host (the usual shape with
 /// local volumes) looks at that node only, not at every node of a large cluster.
 struct HostIndex<'n> {
-    all: &'n [Node],
+    /// Every node, in name order.
+    all: Vec<&'n Node>,
     by_host: HashMap<&'n str, Vec<&'n Node>>,
 }
 
 impl<'n> HostIndex<'n> {
     fn new(nodes: &'n [Node]) -> Self {
+        let mut all: Vec<&Node> = nodes.iter().collect();
+        all.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
         let mut by_host: HashMap<&str, Vec<&Node>> = HashMap::new();
-        for node in nodes {
+        for node in &all {
             if let Some(host) = node.meta.labels.get(HOSTNAME_LABEL) {
                 by_host.entry(host.as_str()).or_default().push(node);
             }
         }
-        HostIndex {
-            all: nodes,
-            by_host,
-        }
+        HostIndex { all, by_host }
     }
 
-    /// The nodes worth testing for a pod: those with its hostname, if its nodeSelector names
-    /// one; else all.
+    /// The nodes worth testing for a pod, in name order: those with its hostname, if its
+    /// nodeSelector names one; else all.
     fn candidates<'a>(
         &'a self,
         template: &'a PodTemplate,
@@ -122,7 +122,7 @@ impl<'n> HostIndex<'n> {
                     .flatten()
                     .copied(),
             ),
-            None => Box::new(self.all.iter()),
+            None => Box::new(self.all.iter().copied()),
         }
     }
 }
@@ -213,23 +213,15 @@ fn place_pod<F: Finder>(
         }
         return;
     }
-    let mut nodes: Vec<&Node> = hosts
+    // Nodes in name order, tried lazily: on a large cluster the first node that fits the pod
+    // and its volumes usually comes early.
+    let mut failures = Vec::new();
+    let mut first: Option<&Node> = None;
+    for node in hosts
         .candidates(&workload.template)
         .filter(|n| pod_fits_node(&workload.template, n))
-        .collect();
-    nodes.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
-    if nodes.is_empty() {
-        let reason = format!(
-            "its consumer {pod_name} fits none of the {} known nodes (nodeSelector, node affinity, taints or cordons)",
-            snapshot.nodes.len()
-        );
-        for &d in &delayed {
-            e.settle_unbound(d, Outcome::Pending, reason.clone());
-        }
-        return;
-    }
-    let mut failures = Vec::new();
-    for node in &nodes {
+    {
+        first.get_or_insert(node);
         let view = NodeView {
             name: &node.meta.name,
             labels: &node.meta.labels,
@@ -239,6 +231,16 @@ fn place_pod<F: Finder>(
             Err(why) => failures.push(format!("{}: {why}", node.meta.name)),
         }
     }
+    if first.is_none() {
+        let reason = format!(
+            "its consumer {pod_name} fits none of the {} known nodes (nodeSelector, node affinity, taints or cordons)",
+            snapshot.nodes.len()
+        );
+        for &d in &delayed {
+            e.settle_unbound(d, Outcome::Pending, reason.clone());
+        }
+        return;
+    }
     let shown = failures.len().min(MAX_NODES_EXPLAINED);
     let mut reason = format!(
         "its consumer {pod_name} fits no node for its volumes: {}",
@@ -247,9 +249,7 @@ fn place_pod<F: Finder>(
     if failures.len() > shown {
         reason.push_str(&format!("; and {} more nodes", failures.len() - shown));
     }
-    let first = nodes
-        .first()
-        .map(|n| (n.meta.name.as_str(), &n.meta.labels));
+    let first = first.map(|n| (n.meta.name.as_str(), &n.meta.labels));
     for &d in &delayed {
         e.settle_unbound(d, Outcome::Pending, reason.clone());
         let (candidates, omitted) = e.candidates(d, true, first);

@@ -7,7 +7,9 @@ use crate::load::{self, Input, LoadOptions};
 use crate::render;
 use crate::report;
 
-use super::{emit, exit, fail, ColorChoice};
+use std::io::Write as _;
+
+use super::{exit, fail, ColorChoice};
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
@@ -75,17 +77,18 @@ pub fn run(args: &PlanArgs) -> u8 {
     };
     let report = report::plan(&loaded);
     let color = args.color.enabled();
-    let text = match args.output {
-        OutputFormat::Text => render::text::render(&report, &loaded.sources, color),
-        OutputFormat::Json => render::json::render(&report),
-        OutputFormat::Yaml => render::yaml::render(&report),
-    };
-    let text = match text {
-        Ok(text) => text,
-        Err(error) => return fail(error),
-    };
-    if let Err(error) = emit(&text) {
-        return fail(format!("cannot write the output: {error}"));
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = match args.output {
+        OutputFormat::Text => render::text::write(&report, &loaded.sources, color, &mut out),
+        OutputFormat::Json => render::json::write(&report, &mut out),
+        OutputFormat::Yaml => render::yaml::write(&report, &mut out),
+    }
+    .and_then(|()| out.flush());
+    match written {
+        // A reader that went away (`… | head`) ends the output quietly, as for cat.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => return fail(format!("cannot write the output: {e}")),
+        Ok(()) => {}
     }
     match (args.fail_on.threshold(), report.worst()) {
         (Some(threshold), Some(worst)) if worst >= threshold => exit::FINDINGS,

@@ -1,9 +1,17 @@
 //! `-o json`: the plan contract.
 
+use std::io::{self, Write};
+
 use crate::report::PlanReport;
 
+/// Writes the plan as it is serialised, without holding the whole text.
+pub fn write(report: &PlanReport, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::from)?;
+    out.write_all(b"\n")
+}
+
 pub fn render(report: &PlanReport) -> Result<String, String> {
-    serde_json::to_string_pretty(report)
-        .map(|s| s + "\n")
-        .map_err(|e| format!("cannot write JSON: {e}"))
+    let mut out = Vec::new();
+    write(report, &mut out).map_err(|e| format!("cannot write JSON: {e}"))?;
+    String::from_utf8(out).map_err(|e| e.to_string())
 }

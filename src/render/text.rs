@@ -45,18 +45,32 @@ impl Paint {
     }
 }
 
-pub fn render(report: &PlanReport, sources: &Sources, color: bool) -> Result<String, String> {
-    let mut out = String::new();
+/// Writes the text section by section, so that a large plan is never one string.
+pub fn write(
+    report: &PlanReport,
+    sources: &Sources,
+    color: bool,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let p = Paint(color);
+    let mut chunk = String::new();
+    let flush = |chunk: &mut String, out: &mut dyn std::io::Write| -> std::io::Result<()> {
+        out.write_all(chunk.as_bytes())?;
+        chunk.clear();
+        Ok(())
+    };
     if !report.claims.is_empty() {
-        let _ = writeln!(out, "{}", p.bold("Claims"));
+        let _ = writeln!(chunk, "{}", p.bold("Claims"));
         for claim in &report.claims {
-            claim_line(&mut out, claim, p);
+            claim_line(&mut chunk, claim, p);
+            if chunk.len() > 1 << 16 {
+                flush(&mut chunk, out)?;
+            }
         }
-        out.push('\n');
+        chunk.push('\n');
     }
     if !report.volumes.is_empty() {
-        let _ = writeln!(out, "{}", p.bold("Volumes"));
+        let _ = writeln!(chunk, "{}", p.bold("Volumes"));
         let width = report
             .volumes
             .iter()
@@ -70,12 +84,15 @@ pub fn render(report: &PlanReport, sources: &Sources, color: bool) -> Result<Str
             .max()
             .unwrap_or(0);
         for volume in &report.volumes {
-            volume_line(&mut out, volume, (width, who_width), p);
+            volume_line(&mut chunk, volume, (width, who_width), p);
+            if chunk.len() > 1 << 16 {
+                flush(&mut chunk, out)?;
+            }
         }
-        out.push('\n');
+        chunk.push('\n');
     }
     if !report.findings.is_empty() {
-        let _ = writeln!(out, "{}", p.bold("Findings"));
+        let _ = writeln!(chunk, "{}", p.bold("Findings"));
         let theme = if color {
             GraphicalTheme::unicode()
         } else {
@@ -83,11 +100,20 @@ pub fn render(report: &PlanReport, sources: &Sources, color: bool) -> Result<Str
         };
         let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
         for finding in &report.findings {
-            diagnostic(&mut out, &handler, finding, sources);
+            diagnostic(&mut chunk, &handler, finding, sources);
+            if chunk.len() > 1 << 16 {
+                flush(&mut chunk, out)?;
+            }
         }
     }
-    summary(&mut out, report, p);
-    Ok(out)
+    summary(&mut chunk, report, p);
+    flush(&mut chunk, out)
+}
+
+pub fn render(report: &PlanReport, sources: &Sources, color: bool) -> Result<String, String> {
+    let mut out = Vec::new();
+    write(report, sources, color, &mut out).map_err(|e| e.to_string())?;
+    String::from_utf8(out).map_err(|e| e.to_string())
 }
 
 fn claim_line(out: &mut String, claim: &ClaimEntry, p: Paint) {
