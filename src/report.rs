@@ -126,11 +126,44 @@ pub fn plan(loaded: &Loaded) -> PlanReport {
     let binding = binding::plan(&loaded.snapshot);
     let mut findings = loaded.findings.clone();
     findings.extend(crate::analysis::analyze(&loaded.snapshot, &binding));
-    let located = findings
-        .into_iter()
-        .map(|f| f.locate(&loaded.sources))
-        .collect();
+    let located = locate_all(findings, &loaded.sources);
     build(&loaded.snapshot, &binding, located, &loaded.sources)
+}
+
+/// Locates findings in their source text. Each may re-read its object's text, so a large plan
+/// spreads them over the machine's cores.
+fn locate_all(findings: Vec<crate::findings::Finding>, sources: &Sources) -> Vec<Located> {
+    const PER_THREAD: usize = 4096;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || findings.len() < 2 * PER_THREAD {
+        return findings.into_iter().map(|f| f.locate(sources)).collect();
+    }
+    let chunk = findings.len().div_ceil(threads);
+    let mut findings = findings;
+    let mut chunks = Vec::new();
+    while findings.len() > chunk {
+        let rest = findings.split_off(chunk);
+        chunks.push(std::mem::replace(&mut findings, rest));
+    }
+    chunks.push(findings);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .into_iter()
+                        .map(|f| f.locate(sources))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            // A panic in a worker is a bug; surface it as the panic it is.
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 pub fn build(
@@ -252,11 +285,7 @@ pub fn build(
         })
         .collect();
     findings.sort_by(|a, b| {
-        let key = |f: &FindingEntry| {
-            f.location
-                .as_ref()
-                .map(|l| (l.file.clone(), l.line, l.column))
-        };
+        let key = |f: &FindingEntry| f.location.as_ref().map(|l| (l.file_id, l.line, l.column));
         key(a).cmp(&key(b)).then_with(|| a.rule.cmp(b.rule))
     });
     PlanReport {

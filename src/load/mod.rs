@@ -192,10 +192,11 @@ impl Loader {
 
     pub fn add_text(&mut self, name: String, text: Arc<str>) -> FileId {
         let file = self.sources.add(name.clone(), text.clone());
-        let error = match self.add_json(file, &text) {
-            Some(outcome) => outcome,
-            None => self.add_yaml(file, &text),
-        };
+        // One thread: reading on a second thread while this one types the objects was tried,
+        // and freeing nodes across threads made it more than twice as slow.
+        let error = read_nodes(&text, &mut |node| {
+            self.builder.add_node(file, &node, &mut self.findings)
+        });
         if let Some(error) = error {
             let object = ObjectKey::new("File", None, &name);
             self.findings.push(
@@ -214,42 +215,6 @@ impl Loader {
         file
     }
 
-    /// JSON text (what `kubectl get -o json` writes) through the fast reader, a List's items one
-    /// by one. `None` when the text is not JSON after all and the YAML reader should decide.
-    fn add_json(&mut self, file: FileId, text: &str) -> Option<Option<ParseError>> {
-        let start = text.trim_start_matches('\u{feff}').trim_start();
-        if !start.starts_with('{') && !start.starts_with('[') {
-            return None;
-        }
-        let mut read = 0usize;
-        let (builder, findings) = (&mut self.builder, &mut self.findings);
-        let result = json_tree::read(text, &mut |node| {
-            read += 1;
-            builder.add_node(file, &node, findings);
-        });
-        match result {
-            Ok(()) => Some(None),
-            // Flow-style YAML is not JSON: the YAML reader has the last word.
-            Err(_) if read == 0 => None,
-            Err(error) => Some(Some(error)),
-        }
-    }
-
-    /// YAML, one document (or List item) at a time: a large dump is never held as a whole tree.
-    fn add_yaml(&mut self, file: FileId, text: &str) -> Option<ParseError> {
-        for document in yaml_tree::objects(text) {
-            match document {
-                Ok(document) => {
-                    if let Some(root) = document.root {
-                        self.builder.add_node(file, &root, &mut self.findings);
-                    }
-                }
-                Err(e) => return Some(e),
-            }
-        }
-        None
-    }
-
     pub fn finish(self) -> Loaded {
         Loaded {
             snapshot: self.builder.finish(),
@@ -257,6 +222,36 @@ impl Loader {
             findings: self.findings,
         }
     }
+}
+
+/// Reads a text's objects, in order: JSON (what `kubectl get -o json` writes) through the fast
+/// reader, anything else (and JSON-looking text the JSON reader refuses before reading an
+/// object: flow-style YAML) through the YAML reader. A List's items come one by one, so a large
+/// dump is never held as a whole tree. Returns the syntax error that stopped reading, if any.
+fn read_nodes(text: &str, emit: &mut dyn FnMut(yaml_tree::Node)) -> Option<ParseError> {
+    let start = text.trim_start_matches('\u{feff}').trim_start();
+    if start.starts_with('{') || start.starts_with('[') {
+        let mut read = 0usize;
+        match json_tree::read(text, &mut |node| {
+            read += 1;
+            emit(node);
+        }) {
+            Ok(()) => return None,
+            Err(error) if read > 0 => return Some(error),
+            Err(_) => {}
+        }
+    }
+    for document in yaml_tree::objects(text) {
+        match document {
+            Ok(document) => {
+                if let Some(root) = document.root {
+                    emit(root);
+                }
+            }
+            Err(e) => return Some(e),
+        }
+    }
+    None
 }
 
 /// Loads one text (tests, rule examples, conformance cases).
