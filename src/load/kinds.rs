@@ -148,26 +148,22 @@ impl SnapshotBuilder {
                 );
             }),
             "Deployment" => typed::<Deployment>(json).map(|d| {
-                let spec = Some(&d.spec);
-                let replicas = spec.and_then(|s| s.replicas).unwrap_or(1);
+                let replicas = d.spec.replicas.unwrap_or(1);
                 let meta = self.meta(&d.metadata, true, source.clone());
                 self.workload(
                     WorkloadKind::Deployment,
                     meta,
                     replicas,
-                    spec.and_then(|s| s.template.spec.as_ref()),
+                    d.spec.template.spec.as_ref(),
                     "spec.template.spec",
                     false,
                     findings,
                 );
             }),
             "ReplicaSet" => typed::<ReplicaSet>(json).map(|r| {
-                let spec = Some(&r.spec);
-                let replicas = spec.and_then(|s| s.replicas).unwrap_or(1);
+                let replicas = r.spec.replicas.unwrap_or(1);
                 let meta = self.meta(&r.metadata, true, source.clone());
-                let template = spec
-                    .and_then(|s| s.template.as_ref())
-                    .and_then(|t| t.spec.as_ref());
+                let template = r.spec.template.as_ref().and_then(|t| t.spec.as_ref());
                 self.workload(
                     WorkloadKind::ReplicaSet,
                     meta,
@@ -233,10 +229,12 @@ impl SnapshotBuilder {
                 );
             }),
             "CronJob" => typed::<CronJob>(json).map(|c| {
-                let spec = Some(&c.spec);
-                let suspended = spec.and_then(|s| s.suspend).unwrap_or(false);
-                let template = spec
-                    .and_then(|s| s.job_template.spec.as_ref())
+                let suspended = c.spec.suspend.unwrap_or(false);
+                let template = c
+                    .spec
+                    .job_template
+                    .spec
+                    .as_ref()
                     .and_then(|j| j.template.spec.as_ref());
                 let meta = self.meta(&c.metadata, true, source.clone());
                 self.workload(
@@ -250,26 +248,22 @@ impl SnapshotBuilder {
                 );
             }),
             "StatefulSet" => typed::<StatefulSet>(json).map(|s| {
-                let spec = Some(&s.spec);
-                let replicas = spec.and_then(|s| s.replicas).unwrap_or(1);
+                let spec = &s.spec;
                 let meta = self.meta(&s.metadata, true, source.clone());
                 let workload = self.workload(
                     WorkloadKind::StatefulSet,
                     meta.clone(),
-                    replicas,
-                    spec.and_then(|s| s.template.spec.as_ref()),
+                    spec.replicas.unwrap_or(1),
+                    spec.template.spec.as_ref(),
                     "spec.template.spec",
                     false,
                     findings,
                 );
                 if let Some(w) = self.snapshot.workloads.get_mut(workload) {
-                    w.ordinal_start = spec
-                        .and_then(|s| s.ordinals.as_ref())
-                        .and_then(|o| o.start)
-                        .unwrap_or(0);
+                    w.ordinal_start = spec.ordinals.as_ref().and_then(|o| o.start).unwrap_or(0);
                     w.claim_templates = spec
-                        .and_then(|s| s.volume_claim_templates.as_ref())
-                        .into_iter()
+                        .volume_claim_templates
+                        .iter()
                         .flatten()
                         .enumerate()
                         .map(|(i, t)| ClaimTemplate {
