@@ -211,3 +211,17 @@ fn rules_and_explain() {
     assert_eq!(explain.code, 0);
     assert!(explain.stdout.contains("Why it matters"));
 }
+
+#[test]
+fn the_readme_tour_is_the_real_output() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let command = "$ kubectl storage plan -f testdata/examples/shop.yaml\n";
+    let start = readme.find(command).expect("README.md shows a plan") + command.len();
+    let end = start + readme[start..].find("```").unwrap();
+    let out = run(&["plan", "-f", "testdata/examples/shop.yaml"]);
+    assert_eq!(
+        &readme[start..end],
+        out.stdout,
+        "update the tour in README.md"
+    );
+}

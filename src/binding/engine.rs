@@ -78,7 +78,7 @@ impl<'a, F: Finder> Engine<'a, F> {
             volume_index.entry(volume.meta.name.as_str()).or_insert(i);
         }
         let mut volumes_by_name: Vec<usize> = (0..snapshot.volumes.len()).collect();
-        volumes_by_name.sort_by(|a, b| {
+        volumes_by_name.sort_unstable_by(|a, b| {
             snapshot.volumes[*a]
                 .meta
                 .name
@@ -118,8 +118,9 @@ impl<'a, F: Finder> Engine<'a, F> {
             })
             .collect();
         let mut order: Vec<usize> = (0..snapshot.claims.len()).collect();
-        order
-            .sort_by(|a, b| processing_order(&snapshot.claims[*a].meta, &snapshot.claims[*b].meta));
+        order.sort_unstable_by(|a, b| {
+            processing_order(&snapshot.claims[*a].meta, &snapshot.claims[*b].meta)
+        });
         Engine {
             snapshot,
             states,
@@ -421,7 +422,11 @@ impl<'a, F: Finder> Engine<'a, F> {
                 format!(
                     "smallest fitting volume: {} ({}, {})",
                     volume.meta.name,
-                    volume.capacity_or_zero().humanize(),
+                    volume
+                        .capacity
+                        .as_ref()
+                        .and_then(|c| c.as_ref().ok())
+                        .map_or("0", |q| q.as_str()),
                     volume.access_modes
                 )
             };

@@ -330,12 +330,23 @@ pub fn check_requested_volume(q: &ClaimQuery<'_>, volume: &Volume) -> Result<(),
 /// that contains all requested modes, fewest modes first (upstream
 /// `allPossibleMatchingAccessModes`). Upstream leaves the order of equally large sets open; we
 /// fix it by the sets' bits so that the plan is deterministic.
-pub fn access_mode_groups(requested: AccessModes) -> Vec<AccessModes> {
-    let mut groups: Vec<AccessModes> = AccessModes::all_sets()
-        .filter(|set| set.contains_all(requested))
-        .collect();
-    groups.sort_by_key(|set| (set.len(), set.bits()));
-    groups
+pub fn access_mode_groups(requested: AccessModes) -> &'static [AccessModes] {
+    // Sixteen requests, sixteen orders: worked out once.
+    static TABLE: std::sync::OnceLock<Vec<Vec<AccessModes>>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        AccessModes::all_sets()
+            .map(|requested| {
+                let mut groups: Vec<AccessModes> = AccessModes::all_sets()
+                    .filter(|set| set.contains_all(requested))
+                    .collect();
+                groups.sort_by_key(|set| (set.len(), set.bits()));
+                groups
+            })
+            .collect()
+    });
+    table
+        .get(usize::from(requested.bits()))
+        .map_or(&[], Vec::as_slice)
 }
 
 /// At most this many ties are reported per claim (the first by name), by both finders alike:

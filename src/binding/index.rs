@@ -44,6 +44,8 @@ pub struct IndexedFinder {
     free_labeled: HashMap<(u8, Kind, u32), Shelf>,
     taken_labeled: HashMap<(u8, Kind, u32), Shelf>,
     label_ids: HashMap<String, u32>,
+    /// Label keys some claim's selector requires: only these are worth shelving by.
+    selector_keys: rustc_hash::FxHashSet<String>,
     /// Volumes with a claimRef, by the claim's namespace and name, in name order.
     reserved: HashMap<String, HashMap<String, Vec<usize>>>,
     /// Scheduler's path: free volumes by kind; all of them, those not pinned to hosts, and
@@ -89,6 +91,7 @@ impl IndexedFinder {
             .meta
             .labels
             .iter()
+            .filter(|(k, _)| self.selector_keys.contains(k.as_str()))
             .map(|(k, v)| intern(&mut self.label_ids, &format!("{k}={v}")))
             .collect();
         let hosts = match &volume.node_affinity {
@@ -271,6 +274,25 @@ impl Finder for IndexedFinder {
             pinned: HashMap::default(),
             host_ids: HashMap::default(),
             filings: Vec::new(),
+            selector_keys: snapshot
+                .claims
+                .iter()
+                .filter_map(|c| match &c.selector {
+                    Some(Ok(selector)) => Some(selector),
+                    _ => None,
+                })
+                .flat_map(|s| {
+                    s.match_labels
+                        .keys()
+                        .chain(
+                            s.match_expressions
+                                .iter()
+                                .filter(|r| r.operator == LabelOperator::In)
+                                .map(|r| &r.key),
+                        )
+                        .cloned()
+                })
+                .collect(),
         };
         finder.filings = (0..snapshot.volumes.len())
             .map(|v| finder.filing(&snapshot.volumes[v], v))
@@ -304,7 +326,7 @@ impl Finder for IndexedFinder {
         let reserved = self.reserved_for(q);
         let kind = self.claim_kind(q);
         let labels = self.required_labels(q);
-        for group in access_mode_groups(q.modes) {
+        for &group in access_mode_groups(q.modes) {
             let bits = group.bits();
             for &v in reserved {
                 let volume = &snapshot.volumes[v];

@@ -69,7 +69,7 @@ impl Finder for ReferenceFinder {
                 .or_default()
                 .push(v);
         }
-        for group in access_mode_groups(q.modes) {
+        for &group in access_mode_groups(q.modes) {
             let Some(members) = groups.get(&group.bits()) else {
                 continue;
             };
