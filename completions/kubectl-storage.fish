@@ -1,0 +1,56 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_kubectl_storage_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_kubectl_storage_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_kubectl_storage_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_kubectl_storage_using_subcommand
+    set -l cmd (__fish_kubectl_storage_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c kubectl-storage -n "__fish_kubectl_storage_needs_command" -s h -l help -d 'Print help'
+complete -c kubectl-storage -n "__fish_kubectl_storage_needs_command" -s V -l version -d 'Print version'
+complete -c kubectl-storage -n "__fish_kubectl_storage_needs_command" -f -a "plan" -d 'Predict, claim by claim, which volume each PersistentVolumeClaim binds to, whether one is provisioned, or why it stays Pending; and what happens to each volume'
+complete -c kubectl-storage -n "__fish_kubectl_storage_needs_command" -f -a "rules" -d 'List the rules the plan checks'
+complete -c kubectl-storage -n "__fish_kubectl_storage_needs_command" -f -a "explain" -d 'Show a rule\'s documentation: why it matters and how to fix it'
+complete -c kubectl-storage -n "__fish_kubectl_storage_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s f -l filename -d 'Manifests to plan: files, folders (searched recursively for .yaml, .yml and .json) or `-` for standard input. Repeatable. A `kubectl get pv,pvc,sc,pods,nodes -A -o yaml` dump plans the cluster it was taken from' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s n -l namespace -d 'Namespace for namespaced objects written without one' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s o -l output -d 'Output format' -r -f -a "text\t'Claims, volumes and findings for people, with source snippets'
+json\t'The plan contract (plan.schema.json)'
+yaml\t'The same data as json'"
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -l fail-on -d 'Exit with code 1 when a finding has this severity or a worse one' -r -f -a "error\t''
+warning\t''
+info\t''
+none\t'Never fail because of findings'"
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -l color -d 'When to use colour in text output' -r -f -a "auto\t'When writing to a terminal and NO_COLOR is not set'
+always\t''
+never\t''"
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s V -l version -d 'Print version'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand rules" -s o -l output -d 'Output format' -r -f -a "text\t''
+json\t''"
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand rules" -s h -l help -d 'Print help'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand rules" -s V -l version -d 'Print version'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand explain" -s h -l help -d 'Print help'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand explain" -s V -l version -d 'Print version'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain help" -f -a "plan" -d 'Predict, claim by claim, which volume each PersistentVolumeClaim binds to, whether one is provisioned, or why it stays Pending; and what happens to each volume'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain help" -f -a "rules" -d 'List the rules the plan checks'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain help" -f -a "explain" -d 'Show a rule\'s documentation: why it matters and how to fix it'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
