@@ -258,15 +258,21 @@ impl Reader<'_> {
 
     fn array(&mut self) -> Result<Node, ParseError> {
         let start = self.pos();
+        let mut items = Vec::new();
+        self.elements(&mut |item| items.push(item))?;
+        Ok(self.node(Value::Seq(items), start))
+    }
+
+    /// Reads an array's elements, handing each over as soon as it is read.
+    fn elements(&mut self, each: &mut dyn FnMut(Node)) -> Result<(), ParseError> {
         self.enter()?;
         self.at += 1;
-        let mut items = Vec::new();
         self.skip_ws();
         if self.peek() == Some(b']') {
             self.at += 1;
         } else {
             loop {
-                items.push(self.value()?);
+                each(self.value()?);
                 self.skip_ws();
                 match self.peek() {
                     Some(b',') => self.at += 1,
@@ -279,7 +285,7 @@ impl Reader<'_> {
             }
         }
         self.depth -= 1;
-        Ok(self.node(Value::Seq(items), start))
+        Ok(())
     }
 
     /// An object. At the top level (`emit` given), the elements of an `items` array are handed
@@ -328,27 +334,7 @@ impl Reader<'_> {
     /// A List's items, each handed over as soon as it is read; an empty array stands in.
     fn streamed_items(&mut self, emit: &mut dyn FnMut(Node)) -> Result<Node, ParseError> {
         let start = self.pos();
-        self.enter()?;
-        self.at += 1;
-        self.skip_ws();
-        if self.peek() == Some(b']') {
-            self.at += 1;
-        } else {
-            loop {
-                let item = self.value()?;
-                emit(item);
-                self.skip_ws();
-                match self.peek() {
-                    Some(b',') => self.at += 1,
-                    Some(b']') => {
-                        self.at += 1;
-                        break;
-                    }
-                    _ => return Err(self.error("expected , or ] in array")),
-                }
-            }
-        }
-        self.depth -= 1;
+        self.elements(emit)?;
         Ok(self.node(Value::Seq(Vec::new()), start))
     }
 }
