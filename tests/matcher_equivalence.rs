@@ -1033,3 +1033,28 @@ fn no_class_never_waits_for_a_consumer() {
     assert_eq!(plan.claims[0].outcome.as_str(), "binds");
     assert_eq!(plan.claims[0].volume.as_deref(), Some("pv-a"));
 }
+
+/// Two claims that both completed binding to one volume with no claimRef: the first (oldest)
+/// gets it back, the second is Lost, as upstream's `syncBoundClaim` leaves them.
+#[test]
+fn two_bound_claims_for_one_unclaimed_volume() {
+    let claim = |name: &str, uid: &str, created: &str| {
+        format!("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: {name}\n  uid: {uid}\n  creationTimestamp: \"{created}\"\n  annotations: {{pv.kubernetes.io/bind-completed: \"yes\"}}\nspec:\n  volumeName: pv-a\n  accessModes: [ReadWriteOnce]\n  resources: {{requests: {{storage: 1Gi}}}}\n---\n")
+    };
+    let text = pv(
+        "pv-a",
+        "  accessModes: [ReadWriteOnce]\n  capacity: {storage: 1Gi}\n",
+    ) + &claim("first", "u1", "2024-01-01T00:00:00Z")
+        + &claim("second", "u2", "2024-02-01T00:00:00Z");
+    let (snapshot, plan) = plan_of(&text);
+    let outcome = |name: &str| {
+        let i = snapshot
+            .claims
+            .iter()
+            .position(|c| c.meta.name == name)
+            .unwrap();
+        plan.claims[i].outcome.as_str()
+    };
+    assert_eq!(outcome("first"), "binds");
+    assert_eq!(outcome("second"), "lost");
+}

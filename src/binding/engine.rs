@@ -287,6 +287,14 @@ impl<'a, F: Finder> Engine<'a, F> {
             );
         };
         let q = self.query(c);
+        // Another bound claim already re-took this claimRef-less volume: the controller binds
+        // it to that one, and then this claim finds it bound elsewhere.
+        if let Some((_, winner)) = &self.states[v].taken_by {
+            let reason = format!(
+                "the claim is bound to volume {name}, but the volume is bound to claim {winner}"
+            );
+            return self.fail(c, Outcome::Lost, Some(name.clone()), reason);
+        }
         match &self.snapshot.volumes[v].claim_ref {
             None => {
                 self.bind(
