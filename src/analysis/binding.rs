@@ -14,6 +14,13 @@ pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding
         match claim_plan.outcome {
             Outcome::Pending => {
                 let mut help = String::from("give the claim a class that provisions, or create a volume that fits it");
+                // A claim with no class relies on the cluster's default class, which the plan
+                // only knows from the inputs.
+                if !claim.has_class() && plan.default_class.is_none() {
+                    help = format!(
+                        "{help}; the claim sets no class and no default StorageClass is among the inputs: if the cluster has one, add it to the input (kubectl get storageclass -o yaml)"
+                    );
+                }
                 if let Some(first) = claim_plan.candidates.first() {
                     let volume = &snapshot.volumes[first.volume].meta.name;
                     help = format!("{help}. Nearest miss: volume {volume}: {}", first.rejected);

@@ -306,9 +306,17 @@ fn summary(out: &mut String, report: &PlanReport, p: Paint) {
     } else {
         p.green(&findings)
     };
+    let plural = |n: usize, what: &str| {
+        if n == 1 {
+            format!("1 {what}")
+        } else {
+            format!("{n} {what}s")
+        }
+    };
     let _ = writeln!(
         out,
-        "{} claims{claims} · {} volumes · {findings}",
-        s.claims, s.volumes
+        "{}{claims} · {} · {findings}",
+        plural(s.claims, "claim"),
+        plural(s.volumes, "volume")
     );
 }
