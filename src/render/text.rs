@@ -270,16 +270,22 @@ fn diagnostic(
 fn summary(out: &mut String, report: &PlanReport, p: Paint) {
     let s = &report.summary;
     let mut parts = Vec::new();
-    for (n, what) in [
-        (s.bound, "bound"),
-        (s.binds, "bind"),
-        (s.provisions, "provision"),
-        (s.waits_for_consumer, "wait for a consumer"),
-        (s.pending, "stay pending"),
-        (s.lost, "lost"),
+    for (n, one, many) in [
+        (s.bound, "bound", "bound"),
+        (s.binds, "binds", "bind"),
+        (s.provisions, "provisions", "provision"),
+        (
+            s.waits_for_consumer,
+            "waits for a consumer",
+            "wait for a consumer",
+        ),
+        (s.pending, "stays pending", "stay pending"),
+        (s.lost, "lost", "lost"),
     ] {
-        if n > 0 {
-            parts.push(format!("{n} {what}"));
+        match n {
+            0 => {}
+            1 => parts.push(format!("1 {one}")),
+            n => parts.push(format!("{n} {many}")),
         }
     }
     let claims = if parts.is_empty() {
