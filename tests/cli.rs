@@ -225,3 +225,37 @@ fn the_readme_tour_is_the_real_output() {
         "update the tour in README.md"
     );
 }
+
+#[test]
+fn application_manifests_rely_on_the_cluster_default_class() {
+    // No StorageClass and no PersistentVolume among the inputs: a claim without a class gets
+    // the cluster's default class, which the plan assumes exists, with a warning.
+    let manifest = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n";
+    let out = cmd()
+        .args(["plan", "-o", "json", "-f", "-"])
+        .write_stdin(manifest)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["claims"][0]["outcome"], "provisions");
+    assert_eq!(plan["claims"][0]["provisioner"], serde_json::Value::Null);
+    assert_eq!(plan["findings"][0]["rule"], "class-not-found");
+    assert_eq!(plan["findings"][0]["severity"], "warning");
+    let strict = cmd()
+        .args(["plan", "--fail-on", "warning", "-f", "-"])
+        .write_stdin(manifest)
+        .output()
+        .unwrap();
+    assert_eq!(strict.status.code(), Some(1));
+    // With a PersistentVolume among the inputs, the input describes the storage: the claim
+    // binds it if it fits, else stays Pending as upstream would leave it.
+    let with_pv = format!("{manifest}---\napiVersion: v1\nkind: PersistentVolume\nmetadata: {{name: small}}\nspec:\n  capacity: {{storage: 1Mi}}\n  accessModes: [ReadWriteOnce]\n  hostPath: {{path: /x}}\n");
+    let out = cmd()
+        .args(["plan", "-o", "json", "-f", "-"])
+        .write_stdin(with_pv)
+        .output()
+        .unwrap();
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["claims"][0]["outcome"], "pending");
+}

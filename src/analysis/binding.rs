@@ -56,6 +56,17 @@ pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding
                 );
             }
         }
+        if claim_plan.assumes_cluster_default {
+            findings.push(
+                Finding::new(
+                    ids::CLASS_NOT_FOUND,
+                    claim.key(),
+                    format!("claim {name} sets no class and relies on the cluster's default StorageClass, which is not among the inputs; the plan assumes there is one and that it provisions"),
+                )
+                .at(Pointer::field(source, "spec"), "no storageClassName")
+                .help("check `kubectl get storageclass` for a (default) class, or name the class on the claim, or include the cluster's classes in the plan's input"),
+            );
+        }
         if let Some(competition) = &claim_plan.competition {
             let volume = &snapshot.volumes[competition.volume].meta.name;
             let winner = snapshot.claims[competition.winner].meta.qualified_name();

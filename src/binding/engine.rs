@@ -235,6 +235,7 @@ impl<'a, F: Finder> Engine<'a, F> {
             node: None,
             ties: Vec::new(),
             competition: None,
+            assumes_cluster_default: false,
         }
     }
 
@@ -458,7 +459,16 @@ impl<'a, F: Finder> Engine<'a, F> {
         }
         let competition = self.competition(c, &q, ctx, None);
         let class = self.classes[c].0.clone();
-        if class.is_empty() {
+        if class.is_empty() && self.relies_on_cluster_default(c) {
+            self.settle_unbound(
+                c,
+                Outcome::Provisions,
+                "the claim sets no class, and the inputs hold no StorageClass or PersistentVolume: the cluster's default class provisions it, if the cluster has one".to_owned(),
+            );
+            if let Step::Done(plan) = &mut self.steps[c] {
+                plan.assumes_cluster_default = true;
+            }
+        } else if class.is_empty() {
             self.settle_unbound(
                 c,
                 Outcome::Pending,
@@ -501,6 +511,18 @@ impl<'a, F: Finder> Engine<'a, F> {
         if let Step::Done(plan) = &mut self.steps[c] {
             plan.competition = competition;
         }
+    }
+
+    /// Application manifests that describe no storage (no StorageClass, no PersistentVolume)
+    /// rely on the cluster's: a claim still to be created that sets no class gets whatever the
+    /// cluster's default class is, which the plan cannot see. An input that does describe
+    /// storage, or a claim that already exists (a dump), is taken as the whole picture.
+    fn relies_on_cluster_default(&self, c: usize) -> bool {
+        let claim = &self.snapshot.claims[c];
+        !claim.has_class()
+            && !claim.meta.exists
+            && self.snapshot.classes.is_empty()
+            && self.snapshot.volumes.is_empty()
     }
 
     /// Whether a claim processed earlier took the volume this claim would otherwise get.
@@ -710,6 +732,7 @@ impl<'a, F: Finder> Engine<'a, F> {
                     node: None,
                     ties: Vec::new(),
                     competition: None,
+                    assumes_cluster_default: false,
                 },
             })
             .collect();

@@ -191,6 +191,9 @@ pub struct ClaimPlan {
     /// Other volumes exactly as good as the chosen one; upstream's pick among them is arbitrary.
     pub ties: Vec<usize>,
     pub competition: Option<Competition>,
+    /// Sets no class and is planned against the cluster's default class, which the inputs do
+    /// not show.
+    pub assumes_cluster_default: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
