@@ -34,11 +34,14 @@ complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s n -l namespace -d 'Namespace for namespaced objects written without one' -r
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s o -l output -d 'Output format' -r -f -a "text\t'Claims, volumes and findings for people, with source snippets'
 json\t'The plan contract (plan.schema.json)'
-yaml\t'The same data as json'"
+yaml\t'The same data as json'
+github\t'GitHub Actions workflow commands: findings as annotations on the changed files'"
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -l fail-on -d 'Exit with code 1 when a finding has this severity or a worse one' -r -f -a "error\t''
 warning\t''
 info\t''
 none\t'Never fail because of findings'"
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -l disable -d 'Switch a rule off (repeatable); `kubectl storage rules` lists them' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -l enable -d 'Switch a rule on again, even if --disable names it (repeatable)' -r
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -l color -d 'When to use colour in text output' -r -f -a "auto\t'When writing to a terminal and NO_COLOR is not set'
 always\t''
 never\t''"

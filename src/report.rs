@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::binding::{self, BindingPlan};
+use crate::findings::selection::Selection;
 use crate::findings::{Located, Severity};
 use crate::load::source::{Location, Sources};
 use crate::load::Loaded;
@@ -123,9 +124,15 @@ fn is_zero(n: &usize) -> bool {
 
 /// Plans a loaded input: binding, analyses, findings located in the source.
 pub fn plan(loaded: &Loaded) -> PlanReport {
+    plan_selected(loaded, &Selection::all())
+}
+
+/// Plans a loaded input, keeping only the findings the user selected.
+pub fn plan_selected(loaded: &Loaded, selection: &Selection) -> PlanReport {
     let binding = binding::plan(&loaded.snapshot);
     let mut findings = loaded.findings.clone();
     findings.extend(crate::analysis::analyze(&loaded.snapshot, &binding));
+    let findings = selection.apply(findings, &loaded.snapshot);
     let located = locate_all(findings, &loaded.sources);
     build(&loaded.snapshot, &binding, located, &loaded.sources)
 }

@@ -259,3 +259,57 @@ fn application_manifests_rely_on_the_cluster_default_class() {
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(plan["claims"][0]["outcome"], "pending");
 }
+
+#[test]
+fn github_annotations() {
+    let out = run(&[
+        "plan",
+        "-o",
+        "github",
+        "-f",
+        "testdata/input/wrong-types.yaml",
+    ]);
+    assert_eq!(out.code, 1);
+    insta::assert_snapshot!(out.stdout);
+}
+
+#[test]
+fn rules_can_be_switched_off_per_run_and_per_object() {
+    let codes = |extra: &[&str]| {
+        let mut args = vec!["plan", "-f", "testdata/examples/shop.yaml"];
+        args.extend_from_slice(extra);
+        run(&args).code
+    };
+    assert_eq!(codes(&[]), 1);
+    assert_eq!(codes(&["--disable", "claim-pending"]), 0);
+    assert_eq!(
+        codes(&["--disable", "claim-pending", "--enable", "claim-pending"]),
+        1
+    );
+    let unknown = run(&[
+        "plan",
+        "-f",
+        "testdata/examples/shop.yaml",
+        "--disable",
+        "claim-pendng",
+    ]);
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("no rule \"claim-pendng\""),
+        "{}",
+        unknown.stderr
+    );
+    // The annotation on the object silences the rule for that object.
+    let text = std::fs::read_to_string(root().join("testdata/examples/shop.yaml"))
+        .unwrap()
+        .replace(
+            "  name: reports\n",
+            "  name: reports\n  annotations:\n    kubectl-storage.io/ignore: claim-pending\n",
+        );
+    let out = cmd()
+        .args(["plan", "-f", "-"])
+        .write_stdin(text)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}

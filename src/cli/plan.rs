@@ -2,6 +2,7 @@
 
 use clap::{Args, ValueEnum};
 
+use crate::findings::selection::Selection;
 use crate::findings::Severity;
 use crate::load::{self, Input, LoadOptions};
 use crate::render;
@@ -31,6 +32,14 @@ pub struct PlanArgs {
     #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
     pub fail_on: FailOn,
 
+    /// Switch a rule off (repeatable); `kubectl storage rules` lists them.
+    #[arg(long, value_name = "RULE")]
+    pub disable: Vec<String>,
+
+    /// Switch a rule on again, even if --disable names it (repeatable).
+    #[arg(long, value_name = "RULE")]
+    pub enable: Vec<String>,
+
     /// When to use colour in text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
@@ -44,6 +53,8 @@ pub enum OutputFormat {
     Json,
     /// The same data as json.
     Yaml,
+    /// GitHub Actions workflow commands: findings as annotations on the changed files.
+    Github,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -67,6 +78,10 @@ impl FailOn {
 }
 
 pub fn run(args: &PlanArgs) -> u8 {
+    let selection = match Selection::new(&args.disable, &args.enable) {
+        Ok(selection) => selection,
+        Err(error) => return fail(error),
+    };
     let inputs: Vec<Input> = args.filenames.iter().map(|f| Input::parse(f)).collect();
     let options = LoadOptions {
         namespace: args.namespace.clone(),
@@ -75,13 +90,14 @@ pub fn run(args: &PlanArgs) -> u8 {
         Ok(loaded) => loaded,
         Err(error) => return fail(error),
     };
-    let report = report::plan(&loaded);
+    let report = report::plan_selected(&loaded, &selection);
     let color = args.color.enabled();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let written = match args.output {
         OutputFormat::Text => render::text::write(&report, &loaded.sources, color, &mut out),
         OutputFormat::Json => render::json::write(&report, &mut out),
         OutputFormat::Yaml => render::yaml::write(&report, &mut out),
+        OutputFormat::Github => render::github::write(&report, &mut out),
     }
     .and_then(|()| out.flush());
     match written {

@@ -1,5 +1,7 @@
 //! Findings: what a rule reports about one object, with where to point and what to do.
 
+pub mod selection;
+
 use std::fmt;
 use std::str::FromStr;
 

@@ -1,5 +1,6 @@
 //! Renderers format a `PlanReport`; they never compute.
 
+pub mod github;
 pub mod json;
 pub mod text;
 pub mod yaml;

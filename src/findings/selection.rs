@@ -1,0 +1,114 @@
+//! Which findings the user wants: rules switched off with `--disable` (and back on with
+//! `--enable`), and per-object suppression by the annotation
+//! `kubectl-storage.io/ignore: rule-a,rule-b`.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::model::annotations::IGNORE_RULES;
+use crate::model::{Meta, ObjectKey, Snapshot};
+use crate::rules::ids;
+
+use super::Finding;
+
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    disabled: HashSet<String>,
+}
+
+impl Selection {
+    /// Every rule on.
+    pub fn all() -> Selection {
+        Selection::default()
+    }
+
+    /// `--disable` switches rules off; `--enable` switches them on again (it wins, so that a
+    /// rule disabled elsewhere can be brought back for one run). Unknown ids are an error.
+    pub fn new(disable: &[String], enable: &[String]) -> Result<Selection, String> {
+        for id in disable.iter().chain(enable) {
+            if !ids::ALL.contains(&id.as_str()) {
+                return Err(format!(
+                    "no rule {id:?}; `kubectl storage rules` lists them"
+                ));
+            }
+        }
+        let disabled = disable
+            .iter()
+            .filter(|id| !enable.contains(id))
+            .cloned()
+            .collect();
+        Ok(Selection { disabled })
+    }
+
+    /// Drops findings of disabled rules and findings an object's annotation ignores.
+    pub fn apply(&self, findings: Vec<Finding>, snapshot: &Snapshot) -> Vec<Finding> {
+        let ignored = ignored_by_annotation(snapshot);
+        findings
+            .into_iter()
+            .filter(|f| !self.disabled.contains(f.rule))
+            .filter(|f| {
+                !ignored
+                    .get(&f.object)
+                    .is_some_and(|rules| rules.iter().any(|r| r == f.rule || r == "all"))
+            })
+            .collect()
+    }
+}
+
+/// Objects that carry the ignore annotation, with the rules it names.
+fn ignored_by_annotation(snapshot: &Snapshot) -> HashMap<ObjectKey, Vec<String>> {
+    let metas = snapshot
+        .claims
+        .iter()
+        .map(|c| (c.key(), &c.meta))
+        .chain(snapshot.volumes.iter().map(|v| (v.key(), &v.meta)))
+        .chain(snapshot.classes.iter().map(|c| (c.key(), &c.meta)))
+        .chain(snapshot.nodes.iter().map(|n| (n.meta.key("Node"), &n.meta)))
+        .chain(snapshot.workloads.iter().map(|w| (w.key(), &w.meta)));
+    metas
+        .filter_map(|(key, meta): (ObjectKey, &Meta)| {
+            let value = meta.annotation(IGNORE_RULES)?;
+            let rules = value
+                .split(',')
+                .map(|r| r.trim().to_owned())
+                .filter(|r| !r.is_empty())
+                .collect();
+            Some((key, rules))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{load_str, LoadOptions};
+    use crate::report;
+
+    const PENDING: &str = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\n  annotations: {kubectl-storage.io/ignore: \"binding-tie, claim-pending\"}\nspec:\n  storageClassName: \"\"\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: other}\nspec:\n  storageClassName: \"\"\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n";
+
+    fn rules_reported(selection: &Selection) -> Vec<(String, &'static str)> {
+        let loaded = load_str("t.yaml", PENDING, &LoadOptions::default());
+        report::plan_selected(&loaded, selection)
+            .findings
+            .into_iter()
+            .map(|f| (f.object.name, f.rule))
+            .collect()
+    }
+
+    #[test]
+    fn the_annotation_silences_its_rules_on_its_object_only() {
+        assert_eq!(
+            rules_reported(&Selection::all()),
+            [("other".to_owned(), "claim-pending")]
+        );
+    }
+
+    #[test]
+    fn disable_and_enable() {
+        let off = Selection::new(&["claim-pending".to_owned()], &[]).unwrap();
+        assert!(rules_reported(&off).is_empty());
+        let back =
+            Selection::new(&["claim-pending".to_owned()], &["claim-pending".to_owned()]).unwrap();
+        assert_eq!(rules_reported(&back).len(), 1);
+        assert!(Selection::new(&["no-such-rule".to_owned()], &[]).is_err());
+    }
+}
