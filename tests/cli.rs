@@ -313,3 +313,29 @@ fn rules_can_be_switched_off_per_run_and_per_object() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[test]
+fn the_pre_commit_hook_runs_as_declared() {
+    let text = std::fs::read_to_string(root().join(".pre-commit-hooks.yaml")).unwrap();
+    let hooks: Vec<serde_json::Value> = serde_saphyr::from_str(&text).unwrap();
+    let entry = hooks[0]["entry"].as_str().unwrap();
+    let mut words = entry.split_whitespace();
+    assert_eq!(words.next(), Some("kubectl-storage"));
+    let args: Vec<&str> = words.collect();
+    // pre-commit appends the changed files' names.
+    let clean = cmd()
+        .args(&args)
+        .arg("testdata/input/cluster-dump.yaml")
+        .output()
+        .unwrap();
+    assert_eq!(clean.status.code(), Some(0));
+    let pending = cmd()
+        .args(&args)
+        .args([
+            "testdata/examples/shop.yaml",
+            "testdata/input/cluster-dump.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(pending.status.code(), Some(1));
+}

@@ -17,8 +17,17 @@ pub struct PlanArgs {
     /// Manifests to plan: files, folders (searched recursively for .yaml, .yml and .json) or `-`
     /// for standard input. Repeatable. A `kubectl get pv,pvc,sc,pods,nodes -A -o yaml` dump
     /// plans the cluster it was taken from.
-    #[arg(short = 'f', long = "filename", value_name = "PATH", required = true)]
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "PATH",
+        required_unless_present = "paths"
+    )]
     pub filenames: Vec<String>,
+
+    /// More manifests, as with -f (for tools that pass file names last, like pre-commit).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<String>,
 
     /// Namespace for namespaced objects written without one.
     #[arg(short = 'n', long, default_value = "default", value_name = "NAMESPACE")]
@@ -82,7 +91,12 @@ pub fn run(args: &PlanArgs) -> u8 {
         Ok(selection) => selection,
         Err(error) => return fail(error),
     };
-    let inputs: Vec<Input> = args.filenames.iter().map(|f| Input::parse(f)).collect();
+    let inputs: Vec<Input> = args
+        .filenames
+        .iter()
+        .chain(&args.paths)
+        .map(|f| Input::parse(f))
+        .collect();
     let options = LoadOptions {
         namespace: args.namespace.clone(),
     };
