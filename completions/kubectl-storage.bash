@@ -145,7 +145,7 @@ _kubectl__storage() {
             return 0
             ;;
         kubectl__subcmd__storage__subcmd__plan)
-            opts="-f -n -o -h -V --filename --namespace --output --fail-on --disable --enable --color --help --version"
+            opts="-f -n -o -h -V --filename --namespace --output --fail-on --config --disable --enable --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -177,6 +177,10 @@ _kubectl__storage() {
                     ;;
                 --fail-on)
                     COMPREPLY=($(compgen -W "error warning info none" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --disable)

@@ -39,6 +39,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-storage' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'Exit with code 1 when a finding has this severity or a worse one')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Settings file to use instead of the nearest `.kubectl-storage.yaml` from the working directory upward')
             [CompletionResult]::new('--disable', '--disable', [CompletionResultType]::ParameterName, 'Switch a rule off (repeatable); `kubectl storage rules` lists them')
             [CompletionResult]::new('--enable', '--enable', [CompletionResultType]::ParameterName, 'Switch a rule on again, even if --disable names it (repeatable)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in text output')

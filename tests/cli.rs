@@ -339,3 +339,62 @@ fn the_pre_commit_hook_runs_as_declared() {
         .unwrap();
     assert_eq!(pending.status.code(), Some(1));
 }
+
+#[test]
+fn a_config_file_disables_rules_and_sets_severities() {
+    let dir =
+        std::env::temp_dir().join(format!("kubectl-storage-cli-config-{}", std::process::id()));
+    let nested = dir.join("deploy");
+    std::fs::create_dir_all(&nested).unwrap();
+    let example = root().join("testdata/examples/shop.yaml");
+    let plan_in = |cwd: &std::path::Path, extra: &[&str]| {
+        let mut cmd = Command::cargo_bin("kubectl-storage").unwrap();
+        cmd.current_dir(cwd)
+            .env("NO_COLOR", "1")
+            .args(["plan", "-o", "json", "-f"])
+            .arg(&example)
+            .args(extra);
+        let out = cmd.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    // Found upward from the working directory.
+    std::fs::write(
+        dir.join(".kubectl-storage.yaml"),
+        "severity:\n  claim-pending: warning\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = plan_in(&nested, &[]);
+    assert_eq!(code, Some(0), "claim-pending is only a warning now");
+    assert!(stdout.contains("\"severity\": \"warning\""));
+    std::fs::write(
+        dir.join(".kubectl-storage.yaml"),
+        "disable: [claim-pending]\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = plan_in(&nested, &[]);
+    assert_eq!(code, Some(0));
+    assert!(!stdout.contains("claim-pending"));
+    assert_eq!(plan_in(&nested, &["--enable", "claim-pending"]).0, Some(1));
+    // A broken config is a usage error that names the file.
+    std::fs::write(
+        dir.join(".kubectl-storage.yaml"),
+        "disable: [claim-pendng]\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = plan_in(&nested, &[]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains(".kubectl-storage.yaml") && stderr.contains("claim-pendng"),
+        "{stderr}"
+    );
+    // --config names another file.
+    let other = dir.join("strict.yaml");
+    std::fs::write(&other, "severity:\n  class-not-found: error\n").unwrap();
+    let (_, stdout, _) = plan_in(&nested, &["--config", other.to_str().unwrap()]);
+    assert!(stdout.contains("\"claim-pending\""));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

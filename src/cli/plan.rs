@@ -2,6 +2,7 @@
 
 use clap::{Args, ValueEnum};
 
+use crate::config::Config;
 use crate::findings::selection::Selection;
 use crate::findings::Severity;
 use crate::load::{self, Input, LoadOptions};
@@ -40,6 +41,11 @@ pub struct PlanArgs {
     /// Exit with code 1 when a finding has this severity or a worse one.
     #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
     pub fail_on: FailOn,
+
+    /// Settings file to use instead of the nearest `.kubectl-storage.yaml` from the working
+    /// directory upward.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
 
     /// Switch a rule off (repeatable); `kubectl storage rules` lists them.
     #[arg(long, value_name = "RULE")]
@@ -87,7 +93,10 @@ impl FailOn {
 }
 
 pub fn run(args: &PlanArgs) -> u8 {
-    let selection = match Selection::new(&args.disable, &args.enable) {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let selection = match Config::discover(args.config.as_deref(), &cwd)
+        .and_then(|config| Selection::with_config(&config, &args.disable, &args.enable))
+    {
         Ok(selection) => selection,
         Err(error) => return fail(error),
     };

@@ -2,17 +2,21 @@
 //! `--enable`), and per-object suppression by the annotation
 //! `kubectl-storage.io/ignore: rule-a,rule-b`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::config::Config;
 
 use crate::model::annotations::IGNORE_RULES;
 use crate::model::{Meta, ObjectKey, Snapshot};
 use crate::rules::ids;
 
-use super::Finding;
+use super::{Finding, Severity};
 
 #[derive(Clone, Debug, Default)]
 pub struct Selection {
     disabled: HashSet<String>,
+    /// Severities that replace rules' defaults (from the config file).
+    severities: BTreeMap<String, Severity>,
 }
 
 impl Selection {
@@ -36,10 +40,27 @@ impl Selection {
             .filter(|id| !enable.contains(id))
             .cloned()
             .collect();
-        Ok(Selection { disabled })
+        Ok(Selection {
+            disabled,
+            severities: BTreeMap::new(),
+        })
     }
 
-    /// Drops findings of disabled rules and findings an object's annotation ignores.
+    /// The config file's settings under the command line's: its disabled rules join
+    /// `--disable`, `--enable` wins over both, and its severities replace rules' defaults.
+    pub fn with_config(
+        config: &Config,
+        disable: &[String],
+        enable: &[String],
+    ) -> Result<Selection, String> {
+        let all: Vec<String> = config.disable.iter().chain(disable).cloned().collect();
+        let mut selection = Selection::new(&all, enable)?;
+        selection.severities = config.severities();
+        Ok(selection)
+    }
+
+    /// Drops findings of disabled rules and findings an object's annotation ignores, and
+    /// applies severity overrides.
     pub fn apply(&self, findings: Vec<Finding>, snapshot: &Snapshot) -> Vec<Finding> {
         let ignored = ignored_by_annotation(snapshot);
         findings
@@ -49,6 +70,12 @@ impl Selection {
                 !ignored
                     .get(&f.object)
                     .is_some_and(|rules| rules.iter().any(|r| r == f.rule || r == "all"))
+            })
+            .map(|mut f| {
+                if let Some(severity) = self.severities.get(f.rule) {
+                    f.severity = *severity;
+                }
+                f
             })
             .collect()
     }
