@@ -168,11 +168,11 @@ _kubectl__storage() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json yaml github" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json yaml github junit" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json yaml github" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json yaml github junit" -- "${cur}"))
                     return 0
                     ;;
                 --fail-on)

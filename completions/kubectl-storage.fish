@@ -35,7 +35,8 @@ complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s o -l output -d 'Output format' -r -f -a "text\t'Claims, volumes and findings for people, with source snippets'
 json\t'The plan contract (plan.schema.json)'
 yaml\t'The same data as json'
-github\t'GitHub Actions workflow commands: findings as annotations on the changed files'"
+github\t'GitHub Actions workflow commands: findings as annotations on the changed files'
+junit\t'JUnit XML: a failed test case per finding at --fail-on or above'"
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -l fail-on -d 'Exit with code 1 when a finding has this severity or a worse one' -r -f -a "error\t''
 warning\t''
 info\t''

@@ -398,3 +398,43 @@ fn a_config_file_disables_rules_and_sets_severities() {
     assert!(stdout.contains("\"claim-pending\""));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn junit_fails_as_the_exit_code_does() {
+    let out = run(&[
+        "plan",
+        "-o",
+        "junit",
+        "-f",
+        "testdata/input/wrong-types.yaml",
+    ]);
+    assert_eq!(out.code, 1);
+    insta::assert_snapshot!(out.stdout);
+    let relaxed = run(&[
+        "plan",
+        "-o",
+        "junit",
+        "--fail-on",
+        "none",
+        "-f",
+        "testdata/input/wrong-types.yaml",
+    ]);
+    assert_eq!(relaxed.code, 0);
+    assert!(
+        relaxed.stdout.contains(r#"failures="0" skipped="3""#),
+        "{}",
+        relaxed.stdout
+    );
+    let clean = run(&[
+        "plan",
+        "-o",
+        "junit",
+        "-f",
+        "testdata/input/cluster-dump.yaml",
+    ]);
+    assert!(
+        clean.stdout.contains(r#"tests="1" failures="0""#),
+        "{}",
+        clean.stdout
+    );
+}

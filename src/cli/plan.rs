@@ -70,6 +70,8 @@ pub enum OutputFormat {
     Yaml,
     /// GitHub Actions workflow commands: findings as annotations on the changed files.
     Github,
+    /// JUnit XML: a failed test case per finding at --fail-on or above.
+    Junit,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -121,6 +123,7 @@ pub fn run(args: &PlanArgs) -> u8 {
         OutputFormat::Json => render::json::write(&report, &mut out),
         OutputFormat::Yaml => render::yaml::write(&report, &mut out),
         OutputFormat::Github => render::github::write(&report, &mut out),
+        OutputFormat::Junit => render::junit::write(&report, args.fail_on.threshold(), &mut out),
     }
     .and_then(|()| out.flush());
     match written {

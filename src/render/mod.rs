@@ -2,5 +2,6 @@
 
 pub mod github;
 pub mod json;
+pub mod junit;
 pub mod text;
 pub mod yaml;
