@@ -1,5 +1,6 @@
 //! Analyses read the snapshot and the binding plan and report findings; they never print.
 
+pub mod access_modes;
 pub mod binding;
 pub mod input;
 
@@ -12,5 +13,6 @@ pub fn analyze(snapshot: &Snapshot, plan: &BindingPlan) -> Vec<Finding> {
     let mut findings = Vec::new();
     input::check(snapshot, &mut findings);
     binding::check(snapshot, plan, &mut findings);
+    access_modes::check(snapshot, plan, &mut findings);
     findings
 }

@@ -150,7 +150,9 @@ impl SnapshotBuilder {
             "Deployment" => typed::<Deployment>(json).map(|d| {
                 let replicas = d.spec.replicas.unwrap_or(1);
                 let meta = self.meta(&d.metadata, true, source.clone());
-                self.workload(
+                let surges =
+                    d.spec.strategy.as_ref().and_then(|st| st.type_.as_deref()) != Some("Recreate");
+                let index = self.workload(
                     WorkloadKind::Deployment,
                     meta,
                     replicas,
@@ -159,6 +161,9 @@ impl SnapshotBuilder {
                     false,
                     findings,
                 );
+                if let Some(w) = self.snapshot.workloads.get_mut(index) {
+                    w.surges = surges;
+                }
             }),
             "ReplicaSet" => typed::<ReplicaSet>(json).map(|r| {
                 let replicas = r.spec.replicas.unwrap_or(1);
@@ -313,6 +318,7 @@ impl SnapshotBuilder {
                 .unwrap_or_default(),
             claim_templates: Vec::new(),
             finished,
+            surges: false,
         };
         let key = workload.key();
         self.upsert(key, workload, |s| &mut s.workloads, findings)

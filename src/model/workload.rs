@@ -146,6 +146,9 @@ pub struct Workload {
     pub claim_templates: Vec<ClaimTemplate>,
     /// A finished pod (Succeeded/Failed) no longer consumes its claims.
     pub finished: bool,
+    /// A Deployment rolling out starts new pods before the old ones are gone (RollingUpdate,
+    /// the default strategy), so for a while both run, on any nodes.
+    pub surges: bool,
 }
 
 impl Workload {

@@ -22,6 +22,7 @@ pub mod ids {
     pub const INVALID_FIELD: &str = "invalid-field";
     pub const INVALID_QUANTITY: &str = "invalid-quantity";
     pub const DUPLICATE_OBJECT: &str = "duplicate-object";
+    pub const RWO_CLAIM_ON_SEVERAL_NODES: &str = "rwo-claim-on-several-nodes";
 
     /// Every rule the code can report.
     pub const ALL: &[&str] = &[
@@ -35,6 +36,7 @@ pub mod ids {
         INVALID_FIELD,
         INVALID_QUANTITY,
         DUPLICATE_OBJECT,
+        RWO_CLAIM_ON_SEVERAL_NODES,
     ];
 }
 
