@@ -8,6 +8,8 @@ use crate::model::{Claim, Snapshot};
 use crate::rules::ids;
 
 pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding>) {
+    default_classes(snapshot, plan, findings);
+    reservations(snapshot, plan, findings);
     for (claim, claim_plan) in snapshot.claims.iter().zip(&plan.claims) {
         let name = claim.meta.qualified_name();
         let source = claim.meta.source.as_ref();
@@ -67,6 +69,19 @@ pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding
                 .help("check `kubectl get storageclass` for a (default) class, or name the class on the claim, or include the cluster's classes in the plan's input"),
             );
         }
+        if claim_plan.outcome == Outcome::Provisions && claim.selector.is_some() {
+            findings.push(
+                Finding::new(
+                    ids::SELECTOR_ON_PROVISIONED_CLAIM,
+                    claim.key(),
+                    format!(
+                        "claim {name} has a label selector but no volume matches it, so it is provisioned: provisioners do not honour selectors (most refuse the claim, which then stays Pending)"
+                    ),
+                )
+                .at(Pointer::field(source, "spec.selector"), "only chooses among existing volumes")
+                .help("make a volume match the selector, or name it with spec.volumeName; to provision, remove the selector"),
+            );
+        }
         if let Some(competition) = &claim_plan.competition {
             let volume = &snapshot.volumes[competition.volume].meta.name;
             let winner = snapshot.claims[competition.winner].meta.qualified_name();
@@ -117,5 +132,64 @@ fn pending_field(claim: &Claim, plan: &ClaimPlan) -> &'static str {
         "spec.storageClassName"
     } else {
         "metadata.name"
+    }
+}
+
+/// More than one class marked default: claims without a class get the newest, which changes
+/// when classes change.
+fn default_classes(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding>) {
+    if plan.default_classes.len() < 2 {
+        return;
+    }
+    let names: Vec<&str> = plan
+        .default_classes
+        .iter()
+        .map(|i| snapshot.classes[*i].meta.name.as_str())
+        .collect();
+    for &i in &plan.default_classes {
+        let class = &snapshot.classes[i];
+        findings.push(
+            Finding::new(
+                ids::SEVERAL_DEFAULT_CLASSES,
+                class.key(),
+                format!(
+                    "{} StorageClasses are marked default ({}); claims without a class get {} (the newest, then the first by name)",
+                    names.len(),
+                    names.join(", "),
+                    names[0]
+                ),
+            )
+            .at(
+                Pointer::field(class.meta.source.as_ref(), "metadata.annotations[\"storageclass.kubernetes.io/is-default-class\"]"),
+                "marked default",
+            )
+            .help("keep the default-class annotation on one class only"),
+        );
+    }
+}
+
+/// Volumes whose claimRef (without uid) names a claim that is not among the inputs.
+fn reservations(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding>) {
+    let claims: std::collections::HashSet<String> = snapshot
+        .claims
+        .iter()
+        .map(|c| c.meta.qualified_name())
+        .collect();
+    for (volume, volume_plan) in snapshot.volumes.iter().zip(&plan.volumes) {
+        let Some(reserved) = &volume_plan.reserved_for else {
+            continue;
+        };
+        if claims.contains(reserved) {
+            continue;
+        }
+        findings.push(
+            Finding::new(
+                ids::VOLUME_RESERVED_FOR_MISSING_CLAIM,
+                volume.key(),
+                format!("volume {} is reserved for claim {reserved}, which is not among the inputs: no other claim can bind it", volume.meta.name),
+            )
+            .at(Pointer::field(volume.meta.source.as_ref(), "spec.claimRef"), "reserved for a missing claim")
+            .help("correct spec.claimRef to the claim meant, create that claim, or remove the claimRef"),
+        );
     }
 }

@@ -23,6 +23,9 @@ pub mod ids {
     pub const INVALID_QUANTITY: &str = "invalid-quantity";
     pub const DUPLICATE_OBJECT: &str = "duplicate-object";
     pub const RWO_CLAIM_ON_SEVERAL_NODES: &str = "rwo-claim-on-several-nodes";
+    pub const SEVERAL_DEFAULT_CLASSES: &str = "several-default-classes";
+    pub const SELECTOR_ON_PROVISIONED_CLAIM: &str = "selector-on-provisioned-claim";
+    pub const VOLUME_RESERVED_FOR_MISSING_CLAIM: &str = "volume-reserved-for-missing-claim";
 
     /// Every rule the code can report.
     pub const ALL: &[&str] = &[
@@ -37,6 +40,9 @@ pub mod ids {
         INVALID_QUANTITY,
         DUPLICATE_OBJECT,
         RWO_CLAIM_ON_SEVERAL_NODES,
+        SEVERAL_DEFAULT_CLASSES,
+        SELECTOR_ON_PROVISIONED_CLAIM,
+        VOLUME_RESERVED_FOR_MISSING_CLAIM,
     ];
 }
 
