@@ -1,7 +1,7 @@
 //! Class defaulting, as the DefaultStorageClass admission plugin and the PV controller's
 //! retroactive assignment do it.
 
-use crate::model::{Claim, Snapshot, StorageClass};
+use crate::model::{Claim, StorageClass};
 
 /// All classes marked default, in upstream `GetDefaultClass` order: newest first, then by name.
 /// A class still to be created counts as newer than any existing one.
@@ -54,12 +54,4 @@ pub fn choose_class(claim: &Claim, default: Option<&StorageClass>) -> ClassChoic
         (false, None) => ClassChoice::Written(String::new()),
         (true, default) => ClassChoice::Retroactive(default),
     }
-}
-
-/// Index of the StorageClass named `name`, if it is among the inputs.
-pub fn find_class(snapshot: &Snapshot, name: &str) -> Option<usize> {
-    if name.is_empty() {
-        return None;
-    }
-    snapshot.classes.iter().position(|c| c.meta.name == name)
 }

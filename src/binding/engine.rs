@@ -168,8 +168,8 @@ impl<'a, F: Finder> Engine<'a, F> {
     }
 
     pub fn query(&self, c: usize) -> ClaimQuery<'a> {
-        // The class string lives in `self.classes`; the query borrows the snapshot only, so
-        // look the class up through the class index or keep the claim's written text.
+        // The class is borrowed from the snapshot, not from `self.classes`, so the query does
+        // not hold the engine borrowed while the engine changes.
         let class = self.class_str(c);
         ClaimQuery::new(self.snapshot, c, class)
     }
@@ -647,10 +647,7 @@ impl<'a, F: Finder> Engine<'a, F> {
                 {
                     let claim = *claim;
                     let elsewhere = match &self.steps[claim] {
-                        Step::Done(plan) => {
-                            plan.volume_index.is_some_and(|x| x != v)
-                                || plan.outcome == Outcome::Provisions
-                        }
+                        Step::Done(plan) => gets_another_volume(plan, v),
                         _ => false,
                     };
                     if elsewhere
@@ -791,9 +788,7 @@ impl<'a, F: Finder> Engine<'a, F> {
                     }
                     Settled::Claimed { claim } => {
                         let claim_plan = &claims[*claim];
-                        let elsewhere = claim_plan.volume_index.is_some_and(|x| x != v)
-                            || claim_plan.outcome == Outcome::Provisions;
-                        if !elsewhere {
+                        if !gets_another_volume(claim_plan, v) {
                             // The binding is not finished and will not be: the volume keeps
                             // its claimRef and phase.
                             plan.claim = Some(self.snapshot.claims[*claim].meta.qualified_name());
@@ -823,4 +818,10 @@ impl<'a, F: Finder> Engine<'a, F> {
             default_classes: self.default_classes,
         }
     }
+}
+
+/// The claim a volume is bound to by uid gets another volume (binds one, or has one
+/// provisioned): the volume sync then lets go of this one.
+fn gets_another_volume(plan: &ClaimPlan, volume: usize) -> bool {
+    plan.volume_index.is_some_and(|x| x != volume) || plan.outcome == Outcome::Provisions
 }

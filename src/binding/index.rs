@@ -188,11 +188,16 @@ impl IndexedFinder {
         })
     }
 
-    fn is_free(volume: &Volume, state: &VolumeState) -> bool {
+    /// Free as the volume sync left it: no claimRef, Available, not being deleted.
+    fn settled_free(volume: &Volume, state: &VolumeState) -> bool {
         state.reservation.is_none()
-            && state.taken_by.is_none()
             && state.phase == VolumePhase::Available
             && !volume.meta.deleting
+    }
+
+    /// Free now: settled free and not taken in this plan.
+    fn is_free(volume: &Volume, state: &VolumeState) -> bool {
+        Self::settled_free(volume, state) && state.taken_by.is_none()
     }
 
     /// Puts a free volume on (or takes it off) the shelves it belongs to.
@@ -446,14 +451,9 @@ impl Finder for IndexedFinder {
     }
 
     fn taken(&mut self, snapshot: &Snapshot, states: &[VolumeState], v: usize) {
-        let volume = &snapshot.volumes[v];
-        let state = &states[v];
         // Only a volume that was free can be competed for; one with a claimRef was never on
         // the shelves, and filing it under `taken` would only slow the competition search.
-        let was_free = state.reservation.is_none()
-            && state.phase == VolumePhase::Available
-            && !volume.meta.deleting;
-        if !was_free {
+        if !Self::settled_free(&snapshot.volumes[v], &states[v]) {
             return;
         }
         self.shelve(v, false);

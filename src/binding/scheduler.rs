@@ -127,12 +127,6 @@ impl<'n> HostIndex<'n> {
     }
 }
 
-/// A node as the volume binding sees it: name and labels.
-struct NodeView<'n> {
-    name: &'n str,
-    labels: &'n Labels,
-}
-
 fn pod_fits_node(template: &PodTemplate, node: &Node) -> bool {
     if node.unschedulable || !tolerates_all(&template.tolerations, &node.taints) {
         return false;
@@ -222,11 +216,12 @@ fn place_pod<F: Finder>(
         .filter(|n| pod_fits_node(&workload.template, n))
     {
         first.get_or_insert(node);
-        let view = NodeView {
-            name: &node.meta.name,
-            labels: &node.meta.labels,
-        };
-        match try_node(e, claims, &delayed, Some(&view)) {
+        match try_node(
+            e,
+            claims,
+            &delayed,
+            Some((&node.meta.name, &node.meta.labels)),
+        ) {
             Ok(choices) => return commit(e, &pod_name, choices, Some(node.meta.name.clone())),
             Err(why) => failures.push(format!("{}: {why}", node.meta.name)),
         }
@@ -265,10 +260,9 @@ fn try_node<F: Finder>(
     e: &Engine<'_, F>,
     claims: &[usize],
     delayed: &[usize],
-    node: Option<&NodeView<'_>>,
+    node_ref: Option<(&str, &Labels)>,
 ) -> Result<Choices, String> {
     let snapshot = e.snapshot;
-    let node_ref = node.map(|n| (n.name, n.labels));
     // Volumes already bound to the pod's other claims must be reachable from the node.
     if let Some((name, labels)) = node_ref {
         for &c in claims {

@@ -7,7 +7,5 @@ pub const SELECTED_NODE: &str = "volume.kubernetes.io/selected-node";
 pub const BETA_STORAGE_CLASS: &str = "volume.beta.kubernetes.io/storage-class";
 pub const IS_DEFAULT_CLASS: &str = "storageclass.kubernetes.io/is-default-class";
 pub const BETA_IS_DEFAULT_CLASS: &str = "storageclass.beta.kubernetes.io/is-default-class";
-/// `helm.sh/resource-policy: keep` leaves an object behind on `helm uninstall`.
-pub const HELM_RESOURCE_POLICY: &str = "helm.sh/resource-policy";
 /// Our own: `kubectl-storage.io/ignore: rule-a,rule-b` silences those rules for one object.
 pub const IGNORE_RULES: &str = "kubectl-storage.io/ignore";
