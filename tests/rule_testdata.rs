@@ -1,0 +1,89 @@
+//! Every rule has an example in `testdata/rules/<id>.yaml`, written from the first triggering
+//! example of its `rules/<id>.yaml`, and the text and JSON output of planning it are snapshots.
+//! The example files are kept current by this test; regenerate them with
+//! `UPDATE_TESTDATA=1 cargo test --test rule_testdata` (and accept the snapshots with
+//! `INSTA_UPDATE=always`).
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use kubectl_storage::rules;
+
+const HEADER: &str = "# Written from the first triggering example of rules/";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn plan(args: &[&str]) -> (i32, String) {
+    let output = Command::cargo_bin("kubectl-storage")
+        .unwrap()
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE")
+        .arg("plan")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8(output.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn every_rule_has_a_testdata_example_with_snapshots() {
+    let update = std::env::var_os("UPDATE_TESTDATA").is_some();
+    let dir = root().join("testdata/rules");
+    let mut stale = Vec::new();
+    let catalogue = rules::catalogue().unwrap();
+    for rule in &catalogue {
+        let example = rule
+            .examples
+            .iter()
+            .find(|e| e.triggers)
+            .expect("every rule has a triggering example");
+        let text = format!(
+            "{HEADER}{}.yaml ({}); UPDATE_TESTDATA=1 cargo test --test rule_testdata\n{}",
+            rule.id, example.name, example.manifest
+        );
+        let path = dir.join(format!("{}.yaml", rule.id));
+        if update {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &text).unwrap();
+        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            stale.push(rule.id.clone());
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "testdata/rules/ is stale for {stale:?}: run `UPDATE_TESTDATA=1 cargo test --test rule_testdata`"
+    );
+    let listed: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for file in &listed {
+        let id = file.trim_end_matches(".yaml");
+        assert!(
+            catalogue.iter().any(|r| r.id == id),
+            "testdata/rules/{file} belongs to no rule"
+        );
+    }
+
+    for rule in &catalogue {
+        let file = format!("testdata/rules/{}.yaml", rule.id);
+        let (_, text) = plan(&["-f", &file]);
+        insta::assert_snapshot!(format!("{}.text", rule.id), text);
+        let (code, json) = plan(&["-f", &file, "-o", "json"]);
+        assert!(code == 0 || code == 1, "{file}: exit {code}");
+        let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let reported = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == rule.id.as_str());
+        assert!(reported, "{file} does not report {}", rule.id);
+        insta::assert_json_snapshot!(format!("{}.json", rule.id), json);
+    }
+}
