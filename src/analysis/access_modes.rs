@@ -1,36 +1,21 @@
 //! Access modes against the pods that use a claim: a ReadWriteOnce volume attaches to one node
 //! at a time, so pods on two nodes cannot share it.
 
-use std::collections::HashMap;
-
 use crate::binding::BindingPlan;
 use crate::findings::{Finding, Pointer};
 use crate::model::selector::HOSTNAME_LABEL;
-use crate::model::{AccessMode, Snapshot, Workload, WorkloadKind};
+use crate::model::{AccessMode, Snapshot, Workload};
 use crate::rules::ids;
 
+use super::claim_users::{describe, pods_at_once, ClaimUsers};
+
 pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding>) {
-    // The workloads whose pods share each claim (a StatefulSet's own per-pod claims are not
-    // shared and are not listed here).
-    let mut users: HashMap<(&str, &str), Vec<&Workload>> = HashMap::new();
-    for workload in snapshot
-        .workloads
-        .iter()
-        .filter(|w| w.pods > 0 && !w.finished)
-    {
-        let ns = workload.meta.namespace.as_deref().unwrap_or_default();
-        for usage in &workload.template.claims {
-            users
-                .entry((ns, usage.claim.as_str()))
-                .or_default()
-                .push(workload);
-        }
-    }
+    let users = ClaimUsers::new(snapshot);
     for (c, claim) in snapshot.claims.iter().enumerate() {
-        let ns = claim.meta.namespace.as_deref().unwrap_or_default();
-        let Some(workloads) = users.get(&(ns, claim.meta.name.as_str())) else {
+        let workloads = users.workloads_of(claim);
+        if workloads.is_empty() {
             continue;
-        };
+        }
         // The volume's modes decide what may attach where; before binding, the claim's.
         let modes = plan.claims[c]
             .volume_index
@@ -38,7 +23,7 @@ pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding
         if !modes.contains(AccessMode::ReadWriteOnce) || modes.contains(AccessMode::ReadWriteMany) {
             continue;
         }
-        if pinned_to_one_node(workloads) || node_local(snapshot, plan, c) {
+        if pinned_to_one_node(&workloads) || node_local(snapshot, plan, c) {
             continue;
         }
         let pods: u32 = workloads.iter().map(|w| pods_at_once(w)).sum();
@@ -92,22 +77,6 @@ fn node_local(snapshot: &Snapshot, plan: &BindingPlan, c: usize) -> bool {
         .provisioner
         .as_deref()
         .is_some_and(|p| NODE_LOCAL_PROVISIONERS.contains(&p))
-}
-
-/// How many pods of a workload can run at once; a DaemonSet runs one per node.
-fn pods_at_once(workload: &Workload) -> u32 {
-    match workload.kind {
-        WorkloadKind::DaemonSet => 2,
-        _ => workload.pods,
-    }
-}
-
-fn describe(workload: &Workload) -> String {
-    match workload.kind {
-        WorkloadKind::DaemonSet => format!("{}: a pod per node", workload.key()),
-        WorkloadKind::Pod => workload.key().to_string(),
-        _ => format!("{}: {} pods", workload.key(), workload.pods),
-    }
 }
 
 /// Every pod is pinned to the same single node (nodeName, or a hostname nodeSelector).

@@ -1,7 +1,9 @@
 //! Values the API server would reject, found in objects that were otherwise readable.
 
 use crate::findings::{Finding, Pointer};
-use crate::model::Snapshot;
+use crate::model::{ObjectKey, Snapshot};
+
+use super::claim_specs;
 use crate::rules::ids;
 
 pub fn check(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
@@ -28,6 +30,99 @@ pub fn check(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
                 )
                 .at(Pointer::field(volume.meta.source.as_ref(), "spec.capacity.storage"), "not a valid quantity")
                 .help("write the size as the API expects, for example 10Gi (powers of 1024) or 10G (powers of 1000)"),
+            );
+        }
+    }
+}
+
+/// Values outside an enumeration the API server knows ("Unsupported value").
+pub fn check_values(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
+    const ACCESS_MODES: &str =
+        "\"ReadOnlyMany\", \"ReadWriteMany\", \"ReadWriteOnce\", \"ReadWriteOncePod\"";
+    const VOLUME_MODES: &str = "\"Block\", \"Filesystem\"";
+    const RECLAIM_POLICIES: &str = "\"Delete\", \"Recycle\", \"Retain\"";
+    let mut report = |object: ObjectKey, name: String, pointer, value: &str, supported: &str| {
+        findings.push(
+            Finding::new(
+                ids::UNSUPPORTED_VALUE,
+                object,
+                format!("{name}: unsupported value {value:?}; the API server rejects it (supported values: {supported})"),
+            )
+            .at(pointer, format!("{value:?} is not one of them"))
+            .help(format!("use one of {supported}; the names are case-sensitive")),
+        );
+    };
+    for spec in claim_specs::written_once(snapshot) {
+        let source = spec.claim.meta.source.as_ref();
+        for value in &spec.claim.unknown_access_modes {
+            report(
+                spec.object.clone(),
+                spec.name.clone(),
+                Pointer::field(source, "spec.accessModes"),
+                value,
+                ACCESS_MODES,
+            );
+        }
+        if let Err(value) = &spec.claim.volume_mode {
+            report(
+                spec.object.clone(),
+                spec.name.clone(),
+                Pointer::field(source, "spec.volumeMode"),
+                value,
+                VOLUME_MODES,
+            );
+        }
+    }
+    for volume in &snapshot.volumes {
+        let source = volume.meta.source.as_ref();
+        let name = format!("volume {}", volume.meta.name);
+        for value in &volume.unknown_access_modes {
+            report(
+                volume.key(),
+                name.clone(),
+                Pointer::field(source, "spec.accessModes"),
+                value,
+                ACCESS_MODES,
+            );
+        }
+        if let Err(value) = &volume.volume_mode {
+            report(
+                volume.key(),
+                name.clone(),
+                Pointer::field(source, "spec.volumeMode"),
+                value,
+                VOLUME_MODES,
+            );
+        }
+        if let Some(Err(value)) = &volume.reclaim_policy {
+            report(
+                volume.key(),
+                name.clone(),
+                Pointer::field(source, "spec.persistentVolumeReclaimPolicy"),
+                value,
+                RECLAIM_POLICIES,
+            );
+        }
+    }
+    for class in &snapshot.classes {
+        let source = class.meta.source.as_ref();
+        let name = format!("StorageClass {}", class.meta.name);
+        if let Err(value) = &class.binding_mode {
+            report(
+                class.key(),
+                name.clone(),
+                Pointer::field(source, "volumeBindingMode"),
+                value,
+                "\"Immediate\", \"WaitForFirstConsumer\"",
+            );
+        }
+        if let Err(value) = &class.reclaim_policy {
+            report(
+                class.key(),
+                name.clone(),
+                Pointer::field(source, "reclaimPolicy"),
+                value,
+                "\"Delete\", \"Retain\"",
             );
         }
     }

@@ -2,7 +2,12 @@
 
 pub mod access_modes;
 pub mod binding;
+mod claim_specs;
+mod claim_users;
+pub mod declared_access_modes;
 pub mod input;
+pub mod read_only_many;
+pub mod read_write_once_pod;
 
 use crate::binding::BindingPlan;
 use crate::findings::Finding;
@@ -12,7 +17,11 @@ use crate::model::Snapshot;
 pub fn analyze(snapshot: &Snapshot, plan: &BindingPlan) -> Vec<Finding> {
     let mut findings = Vec::new();
     input::check(snapshot, &mut findings);
+    input::check_values(snapshot, &mut findings);
+    declared_access_modes::check(snapshot, &mut findings);
     binding::check(snapshot, plan, &mut findings);
     access_modes::check(snapshot, plan, &mut findings);
+    read_write_once_pod::check(snapshot, plan, &mut findings);
+    read_only_many::check(snapshot, plan, &mut findings);
     findings
 }

@@ -106,8 +106,9 @@ impl fmt::Display for VolumePhase {
     }
 }
 
-/// A value as written, or what was wrong with it. Invalid values do not stop the plan: the
-/// object is still planned and the problem becomes a finding.
+/// A value as written, or what was wrong with it (for an enumeration, the unknown value itself).
+/// Invalid values do not stop the plan: the object is still planned and the problem becomes a
+/// finding.
 pub type Parsed<T> = Result<T, String>;
 
 fn parse_access_modes(raw: Option<&Vec<String>>) -> (AccessModes, Vec<String>) {
@@ -340,9 +341,10 @@ impl Volume {
             volume_mode: VolumeMode::parse(spec.volume_mode.as_deref()),
             spec_class: spec.storage_class_name.clone(),
             claim_ref,
-            reclaim_policy: spec.persistent_volume_reclaim_policy.as_deref().map(|p| {
-                ReclaimPolicy::parse(p).ok_or_else(|| format!("unknown reclaim policy {p:?}"))
-            }),
+            reclaim_policy: spec
+                .persistent_volume_reclaim_policy
+                .as_deref()
+                .map(|p| ReclaimPolicy::parse(p).ok_or_else(|| p.to_owned())),
             written_phase: pv
                 .status
                 .as_ref()
@@ -442,13 +444,11 @@ impl StorageClass {
         let binding_mode = match sc.volume_binding_mode.as_deref() {
             None | Some("Immediate") => Ok(BindingMode::Immediate),
             Some("WaitForFirstConsumer") => Ok(BindingMode::WaitForFirstConsumer),
-            Some(other) => Err(format!("unknown volumeBindingMode {other:?}")),
+            Some(other) => Err(other.to_owned()),
         };
         let reclaim_policy = match sc.reclaim_policy.as_deref() {
             None => Ok(ReclaimPolicy::Delete),
-            Some(p) => {
-                ReclaimPolicy::parse(p).ok_or_else(|| format!("unknown reclaimPolicy {p:?}"))
-            }
+            Some(p) => ReclaimPolicy::parse(p).ok_or_else(|| p.to_owned()),
         };
         // allowedTopologies terms are ORed and their expressions ANDed, like node selector terms
         // with operator In, which is how the scheduler evaluates them.

@@ -26,6 +26,11 @@ pub mod ids {
     pub const SEVERAL_DEFAULT_CLASSES: &str = "several-default-classes";
     pub const SELECTOR_ON_PROVISIONED_CLAIM: &str = "selector-on-provisioned-claim";
     pub const VOLUME_RESERVED_FOR_MISSING_CLAIM: &str = "volume-reserved-for-missing-claim";
+    pub const EMPTY_ACCESS_MODES: &str = "empty-access-modes";
+    pub const RWOP_MIXED_WITH_OTHER_MODES: &str = "rwop-mixed-with-other-modes";
+    pub const RWOP_CLAIM_USED_BY_SEVERAL_PODS: &str = "rwop-claim-used-by-several-pods";
+    pub const ROX_CLAIM_MOUNTED_READ_WRITE: &str = "rox-claim-mounted-read-write";
+    pub const UNSUPPORTED_VALUE: &str = "unsupported-value";
 
     /// Every rule the code can report.
     pub const ALL: &[&str] = &[
@@ -43,6 +48,11 @@ pub mod ids {
         SEVERAL_DEFAULT_CLASSES,
         SELECTOR_ON_PROVISIONED_CLAIM,
         VOLUME_RESERVED_FOR_MISSING_CLAIM,
+        EMPTY_ACCESS_MODES,
+        RWOP_MIXED_WITH_OTHER_MODES,
+        RWOP_CLAIM_USED_BY_SEVERAL_PODS,
+        ROX_CLAIM_MOUNTED_READ_WRITE,
+        UNSUPPORTED_VALUE,
     ];
 }
 
