@@ -8,6 +8,7 @@ use crate::findings::Severity;
 use crate::load::{self, Input, LoadOptions};
 use crate::render;
 use crate::report;
+use crate::rules;
 
 use std::io::Write as _;
 
@@ -72,6 +73,8 @@ pub enum OutputFormat {
     Github,
     /// JUnit XML: a failed test case per finding at --fail-on or above.
     Junit,
+    /// SARIF 2.1.0, for GitHub code scanning and other code review tools.
+    Sarif,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -124,6 +127,10 @@ pub fn run(args: &PlanArgs) -> u8 {
         OutputFormat::Yaml => render::yaml::write(&report, &mut out),
         OutputFormat::Github => render::github::write(&report, &mut out),
         OutputFormat::Junit => render::junit::write(&report, args.fail_on.threshold(), &mut out),
+        OutputFormat::Sarif => match rules::catalogue() {
+            Ok(catalogue) => render::sarif::write(&report, &catalogue, &loaded.sources, &mut out),
+            Err(error) => return fail(error),
+        },
     }
     .and_then(|()| out.flush());
     match written {
