@@ -23,12 +23,13 @@ pub struct PlanArgs {
         short = 'f',
         long = "filename",
         value_name = "PATH",
+        value_hint = clap::ValueHint::AnyPath,
         required_unless_present = "paths"
     )]
     pub filenames: Vec<String>,
 
     /// More manifests, as with -f (for tools that pass file names last, like pre-commit).
-    #[arg(value_name = "PATH")]
+    #[arg(value_name = "PATH", value_hint = clap::ValueHint::AnyPath)]
     pub paths: Vec<String>,
 
     /// Namespace for namespaced objects written without one.
@@ -45,7 +46,7 @@ pub struct PlanArgs {
 
     /// Settings file to use instead of the nearest `.kubectl-storage.yaml` from the working
     /// directory upward.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub config: Option<std::path::PathBuf>,
 
     /// Switch a rule off (repeatable); `kubectl storage rules` lists them.
