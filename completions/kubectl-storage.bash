@@ -168,11 +168,11 @@ _kubectl__storage() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json yaml github junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json yaml github junit sarif" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json yaml github junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json yaml github junit sarif" -- "${cur}"))
                     return 0
                     ;;
                 --fail-on)
@@ -180,7 +180,18 @@ _kubectl__storage() {
                     return 0
                     ;;
                 --config)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
                     COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
                     return 0
                     ;;
                 --disable)

@@ -30,13 +30,14 @@ complete -c kubectl-storage -n "__fish_kubectl_storage_needs_command" -f -a "pla
 complete -c kubectl-storage -n "__fish_kubectl_storage_needs_command" -f -a "rules" -d 'List the rules the plan checks'
 complete -c kubectl-storage -n "__fish_kubectl_storage_needs_command" -f -a "explain" -d 'Show a rule\'s documentation: why it matters and how to fix it'
 complete -c kubectl-storage -n "__fish_kubectl_storage_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s f -l filename -d 'Manifests to plan: files, folders (searched recursively for .yaml, .yml and .json) or `-` for standard input. Repeatable. A `kubectl get pv,pvc,sc,pods,nodes -A -o yaml` dump plans the cluster it was taken from' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s f -l filename -d 'Manifests to plan: files, folders (searched recursively for .yaml, .yml and .json) or `-` for standard input. Repeatable. A `kubectl get pv,pvc,sc,pods,nodes -A -o yaml` dump plans the cluster it was taken from' -r -F
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s n -l namespace -d 'Namespace for namespaced objects written without one' -r
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s o -l output -d 'Output format' -r -f -a "text\t'Claims, volumes and findings for people, with source snippets'
 json\t'The plan contract (plan.schema.json)'
 yaml\t'The same data as json'
 github\t'GitHub Actions workflow commands: findings as annotations on the changed files'
-junit\t'JUnit XML: a failed test case per finding at --fail-on or above'"
+junit\t'JUnit XML: a failed test case per finding at --fail-on or above'
+sarif\t'SARIF 2.1.0, for GitHub code scanning and other code review tools'"
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -l fail-on -d 'Exit with code 1 when a finding has this severity or a worse one' -r -f -a "error\t''
 warning\t''
 info\t''

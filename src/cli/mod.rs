@@ -1,6 +1,7 @@
 //! The command line: clap definitions, one file per subcommand. Commands return an exit code;
 //! `main` only hands it to the process.
 
+pub mod complete;
 pub mod explain;
 pub mod plan;
 pub mod rules;
@@ -69,6 +70,13 @@ pub mod exit {
 
 /// Parses the command line and runs the command.
 pub fn main() -> ExitCode {
+    // `__complete` is kubectl's plugin completion protocol, not a command for people. It is kept
+    // out of the clap definition because the generated shell completions would list it.
+    let mut args = std::env::args_os().skip(1);
+    if args.next().is_some_and(|first| first == complete::COMMAND) {
+        let words: Vec<String> = args.map(|a| a.to_string_lossy().into_owned()).collect();
+        return ExitCode::from(complete::run(&words));
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {

@@ -8,6 +8,7 @@ use crate::findings::Severity;
 use crate::load::{self, Input, LoadOptions};
 use crate::render;
 use crate::report;
+use crate::rules;
 
 use std::io::Write as _;
 
@@ -22,12 +23,13 @@ pub struct PlanArgs {
         short = 'f',
         long = "filename",
         value_name = "PATH",
+        value_hint = clap::ValueHint::AnyPath,
         required_unless_present = "paths"
     )]
     pub filenames: Vec<String>,
 
     /// More manifests, as with -f (for tools that pass file names last, like pre-commit).
-    #[arg(value_name = "PATH")]
+    #[arg(value_name = "PATH", value_hint = clap::ValueHint::AnyPath)]
     pub paths: Vec<String>,
 
     /// Namespace for namespaced objects written without one.
@@ -44,7 +46,7 @@ pub struct PlanArgs {
 
     /// Settings file to use instead of the nearest `.kubectl-storage.yaml` from the working
     /// directory upward.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub config: Option<std::path::PathBuf>,
 
     /// Switch a rule off (repeatable); `kubectl storage rules` lists them.
@@ -72,6 +74,8 @@ pub enum OutputFormat {
     Github,
     /// JUnit XML: a failed test case per finding at --fail-on or above.
     Junit,
+    /// SARIF 2.1.0, for GitHub code scanning and other code review tools.
+    Sarif,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -124,6 +128,10 @@ pub fn run(args: &PlanArgs) -> u8 {
         OutputFormat::Yaml => render::yaml::write(&report, &mut out),
         OutputFormat::Github => render::github::write(&report, &mut out),
         OutputFormat::Junit => render::junit::write(&report, args.fail_on.threshold(), &mut out),
+        OutputFormat::Sarif => match rules::catalogue() {
+            Ok(catalogue) => render::sarif::write(&report, &catalogue, &loaded.sources, &mut out),
+            Err(error) => return fail(error),
+        },
     }
     .and_then(|()| out.flush());
     match written {

@@ -3,5 +3,6 @@
 pub mod github;
 pub mod json;
 pub mod junit;
+pub mod sarif;
 pub mod text;
 pub mod yaml;

@@ -1,0 +1,340 @@
+//! `kubectl-storage __complete WORDS…` (undocumented): completions for `kubectl storage <TAB>`.
+//!
+//! kubectl (1.26 and later) completes a plugin's arguments by running `kubectl_complete-<plugin>`
+//! from the PATH with the words typed after the plugin's name, the last one being the word under
+//! the cursor (empty for a new word). It reads one candidate per line, `value` or
+//! `value<TAB>description`, and then a last line `:<directive>`, the directive of the cobra
+//! library that kubectl is built on. `completions/kubectl_complete-storage` hands the words to
+//! this command, which answers from the command line's own definition.
+
+use clap::builder::{Arg, Command as ClapCommand, ValueHint};
+use clap::{ArgAction, CommandFactory};
+
+use crate::rules;
+
+use super::{emit, exit, fail, Cli};
+
+/// The first argument that asks for completions instead of running a command.
+pub const COMMAND: &str = "__complete";
+
+/// Cobra's completion directives: a bit set telling the shell what to do with the candidates.
+pub mod directive {
+    /// Complete files if there are no candidates.
+    pub const DEFAULT: u32 = 0;
+    /// Offer no file names.
+    pub const NO_FILE_COMP: u32 = 4;
+    /// The candidates are file extensions: complete files (and folders) that have one.
+    pub const FILTER_FILE_EXT: u32 = 8;
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Completion {
+    pub candidates: Vec<(String, String)>,
+    pub directive: u32,
+}
+
+/// Prints the candidates for the last of `words` (the words after `kubectl storage`).
+pub fn run(words: &[String]) -> u8 {
+    let completion = complete(words);
+    let mut out = String::new();
+    for (value, description) in &completion.candidates {
+        out.push_str(value);
+        if !description.is_empty() {
+            out.push('\t');
+            out.push_str(description);
+        }
+        out.push('\n');
+    }
+    out.push_str(&format!(":{}\n", completion.directive));
+    match emit(&out) {
+        Ok(()) => exit::CLEAN,
+        Err(e) => fail(format!("cannot write the completions: {e}")),
+    }
+}
+
+/// The candidates for the last of `words`, given the words before it.
+pub fn complete(words: &[String]) -> Completion {
+    let mut root = Cli::command();
+    root.build();
+    let (current, before) = match words.split_last() {
+        Some((last, before)) => (last.as_str(), before),
+        None => ("", words),
+    };
+    let mut command = &root;
+    let mut used: Vec<&str> = Vec::new();
+    let mut awaiting_value: Option<&Arg> = None;
+    let mut positionals = 0;
+    let mut only_positionals = false;
+    for word in before {
+        if awaiting_value.take().is_some() {
+            continue;
+        }
+        if !only_positionals && word == "--" {
+            only_positionals = true;
+        } else if let (false, Some(long)) = (only_positionals, word.strip_prefix("--")) {
+            let (name, value) = match long.split_once('=') {
+                Some((name, _)) => (name, true),
+                None => (long, false),
+            };
+            if let Some(arg) = command.get_arguments().find(|a| a.get_long() == Some(name)) {
+                used.push(arg.get_id().as_str());
+                if takes_value(arg) && !value {
+                    awaiting_value = Some(arg);
+                }
+            }
+        } else if let (false, Some(shorts)) = (only_positionals, word.strip_prefix('-')) {
+            // Short flags, maybe several (`-ab`) or with the value attached (`-oyaml`).
+            for (at, short) in shorts.char_indices() {
+                let Some(arg) = command
+                    .get_arguments()
+                    .find(|a| a.get_short() == Some(short))
+                else {
+                    break;
+                };
+                used.push(arg.get_id().as_str());
+                if takes_value(arg) {
+                    if at + short.len_utf8() == shorts.len() {
+                        awaiting_value = Some(arg);
+                    }
+                    break;
+                }
+            }
+        } else if let Some(sub) = subcommand(command, word) {
+            command = sub;
+            used.clear();
+            positionals = 0;
+        } else {
+            positionals += 1;
+        }
+    }
+    if let Some(arg) = awaiting_value {
+        return values(arg, current, "");
+    }
+    if !only_positionals {
+        if let Some((name, partial)) = current.strip_prefix("--").and_then(|c| c.split_once('=')) {
+            return match command.get_arguments().find(|a| a.get_long() == Some(name)) {
+                Some(arg) => values(arg, partial, &format!("--{name}=")),
+                None => nothing(),
+            };
+        }
+        if current.starts_with('-') {
+            return flags(command, current, &used);
+        }
+    }
+    if command.has_subcommands() {
+        return subcommands(command, current);
+    }
+    if command.get_name() == "help" {
+        // `help <TAB>`: the commands it can explain.
+        return subcommands(&root, current);
+    }
+    let args: Vec<&Arg> = command
+        .get_positionals()
+        .filter(|a| !a.is_hide_set())
+        .collect();
+    // Past the last positional, a repeatable one (file names) takes the rest.
+    let positional = args.get(positionals).copied().or_else(|| {
+        args.iter()
+            .copied()
+            .find(|a| a.get_num_args().is_some_and(|n| n.max_values() > 1))
+    });
+    match positional {
+        Some(arg) => values(arg, current, ""),
+        None => nothing(),
+    }
+}
+
+fn nothing() -> Completion {
+    Completion {
+        candidates: Vec::new(),
+        directive: directive::NO_FILE_COMP,
+    }
+}
+
+fn takes_value(arg: &Arg) -> bool {
+    matches!(arg.get_action(), ArgAction::Set | ArgAction::Append)
+}
+
+fn subcommand<'a>(command: &'a ClapCommand, word: &str) -> Option<&'a ClapCommand> {
+    command
+        .get_subcommands()
+        .find(|s| s.get_name() == word || s.get_all_aliases().any(|a| a == word))
+}
+
+fn subcommands(command: &ClapCommand, current: &str) -> Completion {
+    let candidates = command
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name().starts_with(current))
+        .map(|s| (s.get_name().to_owned(), describe(s.get_about())))
+        .collect();
+    Completion {
+        candidates,
+        directive: directive::NO_FILE_COMP,
+    }
+}
+
+fn flags(command: &ClapCommand, current: &str, used: &[&str]) -> Completion {
+    let mut candidates = Vec::new();
+    for arg in command.get_arguments() {
+        let repeatable = matches!(arg.get_action(), ArgAction::Append | ArgAction::Count);
+        if arg.is_hide_set() || (used.contains(&arg.get_id().as_str()) && !repeatable) {
+            continue;
+        }
+        let help = describe(arg.get_help());
+        if let Some(long) = arg.get_long() {
+            candidates.push((format!("--{long}"), help.clone()));
+        }
+        if let (Some(short), false) = (arg.get_short(), current.starts_with("--")) {
+            candidates.push((format!("-{short}"), help));
+        }
+    }
+    candidates.retain(|(flag, _)| flag.starts_with(current));
+    Completion {
+        candidates,
+        directive: directive::NO_FILE_COMP,
+    }
+}
+
+/// The values an argument takes: its listed values, rule ids, or file names.
+fn values(arg: &Arg, partial: &str, prefix: &str) -> Completion {
+    let listed: Vec<(String, String)> = arg
+        .get_possible_values()
+        .iter()
+        .filter(|v| !v.is_hide_set())
+        .map(|v| (v.get_name().to_owned(), describe(v.get_help())))
+        .collect();
+    let candidates = if !listed.is_empty() {
+        listed
+    } else if arg
+        .get_value_names()
+        .is_some_and(|n| n.iter().any(|n| n == "RULE"))
+    {
+        rules::catalogue()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|doc| (doc.id, doc.summary))
+            .collect()
+    } else if matches!(
+        arg.get_value_hint(),
+        ValueHint::FilePath | ValueHint::AnyPath
+    ) {
+        // Manifests, or the settings file: let the shell complete files with these extensions
+        // (and folders).
+        let extensions: &[&str] = if arg.get_long() == Some("config") {
+            &["yaml", "yml"]
+        } else {
+            &["yaml", "yml", "json"]
+        };
+        return Completion {
+            candidates: extensions
+                .iter()
+                .map(|e| (e.to_string(), String::new()))
+                .collect(),
+            directive: directive::FILTER_FILE_EXT,
+        };
+    } else {
+        Vec::new()
+    };
+    Completion {
+        candidates: candidates
+            .into_iter()
+            .filter(|(value, _)| value.starts_with(partial))
+            .map(|(value, help)| (format!("{prefix}{value}"), help))
+            .collect(),
+        directive: directive::NO_FILE_COMP,
+    }
+}
+
+/// A one-line description: the first line of the help, without tabs.
+fn describe(help: Option<&clap::builder::StyledStr>) -> String {
+    help.map(|h| h.to_string())
+        .unwrap_or_default()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .replace('\t', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(line: &[&str]) -> Completion {
+        complete(&line.iter().map(|w| w.to_string()).collect::<Vec<_>>())
+    }
+
+    fn values_of(c: &Completion) -> Vec<&str> {
+        c.candidates.iter().map(|(v, _)| v.as_str()).collect()
+    }
+
+    #[test]
+    fn subcommands_without_the_hidden_one() {
+        let c = words(&[""]);
+        assert_eq!(values_of(&c), ["plan", "rules", "explain", "help"]);
+        assert_eq!(c.directive, directive::NO_FILE_COMP);
+        assert_eq!(values_of(&words(&["pl"])), ["plan"]);
+        assert_eq!(values_of(&words(&["help", "ex"])), ["explain"]);
+    }
+
+    #[test]
+    fn flags_and_their_values() {
+        let c = words(&["plan", "--o"]);
+        assert_eq!(values_of(&c), ["--output"]);
+        assert_eq!(c.candidates[0].1, "Output format");
+        assert!(values_of(&words(&["plan", "-"])).contains(&"-f"));
+        // A flag given once is not offered again; a repeatable one is.
+        let after = words(&["plan", "-o", "json", "--disable", "x", "--"]);
+        assert!(!values_of(&after).contains(&"--output"));
+        assert!(values_of(&after).contains(&"--disable"));
+        assert!(values_of(&words(&["plan", "-o", "s"])).contains(&"sarif"));
+        assert_eq!(
+            values_of(&words(&["plan", "--output=j"])),
+            ["--output=json", "--output=junit"]
+        );
+        assert_eq!(
+            values_of(&words(&["plan", "-oyaml", "--fail-on", "w"])),
+            ["warning"]
+        );
+        assert_eq!(
+            values_of(&words(&["plan", "--color", ""])),
+            ["auto", "always", "never"]
+        );
+    }
+
+    #[test]
+    fn rule_ids() {
+        for line in [
+            &["plan", "--disable", "claim-p"][..],
+            &["explain", "claim-p"],
+        ] {
+            let c = words(line);
+            assert_eq!(values_of(&c), ["claim-pending"]);
+            assert_eq!(c.candidates[0].1, "The claim will stay Pending");
+        }
+        assert_eq!(
+            values_of(&words(&["plan", "--enable=claims"])),
+            ["--enable=claims-compete"]
+        );
+    }
+
+    #[test]
+    fn files() {
+        for line in [
+            &["plan", "-f", ""][..],
+            &["plan", "--filename", "te"],
+            &["plan", "-f", "a.yaml", ""],
+            &["plan", "-n", "shop", "deploy/"],
+        ] {
+            let c = words(line);
+            assert_eq!(c.directive, directive::FILTER_FILE_EXT, "{line:?}");
+            assert_eq!(values_of(&c), ["yaml", "yml", "json"]);
+        }
+        assert_eq!(
+            values_of(&words(&["plan", "--config", ""])),
+            ["yaml", "yml"]
+        );
+        // Free text: nothing to offer, and no file names either.
+        assert_eq!(words(&["plan", "-n", ""]), nothing());
+        assert_eq!(words(&["rules", ""]), nothing());
+    }
+}
