@@ -51,8 +51,9 @@ never\t''"
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s V -l version -d 'Print version'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand rules" -s o -l output -d 'Output format' -r -f -a "text\t''
-json\t''"
-complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand rules" -s h -l help -d 'Print help'
+json\t''
+markdown\t'The documentation page of every rule (docs/rules.md)'"
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand rules" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand rules" -s V -l version -d 'Print version'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand explain" -s h -l help -d 'Print help'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand explain" -s V -l version -d 'Print version'

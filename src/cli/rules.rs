@@ -17,6 +17,8 @@ pub struct RulesArgs {
 pub enum RulesFormat {
     Text,
     Json,
+    /// The documentation page of every rule (docs/rules.md).
+    Markdown,
 }
 
 pub fn run(args: &RulesArgs) -> u8 {
@@ -40,6 +42,7 @@ pub fn run(args: &RulesArgs) -> u8 {
                 Err(e) => return fail(e),
             }
         }
+        RulesFormat::Markdown => crate::render::rule_docs::markdown(&catalogue),
         RulesFormat::Text => {
             let width = catalogue.iter().map(|r| r.id.len()).max().unwrap_or(0);
             let mut out = String::new();

@@ -141,6 +141,14 @@ mod tests {
                 rule.id
             );
             assert!(
+                crate::render::rule_docs::CATEGORIES
+                    .iter()
+                    .any(|(c, _)| *c == rule.category),
+                "{}: category {:?}",
+                rule.id,
+                rule.category
+            );
+            assert!(
                 ["none", "safe", "unsafe"].contains(&rule.fix.applicability.as_str()),
                 "{}: fix",
                 rule.id
