@@ -26,6 +26,12 @@ pub mod ids {
     pub const SEVERAL_DEFAULT_CLASSES: &str = "several-default-classes";
     pub const SELECTOR_ON_PROVISIONED_CLAIM: &str = "selector-on-provisioned-claim";
     pub const VOLUME_RESERVED_FOR_MISSING_CLAIM: &str = "volume-reserved-for-missing-claim";
+    pub const EXPANSION_NOT_ALLOWED: &str = "expansion-not-allowed";
+    pub const CLAIM_SHRINK: &str = "claim-shrink";
+    pub const STATEFULSET_TEMPLATE_RESIZED: &str = "statefulset-template-resized";
+    pub const PREBOUND_CLAIM_CANNOT_BIND: &str = "prebound-claim-cannot-bind";
+    pub const PREBOUND_VOLUME_CANNOT_BIND: &str = "prebound-volume-cannot-bind";
+    pub const NO_DEFAULT_CLASS: &str = "no-default-class";
 
     /// Every rule the code can report.
     pub const ALL: &[&str] = &[
@@ -43,6 +49,12 @@ pub mod ids {
         SEVERAL_DEFAULT_CLASSES,
         SELECTOR_ON_PROVISIONED_CLAIM,
         VOLUME_RESERVED_FOR_MISSING_CLAIM,
+        EXPANSION_NOT_ALLOWED,
+        CLAIM_SHRINK,
+        STATEFULSET_TEMPLATE_RESIZED,
+        PREBOUND_CLAIM_CANNOT_BIND,
+        PREBOUND_VOLUME_CANNOT_BIND,
+        NO_DEFAULT_CLASS,
     ];
 }
 
