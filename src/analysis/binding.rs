@@ -1,19 +1,26 @@
 //! Findings from the binding plan: claims that stay Pending or are Lost, classes the plan
 //! cannot see, claims that compete for a volume, and ties upstream breaks arbitrarily.
 
-use crate::binding::{BindingPlan, ClaimPlan, Outcome};
+use crate::binding::{BindingPlan, ClaimPlan, Outcome, Rejection};
 use crate::findings::{Finding, Pointer};
 use crate::model::annotations::BETA_STORAGE_CLASS;
-use crate::model::{Claim, Snapshot};
+use crate::model::{Claim, Snapshot, Volume};
 use crate::rules::ids;
 
 pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding>) {
     default_classes(snapshot, plan, findings);
     reservations(snapshot, plan, findings);
+    prebound_volumes(snapshot, plan, findings);
     for (claim, claim_plan) in snapshot.claims.iter().zip(&plan.claims) {
         let name = claim.meta.qualified_name();
         let source = claim.meta.source.as_ref();
         match claim_plan.outcome {
+            Outcome::Pending if claim.volume_name.is_some() && !claim.bind_completed() => {
+                findings.push(prebound_claim(snapshot, claim, claim_plan));
+            }
+            Outcome::Pending if !claim.has_class() && lacks_default(snapshot, plan) => {
+                findings.push(no_default_class(snapshot, claim));
+            }
             Outcome::Pending => {
                 let mut help = String::from("give the claim a class that provisions, or create a volume that fits it");
                 // A claim with no class relies on the cluster's default class, which the plan
@@ -191,5 +198,292 @@ fn reservations(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Find
             .at(Pointer::field(volume.meta.source.as_ref(), "spec.claimRef"), "reserved for a missing claim")
             .help("correct spec.claimRef to the claim meant, create that claim, or remove the claimRef"),
         );
+    }
+}
+
+/// A claim that names its volume (`spec.volumeName`) and stays Pending: the controller waits for
+/// that volume only, forever.
+fn prebound_claim(snapshot: &Snapshot, claim: &Claim, plan: &ClaimPlan) -> Finding {
+    let name = claim.meta.qualified_name();
+    let volume = claim.volume_name.as_deref().unwrap_or_default();
+    let exists = snapshot.volumes.iter().any(|v| v.meta.name == volume);
+    let help = match plan.candidates.first().map(|c| &c.rejected) {
+        _ if !exists => format!(
+            "create volume {volume} (or add it to the input if it exists), correct the name in spec.volumeName, or remove it to let the claim bind any fitting volume"
+        ),
+        Some(Rejection::ClaimedByOther { .. }) | Some(Rejection::TakenBy { .. }) | None => {
+            format!("name a free volume in spec.volumeName, or free volume {volume}")
+        }
+        Some(_) => format!(
+            "change volume {volume} or the claim so that they agree, or name another volume in spec.volumeName"
+        ),
+    };
+    let event = plan
+        .candidates
+        .first()
+        .and_then(|c| controller_event(volume, &c.rejected))
+        .map(|e| format!(" (event: \"{e}\")"))
+        .unwrap_or_default();
+    Finding::new(
+        ids::PREBOUND_CLAIM_CANNOT_BIND,
+        claim.key(),
+        format!(
+            "claim {name} will stay Pending: {}{event}; a claim that names its volume waits for that volume only",
+            plan.reason
+        ),
+    )
+    .at(
+        Pointer::field(claim.meta.source.as_ref(), "spec.volumeName"),
+        if exists { "cannot bind this volume" } else { "no such volume" },
+    )
+    .help(help)
+}
+
+/// The event the PV controller records on a claim whose named volume it will not bind.
+fn controller_event(volume: &str, rejection: &Rejection) -> Option<String> {
+    let why = match rejection {
+        Rejection::ClaimedByOther { .. } | Rejection::TakenBy { .. } => {
+            return Some(format!(
+                "volume {volume:?} already bound to a different claim."
+            ))
+        }
+        Rejection::TooSmall { .. } => "requested PV is too small",
+        Rejection::Class { .. } => "storageClassName does not match",
+        Rejection::VolumeMode { .. } => "incompatible volumeMode",
+        Rejection::AccessModes { .. } => "incompatible accessMode",
+        _ => return None,
+    };
+    Some(format!("Cannot bind to requested volume {volume:?}: {why}"))
+}
+
+/// StorageClasses are among the inputs, and none is marked default.
+fn lacks_default(snapshot: &Snapshot, plan: &BindingPlan) -> bool {
+    !snapshot.classes.is_empty() && plan.default_classes.is_empty()
+}
+
+/// A Pending claim without a class, among classes none of which is the default.
+fn no_default_class(snapshot: &Snapshot, claim: &Claim) -> Finding {
+    let mut classes: Vec<&str> = snapshot
+        .classes
+        .iter()
+        .map(|c| c.meta.name.as_str())
+        .filter(|n| !n.is_empty())
+        .collect();
+    classes.sort_unstable();
+    classes.dedup();
+    Finding::new(
+        ids::NO_DEFAULT_CLASS,
+        claim.key(),
+        format!(
+            "claim {} sets no storageClassName, and no StorageClass among the inputs ({}) is marked default: no volume is provisioned for it and no class-less volume fits, so it stays Pending until a class is marked default (which the PV controller then gives it)",
+            claim.meta.qualified_name(),
+            classes.join(", ")
+        ),
+    )
+    .at(Pointer::field(claim.meta.source.as_ref(), "spec"), "no storageClassName")
+    .help(format!(
+        "set spec.storageClassName to one of {}, or mark one class default with the annotation storageclass.kubernetes.io/is-default-class: \"true\"",
+        classes.join(", ")
+    ))
+}
+
+/// Volumes whose claimRef names a claim among the inputs that they cannot serve: the claim never
+/// binds them, and no other claim can.
+fn prebound_volumes(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding>) {
+    let claims: std::collections::HashMap<String, usize> = snapshot
+        .claims
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.meta.qualified_name(), i))
+        .collect();
+    for (volume, volume_plan) in snapshot.volumes.iter().zip(&plan.volumes) {
+        let Some(reserved) = &volume_plan.reserved_for else {
+            continue;
+        };
+        let Some(&c) = claims.get(reserved) else {
+            continue;
+        };
+        let claim = &snapshot.claims[c];
+        let claim_plan = &plan.claims[c];
+        let why = match &claim.volume_name {
+            Some(other) if *other != volume.meta.name => {
+                format!("the claim names volume {other} in spec.volumeName")
+            }
+            _ => match prebound_rejection(claim, volume) {
+                Some(Rejection::VolumeMode { volume: mode, claim: wanted }) => format!(
+                    "its volumeMode {} does not match the claim's {} (event: \"Cannot bind PersistentVolume to requested PersistentVolumeClaim {:?} due to incompatible volumeMode.\")",
+                    mode.as_str(),
+                    wanted.as_str(),
+                    claim.meta.name
+                ),
+                Some(Rejection::Deleting) => "it is being deleted".to_owned(),
+                Some(rejection) => format!("its {rejection}"),
+                None => continue,
+            },
+        };
+        let instead = match (claim_plan.outcome, &claim_plan.volume) {
+            (Outcome::Bound | Outcome::Binds, Some(other)) => {
+                format!("the claim binds {other} instead")
+            }
+            (Outcome::Provisions, _) => {
+                "a new volume is provisioned for the claim instead".to_owned()
+            }
+            (Outcome::WaitsForConsumer, _) => "the claim waits for a pod to use it".to_owned(),
+            (Outcome::Lost, _) => "the claim is Lost".to_owned(),
+            _ => "the claim stays Pending".to_owned(),
+        };
+        findings.push(
+            Finding::new(
+                ids::PREBOUND_VOLUME_CANNOT_BIND,
+                volume.key(),
+                format!(
+                    "volume {} is reserved for claim {reserved}, but cannot serve it: {why}; {instead}, and the volume stays Available, usable by no other claim",
+                    volume.meta.name
+                ),
+            )
+            .at(Pointer::field(volume.meta.source.as_ref(), "spec.claimRef"), "reserved for a claim it cannot serve")
+            .help("make the volume fit the claim (size, access modes, volume mode), or correct or remove spec.claimRef"),
+        );
+    }
+}
+
+/// Why the controller skips a volume pre-bound to the claim: upstream `FindMatchingVolume` tests
+/// a pre-bound volume's size, volume mode, attributes class and deletion, within the access-mode
+/// groups that hold every requested mode. Its class and labels are not looked at.
+fn prebound_rejection(claim: &Claim, volume: &Volume) -> Option<Rejection> {
+    if !volume.access_modes.contains_all(claim.access_modes) {
+        return Some(Rejection::AccessModes {
+            volume: volume.access_modes,
+            claim: claim.access_modes,
+        });
+    }
+    let request = claim.request_or_zero();
+    if volume.capacity_nanos() < request.nanos() {
+        return Some(Rejection::TooSmall {
+            capacity: volume.capacity_or_zero(),
+            request,
+        });
+    }
+    let (mode, wanted) = (
+        volume.volume_mode_or_default(),
+        claim.volume_mode_or_default(),
+    );
+    if mode != wanted {
+        return Some(Rejection::VolumeMode {
+            volume: mode,
+            claim: wanted,
+        });
+    }
+    if volume.attributes_class != claim.attributes_class {
+        return Some(Rejection::AttributesClass {
+            volume: volume.attributes_class.clone(),
+            claim: claim.attributes_class.clone(),
+        });
+    }
+    volume.meta.deleting.then_some(Rejection::Deleting)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::load::{load_str, LoadOptions};
+    use crate::report;
+
+    fn rules(text: &str) -> Vec<(&'static str, String)> {
+        let loaded = load_str("t.yaml", text, &LoadOptions::default());
+        report::plan(&loaded)
+            .findings
+            .iter()
+            .map(|f| (f.rule, f.object.name.clone()))
+            .collect()
+    }
+
+    const VOLUME: &str = "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: pv-1}\nspec:\n  capacity: {storage: 10Gi}\n  accessModes: [MODES]\n  hostPath: {path: /d}\n  EXTRA\n---\n";
+    const CLAIM: &str = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data, namespace: default}\nspec:\n  storageClassName: \"\"\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 5Gi}}\n  EXTRA\n";
+
+    fn input(modes: &str, volume_extra: &str, claim_extra: &str) -> String {
+        VOLUME
+            .replace("MODES", modes)
+            .replace("EXTRA", volume_extra)
+            + &CLAIM.replace("EXTRA", claim_extra)
+    }
+
+    #[test]
+    fn a_claim_naming_a_volume_that_cannot_serve_it_gets_one_finding() {
+        let found = rules(&input(
+            "ReadOnlyMany",
+            "volumeMode: Filesystem",
+            "volumeName: pv-1",
+        ));
+        assert_eq!(
+            found,
+            vec![("prebound-claim-cannot-bind", "data".to_owned())]
+        );
+        let found = rules(&input(
+            "ReadWriteOnce",
+            "volumeMode: Filesystem",
+            "volumeName: pv-2",
+        ));
+        assert_eq!(
+            found,
+            vec![("prebound-claim-cannot-bind", "data".to_owned())]
+        );
+        assert!(rules(&input(
+            "ReadWriteOnce",
+            "volumeMode: Filesystem",
+            "volumeName: pv-1"
+        ))
+        .is_empty());
+    }
+
+    #[test]
+    fn a_volume_reserved_for_a_claim_it_cannot_serve() {
+        let reserved = "claimRef: {namespace: default, name: data}";
+        let found = rules(&input("ReadOnlyMany", reserved, "volumeMode: Filesystem"));
+        assert!(
+            found.contains(&("prebound-volume-cannot-bind", "pv-1".to_owned())),
+            "{found:?}"
+        );
+        let found = rules(&input(
+            "ReadWriteOnce",
+            &format!("volumeMode: Block\n  {reserved}"),
+            "volumeMode: Filesystem",
+        ));
+        assert!(
+            found.contains(&("prebound-volume-cannot-bind", "pv-1".to_owned())),
+            "{found:?}"
+        );
+        // The class is not checked for a pre-bound volume: it binds.
+        let found = rules(&input(
+            "ReadWriteOnce",
+            &format!("storageClassName: other\n  {reserved}"),
+            "volumeMode: Filesystem",
+        ));
+        assert!(
+            !found
+                .iter()
+                .any(|(r, _)| *r == "prebound-volume-cannot-bind"),
+            "{found:?}"
+        );
+        assert!(rules(&input("ReadWriteOnce", reserved, "volumeMode: Filesystem")).is_empty());
+    }
+
+    const CLASSES: &str = "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: fast, ANNOTATIONS}\nprovisioner: example.com/fast\n---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data, namespace: default}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 5Gi}}\n";
+
+    #[test]
+    fn no_default_class_replaces_claim_pending() {
+        let found = rules(&CLASSES.replace("ANNOTATIONS", "labels: {}"));
+        assert_eq!(found, vec![("no-default-class", "data".to_owned())]);
+        let default = "annotations: {storageclass.kubernetes.io/is-default-class: \"true\"}";
+        assert!(rules(&CLASSES.replace("ANNOTATIONS", default)).is_empty());
+        // Without classes in the input the cluster may well have a default: claim-pending says so.
+        let found = rules(
+            &input(
+                "ReadOnlyMany",
+                "volumeMode: Filesystem",
+                "volumeMode: Filesystem",
+            )
+            .replace("  storageClassName: \"\"\n", ""),
+        );
+        assert_eq!(found, vec![("claim-pending", "data".to_owned())]);
     }
 }

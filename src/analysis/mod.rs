@@ -5,6 +5,7 @@ pub mod binding;
 mod claim_specs;
 mod claim_users;
 pub mod declared_access_modes;
+pub mod expansion;
 pub mod input;
 pub mod read_only_many;
 pub mod read_write_once_pod;
@@ -23,5 +24,6 @@ pub fn analyze(snapshot: &Snapshot, plan: &BindingPlan) -> Vec<Finding> {
     access_modes::check(snapshot, plan, &mut findings);
     read_write_once_pod::check(snapshot, plan, &mut findings);
     read_only_many::check(snapshot, plan, &mut findings);
+    expansion::check(snapshot, plan, &mut findings);
     findings
 }

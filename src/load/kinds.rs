@@ -14,6 +14,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::de::DeserializeOwned;
 
 use crate::findings::{Finding, Pointer};
+use crate::model::annotations;
+use crate::model::storage::parse_storage;
 use crate::model::workload::{statefulset_claim_name, ClaimTemplate};
 use crate::model::{
     Claim, ClaimOrigin, Meta, Node, ObjectKey, PodTemplate, Snapshot, StorageClass, Volume,
@@ -274,6 +276,12 @@ impl SnapshotBuilder {
                         .map(|(i, t)| ClaimTemplate {
                             name: t.metadata.name.clone().unwrap_or_default(),
                             path: format!("spec.volumeClaimTemplates[{i}]"),
+                            request: parse_storage(
+                                t.spec
+                                    .as_ref()
+                                    .and_then(|s| s.resources.as_ref())
+                                    .and_then(|r| r.requests.as_ref()),
+                            ),
                         })
                         .collect();
                 }
@@ -335,6 +343,14 @@ impl SnapshotBuilder {
     ) -> usize {
         let list = list(&mut self.snapshot);
         if let Some(&i) = self.seen.get(&key) {
+            // A manifest given after a dump of the same object is an update of the live object
+            // (a plan of "what if I apply this"), not a copy-paste mistake.
+            if list[i].meta().exists && !item.meta().exists {
+                let mut item = item;
+                item.update(&list[i]);
+                list[i] = item;
+                return i;
+            }
             let source = item.meta().source.clone();
             findings.push(
                 Finding::new(
@@ -415,12 +431,74 @@ impl SnapshotBuilder {
 /// Objects that carry metadata, for replacing duplicates.
 trait HasMeta {
     fn meta(&self) -> &Meta;
+
+    fn meta_mut(&mut self) -> &mut Meta;
+
+    /// Turns this definition, still to be applied, into the update of `live`: the object keeps
+    /// its identity (uid, creation time) and what controllers wrote on it.
+    fn update(&mut self, live: &Self) {
+        keep_identity(self.meta_mut(), live.meta());
+    }
+}
+
+fn keep_identity(meta: &mut Meta, live: &Meta) {
+    meta.uid.clone_from(&live.uid);
+    meta.created = live.created;
+    meta.exists = live.exists;
+    meta.deleting = live.deleting;
 }
 
 macro_rules! has_meta {
-    ($($t:ty),*) => { $(impl HasMeta for $t { fn meta(&self) -> &Meta { &self.meta } })* };
+    ($($t:ty),*) => { $(impl HasMeta for $t {
+        fn meta(&self) -> &Meta { &self.meta }
+        fn meta_mut(&mut self) -> &mut Meta { &mut self.meta }
+    })* };
 }
-has_meta!(Claim, Volume, StorageClass, Node, Workload);
+has_meta!(Volume, StorageClass, Node, Workload);
+
+/// Annotations controllers and admission write on a claim, which applying a manifest keeps.
+const CONTROLLER_CLAIM_ANNOTATIONS: &[&str] = &[
+    annotations::BIND_COMPLETED,
+    annotations::BOUND_BY_CONTROLLER,
+    annotations::SELECTED_NODE,
+    "volume.kubernetes.io/storage-provisioner",
+    "volume.beta.kubernetes.io/storage-provisioner",
+];
+
+impl HasMeta for Claim {
+    fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
+    fn meta_mut(&mut self) -> &mut Meta {
+        &mut self.meta
+    }
+
+    /// As `kubectl apply` leaves it: fields the manifest does not set keep what the controller
+    /// or admission set (the bound volume, the defaulted class), and the status stays.
+    fn update(&mut self, live: &Claim) {
+        keep_identity(&mut self.meta, &live.meta);
+        for key in CONTROLLER_CLAIM_ANNOTATIONS {
+            if let Some(value) = live.meta.annotations.get(*key) {
+                self.meta
+                    .annotations
+                    .entry((*key).to_owned())
+                    .or_insert_with(|| value.clone());
+            }
+        }
+        if self.volume_name.is_none() {
+            self.volume_name.clone_from(&live.volume_name);
+        }
+        if !self.has_class() {
+            self.spec_class.clone_from(&live.spec_class);
+        }
+        self.status_capacity.clone_from(&live.status_capacity);
+        self.previous_request = match &live.request {
+            Some(Ok(q)) => Some(q.clone()),
+            _ => None,
+        };
+    }
+}
 
 /// Types a document, remembering the path of the field that did not fit.
 fn typed<T: DeserializeOwned>(

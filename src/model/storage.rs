@@ -123,7 +123,7 @@ fn parse_access_modes(raw: Option<&Vec<String>>) -> (AccessModes, Vec<String>) {
     (modes, unknown)
 }
 
-fn parse_storage(
+pub(crate) fn parse_storage(
     map: Option<&BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>,
 ) -> Option<Parsed<Quantity>> {
     let raw = map?.get("storage")?;
@@ -156,6 +156,11 @@ pub struct Claim {
     pub volume_name: Option<String>,
     pub attributes_class: Option<String>,
     pub origin: ClaimOrigin,
+    /// `status.capacity.storage`: the size of the bound volume as the claim records it.
+    pub status_capacity: Option<Parsed<Quantity>>,
+    /// The request of the claim as it exists in the cluster, when a later definition in the
+    /// input updates an existing claim (a manifest applied over a dump).
+    pub previous_request: Option<Quantity>,
 }
 
 impl Claim {
@@ -176,6 +181,8 @@ impl Claim {
             volume_name: spec.volume_name.filter(|v| !v.is_empty()),
             attributes_class: spec.volume_attributes_class_name.filter(|v| !v.is_empty()),
             origin,
+            status_capacity: parse_storage(pvc.status.as_ref().and_then(|s| s.capacity.as_ref())),
+            previous_request: None,
         }
     }
 

@@ -4,6 +4,7 @@
 use k8s_openapi::api::core::v1::{Node as K8sNode, PodSpec};
 
 use super::object::{Labels, Meta, ObjectKey};
+use super::quantity::Quantity;
 use super::selector::{NodeSelector, Taint, Toleration};
 use super::storage::Parsed;
 
@@ -131,6 +132,9 @@ impl WorkloadKind {
 pub struct ClaimTemplate {
     pub name: String,
     pub path: String,
+    /// The template's own `spec.resources.requests.storage`; the claims expanded from it may be
+    /// replaced by claims given in the input.
+    pub request: Option<Parsed<Quantity>>,
 }
 
 #[derive(Clone, Debug)]

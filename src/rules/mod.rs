@@ -31,6 +31,12 @@ pub mod ids {
     pub const RWOP_CLAIM_USED_BY_SEVERAL_PODS: &str = "rwop-claim-used-by-several-pods";
     pub const ROX_CLAIM_MOUNTED_READ_WRITE: &str = "rox-claim-mounted-read-write";
     pub const UNSUPPORTED_VALUE: &str = "unsupported-value";
+    pub const EXPANSION_NOT_ALLOWED: &str = "expansion-not-allowed";
+    pub const CLAIM_SHRINK: &str = "claim-shrink";
+    pub const STATEFULSET_TEMPLATE_RESIZED: &str = "statefulset-template-resized";
+    pub const PREBOUND_CLAIM_CANNOT_BIND: &str = "prebound-claim-cannot-bind";
+    pub const PREBOUND_VOLUME_CANNOT_BIND: &str = "prebound-volume-cannot-bind";
+    pub const NO_DEFAULT_CLASS: &str = "no-default-class";
 
     /// Every rule the code can report.
     pub const ALL: &[&str] = &[
@@ -53,6 +59,12 @@ pub mod ids {
         RWOP_CLAIM_USED_BY_SEVERAL_PODS,
         ROX_CLAIM_MOUNTED_READ_WRITE,
         UNSUPPORTED_VALUE,
+        EXPANSION_NOT_ALLOWED,
+        CLAIM_SHRINK,
+        STATEFULSET_TEMPLATE_RESIZED,
+        PREBOUND_CLAIM_CANNOT_BIND,
+        PREBOUND_VOLUME_CANNOT_BIND,
+        NO_DEFAULT_CLASS,
     ];
 }
 
