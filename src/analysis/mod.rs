@@ -2,6 +2,7 @@
 
 pub mod access_modes;
 pub mod binding;
+pub mod drivers;
 pub mod input;
 
 use crate::binding::BindingPlan;
@@ -14,5 +15,6 @@ pub fn analyze(snapshot: &Snapshot, plan: &BindingPlan) -> Vec<Finding> {
     input::check(snapshot, &mut findings);
     binding::check(snapshot, plan, &mut findings);
     access_modes::check(snapshot, plan, &mut findings);
+    drivers::check(snapshot, plan, &mut findings);
     findings
 }

@@ -26,6 +26,9 @@ pub mod ids {
     pub const SEVERAL_DEFAULT_CLASSES: &str = "several-default-classes";
     pub const SELECTOR_ON_PROVISIONED_CLAIM: &str = "selector-on-provisioned-claim";
     pub const VOLUME_RESERVED_FOR_MISSING_CLAIM: &str = "volume-reserved-for-missing-claim";
+    pub const ACCESS_MODE_UNSUPPORTED_BY_DRIVER: &str = "access-mode-unsupported-by-driver";
+    pub const VOLUME_MODE_UNSUPPORTED_BY_DRIVER: &str = "volume-mode-unsupported-by-driver";
+    pub const EXPANSION_UNSUPPORTED_BY_DRIVER: &str = "expansion-unsupported-by-driver";
 
     /// Every rule the code can report.
     pub const ALL: &[&str] = &[
@@ -43,6 +46,9 @@ pub mod ids {
         SEVERAL_DEFAULT_CLASSES,
         SELECTOR_ON_PROVISIONED_CLAIM,
         VOLUME_RESERVED_FOR_MISSING_CLAIM,
+        ACCESS_MODE_UNSUPPORTED_BY_DRIVER,
+        VOLUME_MODE_UNSUPPORTED_BY_DRIVER,
+        EXPANSION_UNSUPPORTED_BY_DRIVER,
     ];
 }
 
