@@ -56,7 +56,7 @@ fn check_claims(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Find
             }
         }
         let by = format!(
-            "{} (provisioner {} of class {:?})",
+            "the {} (provisioner {} of class {:?})",
             driver.name, class.provisioner, class.meta.name
         );
         let source = claim.meta.source.as_ref();
@@ -114,7 +114,7 @@ fn check_volumes(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
         };
         let source = volume.meta.source.as_ref();
         let name = &volume.meta.name;
-        let by = format!("{} ({})", driver.name, volume.plugin.name());
+        let by = format!("the {} ({})", driver.name, volume.plugin.name());
         if driver.serves_volume_mode(volume_mode) == Support::Unsupported {
             findings.push(
                 Finding::new(
@@ -133,8 +133,17 @@ fn check_volumes(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
             );
             continue;
         }
+        let special = volume.csi_volume_handle.as_deref().is_some_and(|h| {
+            driver
+                .special_volume_handles
+                .iter()
+                .any(|prefix| h.starts_with(prefix.as_str()))
+        });
         let refused = driver.refused(volume.access_modes, volume_mode);
-        if volume.access_modes.is_empty() || refused.len() != volume.access_modes.len() as usize {
+        if special
+            || volume.access_modes.is_empty()
+            || refused.len() != volume.access_modes.len() as usize
+        {
             continue;
         }
         findings.push(
@@ -171,7 +180,7 @@ fn check_classes(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
                 ids::EXPANSION_UNSUPPORTED_BY_DRIVER,
                 class.key(),
                 format!(
-                    "class {} allows volume expansion, but {} (provisioner {}) cannot resize volumes: a larger request is accepted and never carried out",
+                    "class {} allows volume expansion, but the {} (provisioner {}) cannot resize volumes: a larger request is accepted and never carried out",
                     class.meta.name, driver.name, class.provisioner
                 ),
             )
@@ -267,7 +276,11 @@ mod tests {
         );
         // In-tree names that CSI migration hands to the driver count too.
         assert_eq!(
-            rules(&claim("kubernetes.io/aws-ebs", "ReadOnlyMany", "Filesystem")),
+            rules(&claim(
+                "kubernetes.io/aws-ebs",
+                "ReadOnlyMany",
+                "Filesystem"
+            )),
             ["access-mode-unsupported-by-driver"]
         );
         assert!(rules(&claim("ebs.csi.aws.com", "ReadWriteOnce", "Filesystem")).is_empty());
@@ -302,6 +315,9 @@ mod tests {
             ["access-mode-unsupported-by-driver"]
         );
         assert!(rules(&volume("ReadWriteOnce, ReadWriteMany", ebs)).is_empty());
+        // EBS node-local volumes (an instance store device) are shared on their node.
+        let local_ebs = "csi: {driver: ebs.csi.aws.com, volumeHandle: \"local-ebs://dev/xvdbz\"}";
+        assert!(rules(&volume("ReadWriteMany", local_ebs)).is_empty());
         let in_tree = "awsElasticBlockStore: {volumeID: vol-1}";
         assert_eq!(
             rules(&volume("ReadOnlyMany", in_tree)),

@@ -44,6 +44,9 @@ pub struct Driver {
     /// Every volume lives on one node.
     pub node_local: bool,
     pub expansion: Expansion,
+    /// Pre-created CSI volumes whose volume handle starts with one of these are served
+    /// differently (EBS node-local volumes, for example) and are not judged by access modes.
+    pub special_volume_handles: Vec<String>,
     pub notes: Vec<String>,
     pub sources: Vec<String>,
 }
@@ -115,6 +118,8 @@ struct DriverFile {
     topology: TopologyFile,
     expansion: Expansion,
     #[serde(default)]
+    special_volume_handles: Vec<String>,
+    #[serde(default)]
     notes: Vec<String>,
     sources: Vec<String>,
 }
@@ -145,16 +150,8 @@ enum SupportName {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AccessModesFile {
-    supported: Vec<AccessModeName>,
-    unsupported: Vec<AccessModeName>,
-}
-
-#[derive(Clone, Copy, Deserialize)]
-enum AccessModeName {
-    ReadWriteOnce,
-    ReadOnlyMany,
-    ReadWriteMany,
-    ReadWriteOncePod,
+    supported: Vec<String>,
+    unsupported: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -164,17 +161,14 @@ struct TopologyFile {
     node_local: bool,
 }
 
-fn access_modes(names: &[AccessModeName]) -> AccessModes {
+fn access_modes(names: &[String]) -> Result<AccessModes, String> {
     let mut modes = AccessModes::EMPTY;
     for name in names {
-        modes.insert(match name {
-            AccessModeName::ReadWriteOnce => AccessMode::ReadWriteOnce,
-            AccessModeName::ReadOnlyMany => AccessMode::ReadOnlyMany,
-            AccessModeName::ReadWriteMany => AccessMode::ReadWriteMany,
-            AccessModeName::ReadWriteOncePod => AccessMode::ReadWriteOncePod,
-        });
+        modes.insert(
+            AccessMode::parse(name).ok_or_else(|| format!("unknown access mode {name:?}"))?,
+        );
     }
-    modes
+    Ok(modes)
 }
 
 impl DriverFile {
@@ -186,13 +180,13 @@ impl DriverFile {
                 SupportName::Unknown => Support::Unknown,
             };
             let (supported, unsupported) = match self.access_modes.get(&name) {
-                Some(a) => (access_modes(&a.supported), access_modes(&a.unsupported)),
+                Some(a) => (access_modes(&a.supported)?, access_modes(&a.unsupported)?),
                 None if volume_mode == Support::Supported => {
                     return Err("a supported volume mode needs its access_modes".to_owned())
                 }
                 None => (AccessModes::EMPTY, AccessModes::EMPTY),
             };
-            if !(supported.bits() & unsupported.bits() == 0) {
+            if supported.bits() & unsupported.bits() != 0 {
                 return Err("an access mode is both supported and unsupported".to_owned());
             }
             Ok(ModeSupport {
@@ -212,6 +206,7 @@ impl DriverFile {
             topology_keys: self.topology.keys,
             node_local: self.topology.node_local,
             expansion: self.expansion,
+            special_volume_handles: self.special_volume_handles,
             notes: self.notes,
             sources: self.sources,
         })
@@ -295,7 +290,11 @@ mod tests {
                 "{}: sources are URLs",
                 driver.id
             );
-            assert!(driver.names().next().is_some(), "{} has no names", driver.id);
+            assert!(
+                driver.names().next().is_some(),
+                "{} has no names",
+                driver.id
+            );
         }
     }
 
@@ -315,8 +314,14 @@ mod tests {
     fn lookups_by_csi_provisioner_and_in_tree_names() {
         assert_eq!(lookup("ebs.csi.aws.com").unwrap().id, "aws-ebs");
         assert_eq!(lookup("kubernetes.io/aws-ebs").unwrap().id, "aws-ebs");
-        assert_eq!(lookup("rancher.io/local-path").unwrap().id, "rancher-local-path");
-        assert_eq!(lookup("rook-ceph.cephfs.csi.ceph.com").unwrap().id, "cephfs");
+        assert_eq!(
+            lookup("rancher.io/local-path").unwrap().id,
+            "rancher-local-path"
+        );
+        assert_eq!(
+            lookup("rook-ceph.cephfs.csi.ceph.com").unwrap().id,
+            "cephfs"
+        );
         assert!(lookup("example.com/unknown").is_none());
         assert!(lookup("").is_none());
         let ebs = VolumePlugin::InTree("kubernetes.io/aws-ebs");
