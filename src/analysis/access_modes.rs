@@ -2,6 +2,7 @@
 //! at a time, so pods on two nodes cannot share it.
 
 use crate::binding::BindingPlan;
+use crate::drivers;
 use crate::findings::{Finding, Pointer};
 use crate::model::selector::HOSTNAME_LABEL;
 use crate::model::{AccessMode, Snapshot, Workload};
@@ -51,32 +52,21 @@ pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding
     }
 }
 
-/// Provisioners whose volumes live on one node, which then pins every pod using them to that
-/// node: no second node ever attaches. (Until the driver catalogue of rules/ lists topology per
-/// driver, these few are named here.)
-const NODE_LOCAL_PROVISIONERS: &[&str] = &[
-    "kubernetes.io/no-provisioner",
-    "rancher.io/local-path",
-    "openebs.io/local",
-    "local.csi.openebs.io",
-    "zfs.csi.openebs.io",
-    "topolvm.io",
-    "hostpath.csi.k8s.io",
-];
-
-/// The claim's volume is on one node: a bound volume whose node affinity names one host, or
-/// one a node-local provisioner creates.
+/// The claim's volume is on one node: a bound volume whose node affinity names one host or
+/// whose driver keeps volumes on one node, or one a node-local provisioner of the driver
+/// catalogue creates (unknown provisioners are not node-local).
 fn node_local(snapshot: &Snapshot, plan: &BindingPlan, c: usize) -> bool {
     let claim_plan = &plan.claims[c];
     if let Some(v) = claim_plan.volume_index {
         let volume = &snapshot.volumes[v];
         return volume.plugin.is_local()
+            || drivers::for_plugin(&volume.plugin).is_some_and(|d| d.node_local)
             || matches!(&volume.node_affinity, Some(Ok(s)) if s.pinned_hostnames().is_some_and(|h| h.len() == 1));
     }
     claim_plan
         .provisioner
         .as_deref()
-        .is_some_and(|p| NODE_LOCAL_PROVISIONERS.contains(&p))
+        .is_some_and(drivers::provisions_node_local)
 }
 
 /// Every pod is pinned to the same single node (nodeName, or a hostname nodeSelector).

@@ -5,6 +5,7 @@ pub mod binding;
 mod claim_specs;
 mod claim_users;
 pub mod declared_access_modes;
+pub mod drivers;
 pub mod expansion;
 pub mod input;
 pub mod read_only_many;
@@ -25,5 +26,6 @@ pub fn analyze(snapshot: &Snapshot, plan: &BindingPlan) -> Vec<Finding> {
     read_write_once_pod::check(snapshot, plan, &mut findings);
     read_only_many::check(snapshot, plan, &mut findings);
     expansion::check(snapshot, plan, &mut findings);
+    drivers::check(snapshot, plan, &mut findings);
     findings
 }

@@ -325,6 +325,8 @@ pub struct Volume {
     pub node_affinity: Option<Parsed<NodeSelector>>,
     pub attributes_class: Option<String>,
     pub plugin: VolumePlugin,
+    /// `spec.csi.volumeHandle` of a CSI volume.
+    pub csi_volume_handle: Option<String>,
 }
 
 impl Volume {
@@ -363,6 +365,7 @@ impl Volume {
                 .clone()
                 .filter(|v| !v.is_empty()),
             plugin: VolumePlugin::from_spec(&spec),
+            csi_volume_handle: spec.csi.as_ref().map(|c| c.volume_handle.clone()),
             meta,
         }
     }

@@ -37,6 +37,9 @@ pub mod ids {
     pub const PREBOUND_CLAIM_CANNOT_BIND: &str = "prebound-claim-cannot-bind";
     pub const PREBOUND_VOLUME_CANNOT_BIND: &str = "prebound-volume-cannot-bind";
     pub const NO_DEFAULT_CLASS: &str = "no-default-class";
+    pub const ACCESS_MODE_UNSUPPORTED_BY_DRIVER: &str = "access-mode-unsupported-by-driver";
+    pub const VOLUME_MODE_UNSUPPORTED_BY_DRIVER: &str = "volume-mode-unsupported-by-driver";
+    pub const EXPANSION_UNSUPPORTED_BY_DRIVER: &str = "expansion-unsupported-by-driver";
 
     /// Every rule the code can report.
     pub const ALL: &[&str] = &[
@@ -65,6 +68,9 @@ pub mod ids {
         PREBOUND_CLAIM_CANNOT_BIND,
         PREBOUND_VOLUME_CANNOT_BIND,
         NO_DEFAULT_CLASS,
+        ACCESS_MODE_UNSUPPORTED_BY_DRIVER,
+        VOLUME_MODE_UNSUPPORTED_BY_DRIVER,
+        EXPANSION_UNSUPPORTED_BY_DRIVER,
     ];
 }
 

@@ -1,0 +1,350 @@
+//! The catalogue of well-known storage drivers: what each can serve, read from the files under
+//! `rules/drivers/` (embedded at build time; their format is in rules/drivers/README.md).
+//! Drivers not in the catalogue are unknown, and unknown drivers never produce findings.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use crate::model::{AccessMode, AccessModes, VolumeMode, VolumePlugin};
+
+include!(concat!(env!("OUT_DIR"), "/driver_files.rs"));
+
+/// Whether a driver can do something, as far as the catalogue knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Support {
+    Supported,
+    Unsupported,
+    /// Not known either way, or conditional on parameters or versions.
+    Unknown,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Expansion {
+    /// The driver never resizes a volume.
+    None,
+    /// Only while no pod uses the volume.
+    Offline,
+    Online,
+    Unknown,
+}
+
+#[derive(Clone, Debug)]
+pub struct Driver {
+    pub id: String,
+    pub name: String,
+    pub csi_drivers: Vec<String>,
+    pub provisioners: Vec<String>,
+    pub in_tree_plugins: Vec<String>,
+    filesystem: ModeSupport,
+    block: ModeSupport,
+    pub topology_keys: Vec<String>,
+    /// Every volume lives on one node.
+    pub node_local: bool,
+    pub expansion: Expansion,
+    /// Pre-created CSI volumes whose volume handle starts with one of these are served
+    /// differently (EBS node-local volumes, for example) and are not judged by access modes.
+    pub special_volume_handles: Vec<String>,
+    pub notes: Vec<String>,
+    pub sources: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct ModeSupport {
+    volume_mode: Support,
+    supported: AccessModes,
+    unsupported: AccessModes,
+}
+
+impl Driver {
+    /// Every name the driver is known by.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.csi_drivers
+            .iter()
+            .chain(&self.provisioners)
+            .chain(&self.in_tree_plugins)
+            .map(String::as_str)
+    }
+
+    fn mode(&self, volume_mode: VolumeMode) -> &ModeSupport {
+        match volume_mode {
+            VolumeMode::Filesystem => &self.filesystem,
+            VolumeMode::Block => &self.block,
+        }
+    }
+
+    pub fn serves_volume_mode(&self, volume_mode: VolumeMode) -> Support {
+        self.mode(volume_mode).volume_mode
+    }
+
+    /// Whether the driver serves an access mode for volumes of a volume mode; a volume mode it
+    /// cannot serve at all serves no access mode.
+    pub fn serves(&self, access_mode: AccessMode, volume_mode: VolumeMode) -> Support {
+        let mode = self.mode(volume_mode);
+        if mode.volume_mode == Support::Unsupported {
+            return Support::Unsupported;
+        }
+        if mode.unsupported.contains(access_mode) {
+            Support::Unsupported
+        } else if mode.supported.contains(access_mode) {
+            Support::Supported
+        } else {
+            Support::Unknown
+        }
+    }
+
+    /// The modes of `modes` the driver is known not to serve for `volume_mode`.
+    pub fn refused(&self, modes: AccessModes, volume_mode: VolumeMode) -> Vec<AccessMode> {
+        AccessMode::ALL
+            .into_iter()
+            .filter(|m| modes.contains(*m) && self.serves(*m, volume_mode) == Support::Unsupported)
+            .collect()
+    }
+}
+
+/// The file format; see rules/drivers/README.md.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DriverFile {
+    id: String,
+    name: String,
+    csi_drivers: Vec<String>,
+    provisioners: Vec<String>,
+    in_tree_plugins: Vec<String>,
+    volume_modes: VolumeModesFile,
+    access_modes: BTreeMap<VolumeModeName, AccessModesFile>,
+    topology: TopologyFile,
+    expansion: Expansion,
+    #[serde(default)]
+    special_volume_handles: Vec<String>,
+    #[serde(default)]
+    notes: Vec<String>,
+    sources: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VolumeModesFile {
+    #[serde(rename = "Filesystem")]
+    filesystem: SupportName,
+    #[serde(rename = "Block")]
+    block: SupportName,
+}
+
+#[derive(Clone, Copy, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+enum VolumeModeName {
+    Filesystem,
+    Block,
+}
+
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum SupportName {
+    Supported,
+    Unsupported,
+    Unknown,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccessModesFile {
+    supported: Vec<String>,
+    unsupported: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TopologyFile {
+    keys: Vec<String>,
+    node_local: bool,
+}
+
+fn access_modes(names: &[String]) -> Result<AccessModes, String> {
+    let mut modes = AccessModes::EMPTY;
+    for name in names {
+        modes.insert(
+            AccessMode::parse(name).ok_or_else(|| format!("unknown access mode {name:?}"))?,
+        );
+    }
+    Ok(modes)
+}
+
+impl DriverFile {
+    fn into_driver(self) -> Result<Driver, String> {
+        let mode = |name: VolumeModeName, support: SupportName| -> Result<ModeSupport, String> {
+            let volume_mode = match support {
+                SupportName::Supported => Support::Supported,
+                SupportName::Unsupported => Support::Unsupported,
+                SupportName::Unknown => Support::Unknown,
+            };
+            let (supported, unsupported) = match self.access_modes.get(&name) {
+                Some(a) => (access_modes(&a.supported)?, access_modes(&a.unsupported)?),
+                None if volume_mode == Support::Supported => {
+                    return Err("a supported volume mode needs its access_modes".to_owned())
+                }
+                None => (AccessModes::EMPTY, AccessModes::EMPTY),
+            };
+            if supported.bits() & unsupported.bits() != 0 {
+                return Err("an access mode is both supported and unsupported".to_owned());
+            }
+            Ok(ModeSupport {
+                volume_mode,
+                supported,
+                unsupported,
+            })
+        };
+        Ok(Driver {
+            filesystem: mode(VolumeModeName::Filesystem, self.volume_modes.filesystem)?,
+            block: mode(VolumeModeName::Block, self.volume_modes.block)?,
+            id: self.id,
+            name: self.name,
+            csi_drivers: self.csi_drivers,
+            provisioners: self.provisioners,
+            in_tree_plugins: self.in_tree_plugins,
+            topology_keys: self.topology.keys,
+            node_local: self.topology.node_local,
+            expansion: self.expansion,
+            special_volume_handles: self.special_volume_handles,
+            notes: self.notes,
+            sources: self.sources,
+        })
+    }
+}
+
+/// Parses every embedded driver file. A malformed file is a build defect; the tests catch it.
+pub fn parse_all() -> Result<Vec<Driver>, String> {
+    DRIVER_FILES
+        .iter()
+        .map(|(stem, text)| {
+            serde_saphyr::from_str::<DriverFile>(text)
+                .map_err(|e| e.to_string())
+                .and_then(DriverFile::into_driver)
+                .map_err(|e| format!("rules/drivers/{stem}.yaml: {e}"))
+        })
+        .collect()
+}
+
+/// The catalogue, parsed once. A file that does not parse is left out (and fails the tests).
+pub fn catalogue() -> &'static [Driver] {
+    static DRIVERS: OnceLock<Vec<Driver>> = OnceLock::new();
+    DRIVERS.get_or_init(|| {
+        DRIVER_FILES
+            .iter()
+            .filter_map(|(_, text)| serde_saphyr::from_str::<DriverFile>(text).ok())
+            .filter_map(|f| f.into_driver().ok())
+            .collect()
+    })
+}
+
+/// The driver known by `name`: a CSI driver name, a StorageClass provisioner, or an in-tree
+/// plugin name.
+pub fn lookup(name: &str) -> Option<&'static Driver> {
+    if name.is_empty() {
+        return None;
+    }
+    catalogue().iter().find(|d| d.names().any(|n| n == name))
+}
+
+/// The driver that serves a PV's volume source.
+pub fn for_plugin(plugin: &VolumePlugin) -> Option<&'static Driver> {
+    match plugin {
+        VolumePlugin::Csi(driver) => catalogue()
+            .iter()
+            .find(|d| d.csi_drivers.iter().any(|n| n == driver)),
+        VolumePlugin::InTree(name) => catalogue()
+            .iter()
+            .find(|d| d.in_tree_plugins.iter().any(|n| n == name)),
+        VolumePlugin::Unknown => None,
+    }
+}
+
+/// Whether volumes a provisioner creates live on one node.
+pub fn provisions_node_local(provisioner: &str) -> bool {
+    lookup(provisioner).is_some_and(|d| d.node_local)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    #[test]
+    fn every_file_parses_and_is_named_by_its_id() {
+        let drivers = parse_all().unwrap();
+        assert_eq!(drivers.len(), DRIVER_FILES.len());
+        assert_eq!(catalogue().len(), DRIVER_FILES.len());
+        for (driver, (stem, _)) in drivers.iter().zip(DRIVER_FILES) {
+            assert_eq!(driver.id, *stem, "rules/drivers/{stem}.yaml");
+        }
+    }
+
+    #[test]
+    fn every_entry_has_sources_and_names() {
+        for driver in catalogue() {
+            assert!(!driver.sources.is_empty(), "{} has no sources", driver.id);
+            assert!(
+                driver.sources.iter().all(|s| s.starts_with("https://")),
+                "{}: sources are URLs",
+                driver.id
+            );
+            assert!(
+                driver.names().next().is_some(),
+                "{} has no names",
+                driver.id
+            );
+        }
+    }
+
+    #[test]
+    fn no_name_belongs_to_two_drivers() {
+        let mut owner: HashMap<&str, &str> = HashMap::new();
+        for driver in catalogue() {
+            for name in driver.names() {
+                if let Some(other) = owner.insert(name, &driver.id) {
+                    assert_eq!(other, driver.id, "{name} is in {other} and {}", driver.id);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lookups_by_csi_provisioner_and_in_tree_names() {
+        assert_eq!(lookup("ebs.csi.aws.com").unwrap().id, "aws-ebs");
+        assert_eq!(lookup("kubernetes.io/aws-ebs").unwrap().id, "aws-ebs");
+        assert_eq!(
+            lookup("rancher.io/local-path").unwrap().id,
+            "rancher-local-path"
+        );
+        assert_eq!(
+            lookup("rook-ceph.cephfs.csi.ceph.com").unwrap().id,
+            "cephfs"
+        );
+        assert!(lookup("example.com/unknown").is_none());
+        assert!(lookup("").is_none());
+        let ebs = VolumePlugin::InTree("kubernetes.io/aws-ebs");
+        assert_eq!(for_plugin(&ebs).unwrap().id, "aws-ebs");
+        let efs = VolumePlugin::Csi("efs.csi.aws.com".to_owned());
+        assert_eq!(for_plugin(&efs).unwrap().id, "aws-efs");
+        assert!(for_plugin(&VolumePlugin::Unknown).is_none());
+    }
+
+    #[test]
+    fn support_per_volume_mode() {
+        let ebs = lookup("ebs.csi.aws.com").unwrap();
+        use AccessMode::*;
+        use VolumeMode::*;
+        assert_eq!(ebs.serves(ReadWriteOnce, Filesystem), Support::Supported);
+        assert_eq!(ebs.serves(ReadWriteMany, Filesystem), Support::Unsupported);
+        // Multi-attach depends on the volume type.
+        assert_eq!(ebs.serves(ReadWriteMany, Block), Support::Unknown);
+        let efs = lookup("efs.csi.aws.com").unwrap();
+        assert_eq!(efs.serves_volume_mode(Block), Support::Unsupported);
+        assert_eq!(efs.serves(ReadWriteOnce, Block), Support::Unsupported);
+        assert_eq!(efs.expansion, Expansion::None);
+        assert!(lookup("topolvm.io").unwrap().node_local);
+        assert!(!ebs.node_local);
+    }
+}
