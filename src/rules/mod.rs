@@ -26,6 +26,10 @@ pub mod ids {
     pub const SEVERAL_DEFAULT_CLASSES: &str = "several-default-classes";
     pub const SELECTOR_ON_PROVISIONED_CLAIM: &str = "selector-on-provisioned-claim";
     pub const VOLUME_RESERVED_FOR_MISSING_CLAIM: &str = "volume-reserved-for-missing-claim";
+    pub const DELETE_RECLAIM_ON_STATEFULSET_DATA: &str = "delete-reclaim-on-statefulset-data";
+    pub const STATEFULSET_RETENTION_DELETES_CLAIMS: &str = "statefulset-retention-deletes-claims";
+    pub const RECYCLE_RECLAIM_POLICY: &str = "recycle-reclaim-policy";
+    pub const RELEASED_VOLUME_UNCLAIMABLE: &str = "released-volume-unclaimable";
 
     /// Every rule the code can report.
     pub const ALL: &[&str] = &[
@@ -43,6 +47,10 @@ pub mod ids {
         SEVERAL_DEFAULT_CLASSES,
         SELECTOR_ON_PROVISIONED_CLAIM,
         VOLUME_RESERVED_FOR_MISSING_CLAIM,
+        DELETE_RECLAIM_ON_STATEFULSET_DATA,
+        STATEFULSET_RETENTION_DELETES_CLAIMS,
+        RECYCLE_RECLAIM_POLICY,
+        RELEASED_VOLUME_UNCLAIMABLE,
     ];
 }
 
