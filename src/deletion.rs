@@ -227,20 +227,19 @@ fn claim_data(snapshot: &Snapshot, binding: &BindingPlan, c: usize) -> (DataFate
                 );
             }
             let (data, what) = match &class.reclaim_policy {
-                Ok(ReclaimPolicy::Delete) => (DataFate::Deleted, "Delete: deleting the claim deletes the volume and its data"),
-                Ok(ReclaimPolicy::Retain) => (DataFate::Kept, "Retain: deleting the claim leaves the volume, Released, with its data"),
+                Ok(ReclaimPolicy::Delete) => (DataFate::Deleted, "Delete: deleting the claim deletes that volume and its data"),
+                Ok(ReclaimPolicy::Retain) => (DataFate::Kept, "Retain: deleting the claim leaves that volume, Released, with its data"),
                 Ok(ReclaimPolicy::Recycle) => (DataFate::Unknown, "Recycle, which the API rejects for a StorageClass"),
-                Err(_) => (DataFate::Unknown, "that the plan cannot read"),
-            };
-            let policy = match &class.reclaim_policy {
-                Ok(_) => "reclaimPolicy",
-                Err(_) => "a reclaimPolicy",
+                Err(_) => (DataFate::Unknown, "the plan cannot read"),
             };
             (
                 data,
                 None,
                 true,
-                format!("the volume {} provisions gets class {class_name:?}'s {policy} {what}", class.provisioner),
+                format!(
+                    "the volume {} provisions for it gets class {class_name:?}'s reclaimPolicy, {what}",
+                    class.provisioner
+                ),
             )
         }
         Outcome::Pending => (DataFate::NoData, None, false, "it stays Pending: no volume, no data".to_owned()),

@@ -13,7 +13,7 @@ pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding
     let deletion = deletion::plan(snapshot, plan);
     for set in &deletion.statefulsets {
         statefulset_data(snapshot, plan, &deletion, set, findings);
-        retention(snapshot, &deletion, set, findings);
+        retention(snapshot, plan, &deletion, set, findings);
     }
     recycle(snapshot, findings);
     released(snapshot, plan, findings);
@@ -28,8 +28,8 @@ fn ways_claims_go(set: &StatefulSetFate) -> String {
     if set.retention.when_deleted == RetentionAction::Delete {
         ways.push("with the StatefulSet (whenDeleted: Delete)");
     }
-    ways.push("with the namespace");
-    ways.join(", ")
+    let last = "or with the namespace";
+    format!("{}, {last}", ways.join(", "))
 }
 
 fn claim_list(snapshot: &Snapshot, claims: &[usize]) -> String {
@@ -43,6 +43,29 @@ fn claim_list(snapshot: &Snapshot, claims: &[usize]) -> String {
         names.push(format!("and {} more", claims.len() - SHOWN));
     }
     names.join(", ")
+}
+
+/// Why deleting claim `c` loses its data, in a few words: the volume's policy, or the class's
+/// for a volume still to be provisioned.
+fn deleting_policy(plan: &BindingPlan, deletion: &DeletionPlan, c: usize) -> String {
+    let fate = &deletion.claims[c];
+    let policy = if fate.data == DataFate::Recycled {
+        "Recycle, which scrubs the data"
+    } else {
+        "Delete"
+    };
+    match &fate.volume {
+        Some(volume) => format!("volume {volume} has reclaim policy {policy}"),
+        None => {
+            let class = plan.claims[c].class.as_deref().unwrap_or_default();
+            let default = if plan.claims[c].class_defaulted {
+                ", the default class,"
+            } else {
+                ""
+            };
+            format!("class {class:?}{default} gives the volumes it provisions reclaimPolicy {policy}")
+        }
+    }
 }
 
 /// A StatefulSet template whose claims' volumes are deleted with the claim.
@@ -64,20 +87,7 @@ fn statefulset_data(
         let Some(&first) = losing.first() else {
             continue;
         };
-        let fate = &deletion.claims[first];
-        let policy = if fate.data == DataFate::Recycled {
-            "Recycle, which scrubs the data"
-        } else {
-            "Delete"
-        };
-        let why = match (&fate.volume, fate.provisioned) {
-            (Some(volume), _) => format!("volume {volume} has reclaim policy {policy}"),
-            (None, _) => {
-                let class = plan.claims[first].class.as_deref().unwrap_or_default();
-                let default = if plan.claims[first].class_defaulted { ", the default class," } else { "" };
-                format!("class {class:?}{default} gives the volumes it provisions reclaimPolicy {policy}")
-            }
-        };
+        let why = deleting_policy(plan, deletion, first);
         let claim = &snapshot.claims[first];
         let field = if claim.spec_class.is_some() {
             format!("{}.spec.storageClassName", template.path)
@@ -103,7 +113,10 @@ fn statefulset_data(
 }
 
 /// `persistentVolumeClaimRetentionPolicy` fields set to Delete.
-fn retention(snapshot: &Snapshot, deletion: &DeletionPlan, set: &StatefulSetFate, findings: &mut Vec<Finding>) {
+fn retention(
+    snapshot: &Snapshot,
+    plan: &BindingPlan,
+    deletion: &DeletionPlan, set: &StatefulSetFate, findings: &mut Vec<Finding>) {
     if set.claims.is_empty() {
         return;
     }
@@ -121,9 +134,8 @@ fn retention(snapshot: &Snapshot, deletion: &DeletionPlan, set: &StatefulSetFate
         if action != RetentionAction::Delete {
             continue;
         }
-        let data = if !effect.data_deleted.is_empty() {
-            let fate = &deletion.claims[effect.data_deleted[0]];
-            format!(", and with them the data: {}", fate.reason)
+        let data = if let Some(&c) = effect.data_deleted.first() {
+            format!(", and with them the data: {}", deleting_policy(plan, deletion, c))
         } else if !effect.data_kept.is_empty() {
             "; their volumes stay, Released, with the data (reclaim policy Retain)".to_owned()
         } else {

@@ -283,7 +283,7 @@ fn effect_data(effect: &EffectEntry, p: Paint) -> String {
         parts.push(format!("{} {}", p.red("data deleted:"), list(&effect.data_deleted)));
     }
     if !effect.data_kept.is_empty() {
-        parts.push(format!("{} {}", p.yellow("data kept on Released volumes:"), list(&effect.data_kept)));
+        parts.push(format!("{} {}", p.yellow("data kept on their volumes:"), list(&effect.data_kept)));
     }
     if !effect.data_unknown.is_empty() {
         parts.push(format!(
