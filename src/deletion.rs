@@ -77,7 +77,12 @@ pub struct Effect {
 }
 
 impl Effect {
-    fn new(claims_deleted: Vec<usize>, claims_kept: Vec<usize>, fates: &[ClaimFate], reason: String) -> Effect {
+    fn new(
+        claims_deleted: Vec<usize>,
+        claims_kept: Vec<usize>,
+        fates: &[ClaimFate],
+        reason: String,
+    ) -> Effect {
         let mut effect = Effect {
             claims_deleted,
             claims_kept,
@@ -186,7 +191,11 @@ pub fn plan(snapshot: &Snapshot, binding: &BindingPlan) -> DeletionPlan {
 
 /// What deleting claim `c` does to its data, by the reclaim policy of its volume or, for a
 /// volume still to be provisioned, of its class.
-fn claim_data(snapshot: &Snapshot, binding: &BindingPlan, c: usize) -> (DataFate, Option<String>, bool, String) {
+fn claim_data(
+    snapshot: &Snapshot,
+    binding: &BindingPlan,
+    c: usize,
+) -> (DataFate, Option<String>, bool, String) {
     let claim_plan = &binding.claims[c];
     match claim_plan.outcome {
         Outcome::Bound | Outcome::Binds => {
@@ -201,7 +210,12 @@ fn claim_data(snapshot: &Snapshot, binding: &BindingPlan, c: usize) -> (DataFate
                 OnClaimDelete::Retained => DataFate::Kept,
                 OnClaimDelete::NotApplicable => DataFate::Unknown,
             };
-            (data, Some(volume.meta.name.clone()), false, format!("volume {}: {why}", volume.meta.name))
+            (
+                data,
+                Some(volume.meta.name.clone()),
+                false,
+                format!("volume {}: {why}", volume.meta.name),
+            )
         }
         Outcome::Provisions | Outcome::WaitsForConsumer => {
             let class_name = claim_plan.class.as_deref().unwrap_or_default();
@@ -227,9 +241,18 @@ fn claim_data(snapshot: &Snapshot, binding: &BindingPlan, c: usize) -> (DataFate
                 );
             }
             let (data, what) = match &class.reclaim_policy {
-                Ok(ReclaimPolicy::Delete) => (DataFate::Deleted, "Delete: deleting the claim deletes that volume and its data"),
-                Ok(ReclaimPolicy::Retain) => (DataFate::Kept, "Retain: deleting the claim leaves that volume, Released, with its data"),
-                Ok(ReclaimPolicy::Recycle) => (DataFate::Unknown, "Recycle, which the API rejects for a StorageClass"),
+                Ok(ReclaimPolicy::Delete) => (
+                    DataFate::Deleted,
+                    "Delete: deleting the claim deletes that volume and its data",
+                ),
+                Ok(ReclaimPolicy::Retain) => (
+                    DataFate::Kept,
+                    "Retain: deleting the claim leaves that volume, Released, with its data",
+                ),
+                Ok(ReclaimPolicy::Recycle) => (
+                    DataFate::Unknown,
+                    "Recycle, which the API rejects for a StorageClass",
+                ),
                 Err(_) => (DataFate::Unknown, "the plan cannot read"),
             };
             (
@@ -242,8 +265,18 @@ fn claim_data(snapshot: &Snapshot, binding: &BindingPlan, c: usize) -> (DataFate
                 ),
             )
         }
-        Outcome::Pending => (DataFate::NoData, None, false, "it stays Pending: no volume, no data".to_owned()),
-        Outcome::Lost => (DataFate::NoData, None, false, "its volume is gone".to_owned()),
+        Outcome::Pending => (
+            DataFate::NoData,
+            None,
+            false,
+            "it stays Pending: no volume, no data".to_owned(),
+        ),
+        Outcome::Lost => (
+            DataFate::NoData,
+            None,
+            false,
+            "its volume is gone".to_owned(),
+        ),
     }
 }
 
@@ -252,7 +285,10 @@ fn claim_users(snapshot: &Snapshot) -> HashMap<usize, Vec<usize>> {
     let mut claims: HashMap<(&str, &str), usize> = HashMap::new();
     for (c, claim) in snapshot.claims.iter().enumerate() {
         claims
-            .entry((claim.meta.namespace.as_deref().unwrap_or_default(), claim.meta.name.as_str()))
+            .entry((
+                claim.meta.namespace.as_deref().unwrap_or_default(),
+                claim.meta.name.as_str(),
+            ))
             .or_insert(c);
     }
     let mut users: HashMap<usize, Vec<usize>> = HashMap::new();
@@ -261,7 +297,11 @@ fn claim_users(snapshot: &Snapshot) -> HashMap<usize, Vec<usize>> {
             continue;
         }
         let ns = workload.meta.namespace.as_deref().unwrap_or_default();
-        let pods = if workload.kind == WorkloadKind::StatefulSet { workload.pods } else { 1 };
+        let pods = if workload.kind == WorkloadKind::StatefulSet {
+            workload.pods
+        } else {
+            1
+        };
         for pod in 0..pods {
             for name in workload.claims_of_pod(pod) {
                 if let Some(&c) = claims.get(&(ns, name.as_str())) {
@@ -305,7 +345,10 @@ pub fn statefulset_claims(snapshot: &Snapshot, workload: usize) -> Vec<(usize, u
 
 fn statefulset_fate(snapshot: &Snapshot, w: usize, fates: &[ClaimFate]) -> StatefulSetFate {
     let set = &snapshot.workloads[w];
-    let claims: Vec<usize> = statefulset_claims(snapshot, w).into_iter().map(|(_, c)| c).collect();
+    let claims: Vec<usize> = statefulset_claims(snapshot, w)
+        .into_iter()
+        .map(|(_, c)| c)
+        .collect();
     let retention = set.claim_retention;
     let helm_keep = helm_keeps(&set.meta);
     let on_delete = match retention.when_deleted {
@@ -344,5 +387,140 @@ fn statefulset_fate(snapshot: &Snapshot, w: usize, fates: &[ClaimFate]) -> State
         helm_keep,
         on_delete,
         on_scale_down,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{load_str, LoadOptions};
+
+    fn deletion(text: &str) -> (Snapshot, DeletionPlan) {
+        let loaded = load_str("t.yaml", text, &LoadOptions::default());
+        assert!(loaded.findings.is_empty(), "{:?}", loaded.findings);
+        let binding = crate::binding::plan(&loaded.snapshot);
+        let plan = plan(&loaded.snapshot, &binding);
+        (loaded.snapshot, plan)
+    }
+
+    fn fate_of<'a>(snapshot: &Snapshot, plan: &'a DeletionPlan, name: &str) -> &'a ClaimFate {
+        let c = snapshot
+            .claims
+            .iter()
+            .position(|c| c.meta.name == name)
+            .unwrap();
+        &plan.claims[c]
+    }
+
+    const CLASSES: &str = "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: gone}\nprovisioner: example.com/disk\n---\napiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: kept}\nprovisioner: example.com/disk\nreclaimPolicy: Retain\n---\n";
+
+    fn claim(name: &str, class: &str, extra: &str) -> String {
+        format!("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {{name: {name}, namespace: app{extra}}}\nspec: {{storageClassName: {class}, accessModes: [ReadWriteOnce], resources: {{requests: {{storage: 1Gi}}}}}}\n---\n")
+    }
+
+    #[test]
+    fn claims_take_the_policy_of_their_volume_or_class() {
+        let text = format!(
+            "{CLASSES}{}{}{}{}",
+            claim("a", "gone", ""),
+            claim("b", "kept", ""),
+            claim("c", "unseen", ""),
+            claim("d", "\"\"", "")
+        );
+        let (snapshot, plan) = deletion(&text);
+        assert_eq!(fate_of(&snapshot, &plan, "a").data, DataFate::Deleted);
+        assert!(fate_of(&snapshot, &plan, "a").provisioned);
+        assert_eq!(fate_of(&snapshot, &plan, "b").data, DataFate::Kept);
+        assert_eq!(fate_of(&snapshot, &plan, "c").data, DataFate::Unknown);
+        assert_eq!(
+            fate_of(&snapshot, &plan, "d").data,
+            DataFate::NoData,
+            "stays Pending"
+        );
+        let ns = &plan.namespaces[0];
+        assert_eq!(ns.name, "app");
+        assert_eq!(ns.on_delete.claims_deleted.len(), 4);
+        assert_eq!(ns.on_delete.data_deleted.len(), 1);
+        assert_eq!(ns.on_delete.data_kept.len(), 1);
+        assert_eq!(ns.on_delete.data_unknown.len(), 1);
+    }
+
+    #[test]
+    fn helm_keep_survives_uninstall_but_not_the_namespace() {
+        let text = format!(
+            "{CLASSES}{}",
+            claim(
+                "a",
+                "gone",
+                ", annotations: {helm.sh/resource-policy: keep}"
+            )
+        );
+        let (snapshot, plan) = deletion(&text);
+        assert!(fate_of(&snapshot, &plan, "a").helm_keep);
+        assert_eq!(plan.namespaces[0].on_delete.claims_deleted.len(), 1);
+        assert!(plan.namespaces[0]
+            .on_delete
+            .reason
+            .contains("does not protect"));
+    }
+
+    fn statefulset(name: &str, retention: &str) -> String {
+        format!("apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {{name: {name}, namespace: app}}\nspec:\n  replicas: 2\n  {retention}\n  selector: {{matchLabels: {{app: db}}}}\n  template:\n    metadata: {{labels: {{app: db}}}}\n    spec: {{containers: [{{name: c, image: postgres}}]}}\n  volumeClaimTemplates:\n    - metadata: {{name: data}}\n      spec: {{storageClassName: gone, accessModes: [ReadWriteOnce], resources: {{requests: {{storage: 1Gi}}}}}}\n---\n")
+    }
+
+    #[test]
+    fn statefulset_retention_decides_which_claims_go() {
+        let text = format!(
+            "{CLASSES}{}{}{}",
+            statefulset(
+                "db",
+                "persistentVolumeClaimRetentionPolicy: {whenDeleted: Delete}"
+            ),
+            statefulset("db-x", "minReadySeconds: 0"),
+            // Left behind by an earlier scale-down: still the StatefulSet's claim.
+            claim("data-db-7", "gone", "")
+        );
+        let (snapshot, plan) = deletion(&text);
+        let db = plan
+            .statefulsets
+            .iter()
+            .find(|s| snapshot.workloads[s.workload].meta.name == "db")
+            .unwrap();
+        let names = |list: &[usize]| {
+            let mut n: Vec<&str> = list
+                .iter()
+                .map(|c| snapshot.claims[*c].meta.name.as_str())
+                .collect();
+            n.sort();
+            n
+        };
+        assert_eq!(
+            names(&db.on_delete.claims_deleted),
+            ["data-db-0", "data-db-1", "data-db-7"],
+            "not data-db-x-0"
+        );
+        assert_eq!(names(&db.on_delete.data_deleted).len(), 3);
+        assert!(db.on_scale_down.claims_deleted.is_empty());
+        assert_eq!(db.on_scale_down.claims_kept.len(), 3);
+        let other = plan
+            .statefulsets
+            .iter()
+            .find(|s| snapshot.workloads[s.workload].meta.name == "db-x")
+            .unwrap();
+        assert!(other.on_delete.claims_deleted.is_empty());
+        assert_eq!(
+            names(&other.on_delete.claims_kept),
+            ["data-db-x-0", "data-db-x-1"]
+        );
+    }
+
+    #[test]
+    fn pods_using_a_claim_are_named() {
+        let text = format!(
+            "{CLASSES}{}apiVersion: v1\nkind: Pod\nmetadata: {{name: p, namespace: app}}\nspec:\n  containers: [{{name: c, image: busybox}}]\n  volumes: [{{name: d, persistentVolumeClaim: {{claimName: a}}}}]\n",
+            claim("a", "gone", "")
+        );
+        let (snapshot, plan) = deletion(&text);
+        assert_eq!(fate_of(&snapshot, &plan, "a").used_by.len(), 1);
     }
 }

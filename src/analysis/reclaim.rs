@@ -63,7 +63,9 @@ fn deleting_policy(plan: &BindingPlan, deletion: &DeletionPlan, c: usize) -> Str
             } else {
                 ""
             };
-            format!("class {class:?}{default} gives the volumes it provisions reclaimPolicy {policy}")
+            format!(
+                "class {class:?}{default} gives the volumes it provisions reclaimPolicy {policy}"
+            )
         }
     }
 }
@@ -116,14 +118,22 @@ fn statefulset_data(
 fn retention(
     snapshot: &Snapshot,
     plan: &BindingPlan,
-    deletion: &DeletionPlan, set: &StatefulSetFate, findings: &mut Vec<Finding>) {
+    deletion: &DeletionPlan,
+    set: &StatefulSetFate,
+    findings: &mut Vec<Finding>,
+) {
     if set.claims.is_empty() {
         return;
     }
     let workload = &snapshot.workloads[set.workload];
     let name = workload.meta.qualified_name();
     for (field, action, effect, what) in [
-        ("whenDeleted", set.retention.when_deleted, &set.on_delete, format!("deleting StatefulSet {name} deletes its claims")),
+        (
+            "whenDeleted",
+            set.retention.when_deleted,
+            &set.on_delete,
+            format!("deleting StatefulSet {name} deletes its claims"),
+        ),
         (
             "whenScaled",
             set.retention.when_scaled,
@@ -135,11 +145,15 @@ fn retention(
             continue;
         }
         let data = if let Some(&c) = effect.data_deleted.first() {
-            format!(", and with them the data: {}", deleting_policy(plan, deletion, c))
+            format!(
+                ", and with them the data: {}",
+                deleting_policy(plan, deletion, c)
+            )
         } else if !effect.data_kept.is_empty() {
             "; their volumes stay, Released, with the data (reclaim policy Retain)".to_owned()
         } else {
-            "; whether the data goes with them depends on a reclaim policy the plan cannot see".to_owned()
+            "; whether the data goes with them depends on a reclaim policy the plan cannot see"
+                .to_owned()
         };
         let mut message = format!("{what} ({}){data}", claim_list(snapshot, &set.claims));
         if field == "whenDeleted" && set.helm_keep {
@@ -209,8 +223,10 @@ fn released(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding>
         let Some(gone) = &volume_plan.previous_claim else {
             continue;
         };
-        if !matches!(volume_plan.phase, VolumePhase::Released | VolumePhase::Failed)
-            || volume_plan.on_claim_delete != OnClaimDelete::Retained
+        if !matches!(
+            volume_plan.phase,
+            VolumePhase::Released | VolumePhase::Failed
+        ) || volume_plan.on_claim_delete != OnClaimDelete::Retained
         {
             continue;
         }
@@ -237,5 +253,185 @@ fn released(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding>
             finding.severity = severity;
         }
         findings.push(finding);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::findings::Severity;
+    use crate::load::{load_str, LoadOptions};
+    use crate::report::{self, FindingEntry};
+
+    fn findings(text: &str, rule: &str) -> Vec<FindingEntry> {
+        let loaded = load_str("t.yaml", text, &LoadOptions::default());
+        assert!(loaded.findings.is_empty(), "{:?}", loaded.findings);
+        report::plan(&loaded)
+            .findings
+            .into_iter()
+            .filter(|f| f.rule == rule)
+            .collect()
+    }
+
+    fn class(name: &str, extra: &str) -> String {
+        format!("apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {{name: {name}}}\nprovisioner: example.com/disk\n{extra}\n---\n")
+    }
+
+    fn statefulset(extra: &str, class: &str) -> String {
+        format!("apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {{name: db, namespace: shop}}\nspec:\n  replicas: 2\n  {extra}\n  selector: {{matchLabels: {{app: db}}}}\n  template:\n    metadata: {{labels: {{app: db}}}}\n    spec: {{containers: [{{name: c, image: postgres}}]}}\n  volumeClaimTemplates:\n    - metadata: {{name: data}}\n      spec: {{storageClassName: {class}, accessModes: [ReadWriteOnce], resources: {{requests: {{storage: 1Gi}}}}}}\n")
+    }
+
+    #[test]
+    fn statefulset_data_follows_the_reclaim_policy_the_plan_can_see() {
+        let rule = "delete-reclaim-on-statefulset-data";
+        let deleting = findings(
+            &(class("disk", "") + &statefulset("minReadySeconds: 0", "disk")),
+            rule,
+        );
+        assert_eq!(deleting.len(), 1, "one finding per template, not per claim");
+        assert!(
+            deleting[0]
+                .message
+                .contains("shop/data-db-0, shop/data-db-1"),
+            "{}",
+            deleting[0].message
+        );
+        assert!(
+            deleting[0]
+                .message
+                .contains("by hand, or with the namespace"),
+            "{}",
+            deleting[0].message
+        );
+        assert!(findings(
+            &(class("disk", "reclaimPolicy: Retain") + &statefulset("minReadySeconds: 0", "disk")),
+            rule
+        )
+        .is_empty());
+        assert!(
+            findings(&statefulset("minReadySeconds: 0", "unseen"), rule).is_empty(),
+            "an unseen class is not guessed"
+        );
+        let scaled = findings(
+            &(class("disk", "")
+                + &statefulset(
+                    "persistentVolumeClaimRetentionPolicy: {whenScaled: Delete}",
+                    "disk",
+                )),
+            rule,
+        );
+        assert!(
+            scaled[0]
+                .message
+                .contains("on scale-down (whenScaled: Delete)"),
+            "{}",
+            scaled[0].message
+        );
+    }
+
+    #[test]
+    fn statefulset_data_on_a_bound_volume_names_the_volume() {
+        let text = statefulset("minReadySeconds: 0", "disk").replace("replicas: 2", "replicas: 1")
+            + "---\napiVersion: v1\nkind: PersistentVolume\nmetadata: {name: pv-1, annotations: {pv.kubernetes.io/provisioned-by: example.com/disk}}\nspec:\n  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n  persistentVolumeReclaimPolicy: Delete\n  storageClassName: disk\n  claimRef: {namespace: shop, name: data-db-0, uid: u1}\n  csi: {driver: example.com/disk, volumeHandle: h}\n---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data-db-0, namespace: shop, uid: u1}\nspec: {storageClassName: disk, volumeName: pv-1, accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}\n";
+        let found = findings(&text, "delete-reclaim-on-statefulset-data");
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0]
+                .message
+                .contains("volume pv-1 has reclaim policy Delete"),
+            "{}",
+            found[0].message
+        );
+    }
+
+    #[test]
+    fn retention_severity_says_whether_the_data_goes() {
+        let rule = "statefulset-retention-deletes-claims";
+        let both = findings(
+            &(class("disk", "") + &statefulset("persistentVolumeClaimRetentionPolicy: {whenDeleted: Delete, whenScaled: Delete}", "disk")),
+            rule,
+        );
+        assert_eq!(both.len(), 2, "one per field");
+        assert!(both.iter().all(|f| f.severity == Severity::Warning));
+        let kept = findings(
+            &(class("disk", "reclaimPolicy: Retain")
+                + &statefulset(
+                    "persistentVolumeClaimRetentionPolicy: {whenDeleted: Delete}",
+                    "disk",
+                )),
+            rule,
+        );
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].severity, Severity::Info);
+        assert!(
+            kept[0].message.contains("Released, with the data"),
+            "{}",
+            kept[0].message
+        );
+        assert!(findings(
+            &(class("disk", "")
+                + &statefulset(
+                    "persistentVolumeClaimRetentionPolicy: {whenDeleted: Retain}",
+                    "disk"
+                )),
+            rule
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn helm_keep_on_the_statefulset_is_named() {
+        let text = class("disk", "")
+            + &statefulset("persistentVolumeClaimRetentionPolicy: {whenDeleted: Delete}", "disk")
+                .replace("metadata: {name: db, namespace: shop}", "metadata: {name: db, namespace: shop, annotations: {helm.sh/resource-policy: keep}}");
+        let found = findings(&text, "statefulset-retention-deletes-claims");
+        assert!(
+            found[0]
+                .message
+                .contains("helm uninstall keeps this StatefulSet"),
+            "{}",
+            found[0].message
+        );
+    }
+
+    #[test]
+    fn recycle_on_volumes_and_classes() {
+        let rule = "recycle-reclaim-policy";
+        let csi = findings("apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: v}\nspec:\n  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n  persistentVolumeReclaimPolicy: Recycle\n  csi: {driver: example.com/disk, volumeHandle: h}\n", rule);
+        assert!(
+            csi[0].message.contains("turns Failed"),
+            "{}",
+            csi[0].message
+        );
+        assert_eq!(csi[0].severity, Severity::Warning);
+        let class = findings(&class("scratch", "reclaimPolicy: Recycle"), rule);
+        assert_eq!(class[0].severity, Severity::Error);
+        assert!(findings(&class_retain(), rule).is_empty());
+    }
+
+    fn class_retain() -> String {
+        class("kept", "reclaimPolicy: Retain")
+    }
+
+    const RELEASED: &str = "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: old, annotations: {pv.kubernetes.io/provisioned-by: example.com/disk}}\nspec:\n  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n  persistentVolumeReclaimPolicy: POLICY\n  storageClassName: disk\n  claimRef: {namespace: shop, name: data, uid: gone}\n  csi: {driver: example.com/disk, volumeHandle: h}\nstatus: {phase: Released}\n";
+
+    #[test]
+    fn released_volumes_that_keep_data() {
+        let rule = "released-volume-unclaimable";
+        let kept = findings(&RELEASED.replace("POLICY", "Retain"), rule);
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].severity, Severity::Info);
+        assert!(
+            findings(&RELEASED.replace("POLICY", "Delete"), rule).is_empty(),
+            "the provisioner deletes it"
+        );
+        let recreated = RELEASED.replace("POLICY", "Retain")
+            + "---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data, namespace: shop, uid: new}\nspec: {storageClassName: disk, accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}\n";
+        let found = findings(&recreated, rule);
+        assert_eq!(found[0].severity, Severity::Warning);
+        assert!(
+            found[0].message.contains("new claim of the same name"),
+            "{}",
+            found[0].message
+        );
     }
 }

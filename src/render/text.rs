@@ -246,13 +246,27 @@ fn deletion(out: &mut String, report: &PlanReport, p: Paint) {
     for set in &report.deletion.stateful_sets {
         let name = format!("{}/{}", set.namespace, set.name);
         for (effect, action, field, value) in [
-            (&set.on_delete, "deleting it", "whenDeleted", set.when_deleted),
-            (&set.on_scale_down, "scaling it down", "whenScaled", set.when_scaled),
+            (
+                &set.on_delete,
+                "deleting it",
+                "whenDeleted",
+                set.when_deleted,
+            ),
+            (
+                &set.on_scale_down,
+                "scaling it down",
+                "whenScaled",
+                set.when_scaled,
+            ),
         ] {
             if effect.claims_deleted.is_empty() {
                 continue;
             }
-            let whose = if field == "whenScaled" { "the removed pods' claims" } else { "its claims" };
+            let whose = if field == "whenScaled" {
+                "the removed pods' claims"
+            } else {
+                "its claims"
+            };
             lines.push(format!(
                 "StatefulSet {}: {action} deletes {whose} ({field}: {value}){}",
                 p.bold(&name),
@@ -272,7 +286,12 @@ fn deletion(out: &mut String, report: &PlanReport, p: Paint) {
 
 fn effect_data(effect: &EffectEntry, p: Paint) -> String {
     let list = |claims: &[String]| {
-        let mut shown = claims.iter().take(CLAIMS_SHOWN).cloned().collect::<Vec<_>>().join(", ");
+        let mut shown = claims
+            .iter()
+            .take(CLAIMS_SHOWN)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
         if claims.len() > CLAIMS_SHOWN {
             let _ = write!(shown, " and {} more", claims.len() - CLAIMS_SHOWN);
         }
@@ -280,10 +299,18 @@ fn effect_data(effect: &EffectEntry, p: Paint) -> String {
     };
     let mut parts = Vec::new();
     if !effect.data_deleted.is_empty() {
-        parts.push(format!("{} {}", p.red("data deleted:"), list(&effect.data_deleted)));
+        parts.push(format!(
+            "{} {}",
+            p.red("data deleted:"),
+            list(&effect.data_deleted)
+        ));
     }
     if !effect.data_kept.is_empty() {
-        parts.push(format!("{} {}", p.yellow("data kept on their volumes:"), list(&effect.data_kept)));
+        parts.push(format!(
+            "{} {}",
+            p.yellow("data kept on their volumes:"),
+            list(&effect.data_kept)
+        ));
     }
     if !effect.data_unknown.is_empty() {
         parts.push(format!(
