@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod binding;
 pub mod cli;
 pub mod config;
+pub mod deletion;
 pub mod drivers;
 pub mod findings;
 pub mod load;

@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::binding::{self, BindingPlan};
+use crate::deletion::{DeletionPlan, Effect};
 use crate::findings::selection::Selection;
 use crate::findings::{Located, Severity};
 use crate::load::source::{Location, Sources};
@@ -22,6 +23,74 @@ pub struct PlanReport {
     pub volumes: Vec<VolumeEntry>,
     pub findings: Vec<FindingEntry>,
     pub summary: Summary,
+    /// What deleting each claim, StatefulSet and namespace does to data.
+    pub deletion: DeletionEntry,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeletionEntry {
+    /// Per claim: what deleting it does to its data. Sorted by namespace, then name.
+    pub claims: Vec<ClaimDeletionEntry>,
+    /// Per StatefulSet with volumeClaimTemplates: what deleting or scaling it down does.
+    pub stateful_sets: Vec<StatefulSetDeletionEntry>,
+    /// Per namespace with claims: what deleting it does.
+    pub namespaces: Vec<NamespaceDeletionEntry>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClaimDeletionEntry {
+    pub namespace: String,
+    pub name: String,
+    /// deleted, recycled, kept, none or unknown.
+    pub data: &'static str,
+    pub volume: Option<String>,
+    /// The data will be on a volume still to be provisioned.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub provisioned: bool,
+    pub reason: String,
+    /// `helm.sh/resource-policy: keep`: helm uninstall leaves the claim (deleting its namespace
+    /// does not).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub helm_keep: bool,
+    /// Workloads whose pods use it: a deleted claim stays Terminating until they are gone.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub used_by: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatefulSetDeletionEntry {
+    pub namespace: String,
+    pub name: String,
+    pub when_deleted: &'static str,
+    pub when_scaled: &'static str,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub helm_keep: bool,
+    pub on_delete: EffectEntry,
+    pub on_scale_down: EffectEntry,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NamespaceDeletionEntry {
+    pub name: String,
+    pub on_delete: EffectEntry,
+}
+
+/// One deletion's effect; claims as "namespace/name".
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EffectEntry {
+    pub claims_deleted: Vec<String>,
+    pub claims_kept: Vec<String>,
+    /// Deleted claims whose data is deleted (or scrubbed).
+    pub data_deleted: Vec<String>,
+    /// Deleted claims whose volume stays, with the data.
+    pub data_kept: Vec<String>,
+    pub data_unknown: Vec<String>,
+    pub reason: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -135,6 +204,81 @@ pub fn plan_selected(loaded: &Loaded, selection: &Selection) -> PlanReport {
     let findings = selection.apply(findings, &loaded.snapshot);
     let located = locate_all(findings, &loaded.sources);
     build(&loaded.snapshot, &binding, located, &loaded.sources)
+}
+
+/// The deletion plan as names.
+fn deletion_entry(snapshot: &Snapshot, plan: &DeletionPlan) -> DeletionEntry {
+    let name = |c: &usize| snapshot.claims[*c].meta.qualified_name();
+    let names = |list: &[usize]| {
+        let mut names: Vec<String> = list.iter().map(name).collect();
+        names.sort();
+        names
+    };
+    let effect = |e: &Effect| EffectEntry {
+        claims_deleted: names(&e.claims_deleted),
+        claims_kept: names(&e.claims_kept),
+        data_deleted: names(&e.data_deleted),
+        data_kept: names(&e.data_kept),
+        data_unknown: names(&e.data_unknown),
+        reason: e.reason.clone(),
+    };
+    let mut claims: Vec<ClaimDeletionEntry> = snapshot
+        .claims
+        .iter()
+        .zip(&plan.claims)
+        .map(|(claim, fate)| ClaimDeletionEntry {
+            namespace: claim.meta.namespace.clone().unwrap_or_default(),
+            name: claim.meta.name.clone(),
+            data: fate.data.as_str(),
+            volume: fate.volume.clone(),
+            provisioned: fate.provisioned,
+            reason: fate.reason.clone(),
+            helm_keep: fate.helm_keep,
+            used_by: fate
+                .used_by
+                .iter()
+                .map(|w| snapshot.workloads[*w].key().to_string())
+                .collect(),
+        })
+        .collect();
+    claims.sort_by(|a, b| {
+        a.namespace
+            .cmp(&b.namespace)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    let mut stateful_sets: Vec<StatefulSetDeletionEntry> = plan
+        .statefulsets
+        .iter()
+        .map(|s| {
+            let set = &snapshot.workloads[s.workload];
+            StatefulSetDeletionEntry {
+                namespace: set.meta.namespace.clone().unwrap_or_default(),
+                name: set.meta.name.clone(),
+                when_deleted: s.retention.when_deleted.as_str(),
+                when_scaled: s.retention.when_scaled.as_str(),
+                helm_keep: s.helm_keep,
+                on_delete: effect(&s.on_delete),
+                on_scale_down: effect(&s.on_scale_down),
+            }
+        })
+        .collect();
+    stateful_sets.sort_by(|a, b| {
+        a.namespace
+            .cmp(&b.namespace)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    DeletionEntry {
+        claims,
+        stateful_sets,
+        namespaces: plan
+            .namespaces
+            .iter()
+            .map(|n| NamespaceDeletionEntry {
+                name: n.name.clone(),
+                on_delete: effect(&n.on_delete),
+            })
+            .collect(),
+    }
 }
 
 /// Locates findings in their source text. Each may re-read its object's text, so a large plan
@@ -302,6 +446,7 @@ pub fn build(
         volumes,
         findings,
         summary,
+        deletion: deletion_entry(snapshot, &crate::deletion::plan(snapshot, binding)),
     }
 }
 

@@ -10,6 +10,7 @@ pub mod expansion;
 pub mod input;
 pub mod read_only_many;
 pub mod read_write_once_pod;
+pub mod reclaim;
 
 use crate::binding::BindingPlan;
 use crate::findings::Finding;
@@ -27,5 +28,6 @@ pub fn analyze(snapshot: &Snapshot, plan: &BindingPlan) -> Vec<Finding> {
     read_only_many::check(snapshot, plan, &mut findings);
     expansion::check(snapshot, plan, &mut findings);
     drivers::check(snapshot, plan, &mut findings);
+    reclaim::check(snapshot, plan, &mut findings);
     findings
 }

@@ -16,7 +16,9 @@ use serde::de::DeserializeOwned;
 use crate::findings::{Finding, Pointer};
 use crate::model::annotations;
 use crate::model::storage::parse_storage;
-use crate::model::workload::{statefulset_claim_name, ClaimTemplate};
+use crate::model::workload::{
+    statefulset_claim_name, ClaimRetention, ClaimTemplate, RetentionAction,
+};
 use crate::model::{
     Claim, ClaimOrigin, Meta, Node, ObjectKey, PodTemplate, Snapshot, StorageClass, Volume,
     Workload, WorkloadKind,
@@ -267,6 +269,15 @@ impl SnapshotBuilder {
                     findings,
                 );
                 if let Some(w) = self.snapshot.workloads.get_mut(workload) {
+                    let retention = spec.persistent_volume_claim_retention_policy.as_ref();
+                    w.claim_retention = ClaimRetention {
+                        when_deleted: RetentionAction::parse(
+                            retention.and_then(|r| r.when_deleted.as_deref()),
+                        ),
+                        when_scaled: RetentionAction::parse(
+                            retention.and_then(|r| r.when_scaled.as_deref()),
+                        ),
+                    };
                     w.ordinal_start = spec.ordinals.as_ref().and_then(|o| o.start).unwrap_or(0);
                     w.claim_templates = spec
                         .volume_claim_templates
@@ -325,6 +336,7 @@ impl SnapshotBuilder {
                 .map(|s| PodTemplate::from_k8s(s, path))
                 .unwrap_or_default(),
             claim_templates: Vec::new(),
+            claim_retention: ClaimRetention::default(),
             finished,
             surges: false,
         };

@@ -9,3 +9,5 @@ pub const IS_DEFAULT_CLASS: &str = "storageclass.kubernetes.io/is-default-class"
 pub const BETA_IS_DEFAULT_CLASS: &str = "storageclass.beta.kubernetes.io/is-default-class";
 /// Our own: `kubectl-storage.io/ignore: rule-a,rule-b` silences those rules for one object.
 pub const IGNORE_RULES: &str = "kubectl-storage.io/ignore";
+/// Helm's `keep`: `helm uninstall` (and upgrades that drop the object) leave it in place.
+pub const HELM_RESOURCE_POLICY: &str = "helm.sh/resource-policy";

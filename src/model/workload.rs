@@ -127,6 +127,41 @@ impl WorkloadKind {
     }
 }
 
+/// What the StatefulSet controller does with a claim made from a volumeClaimTemplate
+/// (`spec.persistentVolumeClaimRetentionPolicy`; absent fields mean Retain).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum RetentionAction {
+    #[default]
+    Retain,
+    Delete,
+}
+
+impl RetentionAction {
+    /// Anything but "Delete" leaves the claims alone (the API rejects other values).
+    pub fn parse(s: Option<&str>) -> RetentionAction {
+        match s {
+            Some("Delete") => RetentionAction::Delete,
+            _ => RetentionAction::Retain,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RetentionAction::Retain => "Retain",
+            RetentionAction::Delete => "Delete",
+        }
+    }
+}
+
+/// A StatefulSet's `persistentVolumeClaimRetentionPolicy`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClaimRetention {
+    /// When the StatefulSet is deleted.
+    pub when_deleted: RetentionAction,
+    /// When it scales down: the claims of the removed pods.
+    pub when_scaled: RetentionAction,
+}
+
 /// A StatefulSet's volumeClaimTemplate, by name, and where it is written.
 #[derive(Clone, Debug)]
 pub struct ClaimTemplate {
@@ -148,6 +183,8 @@ pub struct Workload {
     pub ordinal_start: i32,
     pub template: PodTemplate,
     pub claim_templates: Vec<ClaimTemplate>,
+    /// For a StatefulSet: what becomes of its template claims.
+    pub claim_retention: ClaimRetention,
     /// A finished pod (Succeeded/Failed) no longer consumes its claims.
     pub finished: bool,
     /// A Deployment rolling out starts new pods before the old ones are gone (RollingUpdate,

@@ -8,7 +8,7 @@ use owo_colors::{OwoColorize, Style};
 
 use crate::findings::Severity;
 use crate::load::source::Sources;
-use crate::report::{ClaimEntry, FindingEntry, PlanReport, VolumeEntry};
+use crate::report::{ClaimEntry, EffectEntry, FindingEntry, PlanReport, VolumeEntry};
 
 /// Candidates shown per claim in text; the JSON output has them all.
 const CANDIDATES_SHOWN: usize = 5;
@@ -91,6 +91,7 @@ pub fn write(
         }
         chunk.push('\n');
     }
+    deletion(&mut chunk, report, p);
     if !report.findings.is_empty() {
         let _ = writeln!(chunk, "{}", p.bold("Findings"));
         let theme = if color {
@@ -224,6 +225,110 @@ fn volume_line(
     );
 }
 
+/// Claims named per list in the deletion section; the JSON output has them all.
+const CLAIMS_SHOWN: usize = 4;
+
+/// One line per namespace whose deletion deletes or leaves data, and per StatefulSet whose
+/// deletion or scale-down deletes its claims.
+fn deletion(out: &mut String, report: &PlanReport, p: Paint) {
+    let mut lines = Vec::new();
+    for ns in &report.deletion.namespaces {
+        if ns.on_delete.data_deleted.is_empty() && ns.on_delete.data_kept.is_empty() {
+            continue;
+        }
+        lines.push(format!(
+            "namespace {}: deleting it deletes {}{}",
+            p.bold(&ns.name),
+            plural(ns.on_delete.claims_deleted.len(), "claim"),
+            effect_data(&ns.on_delete, p)
+        ));
+    }
+    for set in &report.deletion.stateful_sets {
+        let name = format!("{}/{}", set.namespace, set.name);
+        for (effect, action, field, value) in [
+            (
+                &set.on_delete,
+                "deleting it",
+                "whenDeleted",
+                set.when_deleted,
+            ),
+            (
+                &set.on_scale_down,
+                "scaling it down",
+                "whenScaled",
+                set.when_scaled,
+            ),
+        ] {
+            if effect.claims_deleted.is_empty() {
+                continue;
+            }
+            let whose = if field == "whenScaled" {
+                "the removed pods' claims"
+            } else {
+                "its claims"
+            };
+            lines.push(format!(
+                "StatefulSet {}: {action} deletes {whose} ({field}: {value}){}",
+                p.bold(&name),
+                effect_data(effect, p)
+            ));
+        }
+    }
+    if lines.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "{}", p.bold("Deletion"));
+    for line in lines {
+        let _ = writeln!(out, "  {line}");
+    }
+    out.push('\n');
+}
+
+fn effect_data(effect: &EffectEntry, p: Paint) -> String {
+    let list = |claims: &[String]| {
+        let mut shown = claims
+            .iter()
+            .take(CLAIMS_SHOWN)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if claims.len() > CLAIMS_SHOWN {
+            let _ = write!(shown, " and {} more", claims.len() - CLAIMS_SHOWN);
+        }
+        shown
+    };
+    let mut parts = Vec::new();
+    if !effect.data_deleted.is_empty() {
+        parts.push(format!(
+            "{} {}",
+            p.red("data deleted:"),
+            list(&effect.data_deleted)
+        ));
+    }
+    if !effect.data_kept.is_empty() {
+        parts.push(format!(
+            "{} {}",
+            p.yellow("data kept on their volumes:"),
+            list(&effect.data_kept)
+        ));
+    }
+    if !effect.data_unknown.is_empty() {
+        parts.push(format!(
+            "data of {} unknown (see -o json)",
+            plural(effect.data_unknown.len(), "claim")
+        ));
+    }
+    parts.iter().map(|part| format!("; {part}")).collect()
+}
+
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
 fn diagnostic(
     out: &mut String,
     handler: &GraphicalReportHandler,
@@ -311,13 +416,6 @@ fn summary(out: &mut String, report: &PlanReport, p: Paint) {
         p.yellow(&findings)
     } else {
         p.green(&findings)
-    };
-    let plural = |n: usize, what: &str| {
-        if n == 1 {
-            format!("1 {what}")
-        } else {
-            format!("{n} {what}s")
-        }
     };
     let _ = writeln!(
         out,

@@ -40,6 +40,10 @@ pub mod ids {
     pub const ACCESS_MODE_UNSUPPORTED_BY_DRIVER: &str = "access-mode-unsupported-by-driver";
     pub const VOLUME_MODE_UNSUPPORTED_BY_DRIVER: &str = "volume-mode-unsupported-by-driver";
     pub const EXPANSION_UNSUPPORTED_BY_DRIVER: &str = "expansion-unsupported-by-driver";
+    pub const DELETE_RECLAIM_ON_STATEFULSET_DATA: &str = "delete-reclaim-on-statefulset-data";
+    pub const STATEFULSET_RETENTION_DELETES_CLAIMS: &str = "statefulset-retention-deletes-claims";
+    pub const RECYCLE_RECLAIM_POLICY: &str = "recycle-reclaim-policy";
+    pub const RELEASED_VOLUME_UNCLAIMABLE: &str = "released-volume-unclaimable";
 
     /// Every rule the code can report.
     pub const ALL: &[&str] = &[
@@ -71,6 +75,10 @@ pub mod ids {
         ACCESS_MODE_UNSUPPORTED_BY_DRIVER,
         VOLUME_MODE_UNSUPPORTED_BY_DRIVER,
         EXPANSION_UNSUPPORTED_BY_DRIVER,
+        DELETE_RECLAIM_ON_STATEFULSET_DATA,
+        STATEFULSET_RETENTION_DELETES_CLAIMS,
+        RECYCLE_RECLAIM_POLICY,
+        RELEASED_VOLUME_UNCLAIMABLE,
     ];
 }
 
