@@ -3,6 +3,7 @@
 pub mod access_modes;
 pub mod binding;
 pub mod input;
+pub mod topology;
 
 use crate::binding::BindingPlan;
 use crate::findings::Finding;
@@ -14,5 +15,6 @@ pub fn analyze(snapshot: &Snapshot, plan: &BindingPlan) -> Vec<Finding> {
     input::check(snapshot, &mut findings);
     binding::check(snapshot, plan, &mut findings);
     access_modes::check(snapshot, plan, &mut findings);
+    topology::check(snapshot, plan, &mut findings);
     findings
 }

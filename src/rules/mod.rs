@@ -26,6 +26,13 @@ pub mod ids {
     pub const SEVERAL_DEFAULT_CLASSES: &str = "several-default-classes";
     pub const SELECTOR_ON_PROVISIONED_CLAIM: &str = "selector-on-provisioned-claim";
     pub const VOLUME_RESERVED_FOR_MISSING_CLAIM: &str = "volume-reserved-for-missing-claim";
+    pub const LOCAL_VOLUME_WITHOUT_NODE_AFFINITY: &str = "local-volume-without-node-affinity";
+    pub const HOST_PATH_VOLUME_WITHOUT_NODE_AFFINITY: &str = "host-path-volume-without-node-affinity";
+    pub const NO_PROVISIONER_IMMEDIATE_BINDING: &str = "no-provisioner-immediate-binding";
+    pub const VOLUME_NODE_AFFINITY_CONFLICT: &str = "volume-node-affinity-conflict";
+    pub const CLAIMS_IN_DISJOINT_ZONES: &str = "claims-in-disjoint-zones";
+    pub const ALLOWED_TOPOLOGIES_MATCH_NO_NODE: &str = "allowed-topologies-match-no-node";
+    pub const STATEFULSET_EXCEEDS_LOCAL_VOLUMES: &str = "statefulset-exceeds-local-volumes";
 
     /// Every rule the code can report.
     pub const ALL: &[&str] = &[
@@ -43,6 +50,13 @@ pub mod ids {
         SEVERAL_DEFAULT_CLASSES,
         SELECTOR_ON_PROVISIONED_CLAIM,
         VOLUME_RESERVED_FOR_MISSING_CLAIM,
+        LOCAL_VOLUME_WITHOUT_NODE_AFFINITY,
+        HOST_PATH_VOLUME_WITHOUT_NODE_AFFINITY,
+        NO_PROVISIONER_IMMEDIATE_BINDING,
+        VOLUME_NODE_AFFINITY_CONFLICT,
+        CLAIMS_IN_DISJOINT_ZONES,
+        ALLOWED_TOPOLOGIES_MATCH_NO_NODE,
+        STATEFULSET_EXCEEDS_LOCAL_VOLUMES,
     ];
 }
 
