@@ -7,7 +7,7 @@ use crate::binding::{BindingPlan, Outcome};
 use crate::findings::{Finding, Pointer};
 use crate::model::storage::NO_PROVISIONER;
 use crate::model::workload::statefulset_claim_name;
-use crate::model::{BindingMode, Snapshot, VolumePhase, Workload, WorkloadKind};
+use crate::model::{BindingMode, Snapshot, Volume, VolumePhase, Workload, WorkloadKind};
 use crate::rules::ids;
 
 pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding>) {
@@ -31,22 +31,31 @@ fn immediate_binding(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
         {
             continue;
         }
-        let mut volumes = snapshot
+        let volumes: Vec<&Volume> = snapshot
             .volumes
             .iter()
             .filter(|v| v.class() == class.meta.name)
-            .peekable();
-        if volumes.peek().is_some()
-            && volumes.all(|v| v.node_affinity.is_none() && !v.plugin.is_local())
+            .collect();
+        if !volumes.is_empty()
+            && volumes
+                .iter()
+                .all(|v| v.node_affinity.is_none() && !v.plugin.is_local())
         {
             continue;
         }
+        // Without its volumes in the input, the class is taken for what the provisioner name
+        // is for: local volumes.
+        let which = if volumes.is_empty() {
+            "if its volumes are node-local (local volumes, what this provisioner name is for), a claim gets one"
+        } else {
+            "a claim gets a node-local volume"
+        };
         findings.push(
             Finding::new(
                 ids::NO_PROVISIONER_IMMEDIATE_BINDING,
                 class.key(),
                 format!(
-                    "StorageClass {} has pre-created volumes only ({NO_PROVISIONER}) and binds claims at once (volumeBindingMode Immediate, the default): a claim gets a node-local volume before the scheduler knows where its pod will run, and a pod that cannot run on that volume's node stays Pending with \"node(s) had volume node affinity conflict\"",
+                    "StorageClass {} has pre-created volumes only ({NO_PROVISIONER}) and binds claims at once (volumeBindingMode Immediate, the default): {which} before the scheduler knows where its pod will run, and a pod that cannot run on that volume's node stays Pending with \"node(s) had volume node affinity conflict\"",
                     class.meta.name
                 ),
             )

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use crate::binding::BindingPlan;
 use crate::findings::{Finding, Pointer};
 use crate::model::selector::NodeSelector;
-use crate::model::{Node, PodTemplate, Snapshot, Volume};
+use crate::model::{Node, PodTemplate, Snapshot, Volume, WorkloadKind};
 use crate::rules::ids;
 
 use super::constraints::{disjoint, Region};
@@ -62,9 +62,10 @@ pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding
                     ids::VOLUME_NODE_AFFINITY_CONFLICT,
                     pod.workload.key(),
                     format!(
-                        "pod {} uses claim {claim}, bound to volume {} whose node affinity ({affinity}) {why}: the pod stays Pending with \"node(s) had volume node affinity conflict\"",
-                        pod.workload.pod_name(pod.pod),
+                        "{} claim {claim}, whose volume {} may only be used on nodes with {affinity}, which {why}: {} Pending with \"node(s) had volume node affinity conflict\"",
+                        who(&pod),
                         volume.meta.name,
+                        stays(&pod),
                     ),
                 )
                 .at(Pointer::field(pod.workload.meta.source.as_ref(), path), "volume pinned elsewhere")
@@ -91,11 +92,10 @@ fn excluded(
     affinity: &NodeSelector,
 ) -> Option<String> {
     if snapshot.nodes.is_empty() {
-        let keys = disjoint(pod_region, &Region::of_selector(affinity))?;
+        disjoint(pod_region, &Region::of_selector(affinity))?;
         return Some(format!(
-            "never matches the pod's {} (they disagree on {})",
-            describe_constraints(template),
-            keys.join(", ")
+            "never match the pod's {}",
+            describe_constraints(template)
         ));
     }
     // A pod that fits no node at all is stuck for another reason.
@@ -108,10 +108,27 @@ fn excluded(
     }
     let names: Vec<&str> = eligible.iter().map(|n| n.meta.name.as_str()).collect();
     Some(format!(
-        "matches none of the {} nodes the pod may run on ({})",
+        "match none of the {} nodes the pod may run on ({})",
         names.len(),
         name_some(&names)
     ))
+}
+
+/// "pod x uses", or "the pods of Deployment y use" for a workload whose pods are alike.
+fn who(pod: &PodUse<'_>) -> String {
+    match pod.workload.kind {
+        WorkloadKind::Pod | WorkloadKind::StatefulSet => {
+            format!("pod {} uses", pod.workload.pod_name(pod.pod))
+        }
+        _ => format!("the pods of {} use", pod.workload.key()),
+    }
+}
+
+fn stays(pod: &PodUse<'_>) -> &'static str {
+    match pod.workload.kind {
+        WorkloadKind::Pod | WorkloadKind::StatefulSet => "it stays",
+        _ => "they stay",
+    }
 }
 
 /// The pod's own placement constraints, in words.
@@ -146,7 +163,7 @@ fn disjoint_pair(
                 let Some(keys) = disjoint(&Region::of_selector(a), &Region::of_selector(b)) else {
                     continue;
                 };
-                format!("they require different {}", keys.join(", "))
+                format!("they require different values of {}", keys.join(", "))
             } else {
                 let in_a = |n: &&Node| a.matches(&n.meta.name, &n.meta.labels);
                 let in_b = |n: &&Node| b.matches(&n.meta.name, &n.meta.labels);
@@ -162,10 +179,11 @@ fn disjoint_pair(
                     ids::CLAIMS_IN_DISJOINT_ZONES,
                     pod.workload.key(),
                     format!(
-                        "pod {} uses volumes {} ({a}) and {} ({b}), which no one node can reach: {why}; the pod stays Pending with \"node(s) had volume node affinity conflict\"",
-                        pod.workload.pod_name(pod.pod),
+                        "{} volumes {} ({a}) and {} ({b}), which no one node can reach: {why}; {} Pending with \"node(s) had volume node affinity conflict\"",
+                        who(pod),
                         first.meta.name,
                         second.meta.name,
+                        stays(pod),
                     ),
                 )
                 .at(Pointer::field(pod.workload.meta.source.as_ref(), path), "pinned apart from the pod's other volume")
