@@ -17,7 +17,11 @@ use std::collections::HashMap;
 use crate::binding::{BindingPlan, Outcome};
 use crate::model::{BindingMode, Snapshot, Workload, WorkloadKind};
 
-pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<crate::findings::Finding>) {
+pub fn check(
+    snapshot: &Snapshot,
+    plan: &BindingPlan,
+    findings: &mut Vec<crate::findings::Finding>,
+) {
     unpinned::check(snapshot, findings);
     local_classes::check(snapshot, plan, findings);
     placement::check(snapshot, plan, findings);
@@ -26,6 +30,8 @@ pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<crate::
 
 /// One pod that runs, and the claims it uses with the field that names each.
 struct PodUse<'a> {
+    /// Index of the workload in the snapshot.
+    index: usize,
     workload: &'a Workload,
     /// Pod number within the workload (StatefulSet pods differ in their claims).
     pod: u32,
@@ -42,10 +48,11 @@ fn running_pods(snapshot: &Snapshot) -> Vec<PodUse<'_>> {
         lookup.entry((ns, claim.meta.name.as_str())).or_insert(c);
     }
     let mut pods = Vec::new();
-    for workload in snapshot
+    for (index, workload) in snapshot
         .workloads
         .iter()
-        .filter(|w| w.pods > 0 && !w.finished)
+        .enumerate()
+        .filter(|(_, w)| w.pods > 0 && !w.finished)
     {
         let ns = workload.meta.namespace.as_deref().unwrap_or("default");
         let distinct = if workload.kind == WorkloadKind::StatefulSet {
@@ -63,6 +70,7 @@ fn running_pods(snapshot: &Snapshot) -> Vec<PodUse<'_>> {
                 })
                 .collect();
             pods.push(PodUse {
+                index,
                 workload,
                 pod,
                 claims,
@@ -105,9 +113,8 @@ fn certain_volume(snapshot: &Snapshot, plan: &BindingPlan, c: usize) -> Option<u
             let delayed = claim_plan.class_index.is_some_and(|i| {
                 snapshot.classes[i].binding_mode_or_default() == BindingMode::WaitForFirstConsumer
             });
-            let guessed = delayed
-                && claim_plan.node.is_none()
-                && snapshot.claims[c].volume_name.is_none();
+            let guessed =
+                delayed && claim_plan.node.is_none() && snapshot.claims[c].volume_name.is_none();
             if guessed {
                 None
             } else {

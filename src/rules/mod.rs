@@ -27,7 +27,8 @@ pub mod ids {
     pub const SELECTOR_ON_PROVISIONED_CLAIM: &str = "selector-on-provisioned-claim";
     pub const VOLUME_RESERVED_FOR_MISSING_CLAIM: &str = "volume-reserved-for-missing-claim";
     pub const LOCAL_VOLUME_WITHOUT_NODE_AFFINITY: &str = "local-volume-without-node-affinity";
-    pub const HOST_PATH_VOLUME_WITHOUT_NODE_AFFINITY: &str = "host-path-volume-without-node-affinity";
+    pub const HOST_PATH_VOLUME_WITHOUT_NODE_AFFINITY: &str =
+        "host-path-volume-without-node-affinity";
     pub const NO_PROVISIONER_IMMEDIATE_BINDING: &str = "no-provisioner-immediate-binding";
     pub const VOLUME_NODE_AFFINITY_CONFLICT: &str = "volume-node-affinity-conflict";
     pub const CLAIMS_IN_DISJOINT_ZONES: &str = "claims-in-disjoint-zones";

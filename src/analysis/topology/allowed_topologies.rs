@@ -59,8 +59,16 @@ mod tests {
     fn only_with_nodes() {
         let class = CLASS.replace("ZONES", "us-east-1c");
         assert!(!flagged(&class), "no nodes: nothing to compare with");
-        assert!(flagged(&format!("{class}{}{}", node("n1", "us-east-1a"), node("n2", "us-east-1b"))));
-        assert!(!flagged(&format!("{class}{}{}", node("n1", "us-east-1a"), node("n2", "us-east-1c"))));
+        assert!(flagged(&format!(
+            "{class}{}{}",
+            node("n1", "us-east-1a"),
+            node("n2", "us-east-1b")
+        )));
+        assert!(!flagged(&format!(
+            "{class}{}{}",
+            node("n1", "us-east-1a"),
+            node("n2", "us-east-1c")
+        )));
         let two = CLASS.replace("ZONES", "us-east-1c, us-east-1a");
         assert!(!flagged(&format!("{two}{}", node("n1", "us-east-1a"))));
     }

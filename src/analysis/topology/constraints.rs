@@ -204,7 +204,9 @@ mod tests {
     #[test]
     fn pod_node_selector_and_affinity_are_anded() {
         let mut template = PodTemplate::default();
-        template.node_selector.insert(ZONE.to_owned(), "b".to_owned());
+        template
+            .node_selector
+            .insert(ZONE.to_owned(), "b".to_owned());
         let pod = Region::of_pod(&template).unwrap();
         let zone_a = region(vec![vec![req(ZONE, NodeOperator::In, &["a"])]]);
         assert!(disjoint(&pod, &zone_a).is_some());

@@ -1,7 +1,7 @@
 //! Classes of pre-created local volumes (`kubernetes.io/no-provisioner`): they must wait for the
 //! pod before binding, and they offer only the volumes that exist.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::binding::{BindingPlan, Outcome};
 use crate::findings::{Finding, Pointer};
@@ -12,13 +12,33 @@ use crate::rules::ids;
 
 pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding>) {
     immediate_binding(snapshot, findings);
-    for workload in snapshot
+    let mut sets = snapshot
         .workloads
         .iter()
         .filter(|w| w.kind == WorkloadKind::StatefulSet && w.pods > 0 && !w.finished)
-    {
-        statefulset_supply(snapshot, plan, workload, findings);
+        .peekable();
+    if sets.peek().is_none() {
+        return;
     }
+    let mut claims: HashMap<(&str, &str), usize> = HashMap::new();
+    for (c, claim) in snapshot.claims.iter().enumerate() {
+        let ns = claim.meta.namespace.as_deref().unwrap_or_default();
+        claims.entry((ns, claim.meta.name.as_str())).or_insert(c);
+    }
+    let mut volumes: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (v, volume) in snapshot.volumes.iter().enumerate() {
+        volumes.entry(volume.class()).or_default().push(v);
+    }
+    let index = Index { claims, volumes };
+    for workload in sets {
+        statefulset_supply(snapshot, plan, &index, workload, findings);
+    }
+}
+
+/// Claims by namespace and name, volumes by class.
+struct Index<'s> {
+    claims: HashMap<(&'s str, &'s str), usize>,
+    volumes: HashMap<&'s str, Vec<usize>>,
 }
 
 /// A no-provisioner class that binds at once: the controller picks a node-local volume before
@@ -26,9 +46,7 @@ pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding
 /// reachable from any node (static NFS volumes, say) is left alone.
 fn immediate_binding(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
     for class in &snapshot.classes {
-        if class.provisioner != NO_PROVISIONER
-            || class.binding_mode != Ok(BindingMode::Immediate)
-        {
+        if class.provisioner != NO_PROVISIONER || class.binding_mode != Ok(BindingMode::Immediate) {
             continue;
         }
         let volumes: Vec<&Volume> = snapshot
@@ -48,14 +66,14 @@ fn immediate_binding(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
         let which = if volumes.is_empty() {
             "if its volumes are node-local (local volumes, what this provisioner name is for), a claim gets one"
         } else {
-            "a claim gets a node-local volume"
+            "a claim gets one of its volumes, which are pinned to nodes or zones (node affinity),"
         };
         findings.push(
             Finding::new(
                 ids::NO_PROVISIONER_IMMEDIATE_BINDING,
                 class.key(),
                 format!(
-                    "StorageClass {} has pre-created volumes only ({NO_PROVISIONER}) and binds claims at once (volumeBindingMode Immediate, the default): {which} before the scheduler knows where its pod will run, and a pod that cannot run on that volume's node stays Pending with \"node(s) had volume node affinity conflict\"",
+                    "StorageClass {} has pre-created volumes only ({NO_PROVISIONER}) and binds claims at once (volumeBindingMode Immediate, the default): {which} before the scheduler knows where its pod will run, and a pod that cannot run on that volume's nodes stays Pending with \"node(s) had volume node affinity conflict\"",
                     class.meta.name
                 ),
             )
@@ -70,23 +88,18 @@ fn immediate_binding(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
 fn statefulset_supply(
     snapshot: &Snapshot,
     plan: &BindingPlan,
+    index: &Index<'_>,
     workload: &Workload,
     findings: &mut Vec<Finding>,
 ) {
     let ns = workload.meta.namespace.as_deref().unwrap_or("default");
-    let mut lookup: HashMap<&str, usize> = HashMap::new();
-    for (c, claim) in snapshot.claims.iter().enumerate() {
-        if claim.meta.namespace.as_deref().unwrap_or_default() == ns {
-            lookup.entry(claim.meta.name.as_str()).or_insert(c);
-        }
-    }
     for template in &workload.claim_templates {
         // The replicas' claims, by ordinal.
         let claims: Vec<Option<usize>> = (0..workload.pods)
             .map(|pod| {
                 let ordinal = workload.ordinal_start.saturating_add(pod as i32);
                 let name = statefulset_claim_name(&template.name, &workload.meta.name, ordinal);
-                lookup.get(name.as_str()).copied()
+                index.claims.get(&(ns, name.as_str())).copied()
             })
             .collect();
         let Some(first) = claims.iter().flatten().copied().next() else {
@@ -101,22 +114,24 @@ fn statefulset_supply(
         }
         let claim = &snapshot.claims[first];
         let request = claim.request_or_zero();
+        let replica_claims: HashSet<usize> = claims.iter().flatten().copied().collect();
         let ours = |v: usize| {
             plan.volumes[v]
                 .claim_index
-                .is_some_and(|c| claims.contains(&Some(c)))
+                .is_some_and(|c| replica_claims.contains(&c))
         };
-        let supply: Vec<&str> = snapshot
+        let supply: Vec<&str> = index
             .volumes
-            .iter()
-            .enumerate()
+            .get(class.meta.name.as_str())
+            .into_iter()
+            .flatten()
+            .map(|v| (*v, &snapshot.volumes[*v]))
             .filter(|(v, volume)| {
                 let volume_plan = &plan.volumes[*v];
                 let free = volume_plan.claim_index.is_none()
                     && volume_plan.reserved_for.is_none()
                     && volume_plan.phase == VolumePhase::Available;
-                volume.class() == class.meta.name
-                    && !volume.meta.deleting
+                !volume.meta.deleting
                     && (ours(*v)
                         || (free
                             && volume.capacity_nanos() >= request.nanos()
@@ -214,7 +229,11 @@ mod tests {
         let with_local = CLASS.replace("MODE", "") + &volume("pv1", "1Gi", LOCAL);
         assert_eq!(findings(&with_local, rule).len(), 1);
         let with_nfs = CLASS.replace("MODE", "")
-            + &volume("pv1", "1Gi", "nfs: {server: nfs.example.com, path: /export}");
+            + &volume(
+                "pv1",
+                "1Gi",
+                "nfs: {server: nfs.example.com, path: /export}",
+            );
         assert!(
             findings(&with_nfs, rule).is_empty(),
             "network volumes bind anywhere"
@@ -235,7 +254,11 @@ mod tests {
         let found = findings(&text, rule);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].contains("only 2 (pv1, pv2)"), "{}", found[0]);
-        assert!(found[0].contains("1 pod (db-2) stays Pending"), "{}", found[0]);
+        assert!(
+            found[0].contains("1 pod (db-2) stays Pending"),
+            "{}",
+            found[0]
+        );
         assert!(findings(&format!("{class}{two}{}", statefulset(2)), rule).is_empty());
         assert!(findings(&format!("{class}{two}{}", statefulset(0)), rule).is_empty());
         let provisioning = class.replace("kubernetes.io/no-provisioner", "example.com/local");

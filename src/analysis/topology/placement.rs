@@ -1,11 +1,11 @@
 //! Bound volumes against the pods that use them: a volume's node affinity that excludes every
 //! node a pod may run on, and two volumes of one pod that no single node can reach.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::binding::BindingPlan;
 use crate::findings::{Finding, Pointer};
-use crate::model::selector::NodeSelector;
+use crate::model::selector::{NodeSelector, HOSTNAME_LABEL};
 use crate::model::{Node, PodTemplate, Snapshot, Volume, WorkloadKind};
 use crate::rules::ids;
 
@@ -16,27 +16,13 @@ pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding
     // One finding per workload and field: a StatefulSet's pods share their claim templates.
     let mut reported: HashSet<(usize, String)> = HashSet::new();
     let mut disjoint_reported: HashSet<usize> = HashSet::new();
-    let workload_index = |pod: &PodUse<'_>| {
-        snapshot
-            .workloads
-            .iter()
-            .position(|w| std::ptr::eq(w, pod.workload))
-            .unwrap_or_default()
-    };
+    let nodes = NodeIndex::new(&snapshot.nodes);
     for pod in running_pods(snapshot) {
-        let w = workload_index(&pod);
+        let w = pod.index;
         let template = &pod.workload.template;
         let Some(pod_region) = Region::of_pod(template) else {
             continue;
         };
-        let eligible: Vec<&Node> = snapshot
-            .nodes
-            .iter()
-            .filter(|n| match &template.node_name {
-                Some(name) => n.meta.name == *name,
-                None => template.fits_node(n),
-            })
-            .collect();
         // The pod's bound volumes with a readable node affinity.
         let mut pinned: Vec<(usize, &str, &Volume, &NodeSelector)> = Vec::new();
         let mut conflicted = false;
@@ -49,7 +35,7 @@ pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding
                 continue;
             };
             pinned.push((*c, path, volume, affinity));
-            let Some(why) = excluded(snapshot, &pod_region, &eligible, template, affinity) else {
+            let Some(why) = excluded(&nodes, &pod_region, template, affinity) else {
                 continue;
             };
             conflicted = true;
@@ -75,38 +61,90 @@ pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding
         if conflicted || disjoint_reported.contains(&w) {
             continue;
         }
-        if let Some(finding) = disjoint_pair(snapshot, &pod, &pinned) {
+        if let Some(finding) = disjoint_pair(&nodes, &pod, &pinned) {
             disjoint_reported.insert(w);
             findings.push(finding);
         }
     }
 }
 
+/// The known nodes, with those that carry each hostname: a volume pinned to hosts (the local
+/// volume shape) is checked against those nodes only, not against every node of a large
+/// cluster.
+struct NodeIndex<'s> {
+    all: &'s [Node],
+    by_host: HashMap<&'s str, Vec<&'s Node>>,
+}
+
+impl<'s> NodeIndex<'s> {
+    fn new(all: &'s [Node]) -> Self {
+        let mut by_host: HashMap<&str, Vec<&Node>> = HashMap::new();
+        for node in all {
+            if let Some(host) = node.meta.labels.get(HOSTNAME_LABEL) {
+                by_host.entry(host.as_str()).or_default().push(node);
+            }
+        }
+        NodeIndex { all, by_host }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.all.is_empty()
+    }
+
+    /// The nodes a volume's node affinity admits.
+    fn admitted<'a>(
+        &'a self,
+        affinity: &'a NodeSelector,
+    ) -> Box<dyn Iterator<Item = &'s Node> + 'a> {
+        let candidates: Box<dyn Iterator<Item = &'s Node> + 'a> = match affinity.pinned_hostnames()
+        {
+            Some(hosts) => Box::new(
+                hosts
+                    .into_iter()
+                    .flat_map(|h| self.by_host.get(h.as_str()).into_iter().flatten().copied()),
+            ),
+            None => Box::new(self.all.iter()),
+        };
+        Box::new(candidates.filter(|n| affinity.matches(&n.meta.name, &n.meta.labels)))
+    }
+}
+
+/// Whether the pod may be placed on `node`: the node it names, else one it fits and tolerates.
+fn eligible(template: &PodTemplate, node: &Node) -> bool {
+    match &template.node_name {
+        Some(name) => node.meta.name == *name,
+        None => template.fits_node(node),
+    }
+}
+
 /// Why a volume's node affinity admits none of the nodes the pod may run on; `None` when it
 /// admits one, or when that cannot be told.
 fn excluded(
-    snapshot: &Snapshot,
+    nodes: &NodeIndex<'_>,
     pod_region: &Region,
-    eligible: &[&Node],
     template: &PodTemplate,
     affinity: &NodeSelector,
 ) -> Option<String> {
-    if snapshot.nodes.is_empty() {
+    if nodes.is_empty() {
         disjoint(pod_region, &Region::of_selector(affinity))?;
         return Some(format!(
             "never match the pod's {}",
             describe_constraints(template)
         ));
     }
-    // A pod that fits no node at all is stuck for another reason.
-    if eligible.is_empty()
-        || eligible
-            .iter()
-            .any(|n| affinity.matches(&n.meta.name, &n.meta.labels))
-    {
+    if nodes.admitted(affinity).any(|n| eligible(template, n)) {
         return None;
     }
-    let names: Vec<&str> = eligible.iter().map(|n| n.meta.name.as_str()).collect();
+    let names: Vec<&str> = nodes
+        .all
+        .iter()
+        .filter(|n| eligible(template, n))
+        .map(|n| n.meta.name.as_str())
+        .collect();
+    // A pod that fits no node at all is stuck for another reason.
+    if names.is_empty() {
+        return None;
+    }
     Some(format!(
         "match none of the {} nodes the pod may run on ({})",
         names.len(),
@@ -153,26 +191,27 @@ fn describe_constraints(template: &PodTemplate) -> String {
 
 /// Two volumes of one pod that no node can reach both of.
 fn disjoint_pair(
-    snapshot: &Snapshot,
+    nodes: &NodeIndex<'_>,
     pod: &PodUse<'_>,
     pinned: &[(usize, &str, &Volume, &NodeSelector)],
 ) -> Option<Finding> {
     for (i, (_, _, first, a)) in pinned.iter().enumerate() {
         for (_, path, second, b) in &pinned[i + 1..] {
-            let why = if snapshot.nodes.is_empty() {
+            let why = if nodes.is_empty() {
                 let Some(keys) = disjoint(&Region::of_selector(a), &Region::of_selector(b)) else {
                     continue;
                 };
                 format!("they require different values of {}", keys.join(", "))
             } else {
-                let in_a = |n: &&Node| a.matches(&n.meta.name, &n.meta.labels);
-                let in_b = |n: &&Node| b.matches(&n.meta.name, &n.meta.labels);
-                let each_somewhere = snapshot.nodes.iter().any(|n| in_a(&n))
-                    && snapshot.nodes.iter().any(|n| in_b(&n));
-                if !each_somewhere || snapshot.nodes.iter().any(|n| in_a(&n) && in_b(&n)) {
+                // Each must be usable somewhere, else the volume alone is the problem.
+                let mut in_a = nodes.admitted(a).peekable();
+                if in_a.peek().is_none()
+                    || nodes.admitted(b).next().is_none()
+                    || in_a.any(|n| b.matches(&n.meta.name, &n.meta.labels))
+                {
                     continue;
                 }
-                format!("none of the {} known nodes matches both", snapshot.nodes.len())
+                format!("none of the {} known nodes matches both", nodes.all.len())
             };
             return Some(
                 Finding::new(
@@ -238,7 +277,11 @@ mod tests {
         );
         let found = findings(&conflict, rule);
         assert_eq!(found.len(), 1);
-        assert!(found[0].contains("nodeSelector topology.kubernetes.io/zone=us-east-1b"), "{}", found[0]);
+        assert!(
+            found[0].contains("nodeSelector topology.kubernetes.io/zone=us-east-1b"),
+            "{}",
+            found[0]
+        );
         let fits = format!(
             "{data}{}",
             pod(&format!("nodeSelector: {{{ZONE}: us-east-1a}}"), &["data"])
@@ -266,6 +309,41 @@ mod tests {
         assert_eq!(findings(&format!("{data}{nodes}{by_name}"), rule).len(), 1);
     }
 
+    /// A local class, a volume on n1, a claim of the class and a pod pinned to n2.
+    fn local_on_other_node(mode: &str) -> String {
+        format!("apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {{name: local}}\nprovisioner: kubernetes.io/no-provisioner\nvolumeBindingMode: {mode}\n---\napiVersion: v1\nkind: PersistentVolume\nmetadata: {{name: pv1}}\nspec:\n  storageClassName: local\n  capacity: {{storage: 1Gi}}\n  accessModes: [ReadWriteOnce]\n  local: {{path: /mnt/disk}}\n  nodeAffinity: {{required: {{nodeSelectorTerms: [{{matchExpressions: [{{key: kubernetes.io/hostname, operator: In, values: [n1]}}]}}]}}}}\n---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {{name: data, namespace: default}}\nspec: {{storageClassName: local, accessModes: [ReadWriteOnce], resources: {{requests: {{storage: 1Gi}}}}}}\n{}{}{}", node("n1", "a"), node("n2", "a"), pod("nodeSelector: {kubernetes.io/hostname: n2}", &["data"]))
+    }
+
+    #[test]
+    fn waiting_claims_are_left_to_the_matcher() {
+        let text = local_on_other_node("WaitForFirstConsumer");
+        assert!(findings(&text, "volume-node-affinity-conflict").is_empty());
+        assert_eq!(findings(&text, "claim-pending").len(), 1);
+        let text = local_on_other_node("Immediate");
+        assert_eq!(
+            findings(&text, "volume-node-affinity-conflict").len(),
+            1,
+            "Immediate binds without looking at the pod"
+        );
+        assert!(findings(&text, "claim-pending").is_empty());
+    }
+
+    #[test]
+    fn statefulset_pods_reported_once_per_template() {
+        let mut text = String::new();
+        for ordinal in 0..3 {
+            text.push_str(&bound_pair(&format!("data-db-{ordinal}"), "us-east-1a"));
+        }
+        text.push_str(&format!("---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata: {{name: db, namespace: default}}\nspec:\n  replicas: 3\n  serviceName: db\n  selector: {{matchLabels: {{app: db}}}}\n  template:\n    metadata: {{labels: {{app: db}}}}\n    spec:\n      nodeSelector: {{{ZONE}: us-east-1b}}\n      containers: [{{name: db, image: postgres}}]\n  volumeClaimTemplates:\n  - metadata: {{name: data}}\n    spec: {{storageClassName: disk, accessModes: [ReadWriteOnce], resources: {{requests: {{storage: 1Gi}}}}}}\n"));
+        let found = findings(&text, "volume-node-affinity-conflict");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with("pod db-0 uses claim default/data-db-0"),
+            "{}",
+            found[0]
+        );
+    }
+
     #[test]
     fn volumes_in_different_zones() {
         let rule = "claims-in-disjoint-zones";
@@ -278,7 +356,10 @@ mod tests {
         let text = format!("{same}{}", pod("restartPolicy: Always", &["data", "logs"]));
         assert!(findings(&text, rule).is_empty());
         let nodes = node("n1", "us-east-1a") + &node("n2", "us-east-1b");
-        let text = format!("{two}{nodes}{}", pod("restartPolicy: Always", &["data", "logs"]));
+        let text = format!(
+            "{two}{nodes}{}",
+            pod("restartPolicy: Always", &["data", "logs"])
+        );
         assert_eq!(findings(&text, rule).len(), 1);
         let separate = format!(
             "{two}{}{}",

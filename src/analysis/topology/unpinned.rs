@@ -7,7 +7,11 @@ use crate::model::Snapshot;
 use crate::rules::ids;
 
 pub fn check(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
-    for volume in snapshot.volumes.iter().filter(|v| v.node_affinity.is_none()) {
+    for volume in snapshot
+        .volumes
+        .iter()
+        .filter(|v| v.node_affinity.is_none())
+    {
         let name = &volume.meta.name;
         let source = volume.meta.source.as_ref();
         if volume.plugin.is_local() {
@@ -69,10 +73,7 @@ mod tests {
             !rules(&one_node).contains(&"host-path-volume-without-node-affinity"),
             "a single-node cluster has only one directory"
         );
-        let two_nodes = format!(
-            "{one_node}{}",
-            NODE.replace("NAME", "n2")
-        );
+        let two_nodes = format!("{one_node}{}", NODE.replace("NAME", "n2"));
         assert!(rules(&two_nodes).contains(&"host-path-volume-without-node-affinity"));
         let pinned = PV.replace("SOURCE", &format!("hostPath: {{path: /data}}{AFFINITY}"));
         assert!(!rules(&pinned).contains(&"host-path-volume-without-node-affinity"));
