@@ -397,7 +397,7 @@ mod tests {
             .collect()
     }
 
-    const VOLUME: &str = "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: pv-1}\nspec:\n  capacity: {storage: 10Gi}\n  accessModes: [MODES]\n  hostPath: {path: /d}\n  EXTRA\n---\n";
+    const VOLUME: &str = "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: pv-1}\nspec:\n  capacity: {storage: 10Gi}\n  accessModes: [MODES]\n  nfs: {server: nfs.example, path: /d}\n  EXTRA\n---\n";
     const CLAIM: &str = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data, namespace: default}\nspec:\n  storageClassName: \"\"\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 5Gi}}\n  EXTRA\n";
 
     fn input(modes: &str, volume_extra: &str, claim_extra: &str) -> String {

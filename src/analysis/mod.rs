@@ -11,6 +11,7 @@ pub mod input;
 pub mod read_only_many;
 pub mod read_write_once_pod;
 pub mod reclaim;
+pub mod topology;
 
 use crate::binding::BindingPlan;
 use crate::findings::Finding;
@@ -29,5 +30,6 @@ pub fn analyze(snapshot: &Snapshot, plan: &BindingPlan) -> Vec<Finding> {
     expansion::check(snapshot, plan, &mut findings);
     drivers::check(snapshot, plan, &mut findings);
     reclaim::check(snapshot, plan, &mut findings);
+    topology::check(snapshot, plan, &mut findings);
     findings
 }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::model::object::processing_order;
-use crate::model::selector::{tolerates_all, HOSTNAME_LABEL};
+use crate::model::selector::HOSTNAME_LABEL;
 use crate::model::{Labels, Node, PodTemplate, Workload, WorkloadKind};
 
 use super::engine::{Engine, Step};
@@ -127,24 +127,6 @@ impl<'n> HostIndex<'n> {
     }
 }
 
-fn pod_fits_node(template: &PodTemplate, node: &Node) -> bool {
-    if node.unschedulable || !tolerates_all(&template.tolerations, &node.taints) {
-        return false;
-    }
-    if !template
-        .node_selector
-        .iter()
-        .all(|(k, v)| node.meta.labels.get(k) == Some(v))
-    {
-        return false;
-    }
-    match &template.required_affinity {
-        None => true,
-        Some(Ok(selector)) => selector.matches(&node.meta.name, &node.meta.labels),
-        Some(Err(_)) => false,
-    }
-}
-
 fn place_pod<F: Finder>(
     e: &mut Engine<'_, F>,
     hosts: &HostIndex<'_>,
@@ -213,7 +195,7 @@ fn place_pod<F: Finder>(
     let mut first: Option<&Node> = None;
     for node in hosts
         .candidates(&workload.template)
-        .filter(|n| pod_fits_node(&workload.template, n))
+        .filter(|n| workload.template.fits_node(n))
     {
         first.get_or_insert(node);
         match try_node(

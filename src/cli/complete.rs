@@ -312,7 +312,7 @@ mod tests {
             assert_eq!(c.candidates[0].1, "The claim will stay Pending");
         }
         assert_eq!(
-            values_of(&words(&["plan", "--enable=claims"])),
+            values_of(&words(&["plan", "--enable=claims-c"])),
             ["--enable=claims-compete"]
         );
     }

@@ -460,7 +460,7 @@ impl NodeRequirement {
     }
 
     /// Matches a label value (`None` when the label is absent); assumes a valid requirement.
-    fn matches_label(&self, value: Option<&str>) -> bool {
+    pub fn matches_label(&self, value: Option<&str>) -> bool {
         let listed = |v: &str| self.values.iter().any(|x| x == v);
         match self.operator {
             NodeOperator::In => value.is_some_and(listed),

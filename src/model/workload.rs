@@ -5,7 +5,7 @@ use k8s_openapi::api::core::v1::{Node as K8sNode, PodSpec};
 
 use super::object::{Labels, Meta, ObjectKey};
 use super::quantity::Quantity;
-use super::selector::{NodeSelector, Taint, Toleration};
+use super::selector::{tolerates_all, NodeSelector, Taint, Toleration};
 use super::storage::Parsed;
 
 #[derive(Clone, Debug)]
@@ -96,6 +96,27 @@ impl PodTemplate {
                 .map(Toleration::from_k8s)
                 .collect(),
             claims,
+        }
+    }
+
+    /// Whether the scheduler may place the pod on `node`: not cordoned, taints tolerated,
+    /// nodeSelector and required node affinity satisfied (an affinity that cannot be parsed
+    /// fits no node). `nodeName` is not judged: it bypasses the scheduler.
+    pub fn fits_node(&self, node: &Node) -> bool {
+        if node.unschedulable || !tolerates_all(&self.tolerations, &node.taints) {
+            return false;
+        }
+        if !self
+            .node_selector
+            .iter()
+            .all(|(k, v)| node.meta.labels.get(k) == Some(v))
+        {
+            return false;
+        }
+        match &self.required_affinity {
+            None => true,
+            Some(Ok(selector)) => selector.matches(&node.meta.name, &node.meta.labels),
+            Some(Err(_)) => false,
         }
     }
 }

@@ -44,6 +44,14 @@ pub mod ids {
     pub const STATEFULSET_RETENTION_DELETES_CLAIMS: &str = "statefulset-retention-deletes-claims";
     pub const RECYCLE_RECLAIM_POLICY: &str = "recycle-reclaim-policy";
     pub const RELEASED_VOLUME_UNCLAIMABLE: &str = "released-volume-unclaimable";
+    pub const LOCAL_VOLUME_WITHOUT_NODE_AFFINITY: &str = "local-volume-without-node-affinity";
+    pub const HOST_PATH_VOLUME_WITHOUT_NODE_AFFINITY: &str =
+        "host-path-volume-without-node-affinity";
+    pub const NO_PROVISIONER_IMMEDIATE_BINDING: &str = "no-provisioner-immediate-binding";
+    pub const VOLUME_NODE_AFFINITY_CONFLICT: &str = "volume-node-affinity-conflict";
+    pub const CLAIMS_IN_DISJOINT_ZONES: &str = "claims-in-disjoint-zones";
+    pub const ALLOWED_TOPOLOGIES_MATCH_NO_NODE: &str = "allowed-topologies-match-no-node";
+    pub const STATEFULSET_EXCEEDS_LOCAL_VOLUMES: &str = "statefulset-exceeds-local-volumes";
 
     /// Every rule the code can report.
     pub const ALL: &[&str] = &[
@@ -79,6 +87,13 @@ pub mod ids {
         STATEFULSET_RETENTION_DELETES_CLAIMS,
         RECYCLE_RECLAIM_POLICY,
         RELEASED_VOLUME_UNCLAIMABLE,
+        LOCAL_VOLUME_WITHOUT_NODE_AFFINITY,
+        HOST_PATH_VOLUME_WITHOUT_NODE_AFFINITY,
+        NO_PROVISIONER_IMMEDIATE_BINDING,
+        VOLUME_NODE_AFFINITY_CONFLICT,
+        CLAIMS_IN_DISJOINT_ZONES,
+        ALLOWED_TOPOLOGIES_MATCH_NO_NODE,
+        STATEFULSET_EXCEEDS_LOCAL_VOLUMES,
     ];
 }
 

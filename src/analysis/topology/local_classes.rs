@@ -1,0 +1,267 @@
+//! Classes of pre-created local volumes (`kubernetes.io/no-provisioner`): they must wait for the
+//! pod before binding, and they offer only the volumes that exist.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::binding::{BindingPlan, Outcome};
+use crate::findings::{Finding, Pointer};
+use crate::model::storage::NO_PROVISIONER;
+use crate::model::workload::statefulset_claim_name;
+use crate::model::{BindingMode, Snapshot, Volume, VolumePhase, Workload, WorkloadKind};
+use crate::rules::ids;
+
+pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding>) {
+    immediate_binding(snapshot, findings);
+    let mut sets = snapshot
+        .workloads
+        .iter()
+        .filter(|w| w.kind == WorkloadKind::StatefulSet && w.pods > 0 && !w.finished)
+        .peekable();
+    if sets.peek().is_none() {
+        return;
+    }
+    let mut claims: HashMap<(&str, &str), usize> = HashMap::new();
+    for (c, claim) in snapshot.claims.iter().enumerate() {
+        let ns = claim.meta.namespace.as_deref().unwrap_or_default();
+        claims.entry((ns, claim.meta.name.as_str())).or_insert(c);
+    }
+    let mut volumes: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (v, volume) in snapshot.volumes.iter().enumerate() {
+        volumes.entry(volume.class()).or_default().push(v);
+    }
+    let index = Index { claims, volumes };
+    for workload in sets {
+        statefulset_supply(snapshot, plan, &index, workload, findings);
+    }
+}
+
+/// Claims by namespace and name, volumes by class.
+struct Index<'s> {
+    claims: HashMap<(&'s str, &'s str), usize>,
+    volumes: HashMap<&'s str, Vec<usize>>,
+}
+
+/// A no-provisioner class that binds at once: the controller picks a node-local volume before
+/// the scheduler has chosen a node for the pod. A class whose volumes in the input are all
+/// reachable from any node (static NFS volumes, say) is left alone.
+fn immediate_binding(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
+    for class in &snapshot.classes {
+        if class.provisioner != NO_PROVISIONER || class.binding_mode != Ok(BindingMode::Immediate) {
+            continue;
+        }
+        let volumes: Vec<&Volume> = snapshot
+            .volumes
+            .iter()
+            .filter(|v| v.class() == class.meta.name)
+            .collect();
+        if !volumes.is_empty()
+            && volumes
+                .iter()
+                .all(|v| v.node_affinity.is_none() && !v.plugin.is_local())
+        {
+            continue;
+        }
+        // Without its volumes in the input, the class is taken for what the provisioner name
+        // is for: local volumes.
+        let which = if volumes.is_empty() {
+            "if its volumes are node-local (local volumes, what this provisioner name is for), a claim gets one"
+        } else {
+            "a claim gets one of its volumes, which are pinned to nodes or zones (node affinity),"
+        };
+        findings.push(
+            Finding::new(
+                ids::NO_PROVISIONER_IMMEDIATE_BINDING,
+                class.key(),
+                format!(
+                    "StorageClass {} has pre-created volumes only ({NO_PROVISIONER}) and binds claims at once (volumeBindingMode Immediate, the default): {which} before the scheduler knows where its pod will run, and a pod that cannot run on that volume's nodes stays Pending with \"node(s) had volume node affinity conflict\"",
+                    class.meta.name
+                ),
+            )
+            .at(Pointer::field(class.meta.source.as_ref(), "volumeBindingMode"), "binds before the pod is placed")
+            .help("set volumeBindingMode: WaitForFirstConsumer. The field cannot be changed on an existing class: delete the class and create it again (claims and volumes already bound keep their binding)"),
+        );
+    }
+}
+
+/// A StatefulSet's claim templates of a local class against the local volumes that could serve
+/// them: each replica needs its own.
+fn statefulset_supply(
+    snapshot: &Snapshot,
+    plan: &BindingPlan,
+    index: &Index<'_>,
+    workload: &Workload,
+    findings: &mut Vec<Finding>,
+) {
+    let ns = workload.meta.namespace.as_deref().unwrap_or("default");
+    for template in &workload.claim_templates {
+        // The replicas' claims, by ordinal.
+        let claims: Vec<Option<usize>> = (0..workload.pods)
+            .map(|pod| {
+                let ordinal = workload.ordinal_start.saturating_add(pod as i32);
+                let name = statefulset_claim_name(&template.name, &workload.meta.name, ordinal);
+                index.claims.get(&(ns, name.as_str())).copied()
+            })
+            .collect();
+        let Some(first) = claims.iter().flatten().copied().next() else {
+            continue;
+        };
+        let Some(class_index) = plan.claims[first].class_index else {
+            continue;
+        };
+        let class = &snapshot.classes[class_index];
+        if class.provisioner != NO_PROVISIONER {
+            continue;
+        }
+        let claim = &snapshot.claims[first];
+        let request = claim.request_or_zero();
+        let replica_claims: HashSet<usize> = claims.iter().flatten().copied().collect();
+        let ours = |v: usize| {
+            plan.volumes[v]
+                .claim_index
+                .is_some_and(|c| replica_claims.contains(&c))
+        };
+        let supply: Vec<&str> = index
+            .volumes
+            .get(class.meta.name.as_str())
+            .into_iter()
+            .flatten()
+            .map(|v| (*v, &snapshot.volumes[*v]))
+            .filter(|(v, volume)| {
+                let volume_plan = &plan.volumes[*v];
+                let free = volume_plan.claim_index.is_none()
+                    && volume_plan.reserved_for.is_none()
+                    && volume_plan.phase == VolumePhase::Available;
+                !volume.meta.deleting
+                    && (ours(*v)
+                        || (free
+                            && volume.capacity_nanos() >= request.nanos()
+                            && volume.volume_mode_or_default() == claim.volume_mode_or_default()
+                            && volume.access_modes.contains_all(claim.access_modes)))
+            })
+            .map(|(_, volume)| volume.meta.name.as_str())
+            .collect();
+        if supply.len() >= workload.pods as usize {
+            continue;
+        }
+        let short = workload.pods as usize - supply.len();
+        // The pods the plan leaves Pending; without them (another cause decided first), the
+        // highest ordinals, which the controller creates last.
+        let mut stuck: Vec<String> = claims
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.is_some_and(|c| plan.claims[c].outcome == Outcome::Pending))
+            .map(|(pod, _)| workload.pod_name(pod as u32))
+            .collect();
+        if stuck.is_empty() {
+            stuck = (supply.len()..workload.pods as usize)
+                .map(|pod| workload.pod_name(pod as u32))
+                .collect();
+        }
+        let offered = if supply.is_empty() {
+            "none".to_owned()
+        } else {
+            format!("only {} ({})", supply.len(), super::name_some(&supply))
+        };
+        findings.push(
+            Finding::new(
+                ids::STATEFULSET_EXCEEDS_LOCAL_VOLUMES,
+                workload.key(),
+                format!(
+                    "StatefulSet {} runs {} replicas, each with its own claim from template {:?} of local class {} ({}, {}), but {offered} of the class's volumes can serve them and the class provisions none: {} ({}) stay{} Pending",
+                    workload.meta.qualified_name(),
+                    workload.pods,
+                    template.name,
+                    class.meta.name,
+                    request.humanize(),
+                    claim.access_modes,
+                    if stuck.len() == 1 { "1 pod".to_owned() } else { format!("{} pods", stuck.len()) },
+                    super::name_some(&stuck.iter().map(String::as_str).collect::<Vec<_>>()),
+                    if stuck.len() == 1 { "s" } else { "" },
+                ),
+            )
+            .at(Pointer::field(workload.meta.source.as_ref(), "spec.replicas"), format!("{} local volumes for {} replicas", supply.len(), workload.pods))
+            .help(format!(
+                "create {short} more local volume{} of class {} (at least {} each), for example with the local static provisioner, or lower spec.replicas",
+                if short == 1 { "" } else { "s" },
+                class.meta.name,
+                request.humanize()
+            )),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::load::{load_str, LoadOptions};
+    use crate::report;
+
+    fn findings(text: &str, rule: &str) -> Vec<String> {
+        let loaded = load_str("t.yaml", text, &LoadOptions::default());
+        report::plan(&loaded)
+            .findings
+            .iter()
+            .filter(|f| f.rule == rule)
+            .map(|f| f.message.clone())
+            .collect()
+    }
+
+    const CLASS: &str = "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: local}\nprovisioner: kubernetes.io/no-provisioner\nMODE\n";
+
+    fn volume(name: &str, size: &str, source: &str) -> String {
+        format!("---\napiVersion: v1\nkind: PersistentVolume\nmetadata: {{name: {name}}}\nspec:\n  storageClassName: local\n  capacity: {{storage: {size}}}\n  accessModes: [ReadWriteOnce]\n  {source}\n")
+    }
+
+    const LOCAL: &str = "local: {path: /mnt/disk}\n  nodeAffinity: {required: {nodeSelectorTerms: [{matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [n1]}]}]}}";
+
+    #[test]
+    fn immediate_local_class() {
+        let rule = "no-provisioner-immediate-binding";
+        assert_eq!(findings(&CLASS.replace("MODE", ""), rule).len(), 1, "unset");
+        assert_eq!(
+            findings(&CLASS.replace("MODE", "volumeBindingMode: Immediate"), rule).len(),
+            1
+        );
+        assert!(findings(
+            &CLASS.replace("MODE", "volumeBindingMode: WaitForFirstConsumer"),
+            rule
+        )
+        .is_empty());
+        let with_local = CLASS.replace("MODE", "") + &volume("pv1", "1Gi", LOCAL);
+        assert_eq!(findings(&with_local, rule).len(), 1);
+        let with_nfs = CLASS.replace("MODE", "")
+            + &volume(
+                "pv1",
+                "1Gi",
+                "nfs: {server: nfs.example.com, path: /export}",
+            );
+        assert!(
+            findings(&with_nfs, rule).is_empty(),
+            "network volumes bind anywhere"
+        );
+    }
+
+    fn statefulset(replicas: u32) -> String {
+        format!("---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata: {{name: db, namespace: default}}\nspec:\n  replicas: {replicas}\n  serviceName: db\n  selector: {{matchLabels: {{app: db}}}}\n  template:\n    metadata: {{labels: {{app: db}}}}\n    spec: {{containers: [{{name: db, image: postgres}}]}}\n  volumeClaimTemplates:\n  - metadata: {{name: data}}\n    spec: {{storageClassName: local, accessModes: [ReadWriteOnce], resources: {{requests: {{storage: 10Gi}}}}}}\n")
+    }
+
+    #[test]
+    fn replicas_against_local_volumes() {
+        let rule = "statefulset-exceeds-local-volumes";
+        let class = CLASS.replace("MODE", "volumeBindingMode: WaitForFirstConsumer");
+        let two = volume("pv1", "10Gi", LOCAL) + &volume("pv2", "20Gi", LOCAL);
+        let small = volume("pv3", "5Gi", LOCAL);
+        let text = format!("{class}{two}{small}{}", statefulset(3));
+        let found = findings(&text, rule);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("only 2 (pv1, pv2)"), "{}", found[0]);
+        assert!(
+            found[0].contains("1 pod (db-2) stays Pending"),
+            "{}",
+            found[0]
+        );
+        assert!(findings(&format!("{class}{two}{}", statefulset(2)), rule).is_empty());
+        assert!(findings(&format!("{class}{two}{}", statefulset(0)), rule).is_empty());
+        let provisioning = class.replace("kubernetes.io/no-provisioner", "example.com/local");
+        assert!(findings(&format!("{provisioning}{two}{}", statefulset(3)), rule).is_empty());
+    }
+}
