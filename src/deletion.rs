@@ -15,7 +15,7 @@ use crate::binding::volume_sync::reclaim;
 use crate::binding::{BindingPlan, OnClaimDelete, Outcome};
 use crate::model::annotations::HELM_RESOURCE_POLICY;
 use crate::model::workload::{ClaimRetention, RetentionAction};
-use crate::model::{Meta, ReclaimPolicy, Snapshot, WorkloadKind};
+use crate::model::{Meta, ReclaimPolicy, Snapshot, Workload, WorkloadKind};
 
 /// What becomes of a claim's data when the claim is deleted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -110,8 +110,10 @@ impl Effect {
 pub struct StatefulSetFate {
     pub workload: usize,
     pub retention: ClaimRetention,
-    /// Claims made from its volumeClaimTemplates (any ordinal found), by template.
+    /// Claims made from its volumeClaimTemplates (any ordinal found).
     pub claims: Vec<usize>,
+    /// The same claims with the index of their template: `(template, claim)`.
+    pub template_claims: Vec<(usize, usize)>,
     /// `helm.sh/resource-policy: keep` on the StatefulSet: helm uninstall leaves it, and so
     /// does not trigger whenDeleted.
     pub helm_keep: bool,
@@ -155,12 +157,13 @@ pub fn plan(snapshot: &Snapshot, binding: &BindingPlan) -> DeletionPlan {
             }
         })
         .collect();
+    let template_claims = TemplateClaims::new(snapshot);
     let statefulsets = snapshot
         .workloads
         .iter()
         .enumerate()
         .filter(|(_, w)| w.kind == WorkloadKind::StatefulSet && !w.claim_templates.is_empty())
-        .map(|(w, _)| statefulset_fate(snapshot, w, &claims))
+        .map(|(w, set)| statefulset_fate(snapshot, w, template_claims.of(set), &claims))
         .collect();
     let mut by_namespace: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (c, claim) in snapshot.claims.iter().enumerate() {
@@ -316,39 +319,53 @@ fn claim_users(snapshot: &Snapshot) -> HashMap<usize, Vec<usize>> {
     users
 }
 
-/// The claims made from a StatefulSet's templates: `<template>-<statefulset>-<ordinal>` in its
-/// namespace, for any ordinal (a scaled-down StatefulSet leaves higher ordinals behind).
-pub fn statefulset_claims(snapshot: &Snapshot, workload: usize) -> Vec<(usize, usize)> {
-    let set = &snapshot.workloads[workload];
-    let ns = set.meta.namespace.as_deref();
-    let mut found = Vec::new();
-    for (c, claim) in snapshot.claims.iter().enumerate() {
-        if claim.meta.namespace.as_deref() != ns {
-            continue;
-        }
-        for (t, template) in set.claim_templates.iter().enumerate() {
-            let ordinal = claim
-                .meta
-                .name
-                .strip_prefix(template.name.as_str())
-                .and_then(|rest| rest.strip_prefix('-'))
-                .and_then(|rest| rest.strip_prefix(set.meta.name.as_str()))
-                .and_then(|rest| rest.strip_prefix('-'));
-            if ordinal.is_some_and(|o| o.parse::<u32>().is_ok()) {
-                found.push((t, c));
-                break;
-            }
-        }
-    }
-    found
+/// The claims made from StatefulSet templates, found by name: `<template>-<statefulset>-<ordinal>`
+/// in the StatefulSet's namespace, for any ordinal (a scaled-down StatefulSet leaves higher
+/// ordinals behind). Indexed once by the name without its ordinal, so that finding every
+/// StatefulSet's claims costs one pass over the claims.
+struct TemplateClaims<'a> {
+    by_stem: HashMap<(&'a str, &'a str), Vec<usize>>,
 }
 
-fn statefulset_fate(snapshot: &Snapshot, w: usize, fates: &[ClaimFate]) -> StatefulSetFate {
+impl<'a> TemplateClaims<'a> {
+    fn new(snapshot: &'a Snapshot) -> TemplateClaims<'a> {
+        let mut by_stem: HashMap<_, Vec<usize>> = HashMap::new();
+        for (c, claim) in snapshot.claims.iter().enumerate() {
+            let name = claim.meta.name.as_str();
+            let Some((stem, ordinal)) = name.rsplit_once('-') else {
+                continue;
+            };
+            if ordinal.parse::<u32>().is_ok() {
+                let ns = claim.meta.namespace.as_deref().unwrap_or_default();
+                by_stem.entry((ns, stem)).or_default().push(c);
+            }
+        }
+        TemplateClaims { by_stem }
+    }
+
+    /// `(template index, claim index)` for every claim of StatefulSet `set`.
+    fn of(&self, set: &Workload) -> Vec<(usize, usize)> {
+        let ns = set.meta.namespace.as_deref().unwrap_or_default();
+        let mut found = Vec::new();
+        for (t, template) in set.claim_templates.iter().enumerate() {
+            let stem = format!("{}-{}", template.name, set.meta.name);
+            if let Some(claims) = self.by_stem.get(&(ns, stem.as_str())) {
+                found.extend(claims.iter().map(|c| (t, *c)));
+            }
+        }
+        found.sort_by_key(|(_, c)| *c);
+        found
+    }
+}
+
+fn statefulset_fate(
+    snapshot: &Snapshot,
+    w: usize,
+    template_claims: Vec<(usize, usize)>,
+    fates: &[ClaimFate],
+) -> StatefulSetFate {
     let set = &snapshot.workloads[w];
-    let claims: Vec<usize> = statefulset_claims(snapshot, w)
-        .into_iter()
-        .map(|(_, c)| c)
-        .collect();
+    let claims: Vec<usize> = template_claims.iter().map(|(_, c)| *c).collect();
     let retention = set.claim_retention;
     let helm_keep = helm_keeps(&set.meta);
     let on_delete = match retention.when_deleted {
@@ -384,6 +401,7 @@ fn statefulset_fate(snapshot: &Snapshot, w: usize, fates: &[ClaimFate]) -> State
         workload: w,
         retention,
         claims,
+        template_claims,
         helm_keep,
         on_delete,
         on_scale_down,

@@ -199,11 +199,22 @@ pub fn plan(loaded: &Loaded) -> PlanReport {
 /// Plans a loaded input, keeping only the findings the user selected.
 pub fn plan_selected(loaded: &Loaded, selection: &Selection) -> PlanReport {
     let binding = binding::plan(&loaded.snapshot);
+    let deletion = crate::deletion::plan(&loaded.snapshot, &binding);
     let mut findings = loaded.findings.clone();
-    findings.extend(crate::analysis::analyze(&loaded.snapshot, &binding));
+    findings.extend(crate::analysis::analyze(
+        &loaded.snapshot,
+        &binding,
+        &deletion,
+    ));
     let findings = selection.apply(findings, &loaded.snapshot);
     let located = locate_all(findings, &loaded.sources);
-    build(&loaded.snapshot, &binding, located, &loaded.sources)
+    build(
+        &loaded.snapshot,
+        &binding,
+        &deletion,
+        located,
+        &loaded.sources,
+    )
 }
 
 /// The deletion plan as names.
@@ -320,6 +331,7 @@ fn locate_all(findings: Vec<crate::findings::Finding>, sources: &Sources) -> Vec
 pub fn build(
     snapshot: &Snapshot,
     binding: &BindingPlan,
+    deletion: &DeletionPlan,
     findings: Vec<Located>,
     sources: &Sources,
 ) -> PlanReport {
@@ -446,7 +458,7 @@ pub fn build(
         volumes,
         findings,
         summary,
-        deletion: deletion_entry(snapshot, &crate::deletion::plan(snapshot, binding)),
+        deletion: deletion_entry(snapshot, deletion),
     }
 }
 

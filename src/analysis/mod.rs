@@ -5,7 +5,7 @@ pub mod binding;
 mod claim_specs;
 mod claim_users;
 pub mod declared_access_modes;
-pub mod drivers;
+pub mod driver_support;
 pub mod expansion;
 pub mod input;
 pub mod read_only_many;
@@ -14,11 +14,12 @@ pub mod reclaim;
 pub mod topology;
 
 use crate::binding::BindingPlan;
+use crate::deletion::DeletionPlan;
 use crate::findings::Finding;
 use crate::model::Snapshot;
 
 /// Every analysis, in a stable order.
-pub fn analyze(snapshot: &Snapshot, plan: &BindingPlan) -> Vec<Finding> {
+pub fn analyze(snapshot: &Snapshot, plan: &BindingPlan, deletion: &DeletionPlan) -> Vec<Finding> {
     let mut findings = Vec::new();
     input::check(snapshot, &mut findings);
     input::check_values(snapshot, &mut findings);
@@ -28,8 +29,8 @@ pub fn analyze(snapshot: &Snapshot, plan: &BindingPlan) -> Vec<Finding> {
     read_write_once_pod::check(snapshot, plan, &mut findings);
     read_only_many::check(snapshot, plan, &mut findings);
     expansion::check(snapshot, plan, &mut findings);
-    drivers::check(snapshot, plan, &mut findings);
-    reclaim::check(snapshot, plan, &mut findings);
+    driver_support::check(snapshot, plan, &mut findings);
+    reclaim::check(snapshot, plan, deletion, &mut findings);
     topology::check(snapshot, plan, &mut findings);
     findings
 }

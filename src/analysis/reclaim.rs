@@ -3,17 +3,21 @@
 //! Released volumes that hold data no claim can bind.
 
 use crate::binding::{BindingPlan, OnClaimDelete};
-use crate::deletion::{self, DataFate, DeletionPlan, StatefulSetFate};
+use crate::deletion::{DataFate, DeletionPlan, StatefulSetFate};
 use crate::findings::{Finding, Pointer, Severity};
 use crate::model::workload::RetentionAction;
 use crate::model::{ReclaimPolicy, Snapshot, VolumePhase};
 use crate::rules::ids;
 
-pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding>) {
-    let deletion = deletion::plan(snapshot, plan);
+pub fn check(
+    snapshot: &Snapshot,
+    plan: &BindingPlan,
+    deletion: &DeletionPlan,
+    findings: &mut Vec<Finding>,
+) {
     for set in &deletion.statefulsets {
-        statefulset_data(snapshot, plan, &deletion, set, findings);
-        retention(snapshot, plan, &deletion, set, findings);
+        statefulset_data(snapshot, plan, deletion, set, findings);
+        retention(snapshot, plan, deletion, set, findings);
     }
     recycle(snapshot, findings);
     released(snapshot, plan, findings);
@@ -79,9 +83,9 @@ fn statefulset_data(
     findings: &mut Vec<Finding>,
 ) {
     let workload = &snapshot.workloads[set.workload];
-    let claims = deletion::statefulset_claims(snapshot, set.workload);
     for (t, template) in workload.claim_templates.iter().enumerate() {
-        let losing: Vec<usize> = claims
+        let losing: Vec<usize> = set
+            .template_claims
             .iter()
             .filter(|(tt, c)| *tt == t && deletion.claims[*c].data.loses_data())
             .map(|(_, c)| *c)
