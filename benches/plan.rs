@@ -174,6 +174,27 @@ fn run(args: &Args) {
         &format!("{} findings", full.findings.len()),
     );
     drop(full);
+    let deletion = kubectl_storage::deletion::plan(&loaded.snapshot, &plan);
+    let (t, _) = median(|| kubectl_storage::deletion::plan(&loaded.snapshot, &plan));
+    row("  of which deletion::plan", t, "");
+    let inputs = kubectl_storage::analysis::Inputs {
+        snapshot: &loaded.snapshot,
+        binding: &plan,
+        deletion: &deletion,
+    };
+    for (name, analysis) in kubectl_storage::analysis::ANALYSES {
+        let (t, found) = median(|| {
+            let mut found = Vec::new();
+            analysis(&inputs, &mut found);
+            found.len()
+        });
+        row(
+            &format!("  of which analysis {name}"),
+            t,
+            &format!("{found} findings"),
+        );
+    }
+    drop(deletion);
     let counts = outcome_counts(&plan);
     drop(plan);
     let (claims, volumes) = (loaded.snapshot.claims.len(), loaded.snapshot.volumes.len());

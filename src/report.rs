@@ -201,11 +201,11 @@ pub fn plan_selected(loaded: &Loaded, selection: &Selection) -> PlanReport {
     let binding = binding::plan(&loaded.snapshot);
     let deletion = crate::deletion::plan(&loaded.snapshot, &binding);
     let mut findings = loaded.findings.clone();
-    findings.extend(crate::analysis::analyze(
-        &loaded.snapshot,
-        &binding,
-        &deletion,
-    ));
+    findings.extend(crate::analysis::analyze(&crate::analysis::Inputs {
+        snapshot: &loaded.snapshot,
+        binding: &binding,
+        deletion: &deletion,
+    }));
     let findings = selection.apply(findings, &loaded.snapshot);
     let located = locate_all(findings, &loaded.sources);
     build(

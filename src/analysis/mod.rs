@@ -18,19 +18,49 @@ use crate::deletion::DeletionPlan;
 use crate::findings::Finding;
 use crate::model::Snapshot;
 
+/// What the analyses read.
+pub struct Inputs<'a> {
+    pub snapshot: &'a Snapshot,
+    pub binding: &'a BindingPlan,
+    pub deletion: &'a DeletionPlan,
+}
+
+pub type Analysis = fn(&Inputs, &mut Vec<Finding>);
+
+/// Every analysis by name, in a stable order (the bench times each).
+pub const ANALYSES: &[(&str, Analysis)] = &[
+    ("input", |i, f| input::check(i.snapshot, f)),
+    ("input values", |i, f| input::check_values(i.snapshot, f)),
+    ("declared access modes", |i, f| {
+        declared_access_modes::check(i.snapshot, f)
+    }),
+    ("binding", |i, f| binding::check(i.snapshot, i.binding, f)),
+    ("access modes", |i, f| {
+        access_modes::check(i.snapshot, i.binding, f)
+    }),
+    ("read-write-once-pod", |i, f| {
+        read_write_once_pod::check(i.snapshot, i.binding, f)
+    }),
+    ("read-only-many", |i, f| {
+        read_only_many::check(i.snapshot, i.binding, f)
+    }),
+    ("expansion", |i, f| {
+        expansion::check(i.snapshot, i.binding, f)
+    }),
+    ("driver support", |i, f| {
+        driver_support::check(i.snapshot, i.binding, f)
+    }),
+    ("reclaim", |i, f| {
+        reclaim::check(i.snapshot, i.binding, i.deletion, f)
+    }),
+    ("topology", |i, f| topology::check(i.snapshot, i.binding, f)),
+];
+
 /// Every analysis, in a stable order.
-pub fn analyze(snapshot: &Snapshot, plan: &BindingPlan, deletion: &DeletionPlan) -> Vec<Finding> {
+pub fn analyze(inputs: &Inputs) -> Vec<Finding> {
     let mut findings = Vec::new();
-    input::check(snapshot, &mut findings);
-    input::check_values(snapshot, &mut findings);
-    declared_access_modes::check(snapshot, &mut findings);
-    binding::check(snapshot, plan, &mut findings);
-    access_modes::check(snapshot, plan, &mut findings);
-    read_write_once_pod::check(snapshot, plan, &mut findings);
-    read_only_many::check(snapshot, plan, &mut findings);
-    expansion::check(snapshot, plan, &mut findings);
-    driver_support::check(snapshot, plan, &mut findings);
-    reclaim::check(snapshot, plan, deletion, &mut findings);
-    topology::check(snapshot, plan, &mut findings);
+    for (_, analysis) in ANALYSES {
+        analysis(inputs, &mut findings);
+    }
     findings
 }
