@@ -339,10 +339,12 @@ mod tests {
             format!("apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {{name: sc}}\nprovisioner: {provisioner}\nallowVolumeExpansion: {allow}\n")
         };
         assert_eq!(
-            rules(&class("rancher.io/local-path", true)),
+            rules(&class("openebs.io/local", true)),
             ["expansion-unsupported-by-driver"]
         );
-        assert!(rules(&class("rancher.io/local-path", false)).is_empty());
+        assert!(rules(&class("openebs.io/local", false)).is_empty());
+        // Whether local-path resizes depends on its release.
+        assert!(rules(&class("rancher.io/local-path", true)).is_empty());
         assert!(rules(&class("ebs.csi.aws.com", true)).is_empty());
         assert!(rules(&class("kubernetes.io/no-provisioner", true)).is_empty());
         assert!(rules(&class("example.com/unknown", true)).is_empty());
