@@ -110,32 +110,36 @@ impl SnapshotBuilder {
                 serde_json::Value::String((*typed_version).to_owned()),
             );
         }
+        // Fields the typed model does not know: kubectl's strict validation rejects them.
+        let mut unknown = Vec::new();
         let result = match kind {
-            "PersistentVolume" => typed::<PersistentVolume>(json).map(|pv| {
+            "PersistentVolume" => typed::<PersistentVolume>(json, &mut unknown).map(|pv| {
                 let meta = self.meta(&pv.metadata, false, source.clone());
                 let volume = Volume::from_k8s(&pv, meta);
                 let key = volume.key();
                 self.upsert(key, volume, |s| &mut s.volumes, findings);
             }),
-            "PersistentVolumeClaim" => typed::<PersistentVolumeClaim>(json).map(|pvc| {
-                let meta = self.meta(&pvc.metadata, true, source.clone());
-                let claim = Claim::from_k8s(&pvc, meta, ClaimOrigin::Manifest);
-                let key = claim.key();
-                self.upsert(key, claim, |s| &mut s.claims, findings);
-            }),
-            "StorageClass" => typed::<K8sStorageClass>(json).map(|sc| {
+            "PersistentVolumeClaim" => {
+                typed::<PersistentVolumeClaim>(json, &mut unknown).map(|pvc| {
+                    let meta = self.meta(&pvc.metadata, true, source.clone());
+                    let claim = Claim::from_k8s(&pvc, meta, ClaimOrigin::Manifest);
+                    let key = claim.key();
+                    self.upsert(key, claim, |s| &mut s.claims, findings);
+                })
+            }
+            "StorageClass" => typed::<K8sStorageClass>(json, &mut unknown).map(|sc| {
                 let meta = self.meta(&sc.metadata, false, source.clone());
                 let class = StorageClass::from_k8s(&sc, meta);
                 let key = class.key();
                 self.upsert(key, class, |s| &mut s.classes, findings);
             }),
-            "Node" => typed::<K8sNode>(json).map(|n| {
+            "Node" => typed::<K8sNode>(json, &mut unknown).map(|n| {
                 let meta = self.meta(&n.metadata, false, source.clone());
                 let node = Node::from_k8s(&n, meta);
                 let key = node.meta.key("Node");
                 self.upsert(key, node, |s| &mut s.nodes, findings);
             }),
-            "Pod" => typed::<Pod>(json).map(|pod| {
+            "Pod" => typed::<Pod>(json, &mut unknown).map(|pod| {
                 let finished = matches!(
                     pod.status.as_ref().and_then(|s| s.phase.as_deref()),
                     Some("Succeeded" | "Failed")
@@ -151,7 +155,7 @@ impl SnapshotBuilder {
                     findings,
                 );
             }),
-            "Deployment" => typed::<Deployment>(json).map(|d| {
+            "Deployment" => typed::<Deployment>(json, &mut unknown).map(|d| {
                 let replicas = d.spec.replicas.unwrap_or(1);
                 let meta = self.meta(&d.metadata, true, source.clone());
                 let surges =
@@ -169,7 +173,7 @@ impl SnapshotBuilder {
                     w.surges = surges;
                 }
             }),
-            "ReplicaSet" => typed::<ReplicaSet>(json).map(|r| {
+            "ReplicaSet" => typed::<ReplicaSet>(json, &mut unknown).map(|r| {
                 let replicas = r.spec.replicas.unwrap_or(1);
                 let meta = self.meta(&r.metadata, true, source.clone());
                 let template = r.spec.template.as_ref().and_then(|t| t.spec.as_ref());
@@ -183,24 +187,26 @@ impl SnapshotBuilder {
                     findings,
                 );
             }),
-            "ReplicationController" => typed::<ReplicationController>(json).map(|r| {
-                let spec = r.spec.as_ref();
-                let replicas = spec.and_then(|s| s.replicas).unwrap_or(1);
-                let meta = self.meta(&r.metadata, true, source.clone());
-                let template = spec
-                    .and_then(|s| s.template.as_ref())
-                    .and_then(|t| t.spec.as_ref());
-                self.workload(
-                    WorkloadKind::ReplicationController,
-                    meta,
-                    replicas,
-                    template,
-                    "spec.template.spec",
-                    false,
-                    findings,
-                );
-            }),
-            "DaemonSet" => typed::<DaemonSet>(json).map(|d| {
+            "ReplicationController" => {
+                typed::<ReplicationController>(json, &mut unknown).map(|r| {
+                    let spec = r.spec.as_ref();
+                    let replicas = spec.and_then(|s| s.replicas).unwrap_or(1);
+                    let meta = self.meta(&r.metadata, true, source.clone());
+                    let template = spec
+                        .and_then(|s| s.template.as_ref())
+                        .and_then(|t| t.spec.as_ref());
+                    self.workload(
+                        WorkloadKind::ReplicationController,
+                        meta,
+                        replicas,
+                        template,
+                        "spec.template.spec",
+                        false,
+                        findings,
+                    );
+                })
+            }
+            "DaemonSet" => typed::<DaemonSet>(json, &mut unknown).map(|d| {
                 let meta = self.meta(&d.metadata, true, source.clone());
                 let template = d.spec.template.spec.as_ref();
                 self.workload(
@@ -213,7 +219,7 @@ impl SnapshotBuilder {
                     findings,
                 );
             }),
-            "Job" => typed::<Job>(json).map(|j| {
+            "Job" => typed::<Job>(json, &mut unknown).map(|j| {
                 let spec = j.spec.as_ref();
                 let suspended = spec.and_then(|s| s.suspend).unwrap_or(false);
                 let parallelism = if suspended {
@@ -237,7 +243,7 @@ impl SnapshotBuilder {
                     findings,
                 );
             }),
-            "CronJob" => typed::<CronJob>(json).map(|c| {
+            "CronJob" => typed::<CronJob>(json, &mut unknown).map(|c| {
                 let suspended = c.spec.suspend.unwrap_or(false);
                 let template = c
                     .spec
@@ -256,7 +262,7 @@ impl SnapshotBuilder {
                     findings,
                 );
             }),
-            "StatefulSet" => typed::<StatefulSet>(json).map(|s| {
+            "StatefulSet" => typed::<StatefulSet>(json, &mut unknown).map(|s| {
                 let spec = &s.spec;
                 let meta = self.meta(&s.metadata, true, source.clone());
                 let workload = self.workload(
@@ -306,8 +312,13 @@ impl SnapshotBuilder {
             }),
             _ => Ok(()),
         };
-        if let Err(error) = result {
-            findings.push(invalid_field(node, &source, kind, error));
+        match result {
+            Err(error) => findings.push(invalid_field(node, &source, kind, &self.namespace, error)),
+            Ok(()) => findings.extend(
+                unknown
+                    .iter()
+                    .map(|path| unknown_field(node, &source, kind, &self.namespace, path)),
+            ),
         }
     }
 
@@ -513,10 +524,15 @@ impl HasMeta for Claim {
 }
 
 /// Types a document, remembering the path of the field that did not fit.
+/// Types a document, remembering the path of the field that did not fit, and collecting the
+/// paths of fields the type does not have (k8s-openapi would drop them silently).
 fn typed<T: DeserializeOwned>(
     json: serde_json::Value,
+    unknown: &mut Vec<String>,
 ) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {
-    serde_path_to_error::deserialize(json)
+    let mut record = |path: serde_ignored::Path| unknown.push(field_path(&path));
+    let ignoring = serde_ignored::Deserializer::new(json, &mut record);
+    serde_path_to_error::deserialize(ignoring)
 }
 
 fn not_an_object(source: &ObjectSource, why: &str) -> Finding {
@@ -529,22 +545,98 @@ fn not_an_object(source: &ObjectSource, why: &str) -> Finding {
     .at(Pointer::field(Some(source), ""), "not a Kubernetes object")
 }
 
+/// A path as the API server writes it in errors: `spec.containers[0].image`.
+fn field_path(path: &serde_ignored::Path) -> String {
+    use serde_ignored::Path;
+    match path {
+        Path::Root => String::new(),
+        Path::Seq { parent, index } => format!("{}[{index}]", field_path(parent)),
+        Path::Map { parent, key } => {
+            let parent = field_path(parent);
+            if parent.is_empty() {
+                key.clone()
+            } else {
+                format!("{parent}.{key}")
+            }
+        }
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => field_path(parent),
+    }
+}
+
+/// What to ask `kubectl explain` about the object holding the field at `path`: the parent's
+/// path without list indices (`deployment.spec.template.spec.containers`).
+fn explain_path(kind: &str, path: &str) -> String {
+    let parent = path.rsplit_once('.').map_or("", |(parent, _)| parent);
+    let mut out = kind.to_lowercase();
+    for segment in parent.split('.').filter(|s| !s.is_empty()) {
+        out.push('.');
+        out.push_str(segment.split('[').next().unwrap_or(segment));
+    }
+    out
+}
+
+fn namespaced(kind: &str) -> bool {
+    !matches!(kind, "PersistentVolume" | "StorageClass" | "Node")
+}
+
+/// The object a document describes, for findings about the document's fields.
+fn document_key(node: &YamlNode, kind: &str, default_namespace: Option<&str>) -> ObjectKey {
+    let metadata = node.get("metadata");
+    let name = metadata
+        .and_then(|m| m.get("name"))
+        .and_then(YamlNode::as_str)
+        .unwrap_or_default();
+    let namespace = metadata
+        .and_then(|m| m.get("namespace"))
+        .and_then(YamlNode::as_str)
+        .or(default_namespace);
+    let kind: &'static str = KINDS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or("Object", |(k, _)| k);
+    ObjectKey::new(kind, namespace, name)
+}
+
+fn unknown_field(
+    node: &YamlNode,
+    source: &ObjectSource,
+    kind: &str,
+    default_namespace: &str,
+    path: &str,
+) -> Finding {
+    let key = document_key(node, kind, namespaced(kind).then_some(default_namespace));
+    let segments = yaml_tree::parse_path(path);
+    let (start, end) = node.locate(&yaml_tree::borrow_path(&segments), true);
+    let field = path.rsplit('.').next().unwrap_or(path);
+    Finding::new(
+        ids::UNKNOWN_FIELD,
+        key.clone(),
+        format!("{key}: unknown field \"{path}\"; kubectl apply rejects it (strict decoding error: unknown field \"{path}\"), and with validation off the field is silently dropped"),
+    )
+    .at(
+        Some(Pointer::At {
+            file: source.file,
+            start,
+            end: end.offset,
+        }),
+        format!("{field:?} is not a field here"),
+    )
+    .help(format!(
+        "check the spelling and the indentation against `kubectl explain {}`",
+        explain_path(kind, path)
+    ))
+}
+
 fn invalid_field(
     node: &YamlNode,
     source: &ObjectSource,
     kind: &str,
+    default_namespace: &str,
     error: serde_path_to_error::Error<serde_json::Error>,
 ) -> Finding {
-    let name = node
-        .get("metadata")
-        .and_then(|m| m.get("name"))
-        .and_then(YamlNode::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    let namespace = node
-        .get("metadata")
-        .and_then(|m| m.get("namespace"))
-        .and_then(YamlNode::as_str);
+    let key = document_key(node, kind, namespaced(kind).then_some(default_namespace));
     let path = error.path().to_string();
     let segments = yaml_tree::parse_path(&path);
     let (start, end) = node.locate(&yaml_tree::borrow_path(&segments), false);
@@ -555,14 +647,10 @@ fn invalid_field(
         .next()
         .unwrap_or(&message)
         .to_owned();
-    let kind: &'static str = KINDS
-        .iter()
-        .find(|(k, _)| *k == kind)
-        .map_or("Object", |(k, _)| k);
     Finding::new(
         ids::INVALID_FIELD,
-        ObjectKey::new(kind, namespace, &name),
-        format!("{kind} {name}: field {path}: {message}; the object is left out of the plan"),
+        key.clone(),
+        format!("{key}: field {path}: {message}; the object is left out of the plan"),
     )
     .at(
         Some(Pointer::At {
@@ -574,6 +662,34 @@ fn invalid_field(
     )
     .help(format!(
         "see `kubectl explain {}.{path}` for the type the API expects",
-        kind.to_lowercase()
+        key.kind.to_lowercase()
     ))
+}
+
+#[cfg(test)]
+mod unknown_field_tests {
+    use crate::load::{load_str, LoadOptions};
+
+    #[test]
+    fn unknown_fields_are_found_at_any_depth_and_pointed_at() {
+        let text = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\nspec:\n  selector: {}\n  template:\n    spec:\n      containers:\n      - name: c\n        imagee: x\n  volumeClaimTemplates:\n  - metadata: {name: data}\n    spec:\n      resources:\n        storageClassName: fast\n";
+        let loaded = load_str("t.yaml", text, &LoadOptions::default());
+        let found: Vec<String> = loaded
+            .findings
+            .iter()
+            .filter(|f| f.rule == "unknown-field")
+            .map(|f| f.message.split(';').next().unwrap_or_default().to_owned())
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "StatefulSet default/db: unknown field \"spec.template.spec.containers[0].imagee\"",
+                "StatefulSet default/db: unknown field \"spec.volumeClaimTemplates[0].spec.resources.storageClassName\"",
+            ]
+        );
+        assert_eq!(
+            super::explain_path("StatefulSet", "spec.template.spec.containers[0].imagee"),
+            "statefulset.spec.template.spec.containers"
+        );
+    }
 }

@@ -31,6 +31,7 @@ pub mod ids {
     pub const RWOP_CLAIM_USED_BY_SEVERAL_PODS: &str = "rwop-claim-used-by-several-pods";
     pub const ROX_CLAIM_MOUNTED_READ_WRITE: &str = "rox-claim-mounted-read-write";
     pub const UNSUPPORTED_VALUE: &str = "unsupported-value";
+    pub const UNKNOWN_FIELD: &str = "unknown-field";
     pub const EXPANSION_NOT_ALLOWED: &str = "expansion-not-allowed";
     pub const CLAIM_SHRINK: &str = "claim-shrink";
     pub const STATEFULSET_TEMPLATE_RESIZED: &str = "statefulset-template-resized";
@@ -74,6 +75,7 @@ pub mod ids {
         RWOP_CLAIM_USED_BY_SEVERAL_PODS,
         ROX_CLAIM_MOUNTED_READ_WRITE,
         UNSUPPORTED_VALUE,
+        UNKNOWN_FIELD,
         EXPANSION_NOT_ALLOWED,
         CLAIM_SHRINK,
         STATEFULSET_TEMPLATE_RESIZED,
