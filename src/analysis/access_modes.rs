@@ -8,19 +8,16 @@ use crate::model::selector::HOSTNAME_LABEL;
 use crate::model::{AccessMode, Snapshot, Workload};
 use crate::rules::ids;
 
-use super::claim_users::{describe, pods_at_once, ClaimUsers};
+use super::claim_users::{describe, in_use, pods_at_once, InUse};
 
 pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding>) {
-    let users = ClaimUsers::new(snapshot);
-    for (c, claim) in snapshot.claims.iter().enumerate() {
-        let workloads = users.workloads_of(claim);
-        if workloads.is_empty() {
-            continue;
-        }
-        // The volume's modes decide what may attach where; before binding, the claim's.
-        let modes = plan.claims[c]
-            .volume_index
-            .map_or(claim.access_modes, |v| snapshot.volumes[v].access_modes);
+    for InUse {
+        index: c,
+        claim,
+        workloads,
+        modes,
+    } in in_use(snapshot, plan)
+    {
         if !modes.contains(AccessMode::ReadWriteOnce) || modes.contains(AccessMode::ReadWriteMany) {
             continue;
         }
@@ -83,8 +80,7 @@ fn pinned_to_one_node(workloads: &[&Workload]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::load::{load_str, LoadOptions};
-    use crate::report;
+    use crate::analysis::testing::clean_findings;
 
     const CLAIM: &str = "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: standard}\nprovisioner: example.com/standard\n---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data}\nspec:\n  storageClassName: standard\n  accessModes: [MODES]\n  resources: {requests: {storage: 1Gi}}\n";
 
@@ -99,10 +95,7 @@ mod tests {
 
     fn flagged(modes: &str, workloads: &[String]) -> bool {
         let text = CLAIM.replace("MODES", modes) + &workloads.concat();
-        let loaded = load_str("t.yaml", &text, &LoadOptions::default());
-        assert!(loaded.findings.is_empty(), "{:?}", loaded.findings);
-        report::plan(&loaded)
-            .findings
+        clean_findings(&text)
             .iter()
             .any(|f| f.rule == "rwo-claim-on-several-nodes")
     }

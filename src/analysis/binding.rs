@@ -385,13 +385,10 @@ fn prebound_rejection(claim: &Claim, volume: &Volume) -> Option<Rejection> {
 
 #[cfg(test)]
 mod tests {
-    use crate::load::{load_str, LoadOptions};
-    use crate::report;
+    use crate::analysis::testing::findings;
 
     fn rules(text: &str) -> Vec<(&'static str, String)> {
-        let loaded = load_str("t.yaml", text, &LoadOptions::default());
-        report::plan(&loaded)
-            .findings
+        findings(text)
             .iter()
             .map(|f| (f.rule, f.object.name.clone()))
             .collect()

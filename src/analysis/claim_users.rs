@@ -4,8 +4,9 @@
 
 use std::collections::HashMap;
 
+use crate::binding::BindingPlan;
 use crate::model::workload::ClaimUse;
-use crate::model::{Claim, Snapshot, Workload, WorkloadKind};
+use crate::model::{AccessModes, Claim, Snapshot, Workload, WorkloadKind};
 
 pub struct ClaimUsers<'a> {
     by_claim: HashMap<(&'a str, &'a str), Vec<(&'a Workload, &'a ClaimUse)>>,
@@ -48,6 +49,42 @@ impl<'a> ClaimUsers<'a> {
         }
         workloads
     }
+}
+
+/// A claim that running pods use, with the access modes that govern it.
+pub struct InUse<'a> {
+    pub index: usize,
+    pub claim: &'a Claim,
+    pub workloads: Vec<&'a Workload>,
+    /// The bound volume's modes decide what may attach where; before binding, the claim's.
+    pub modes: AccessModes,
+}
+
+/// Every claim some running workload uses.
+pub fn in_use<'a>(
+    snapshot: &'a Snapshot,
+    plan: &'a BindingPlan,
+) -> impl Iterator<Item = InUse<'a>> {
+    let users = ClaimUsers::new(snapshot);
+    snapshot
+        .claims
+        .iter()
+        .enumerate()
+        .filter_map(move |(index, claim)| {
+            let workloads = users.workloads_of(claim);
+            if workloads.is_empty() {
+                return None;
+            }
+            let modes = plan.claims[index]
+                .volume_index
+                .map_or(claim.access_modes, |v| snapshot.volumes[v].access_modes);
+            Some(InUse {
+                index,
+                claim,
+                workloads,
+                modes,
+            })
+        })
 }
 
 /// How many pods of a workload can run at once; a DaemonSet runs one per node, which is more

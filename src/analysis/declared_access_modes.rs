@@ -78,13 +78,10 @@ impl Declared {
 
 #[cfg(test)]
 mod tests {
-    use crate::load::{load_str, LoadOptions};
-    use crate::report;
+    use crate::analysis::testing::findings;
 
     fn rules(text: &str) -> Vec<(&'static str, String)> {
-        let loaded = load_str("t.yaml", text, &LoadOptions::default());
-        report::plan(&loaded)
-            .findings
+        findings(text)
             .into_iter()
             .map(|f| (f.rule, f.object.name))
             .collect()

@@ -248,14 +248,10 @@ fn help(driver: &Driver, refused: &[AccessMode], volume_mode: VolumeMode) -> Str
 
 #[cfg(test)]
 mod tests {
-    use crate::load::{load_str, LoadOptions};
-    use crate::report;
+    use crate::analysis::testing::clean_findings;
 
     fn rules(text: &str) -> Vec<&'static str> {
-        let loaded = load_str("t.yaml", text, &LoadOptions::default());
-        assert!(loaded.findings.is_empty(), "{:?}", loaded.findings);
-        report::plan(&loaded)
-            .findings
+        clean_findings(text)
             .iter()
             .map(|f| f.rule)
             .filter(|r| r.ends_with("-by-driver"))

@@ -11,6 +11,8 @@ pub mod input;
 pub mod read_only_many;
 pub mod read_write_once_pod;
 pub mod reclaim;
+#[cfg(test)]
+mod testing;
 pub mod topology;
 
 use crate::binding::BindingPlan;

@@ -6,18 +6,16 @@ use crate::findings::{Finding, Pointer};
 use crate::model::{AccessMode, Snapshot, WorkloadKind};
 use crate::rules::ids;
 
-use super::claim_users::{describe, pods_at_once, ClaimUsers};
+use super::claim_users::{describe, in_use, pods_at_once, InUse};
 
 pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding>) {
-    let users = ClaimUsers::new(snapshot);
-    for (c, claim) in snapshot.claims.iter().enumerate() {
-        let workloads = users.workloads_of(claim);
-        if workloads.is_empty() {
-            continue;
-        }
-        let modes = plan.claims[c]
-            .volume_index
-            .map_or(claim.access_modes, |v| snapshot.volumes[v].access_modes);
+    for InUse {
+        claim,
+        workloads,
+        modes,
+        ..
+    } in in_use(snapshot, plan)
+    {
         if !modes.contains(AccessMode::ReadWriteOncePod) {
             continue;
         }
@@ -50,15 +48,12 @@ pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding
 
 #[cfg(test)]
 mod tests {
-    use crate::load::{load_str, LoadOptions};
-    use crate::report;
+    use crate::analysis::testing::findings;
 
     const CLAIM: &str = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data}\nspec:\n  storageClassName: s\n  accessModes: [ReadWriteOncePod]\n  resources: {requests: {storage: 1Gi}}\n---\napiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: s}\nprovisioner: example.com/s\n";
 
     fn flagged(pods: &str) -> bool {
-        let loaded = load_str("t.yaml", &format!("{CLAIM}{pods}"), &LoadOptions::default());
-        report::plan(&loaded)
-            .findings
+        findings(&format!("{CLAIM}{pods}"))
             .iter()
             .any(|f| f.rule == "rwop-claim-used-by-several-pods")
     }

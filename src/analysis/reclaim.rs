@@ -262,15 +262,12 @@ fn released(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding>
 
 #[cfg(test)]
 mod tests {
+    use crate::analysis::testing::clean_findings;
     use crate::findings::Severity;
-    use crate::load::{load_str, LoadOptions};
-    use crate::report::{self, FindingEntry};
+    use crate::report::FindingEntry;
 
     fn findings(text: &str, rule: &str) -> Vec<FindingEntry> {
-        let loaded = load_str("t.yaml", text, &LoadOptions::default());
-        assert!(loaded.findings.is_empty(), "{:?}", loaded.findings);
-        report::plan(&loaded)
-            .findings
+        clean_findings(text)
             .into_iter()
             .filter(|f| f.rule == rule)
             .collect()

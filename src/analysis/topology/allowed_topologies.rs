@@ -38,13 +38,10 @@ pub fn check(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::load::{load_str, LoadOptions};
-    use crate::report;
+    use crate::analysis::testing::findings;
 
     fn flagged(text: &str) -> bool {
-        let loaded = load_str("t.yaml", text, &LoadOptions::default());
-        report::plan(&loaded)
-            .findings
+        findings(text)
             .iter()
             .any(|f| f.rule == "allowed-topologies-match-no-node")
     }

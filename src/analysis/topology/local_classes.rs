@@ -192,13 +192,9 @@ fn statefulset_supply(
 
 #[cfg(test)]
 mod tests {
-    use crate::load::{load_str, LoadOptions};
-    use crate::report;
 
     fn findings(text: &str, rule: &str) -> Vec<String> {
-        let loaded = load_str("t.yaml", text, &LoadOptions::default());
-        report::plan(&loaded)
-            .findings
+        crate::analysis::testing::findings(text)
             .iter()
             .filter(|f| f.rule == rule)
             .map(|f| f.message.clone())

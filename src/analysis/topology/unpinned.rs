@@ -40,16 +40,10 @@ pub fn check(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::load::{load_str, LoadOptions};
-    use crate::report;
+    use crate::analysis::testing::findings;
 
     fn rules(text: &str) -> Vec<&'static str> {
-        let loaded = load_str("t.yaml", text, &LoadOptions::default());
-        report::plan(&loaded)
-            .findings
-            .iter()
-            .map(|f| f.rule)
-            .collect()
+        findings(text).iter().map(|f| f.rule).collect()
     }
 
     const PV: &str = "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: pv}\nspec:\n  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n  SOURCE\n";
