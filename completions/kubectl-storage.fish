@@ -29,6 +29,7 @@ complete -c kubectl-storage -n "__fish_kubectl_storage_needs_command" -s V -l ve
 complete -c kubectl-storage -n "__fish_kubectl_storage_needs_command" -f -a "plan" -d 'Predict, claim by claim, which volume each PersistentVolumeClaim binds to, whether one is provisioned, or why it stays Pending; and what happens to each volume'
 complete -c kubectl-storage -n "__fish_kubectl_storage_needs_command" -f -a "rules" -d 'List the rules the plan checks'
 complete -c kubectl-storage -n "__fish_kubectl_storage_needs_command" -f -a "explain" -d 'Show a rule\'s documentation: why it matters and how to fix it'
+complete -c kubectl-storage -n "__fish_kubectl_storage_needs_command" -f -a "what-if" -d 'Predict what deleting a namespace, claim, StatefulSet or pod does to the data of every volume it reaches'
 complete -c kubectl-storage -n "__fish_kubectl_storage_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s f -l filename -d 'Manifests to plan: files, folders (searched recursively for .yaml, .yml and .json) or `-` for standard input. Repeatable. A `kubectl get pv,pvc,sc,pods,nodes -A -o yaml` dump plans the cluster it was taken from' -r -F
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s n -l namespace -d 'Namespace for namespaced objects written without one' -r
@@ -57,7 +58,25 @@ complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand rules" -
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand rules" -s V -l version -d 'Print version'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand explain" -s h -l help -d 'Print help'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand explain" -s V -l version -d 'Print version'
-complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain help" -f -a "plan" -d 'Predict, claim by claim, which volume each PersistentVolumeClaim binds to, whether one is provisioned, or why it stays Pending; and what happens to each volume'
-complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain help" -f -a "rules" -d 'List the rules the plan checks'
-complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain help" -f -a "explain" -d 'Show a rule\'s documentation: why it matters and how to fix it'
-complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and not __fish_seen_subcommand_from delete help" -s h -l help -d 'Print help'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and not __fish_seen_subcommand_from delete help" -s V -l version -d 'Print version'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and not __fish_seen_subcommand_from delete help" -f -a "delete" -d 'Which volumes\' data deleting a namespace, claim, StatefulSet or pod deletes, keeps on a Released volume, or leaves untouched, and why'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and not __fish_seen_subcommand_from delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from delete" -s f -l filename -d 'Manifests or a cluster dump (`kubectl get pv,pvc,sc,pods,statefulsets -A -o yaml`): files, folders or `-` for standard input. Repeatable' -r -F
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from delete" -s n -l namespace -d 'Namespace of the claim, StatefulSet or pod, and of objects written without one' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format' -r -f -a "text\t'The claims grouped by what becomes of their data, with the reasons'
+json\t'The WhatIf document (apiVersion storage.kubectl.io/v1alpha1)'
+yaml\t'The same data as json'"
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from delete" -l color -d 'When to use colour in text output' -r -f -a "auto\t'When writing to a terminal and NO_COLOR is not set'
+always\t''
+never\t''"
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Which volumes\' data deleting a namespace, claim, StatefulSet or pod deletes, keeps on a Released volume, or leaves untouched, and why'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain what-if help" -f -a "plan" -d 'Predict, claim by claim, which volume each PersistentVolumeClaim binds to, whether one is provisioned, or why it stays Pending; and what happens to each volume'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain what-if help" -f -a "rules" -d 'List the rules the plan checks'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain what-if help" -f -a "explain" -d 'Show a rule\'s documentation: why it matters and how to fix it'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain what-if help" -f -a "what-if" -d 'Predict what deleting a namespace, claim, StatefulSet or pod does to the data of every volume it reaches'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain what-if help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and __fish_seen_subcommand_from what-if" -f -a "delete" -d 'Which volumes\' data deleting a namespace, claim, StatefulSet or pod deletes, keeps on a Released volume, or leaves untouched, and why'

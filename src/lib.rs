@@ -16,3 +16,4 @@ pub mod model;
 pub mod render;
 pub mod report;
 pub mod rules;
+pub mod what_if;

@@ -217,15 +217,24 @@ fn rules_and_explain() {
 
 #[test]
 fn the_readme_tour_is_the_real_output() {
+    // Every `console` block that runs `kubectl storage` shows that command's real output.
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let command = "$ kubectl storage plan -f testdata/examples/shop.yaml\n";
-    let start = readme.find(command).expect("README.md shows a plan") + command.len();
-    let end = start + readme[start..].find("```").unwrap();
-    let out = run(&["plan", "-f", "testdata/examples/shop.yaml"]);
+    let marker = "```console\n$ kubectl storage ";
+    let mut shown = Vec::new();
+    for block in readme.split(marker).skip(1) {
+        let (command, rest) = block.split_once('\n').unwrap();
+        let expected = &rest[..rest.find("```").unwrap()];
+        let out = run(&command.split_whitespace().collect::<Vec<_>>());
+        assert_eq!(
+            expected, out.stdout,
+            "update the output of `kubectl storage {command}` in README.md"
+        );
+        shown.push(command.split_whitespace().next().unwrap_or_default());
+    }
     assert_eq!(
-        &readme[start..end],
-        out.stdout,
-        "update the tour in README.md"
+        shown,
+        ["plan", "what-if"],
+        "README.md shows a plan and a what-if"
     );
 }
 
@@ -440,4 +449,81 @@ fn junit_fails_as_the_exit_code_does() {
         "{}",
         clean.stdout
     );
+}
+
+const WHAT_IF: &str = "testdata/what-if/shop.yaml";
+
+#[test]
+fn what_if_delete_each_kind_of_target() {
+    for (name, target) in [
+        ("namespace", "namespace/shop"),
+        ("statefulset_delete", "sts/db"),
+        ("statefulset_retain", "statefulset/cache"),
+        ("claim", "pvc/uploads"),
+        ("claim_without_data", "pvc/reports"),
+        ("pod", "pod/toolbox"),
+        ("statefulset_pod", "po/db-0"),
+    ] {
+        let out = run(&["what-if", "delete", target, "-n", "shop", "-f", WHAT_IF]);
+        assert_eq!(out.code, 0, "{target}: a prediction is not a finding");
+        assert!(out.stderr.is_empty(), "{target}: {}", out.stderr);
+        insta::assert_snapshot!(format!("what_if_{name}"), out.stdout);
+    }
+}
+
+#[test]
+fn what_if_json_and_yaml() {
+    let out = run(&[
+        "what-if",
+        "delete",
+        "namespace",
+        "shop",
+        "-f",
+        WHAT_IF,
+        "-o",
+        "json",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(json["kind"], "WhatIf");
+    insta::assert_json_snapshot!(json);
+    let yaml = run(&["what-if", "delete", "ns/shop", "-f", WHAT_IF, "-o", "yaml"]);
+    let yaml: serde_json::Value = serde_saphyr::from_str(&yaml.stdout).unwrap();
+    assert_eq!(yaml, json, "-o yaml is the same data as -o json");
+}
+
+#[test]
+fn what_if_usage_errors() {
+    for (args, expected) in [
+        (
+            &["what-if", "delete", "deployment/web", "-f", WHAT_IF][..],
+            "what-if delete takes namespace/NAME",
+        ),
+        (
+            &["what-if", "delete", "pvc/upload", "-n", "shop", "-f", WHAT_IF],
+            "the input has no PersistentVolumeClaim shop/upload; claims in namespace shop: data-cache-0, data-db-0",
+        ),
+        (
+            &["what-if", "delete", "pvc/uploads", "-f", WHAT_IF],
+            "one of that name is in namespace shop (choose it with -n)",
+        ),
+        (
+            &["what-if", "delete", "ns/web", "-f", WHAT_IF],
+            "namespaces in the input: shop",
+        ),
+        (
+            &["what-if", "delete", "pvc/uploads", "-f", "testdata/nowhere.yaml"],
+            "no such file",
+        ),
+        (&["what-if", "delete", "pvc/uploads"], "--filename"),
+    ] {
+        let out = run(args);
+        assert_eq!(out.code, 2, "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(
+            out.stderr.contains(expected),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
 }

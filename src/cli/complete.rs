@@ -21,6 +21,8 @@ pub const COMMAND: &str = "__complete";
 pub mod directive {
     /// Complete files if there are no candidates.
     pub const DEFAULT: u32 = 0;
+    /// Do not add a space after the candidate (it is a prefix, like `pvc/`).
+    pub const NO_SPACE: u32 = 2;
     /// Offer no file names.
     pub const NO_FILE_COMP: u32 = 4;
     /// The candidates are file extensions: complete files (and folders) that have one.
@@ -195,6 +197,14 @@ fn flags(command: &ClapCommand, current: &str, used: &[&str]) -> Completion {
     }
 }
 
+/// What `what-if delete` can delete, as kubectl's `TYPE/` prefixes.
+const TARGET_KINDS: &[(&str, &str)] = &[
+    ("namespace/", "every claim in the namespace"),
+    ("pvc/", "one PersistentVolumeClaim"),
+    ("statefulset/", "a StatefulSet and the claims it owns"),
+    ("pod/", "a pod and the claims it owns"),
+];
+
 /// The values an argument takes: its listed values, rule ids, or file names.
 fn values(arg: &Arg, partial: &str, prefix: &str) -> Completion {
     let listed: Vec<(String, String)> = arg
@@ -205,6 +215,19 @@ fn values(arg: &Arg, partial: &str, prefix: &str) -> Completion {
         .collect();
     let candidates = if !listed.is_empty() {
         listed
+    } else if arg
+        .get_value_names()
+        .is_some_and(|n| n.iter().any(|n| n == "TARGET"))
+    {
+        // `what-if delete <TAB>`: the kinds, each a prefix the name follows.
+        return Completion {
+            candidates: TARGET_KINDS
+                .iter()
+                .filter(|(kind, _)| kind.starts_with(partial))
+                .map(|(kind, help)| (format!("{prefix}{kind}"), (*help).to_owned()))
+                .collect(),
+            directive: directive::NO_FILE_COMP | directive::NO_SPACE,
+        };
     } else if arg
         .get_value_names()
         .is_some_and(|n| n.iter().any(|n| n == "RULE"))
@@ -270,7 +293,10 @@ mod tests {
     #[test]
     fn subcommands_without_the_hidden_one() {
         let c = words(&[""]);
-        assert_eq!(values_of(&c), ["plan", "rules", "explain", "help"]);
+        assert_eq!(
+            values_of(&c),
+            ["plan", "rules", "explain", "what-if", "help"]
+        );
         assert_eq!(c.directive, directive::NO_FILE_COMP);
         assert_eq!(values_of(&words(&["pl"])), ["plan"]);
         assert_eq!(values_of(&words(&["help", "ex"])), ["explain"]);
@@ -314,6 +340,25 @@ mod tests {
         assert_eq!(
             values_of(&words(&["plan", "--enable=claims-c"])),
             ["--enable=claims-compete"]
+        );
+    }
+
+    #[test]
+    fn what_if_targets() {
+        assert_eq!(values_of(&words(&["what-if", ""])), ["delete", "help"]);
+        let c = words(&["what-if", "delete", ""]);
+        assert_eq!(
+            values_of(&c),
+            ["namespace/", "pvc/", "statefulset/", "pod/"]
+        );
+        assert_eq!(c.directive, directive::NO_FILE_COMP | directive::NO_SPACE);
+        assert_eq!(
+            values_of(&words(&["what-if", "delete", "-n", "shop", "p"])),
+            ["pvc/", "pod/"]
+        );
+        assert_eq!(
+            values_of(&words(&["what-if", "delete", "pvc/x", "-f", ""])),
+            ["yaml", "yml", "json"]
         );
     }
 

@@ -5,6 +5,7 @@ pub mod complete;
 pub mod explain;
 pub mod plan;
 pub mod rules;
+pub mod what_if;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -34,6 +35,10 @@ pub enum Command {
     Rules(rules::RulesArgs),
     /// Show a rule's documentation: why it matters and how to fix it.
     Explain(explain::ExplainArgs),
+    /// Predict what deleting a namespace, claim, StatefulSet or pod does to the data of every
+    /// volume it reaches.
+    #[command(name = "what-if")]
+    WhatIf(what_if::WhatIfArgs),
 }
 
 /// When to colour text output.
@@ -94,6 +99,7 @@ pub fn main() -> ExitCode {
         Command::Plan(args) => plan::run(&args),
         Command::Rules(args) => rules::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::WhatIf(args) => what_if::run(&args),
     };
     ExitCode::from(code)
 }

@@ -469,6 +469,10 @@ fn keep_identity(meta: &mut Meta, live: &Meta) {
     meta.created = live.created;
     meta.exists = live.exists;
     meta.deleting = live.deleting;
+    // Owner references are set by controllers; applying a manifest without them keeps them.
+    if meta.owners.is_empty() {
+        meta.owners.clone_from(&live.owners);
+    }
 }
 
 macro_rules! has_meta {

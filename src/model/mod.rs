@@ -10,7 +10,7 @@ pub mod storage;
 pub mod workload;
 
 pub use access_modes::{AccessMode, AccessModes};
-pub use object::{Labels, Meta, ObjectKey};
+pub use object::{Labels, Meta, ObjectKey, OwnerRef};
 pub use quantity::Quantity;
 pub use storage::{
     BindingMode, Claim, ClaimOrigin, ClaimRef, ReclaimPolicy, StorageClass, Volume, VolumeMode,

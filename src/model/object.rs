@@ -51,7 +51,18 @@ pub struct Meta {
     pub deleting: bool,
     pub labels: Labels,
     pub annotations: Labels,
+    /// `metadata.ownerReferences`: the garbage collector deletes the object once every owner is
+    /// gone (a StatefulSet's claims under whenDeleted: Delete, a pod's ephemeral claims).
+    pub owners: Vec<OwnerRef>,
     pub source: Option<ObjectSource>,
+}
+
+/// One `metadata.ownerReferences` entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OwnerRef {
+    pub kind: String,
+    pub name: String,
+    pub uid: Option<String>,
 }
 
 impl Meta {
@@ -88,6 +99,16 @@ impl Meta {
             deleting: meta.deletion_timestamp.is_some(),
             labels: meta.labels.clone().unwrap_or_default(),
             annotations: meta.annotations.clone().unwrap_or_default(),
+            owners: meta
+                .owner_references
+                .iter()
+                .flatten()
+                .map(|o| OwnerRef {
+                    kind: o.kind.clone(),
+                    name: o.name.clone(),
+                    uid: Some(o.uid.clone()).filter(|u| !u.is_empty()),
+                })
+                .collect(),
             source,
         }
     }
@@ -98,6 +119,19 @@ impl Meta {
 
     pub fn has_annotation(&self, key: &str) -> bool {
         self.annotations.contains_key(key)
+    }
+
+    /// Whether an owner reference names the object of this kind and name (and uid, when both
+    /// sides have one): the garbage collector deletes this object with that one.
+    pub fn owned_by(&self, kind: &str, name: &str, uid: Option<&str>) -> bool {
+        self.owners.iter().any(|o| {
+            o.kind == kind
+                && o.name == name
+                && match (o.uid.as_deref(), uid) {
+                    (Some(a), Some(b)) => a == b,
+                    _ => true,
+                }
+        })
     }
 
     pub fn key(&self, kind: &'static str) -> ObjectKey {

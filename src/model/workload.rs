@@ -49,13 +49,20 @@ pub struct PodTemplate {
     pub required_affinity: Option<Parsed<NodeSelector>>,
     pub tolerations: Vec<Toleration>,
     pub claims: Vec<ClaimUse>,
+    /// Names of the pod's generic ephemeral volumes: each gets a claim `<pod>-<volume>` that
+    /// the pod owns, deleted with the pod.
+    pub ephemeral: Vec<String>,
 }
 
 impl PodTemplate {
     /// `path` is where the pod spec sits inside its object, e.g. `spec.template.spec`.
     pub fn from_k8s(spec: &PodSpec, path: &str) -> PodTemplate {
         let mut claims = Vec::new();
+        let mut ephemeral = Vec::new();
         for (i, volume) in spec.volumes.iter().flatten().enumerate() {
+            if volume.ephemeral.is_some() {
+                ephemeral.push(volume.name.clone());
+            }
             let Some(source) = &volume.persistent_volume_claim else {
                 continue;
             };
@@ -96,6 +103,7 @@ impl PodTemplate {
                 .map(Toleration::from_k8s)
                 .collect(),
             claims,
+            ephemeral,
         }
     }
 

@@ -5,7 +5,8 @@ use std::io::{self, Write};
 use crate::report::PlanReport;
 
 /// Writes the plan as it is serialised, without holding the whole text.
-pub fn write(report: &PlanReport, out: &mut dyn Write) -> io::Result<()> {
+/// Also writes other reports (`what-if`): any serialisable shape.
+pub fn write<T: serde::Serialize>(report: &T, out: &mut dyn Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::from)?;
     out.write_all(b"\n")
 }

@@ -1,4 +1,4 @@
-//! Renderers format a `PlanReport`; they never compute.
+//! Renderers format a `PlanReport` (or a `WhatIfReport`); they never compute.
 
 pub mod github;
 pub mod json;
@@ -6,4 +6,5 @@ pub mod junit;
 pub mod rule_docs;
 pub mod sarif;
 pub mod text;
+pub mod what_if;
 pub mod yaml;

@@ -15,7 +15,7 @@ const CANDIDATES_SHOWN: usize = 5;
 
 /// Applies styles only when colour is on (a terminal without NO_COLOR, or `--color always`).
 #[derive(Clone, Copy)]
-struct Paint(bool);
+pub(crate) struct Paint(pub(crate) bool);
 
 impl Paint {
     fn style(self, text: &str, style: Style) -> String {
@@ -25,22 +25,22 @@ impl Paint {
             text.to_owned()
         }
     }
-    fn bold(self, t: &str) -> String {
+    pub(crate) fn bold(self, t: &str) -> String {
         self.style(t, Style::new().bold())
     }
-    fn dim(self, t: &str) -> String {
+    pub(crate) fn dim(self, t: &str) -> String {
         self.style(t, Style::new().dimmed())
     }
-    fn green(self, t: &str) -> String {
+    pub(crate) fn green(self, t: &str) -> String {
         self.style(t, Style::new().green())
     }
-    fn yellow(self, t: &str) -> String {
+    pub(crate) fn yellow(self, t: &str) -> String {
         self.style(t, Style::new().yellow())
     }
-    fn red(self, t: &str) -> String {
+    pub(crate) fn red(self, t: &str) -> String {
         self.style(t, Style::new().red().bold())
     }
-    fn cyan(self, t: &str) -> String {
+    pub(crate) fn cyan(self, t: &str) -> String {
         self.style(t, Style::new().cyan())
     }
 }

@@ -4,7 +4,8 @@ use std::io::{self, Write};
 
 use crate::report::PlanReport;
 
-pub fn write(report: &PlanReport, out: &mut dyn Write) -> io::Result<()> {
+/// Also writes other reports (`what-if`): any serialisable shape.
+pub fn write<T: serde::Serialize>(report: &T, out: &mut dyn Write) -> io::Result<()> {
     serde_saphyr::to_io_writer(&mut &mut *out, report).map_err(|e| io::Error::other(e.to_string()))
 }
 
