@@ -44,6 +44,11 @@ const KINDS: &[(&str, &str)] = &[
     ("CronJob", "batch/v1"),
 ];
 
+/// The kinds the plan reads.
+pub fn planned_kinds() -> impl Iterator<Item = &'static str> {
+    KINDS.iter().map(|(kind, _)| *kind)
+}
+
 /// A StatefulSet waiting for the end of loading, when all explicit claims are known.
 struct PendingStatefulSet {
     statefulset: StatefulSet,
@@ -67,6 +72,11 @@ impl SnapshotBuilder {
             statefulsets: Vec::new(),
             seen: HashMap::new(),
         }
+    }
+
+    /// Records that the classes added are all the cluster has (read live).
+    pub fn set_classes_complete(&mut self) {
+        self.snapshot.classes_complete = true;
     }
 
     /// Reads one document (or one item of a List).
@@ -97,20 +107,63 @@ impl SnapshotBuilder {
                 return;
             }
         }
-        let Some((_, typed_version)) = KINDS.iter().find(|(k, _)| *k == kind) else {
+        let Some(&(kind, _)) = KINDS.iter().find(|(k, _)| *k == kind) else {
             // Kinds the plan does not read are skipped silently.
             return;
         };
-        let mut json = node.to_json();
+        if let Err(error) = self.add_object(kind, node.to_json(), Some(source.clone()), findings) {
+            findings.push(invalid_field(node, &source, kind, error));
+        }
+    }
+
+    /// Reads one object read from a cluster: it has no source text, so findings about it
+    /// carry no location. Items of a List are read one by one; kinds the plan does not read are
+    /// skipped.
+    pub fn add_value(&mut self, value: serde_json::Value, findings: &mut Vec<Finding>) {
+        let kind = value.get("kind").and_then(serde_json::Value::as_str);
+        if let (Some(kind), Some(serde_json::Value::Array(_))) = (kind, value.get("items")) {
+            if kind.ends_with("List") {
+                let serde_json::Value::Object(mut list) = value else {
+                    return;
+                };
+                if let Some(serde_json::Value::Array(items)) = list.remove("items") {
+                    for item in items {
+                        self.add_value(item, findings);
+                    }
+                }
+                return;
+            }
+        }
+        let Some(&(kind, _)) = KINDS.iter().find(|(k, _)| Some(*k) == kind) else {
+            return;
+        };
+        let key = object_key(&value, kind);
+        if let Err(error) = self.add_object(kind, value, None, findings) {
+            findings.push(invalid_live_field(key, error));
+        }
+    }
+
+    /// Types one object of a kind the plan reads and adds it to the snapshot.
+    fn add_object(
+        &mut self,
+        kind: &'static str,
+        mut json: serde_json::Value,
+        source: Option<ObjectSource>,
+        findings: &mut Vec<Finding>,
+    ) -> Result<(), serde_path_to_error::Error<serde_json::Error>> {
+        let typed_version = KINDS
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or("v1", |(_, v)| *v);
         // k8s-openapi insists on its own apiVersion; older or beta versions of the same kind
         // (storage.k8s.io/v1beta1, extensions/v1beta1) carry the same fields we read.
         if let Some(object) = json.as_object_mut() {
             object.insert(
                 "apiVersion".to_owned(),
-                serde_json::Value::String((*typed_version).to_owned()),
+                serde_json::Value::String(typed_version.to_owned()),
             );
         }
-        let result = match kind {
+        match kind {
             "PersistentVolume" => typed::<PersistentVolume>(json).map(|pv| {
                 let meta = self.meta(&pv.metadata, false, source.clone());
                 let volume = Volume::from_k8s(&pv, meta);
@@ -305,15 +358,12 @@ impl SnapshotBuilder {
                 });
             }),
             _ => Ok(()),
-        };
-        if let Err(error) = result {
-            findings.push(invalid_field(node, &source, kind, error));
         }
     }
 
-    fn meta(&self, meta: &ObjectMeta, namespaced: bool, source: ObjectSource) -> Meta {
+    fn meta(&self, meta: &ObjectMeta, namespaced: bool, source: Option<ObjectSource>) -> Meta {
         let default = namespaced.then_some(self.namespace.as_str());
-        Meta::from_k8s(meta, default, Some(source))
+        Meta::from_k8s(meta, default, source)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -527,6 +577,42 @@ fn not_an_object(source: &ObjectSource, why: &str) -> Finding {
         format!("this document is not a Kubernetes object ({why}); it is skipped"),
     )
     .at(Pointer::field(Some(source), ""), "not a Kubernetes object")
+}
+
+/// The kind, namespace and name of an object read from a cluster.
+fn object_key(value: &serde_json::Value, kind: &'static str) -> ObjectKey {
+    let metadata = value.get("metadata");
+    let field = |name: &str| {
+        metadata
+            .and_then(|m| m.get(name))
+            .and_then(serde_json::Value::as_str)
+    };
+    ObjectKey::new(kind, field("namespace"), field("name").unwrap_or_default())
+}
+
+/// A live object whose fields do not fit the type the plan reads (a newer or broken API
+/// server): left out, as a file's would be, but with no place to point at.
+fn invalid_live_field(
+    key: ObjectKey,
+    error: serde_path_to_error::Error<serde_json::Error>,
+) -> Finding {
+    let path = error.path().to_string();
+    let message = error.inner().to_string();
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_owned();
+    let kind = key.kind;
+    Finding::new(
+        ids::INVALID_FIELD,
+        key.clone(),
+        format!("{key}: field {path}: {message}; the object is left out of the plan"),
+    )
+    .help(format!(
+        "see `kubectl explain {}.{path}` for the type the API expects",
+        kind.to_lowercase()
+    ))
 }
 
 fn invalid_field(

@@ -1,0 +1,83 @@
+//! Live clusters: connecting as kubectl does, reading the objects the plan needs with one
+//! paginated LIST per kind, and turning them into the same snapshot files give.
+
+pub mod connect;
+pub mod error;
+pub mod fetch;
+pub mod kinds;
+pub mod options;
+
+use crate::load::{LoadOptions, Loader};
+
+pub use self::error::LiveError;
+pub use self::fetch::{Degraded, LiveObjects};
+pub use self::options::ClusterArgs;
+
+/// What a live run read.
+pub struct LiveRead {
+    pub objects: LiveObjects,
+    /// The namespace for namespaced manifests written without one: `-n`, else the context's.
+    pub default_namespace: String,
+    pub server: String,
+    /// The namespace read, or `None` for all.
+    pub namespace: Option<String>,
+}
+
+/// Connects and reads every kind, on a runtime of its own (the rest of the tool is
+/// synchronous).
+pub fn read(args: &ClusterArgs) -> Result<LiveRead, LiveError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| LiveError::Config(format!("cannot start the network runtime: {e}")))?;
+    runtime.block_on(async {
+        let connection = connect::connect(args).await?;
+        let objects = fetch::fetch(&connection).await?;
+        Ok(LiveRead {
+            objects,
+            default_namespace: connection.default_namespace.clone(),
+            server: connection.server.clone(),
+            namespace: connection.scope.namespace().map(str::to_owned),
+        })
+    })
+}
+
+impl LiveRead {
+    /// A loader holding the live objects, for manifests to be overlaid on as `kubectl apply`
+    /// would: a manifest of an object already there updates it.
+    pub fn into_loader(self) -> (Loader, Vec<Degraded>) {
+        let LiveRead {
+            objects,
+            default_namespace,
+            namespace,
+            ..
+        } = self;
+        let degraded = objects.degraded.clone();
+        let mut loader = Loader::new(&LoadOptions {
+            namespace: default_namespace,
+        });
+        if !degraded.iter().any(|d| d.kind == "StorageClass") {
+            loader.set_classes_complete();
+        }
+        for object in objects.planned() {
+            if let Some(namespace) = &namespace {
+                if bound_elsewhere(&object, namespace) {
+                    continue;
+                }
+            }
+            loader.add_value(object);
+        }
+        (loader, degraded)
+    }
+}
+
+/// A volume reserved for a claim in a namespace the run did not read: no claim of the run can
+/// bind it, and whether its claim still exists is unknown, so it is left out rather than shown
+/// Released.
+fn bound_elsewhere(object: &serde_json::Value, namespace: &str) -> bool {
+    object.get("kind").and_then(serde_json::Value::as_str) == Some("PersistentVolume")
+        && object
+            .pointer("/spec/claimRef/namespace")
+            .and_then(serde_json::Value::as_str)
+            .is_some_and(|ns| ns != namespace)
+}
