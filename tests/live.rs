@@ -849,3 +849,45 @@ fn cluster_flags_without_cluster_are_an_error() {
     );
     assert!(server.requests().is_empty());
 }
+
+#[test]
+fn a_tls_failure_is_one_line_and_exit_2() {
+    // The server speaks plain HTTP; the kubeconfig says https.
+    let server = shop();
+    let dir = scratch();
+    let kubeconfig = dir.join("config");
+    let text = server
+        .kubeconfig("tls", None)
+        .replace("http://", "https://");
+    std::fs::write(&kubeconfig, text).unwrap();
+    let out = run_with(&[kubeconfig], &dir, &["plan", "--cluster"]);
+    assert_eq!(out.code, 2);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .starts_with("error: TLS connection to https://127.0.0.1:"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_failing_credential_plugin_is_one_line_and_exit_2() {
+    let server = shop();
+    let dir = scratch();
+    let kubeconfig = dir.join("config");
+    let text = server.kubeconfig("exec", None).replace(
+        "    token: test-token\n",
+        "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: false\n      interactiveMode: Never\n",
+    );
+    std::fs::write(&kubeconfig, text).unwrap();
+    let out = run_with(&[kubeconfig], &dir, &["plan", "--cluster"]);
+    assert_eq!(out.code, 2);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .starts_with("error: cannot get credentials for the cluster: "),
+        "{}",
+        out.stderr
+    );
+}

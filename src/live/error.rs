@@ -88,11 +88,18 @@ impl LiveError {
         }
         let detail = innermost(error);
         let chain = chain(error).to_lowercase();
-        if chain.contains("certificate")
-            || chain.contains("tls")
-            || chain.contains("handshake")
-            || chain.contains("invalid peer")
-        {
+        // rustls errors are not reachable as types through the client's boxed errors; their
+        // messages are distinctive.
+        const TLS_WORDS: &[&str] = &[
+            "certificate",
+            "tls",
+            "handshake",
+            "corrupt message",
+            "fatal alert",
+            "peer is incompatible",
+            "peer misbehaved",
+        ];
+        if TLS_WORDS.iter().any(|word| chain.contains(word)) {
             return LiveError::Tls {
                 server: server.to_owned(),
                 detail,

@@ -81,3 +81,57 @@ fn bound_elsewhere(object: &serde_json::Value, namespace: &str) -> bool {
             .and_then(serde_json::Value::as_str)
             .is_some_and(|ns| ns != namespace)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn live_objects_have_no_source_and_exist() {
+        let mut loader = Loader::new(&LoadOptions::default());
+        loader.add_value(json!({
+            "kind": "PersistentVolumeClaimList",
+            "apiVersion": "v1",
+            "items": [{
+                "kind": "PersistentVolumeClaim",
+                "apiVersion": "v1",
+                "metadata": {"name": "data", "namespace": "shop", "uid": "1", "resourceVersion": "7"},
+                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
+            }],
+        }));
+        loader.add_value(json!({
+            "kind": "PersistentVolumeClaim",
+            "apiVersion": "v1",
+            "metadata": {"name": "broken", "namespace": "shop"},
+            "spec": {"accessModes": "ReadWriteOnce"},
+        }));
+        let loaded = loader.finish();
+        assert_eq!(loaded.snapshot.claims.len(), 1);
+        let claim = &loaded.snapshot.claims[0];
+        assert!(claim.meta.source.is_none());
+        assert!(claim.meta.exists);
+        assert_eq!(claim.meta.qualified_name(), "shop/data");
+        // A live object that does not fit its type is reported, without a location.
+        assert_eq!(loaded.findings.len(), 1);
+        assert!(loaded.findings[0]
+            .message
+            .starts_with("PersistentVolumeClaim shop/broken: field spec.accessModes"));
+    }
+
+    #[test]
+    fn volumes_reserved_for_other_namespaces() {
+        let volume = |ns: &str| json!({"kind": "PersistentVolume", "spec": {"claimRef": {"namespace": ns, "name": "x"}}});
+        assert!(bound_elsewhere(&volume("analytics"), "shop"));
+        assert!(!bound_elsewhere(&volume("shop"), "shop"));
+        assert!(!bound_elsewhere(
+            &json!({"kind": "PersistentVolume", "spec": {}}),
+            "shop"
+        ));
+        assert!(!bound_elsewhere(
+            &json!({"kind": "PersistentVolumeClaim", "metadata": {"namespace": "analytics"}}),
+            "shop"
+        ));
+    }
+}
