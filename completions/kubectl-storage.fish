@@ -53,7 +53,7 @@ complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -l
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -l color -d 'When to use colour in text output' -r -f -a "auto\t'When writing to a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
-complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s A -l all-namespaces -d 'Read every namespace'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s A -l all-namespaces -d 'Read every namespace (a namespace given with -n is then ignored, as by kubectl)'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s V -l version -d 'Print version'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand rules" -s o -l output -d 'Output format' -r -f -a "text\t''

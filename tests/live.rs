@@ -891,3 +891,20 @@ fn a_failing_credential_plugin_is_one_line_and_exit_2() {
         out.stderr
     );
 }
+
+#[test]
+fn a_kind_an_older_cluster_does_not_serve_is_a_note() {
+    let server = shop();
+    server.unserve("volumeattributesclasses.storage.k8s.io");
+    let out = run(&server, &["plan", "--cluster", "-A", "-n", "ignored"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        "note: the cluster does not serve volumeattributesclasses.storage.k8s.io: volume attributes class checks are left out\n"
+    );
+    // -A wins over -n, as in kubectl.
+    assert!(server
+        .requests()
+        .iter()
+        .any(|r| r.path == "/api/v1/persistentvolumeclaims"));
+}

@@ -120,7 +120,7 @@ pub fn run(args: &PlanArgs) -> u8 {
         };
         let (loader, degraded) = read.into_loader();
         for missing in &degraded {
-            let _ = writeln!(std::io::stderr(), "warning: {missing}");
+            let _ = writeln!(std::io::stderr(), "{}: {missing}", missing.level());
         }
         loader
     } else {

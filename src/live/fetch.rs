@@ -87,6 +87,16 @@ pub enum DegradedWhy {
     NotServed,
 }
 
+impl Degraded {
+    /// How loud to be: a denial is the user's to fix; an older cluster is just so.
+    pub fn level(&self) -> &'static str {
+        match self.why {
+            DegradedWhy::Forbidden => "warning",
+            DegradedWhy::NotServed => "note",
+        }
+    }
+}
+
 impl std::fmt::Display for Degraded {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.why {

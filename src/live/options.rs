@@ -39,8 +39,8 @@ pub struct ClusterArgs {
     #[arg(short = 'n', long, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
 
-    /// Read every namespace.
-    #[arg(short = 'A', long, conflicts_with = "namespace")]
+    /// Read every namespace (a namespace given with -n is then ignored, as by kubectl).
+    #[arg(short = 'A', long)]
     pub all_namespaces: bool,
 
     /// How long to wait for one request before giving up: `0` (never), or a duration like

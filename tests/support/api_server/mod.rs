@@ -147,6 +147,7 @@ struct State {
     /// The next continued list gets 410 Gone.
     expire_next_continue: bool,
     denied: HashSet<String>,
+    unserved: HashSet<String>,
     delay: Duration,
     token: Option<String>,
     log: Vec<Logged>,
@@ -292,6 +293,16 @@ impl ApiServer {
         self.state().denied.insert(resource.to_owned());
     }
 
+    /// Stops serving a resource (404 on its paths, left out of discovery), as a cluster too
+    /// old for it does.
+    pub fn unserve(&self, resource: &str) {
+        assert!(
+            RESOURCES.iter().any(|r| r.name() == resource),
+            "unknown resource {resource}"
+        );
+        self.state().unserved.insert(resource.to_owned());
+    }
+
     /// Waits this long before answering any request.
     pub fn set_delay(&self, delay: Duration) {
         self.state().delay = delay;
@@ -426,14 +437,14 @@ current-context: {context}
                     {"clientCIDR": "0.0.0.0/0", "serverAddress": self.addr.to_string()}
                 ]}),
             ),
-            ["apis"] => (200, group_list()),
-            ["api", "v1"] => (200, resource_list("", "v1")),
+            ["apis"] => (200, group_list(&self.state().unserved)),
+            ["api", "v1"] => (200, resource_list("", "v1", &self.state().unserved)),
             ["apis", group, version] => {
                 if RESOURCES
                     .iter()
                     .any(|r| r.group == *group && r.version == *version)
                 {
-                    (200, resource_list(group, version))
+                    (200, resource_list(group, version, &self.state().unserved))
                 } else {
                     not_found_path()
                 }
@@ -465,7 +476,9 @@ current-context: {context}
             return not_found_path();
         };
         let resource = &RESOURCES[index];
-        if namespace.is_some() && !resource.namespaced {
+        if (namespace.is_some() && !resource.namespaced)
+            || self.state().unserved.contains(&resource.name())
+        {
             return not_found_path();
         }
         let verb = match (&call.method, name) {
@@ -826,10 +839,10 @@ impl LabelSelector {
     }
 }
 
-fn group_list() -> Value {
+fn group_list(unserved: &HashSet<String>) -> Value {
     let mut groups: Vec<(&str, &str)> = RESOURCES
         .iter()
-        .filter(|r| !r.group.is_empty())
+        .filter(|r| !r.group.is_empty() && !unserved.contains(&r.name()))
         .map(|r| (r.group, r.version))
         .collect();
     groups.dedup();
@@ -843,10 +856,10 @@ fn group_list() -> Value {
     json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
 }
 
-fn resource_list(group: &str, version: &str) -> Value {
+fn resource_list(group: &str, version: &str, unserved: &HashSet<String>) -> Value {
     let resources: Vec<Value> = RESOURCES
         .iter()
-        .filter(|r| r.group == group && r.version == version)
+        .filter(|r| r.group == group && r.version == version && !unserved.contains(&r.name()))
         .map(|r| {
             json!({
                 "name": r.plural,
