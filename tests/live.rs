@@ -908,3 +908,29 @@ fn a_kind_an_older_cluster_does_not_serve_is_a_note() {
         .iter()
         .any(|r| r.path == "/api/v1/persistentvolumeclaims"));
 }
+
+#[test]
+fn every_output_format_works_without_sources() {
+    let server = shop();
+    for format in ["text", "json", "yaml", "github", "junit", "sarif"] {
+        let out = run(&server, &["plan", "--cluster", "-o", format]);
+        assert_eq!(out.code, 1, "{format}: {}", out.stderr);
+        assert!(out.stdout.contains("uploads"), "{format}: {}", out.stdout);
+    }
+}
+
+/// The scale of issue 4's goal, for a manual look (debug builds are slow):
+/// `cargo test --test live fifty_thousand -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn fifty_thousand_claims() {
+    let server = shop();
+    many_claims(&server, "shop", 50_000);
+    let started = Instant::now();
+    let out = run(&server, &["plan", "--cluster", "-o", "json"]);
+    let elapsed = started.elapsed();
+    assert!(out.code == 0 || out.code == 1, "{}", out.stderr);
+    let requests = server.requests();
+    println!("{} requests, {elapsed:?}", requests.len());
+    assert_eq!(requests.len(), 18 + 100);
+}

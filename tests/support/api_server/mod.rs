@@ -6,6 +6,11 @@
 //!
 //! Objects come from `kubectl get -o yaml` shaped fixtures (testdata/cluster/) or are added by
 //! the test. The server runs on a thread of its own until the test process ends.
+//!
+//! A bench can include it alone: `#[path = "../tests/support/api_server/mod.rs"] mod
+//! api_server;`.
+// Each includer uses a part of it.
+#![allow(dead_code)]
 
 use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;
