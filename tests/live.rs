@@ -934,3 +934,15 @@ fn fifty_thousand_claims() {
     println!("{} requests, {elapsed:?}", requests.len());
     assert_eq!(requests.len(), 18 + 100);
 }
+
+#[test]
+fn kinds_are_listed_concurrently() {
+    let server = shop();
+    server.set_delay(Duration::from_millis(400));
+    let started = Instant::now();
+    let out = run(&server, &["plan", "--cluster", "-o", "json"]);
+    let elapsed = started.elapsed();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    // One after the other, 18 lists would take 7.2 s.
+    assert!(elapsed < Duration::from_secs(4), "{elapsed:?}");
+}

@@ -118,8 +118,8 @@ pub fn run(args: &PlanArgs) -> u8 {
             Ok(read) => read,
             Err(error) => return fail(error),
         };
-        let (loader, degraded) = read.into_loader();
-        for missing in &degraded {
+        let (loader, rest) = read.into_loader();
+        for missing in &rest.degraded {
             let _ = writeln!(std::io::stderr(), "{}: {missing}", missing.level());
         }
         loader

@@ -34,12 +34,14 @@ impl LiveObjects {
             .map_or(&[], |(_, items)| items.as_slice())
     }
 
-    /// The objects of the kinds the plan reads, in the order to add them.
-    pub fn planned(self) -> impl Iterator<Item = Value> {
+    /// Takes out the objects of the kinds the plan reads, in the order to add them; the
+    /// others stay.
+    pub fn take_planned(&mut self) -> Vec<Value> {
         self.lists
-            .into_iter()
+            .iter_mut()
             .filter(|(kind, _)| kind.planned)
-            .flat_map(|(_, items)| items)
+            .flat_map(|(_, items)| std::mem::take(items))
+            .collect()
     }
 
     /// Events with a storage reason.

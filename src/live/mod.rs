@@ -43,23 +43,24 @@ pub fn read(args: &ClusterArgs) -> Result<LiveRead, LiveError> {
 }
 
 impl LiveRead {
-    /// A loader holding the live objects, for manifests to be overlaid on as `kubectl apply`
-    /// would: a manifest of an object already there updates it.
-    pub fn into_loader(self) -> (Loader, Vec<Degraded>) {
+    /// A loader holding the live objects of the kinds the plan reads, for manifests to be
+    /// overlaid on as `kubectl apply` would (a manifest of an object already there updates
+    /// it); and the rest of what was read: the kinds kept as JSON, and what could not be read.
+    pub fn into_loader(self) -> (Loader, LiveObjects) {
         let LiveRead {
-            objects,
+            mut objects,
             default_namespace,
             namespace,
             ..
         } = self;
-        let degraded = objects.degraded.clone();
+        let degraded = &objects.degraded;
         let mut loader = Loader::new(&LoadOptions {
             namespace: default_namespace,
         });
         if !degraded.iter().any(|d| d.kind == "StorageClass") {
             loader.set_classes_complete();
         }
-        for object in objects.planned() {
+        for object in objects.take_planned() {
             if let Some(namespace) = &namespace {
                 if bound_elsewhere(&object, namespace) {
                     continue;
@@ -67,7 +68,7 @@ impl LiveRead {
             }
             loader.add_value(object);
         }
-        (loader, degraded)
+        (loader, objects)
     }
 }
 
