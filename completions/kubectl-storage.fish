@@ -32,7 +32,12 @@ complete -c kubectl-storage -n "__fish_kubectl_storage_needs_command" -f -a "exp
 complete -c kubectl-storage -n "__fish_kubectl_storage_needs_command" -f -a "what-if" -d 'Predict what deleting a namespace, claim, StatefulSet or pod does to the data of every volume it reaches'
 complete -c kubectl-storage -n "__fish_kubectl_storage_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s f -l filename -d 'Manifests to plan: files, folders (searched recursively for .yaml, .yml and .json) or `-` for standard input. Repeatable. A `kubectl get pv,pvc,sc,pods,nodes -A -o yaml` dump plans the cluster it was taken from' -r -F
-complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s n -l namespace -d 'Namespace for namespaced objects written without one' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -l cluster -d 'Read the live cluster; `--cluster=NAME` also picks the kubeconfig cluster' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -l kubeconfig -d 'Kubeconfig file to use instead of KUBECONFIG or ~/.kube/config' -r -F
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -l context -d 'Kubeconfig context to use instead of the current one' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -l user -d 'Kubeconfig user to use instead of the context\'s' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s n -l namespace -d 'Namespace to read, and for namespaced objects written without one. Defaults to the context\'s namespace, or `default`' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -l request-timeout -d 'How long to wait for one request before giving up: `0` (never), or a duration like `30s`, `1m`, `1m30s`; a bare number is seconds' -r
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s o -l output -d 'Output format' -r -f -a "text\t'Claims, volumes and findings for people, with source snippets'
 json\t'The plan contract (plan.schema.json)'
 yaml\t'The same data as json'
@@ -49,6 +54,7 @@ complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -l
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -l color -d 'When to use colour in text output' -r -f -a "auto\t'When writing to a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s A -l all-namespaces -d 'Read every namespace (a namespace given with -n is then ignored, as by kubectl)'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s V -l version -d 'Print version'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand rules" -s o -l output -d 'Output format' -r -f -a "text\t''

@@ -11,6 +11,7 @@ pub mod config;
 pub mod deletion;
 pub mod drivers;
 pub mod findings;
+pub mod live;
 pub mod load;
 pub mod model;
 pub mod render;

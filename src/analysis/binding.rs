@@ -54,15 +54,24 @@ pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding
                 } else {
                     "spec.storageClassName".to_owned()
                 };
-                findings.push(
+                let finding = if snapshot.classes_complete {
+                    Finding::new(
+                        ids::CLASS_NOT_FOUND,
+                        claim.key(),
+                        format!("claim {name} uses StorageClass {class:?}, which does not exist in the cluster; no volume is provisioned for it"),
+                    )
+                    .at(Pointer::field(source, &field), "no such class")
+                    .help("fix the name (see `kubectl get storageclass`), or create the class")
+                } else {
                     Finding::new(
                         ids::CLASS_NOT_FOUND,
                         claim.key(),
                         format!("claim {name} uses StorageClass {class:?}, which is not among the inputs; the plan assumes the cluster has it and that it provisions"),
                     )
                     .at(Pointer::field(source, &field), "class not seen")
-                    .help("check the name against `kubectl get storageclass`, or include the class in the plan's input"),
-                );
+                    .help("check the name against `kubectl get storageclass`, or include the class in the plan's input")
+                };
+                findings.push(finding);
             }
         }
         if claim_plan.assumes_cluster_default {

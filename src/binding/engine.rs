@@ -500,6 +500,12 @@ impl<'a, F: Finder> Engine<'a, F> {
                     );
                     self.settle_unbound(c, Outcome::Pending, reason);
                 }
+                None if self.snapshot.classes_complete => {
+                    let reason = format!(
+                        "no volume fits, and class {class:?} does not exist in the cluster, so none is provisioned"
+                    );
+                    self.settle_unbound(c, Outcome::Pending, reason);
+                }
                 None => {
                     let reason = format!(
                         "no volume fits; class {class:?} is not among the inputs, so the plan assumes the cluster has it and it provisions"
@@ -521,6 +527,7 @@ impl<'a, F: Finder> Engine<'a, F> {
         let claim = &self.snapshot.claims[c];
         !claim.has_class()
             && !claim.meta.exists
+            && !self.snapshot.classes_complete
             && self.snapshot.classes.is_empty()
             && self.snapshot.volumes.is_empty()
     }

@@ -30,7 +30,7 @@ pub struct Cli {
 pub enum Command {
     /// Predict, claim by claim, which volume each PersistentVolumeClaim binds to, whether one is
     /// provisioned, or why it stays Pending; and what happens to each volume.
-    Plan(plan::PlanArgs),
+    Plan(Box<plan::PlanArgs>),
     /// List the rules the plan checks.
     Rules(rules::RulesArgs),
     /// Show a rule's documentation: why it matters and how to fix it.

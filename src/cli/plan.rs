@@ -5,7 +5,8 @@ use clap::{Args, ValueEnum};
 use crate::config::Config;
 use crate::findings::selection::Selection;
 use crate::findings::Severity;
-use crate::load::{self, Input, LoadOptions};
+use crate::live::{self, ClusterArgs};
+use crate::load::{self, Input, LoadOptions, Loader};
 use crate::render;
 use crate::report;
 use crate::rules;
@@ -24,7 +25,7 @@ pub struct PlanArgs {
         long = "filename",
         value_name = "PATH",
         value_hint = clap::ValueHint::AnyPath,
-        required_unless_present = "paths"
+        required_unless_present_any = ["paths", "cluster"]
     )]
     pub filenames: Vec<String>,
 
@@ -32,9 +33,9 @@ pub struct PlanArgs {
     #[arg(value_name = "PATH", value_hint = clap::ValueHint::AnyPath)]
     pub paths: Vec<String>,
 
-    /// Namespace for namespaced objects written without one.
-    #[arg(short = 'n', long, default_value = "default", value_name = "NAMESPACE")]
-    pub namespace: String,
+    /// The live cluster to plan against, and the namespace.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Text)]
@@ -112,10 +113,31 @@ pub fn run(args: &PlanArgs) -> u8 {
         .chain(&args.paths)
         .map(|f| Input::parse(f))
         .collect();
-    let options = LoadOptions {
-        namespace: args.namespace.clone(),
+    let loader = if args.cluster.live() {
+        let read = match live::read(&args.cluster) {
+            Ok(read) => read,
+            Err(error) => return fail(error),
+        };
+        let (loader, rest) = read.into_loader();
+        for missing in &rest.degraded {
+            let _ = writeln!(std::io::stderr(), "{}: {missing}", missing.level());
+        }
+        loader
+    } else {
+        if let Some(flag) = args.cluster.live_only_flag() {
+            return fail(format!(
+                "{flag} applies to a live cluster: add --cluster to plan against one"
+            ));
+        }
+        Loader::new(&LoadOptions {
+            namespace: args
+                .cluster
+                .namespace
+                .clone()
+                .unwrap_or_else(|| "default".to_owned()),
+        })
     };
-    let loaded = match load::load(&inputs, &options) {
+    let loaded = match load::load_over(loader, &inputs) {
         Ok(loaded) => loaded,
         Err(error) => return fail(error),
     };

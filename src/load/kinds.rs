@@ -44,6 +44,11 @@ const KINDS: &[(&str, &str)] = &[
     ("CronJob", "batch/v1"),
 ];
 
+/// The kinds the plan reads.
+pub fn planned_kinds() -> impl Iterator<Item = &'static str> {
+    KINDS.iter().map(|(kind, _)| *kind)
+}
+
 /// A StatefulSet waiting for the end of loading, when all explicit claims are known.
 struct PendingStatefulSet {
     statefulset: StatefulSet,
@@ -67,6 +72,11 @@ impl SnapshotBuilder {
             statefulsets: Vec::new(),
             seen: HashMap::new(),
         }
+    }
+
+    /// Records that the classes added are all the cluster has (read live).
+    pub fn set_classes_complete(&mut self) {
+        self.snapshot.classes_complete = true;
     }
 
     /// Reads one document (or one item of a List).
@@ -97,49 +107,105 @@ impl SnapshotBuilder {
                 return;
             }
         }
-        let Some((_, typed_version)) = KINDS.iter().find(|(k, _)| *k == kind) else {
+        let Some(&(kind, _)) = KINDS.iter().find(|(k, _)| *k == kind) else {
             // Kinds the plan does not read are skipped silently.
             return;
         };
-        let mut json = node.to_json();
+        // Fields the typed model does not know: kubectl's strict validation rejects them.
+        let mut unknown = Vec::new();
+        let added = self.add_object(
+            kind,
+            node.to_json(),
+            Some(source.clone()),
+            &mut unknown,
+            findings,
+        );
+        match added {
+            Err(error) => findings.push(invalid_field(node, &source, kind, &self.namespace, error)),
+            Ok(()) => findings.extend(
+                unknown
+                    .iter()
+                    .map(|path| unknown_field(node, &source, kind, &self.namespace, path)),
+            ),
+        }
+    }
+
+    /// Reads one object read from a cluster: it has no source text, so findings about it
+    /// carry no location. Items of a List are read one by one; kinds the plan does not read are
+    /// skipped.
+    pub fn add_value(&mut self, value: serde_json::Value, findings: &mut Vec<Finding>) {
+        let kind = value.get("kind").and_then(serde_json::Value::as_str);
+        if let (Some(kind), Some(serde_json::Value::Array(_))) = (kind, value.get("items")) {
+            if kind.ends_with("List") {
+                let serde_json::Value::Object(mut list) = value else {
+                    return;
+                };
+                if let Some(serde_json::Value::Array(items)) = list.remove("items") {
+                    for item in items {
+                        self.add_value(item, findings);
+                    }
+                }
+                return;
+            }
+        }
+        let Some(&(kind, _)) = KINDS.iter().find(|(k, _)| Some(*k) == kind) else {
+            return;
+        };
+        let key = object_key(&value, kind);
+        // A field an API server serves and the typed model lacks is newer than the model, not a
+        // mistake of the user's.
+        if let Err(error) = self.add_object(kind, value, None, &mut Vec::new(), findings) {
+            findings.push(invalid_live_field(key, error));
+        }
+    }
+
+    /// Types one object of a kind the plan reads and adds it to the snapshot.
+    fn add_object(
+        &mut self,
+        kind: &'static str,
+        mut json: serde_json::Value,
+        source: Option<ObjectSource>,
+        unknown: &mut Vec<String>,
+        findings: &mut Vec<Finding>,
+    ) -> Result<(), serde_path_to_error::Error<serde_json::Error>> {
+        let typed_version = KINDS
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or("v1", |(_, v)| *v);
         // k8s-openapi insists on its own apiVersion; older or beta versions of the same kind
         // (storage.k8s.io/v1beta1, extensions/v1beta1) carry the same fields we read.
         if let Some(object) = json.as_object_mut() {
             object.insert(
                 "apiVersion".to_owned(),
-                serde_json::Value::String((*typed_version).to_owned()),
+                serde_json::Value::String(typed_version.to_owned()),
             );
         }
-        // Fields the typed model does not know: kubectl's strict validation rejects them.
-        let mut unknown = Vec::new();
-        let result = match kind {
-            "PersistentVolume" => typed::<PersistentVolume>(json, &mut unknown).map(|pv| {
+        match kind {
+            "PersistentVolume" => typed::<PersistentVolume>(json, unknown).map(|pv| {
                 let meta = self.meta(&pv.metadata, false, source.clone());
                 let volume = Volume::from_k8s(&pv, meta);
                 let key = volume.key();
                 self.upsert(key, volume, |s| &mut s.volumes, findings);
             }),
-            "PersistentVolumeClaim" => {
-                typed::<PersistentVolumeClaim>(json, &mut unknown).map(|pvc| {
-                    let meta = self.meta(&pvc.metadata, true, source.clone());
-                    let claim = Claim::from_k8s(&pvc, meta, ClaimOrigin::Manifest);
-                    let key = claim.key();
-                    self.upsert(key, claim, |s| &mut s.claims, findings);
-                })
-            }
-            "StorageClass" => typed::<K8sStorageClass>(json, &mut unknown).map(|sc| {
+            "PersistentVolumeClaim" => typed::<PersistentVolumeClaim>(json, unknown).map(|pvc| {
+                let meta = self.meta(&pvc.metadata, true, source.clone());
+                let claim = Claim::from_k8s(&pvc, meta, ClaimOrigin::Manifest);
+                let key = claim.key();
+                self.upsert(key, claim, |s| &mut s.claims, findings);
+            }),
+            "StorageClass" => typed::<K8sStorageClass>(json, unknown).map(|sc| {
                 let meta = self.meta(&sc.metadata, false, source.clone());
                 let class = StorageClass::from_k8s(&sc, meta);
                 let key = class.key();
                 self.upsert(key, class, |s| &mut s.classes, findings);
             }),
-            "Node" => typed::<K8sNode>(json, &mut unknown).map(|n| {
+            "Node" => typed::<K8sNode>(json, unknown).map(|n| {
                 let meta = self.meta(&n.metadata, false, source.clone());
                 let node = Node::from_k8s(&n, meta);
                 let key = node.meta.key("Node");
                 self.upsert(key, node, |s| &mut s.nodes, findings);
             }),
-            "Pod" => typed::<Pod>(json, &mut unknown).map(|pod| {
+            "Pod" => typed::<Pod>(json, unknown).map(|pod| {
                 let finished = matches!(
                     pod.status.as_ref().and_then(|s| s.phase.as_deref()),
                     Some("Succeeded" | "Failed")
@@ -155,7 +221,7 @@ impl SnapshotBuilder {
                     findings,
                 );
             }),
-            "Deployment" => typed::<Deployment>(json, &mut unknown).map(|d| {
+            "Deployment" => typed::<Deployment>(json, unknown).map(|d| {
                 let replicas = d.spec.replicas.unwrap_or(1);
                 let meta = self.meta(&d.metadata, true, source.clone());
                 let surges =
@@ -173,7 +239,7 @@ impl SnapshotBuilder {
                     w.surges = surges;
                 }
             }),
-            "ReplicaSet" => typed::<ReplicaSet>(json, &mut unknown).map(|r| {
+            "ReplicaSet" => typed::<ReplicaSet>(json, unknown).map(|r| {
                 let replicas = r.spec.replicas.unwrap_or(1);
                 let meta = self.meta(&r.metadata, true, source.clone());
                 let template = r.spec.template.as_ref().and_then(|t| t.spec.as_ref());
@@ -187,26 +253,24 @@ impl SnapshotBuilder {
                     findings,
                 );
             }),
-            "ReplicationController" => {
-                typed::<ReplicationController>(json, &mut unknown).map(|r| {
-                    let spec = r.spec.as_ref();
-                    let replicas = spec.and_then(|s| s.replicas).unwrap_or(1);
-                    let meta = self.meta(&r.metadata, true, source.clone());
-                    let template = spec
-                        .and_then(|s| s.template.as_ref())
-                        .and_then(|t| t.spec.as_ref());
-                    self.workload(
-                        WorkloadKind::ReplicationController,
-                        meta,
-                        replicas,
-                        template,
-                        "spec.template.spec",
-                        false,
-                        findings,
-                    );
-                })
-            }
-            "DaemonSet" => typed::<DaemonSet>(json, &mut unknown).map(|d| {
+            "ReplicationController" => typed::<ReplicationController>(json, unknown).map(|r| {
+                let spec = r.spec.as_ref();
+                let replicas = spec.and_then(|s| s.replicas).unwrap_or(1);
+                let meta = self.meta(&r.metadata, true, source.clone());
+                let template = spec
+                    .and_then(|s| s.template.as_ref())
+                    .and_then(|t| t.spec.as_ref());
+                self.workload(
+                    WorkloadKind::ReplicationController,
+                    meta,
+                    replicas,
+                    template,
+                    "spec.template.spec",
+                    false,
+                    findings,
+                );
+            }),
+            "DaemonSet" => typed::<DaemonSet>(json, unknown).map(|d| {
                 let meta = self.meta(&d.metadata, true, source.clone());
                 let template = d.spec.template.spec.as_ref();
                 self.workload(
@@ -219,7 +283,7 @@ impl SnapshotBuilder {
                     findings,
                 );
             }),
-            "Job" => typed::<Job>(json, &mut unknown).map(|j| {
+            "Job" => typed::<Job>(json, unknown).map(|j| {
                 let spec = j.spec.as_ref();
                 let suspended = spec.and_then(|s| s.suspend).unwrap_or(false);
                 let parallelism = if suspended {
@@ -243,7 +307,7 @@ impl SnapshotBuilder {
                     findings,
                 );
             }),
-            "CronJob" => typed::<CronJob>(json, &mut unknown).map(|c| {
+            "CronJob" => typed::<CronJob>(json, unknown).map(|c| {
                 let suspended = c.spec.suspend.unwrap_or(false);
                 let template = c
                     .spec
@@ -262,7 +326,7 @@ impl SnapshotBuilder {
                     findings,
                 );
             }),
-            "StatefulSet" => typed::<StatefulSet>(json, &mut unknown).map(|s| {
+            "StatefulSet" => typed::<StatefulSet>(json, unknown).map(|s| {
                 let spec = &s.spec;
                 let meta = self.meta(&s.metadata, true, source.clone());
                 let workload = self.workload(
@@ -311,20 +375,12 @@ impl SnapshotBuilder {
                 });
             }),
             _ => Ok(()),
-        };
-        match result {
-            Err(error) => findings.push(invalid_field(node, &source, kind, &self.namespace, error)),
-            Ok(()) => findings.extend(
-                unknown
-                    .iter()
-                    .map(|path| unknown_field(node, &source, kind, &self.namespace, path)),
-            ),
         }
     }
 
-    fn meta(&self, meta: &ObjectMeta, namespaced: bool, source: ObjectSource) -> Meta {
+    fn meta(&self, meta: &ObjectMeta, namespaced: bool, source: Option<ObjectSource>) -> Meta {
         let default = namespaced.then_some(self.namespace.as_str());
-        Meta::from_k8s(meta, default, Some(source))
+        Meta::from_k8s(meta, default, source)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -633,6 +689,47 @@ fn unknown_field(
     ))
 }
 
+/// What did not fit the type, without the position serde_json appends (a position in an
+/// intermediate value, meaningless to the user).
+fn type_error(error: &serde_path_to_error::Error<serde_json::Error>) -> String {
+    let message = error.inner().to_string();
+    match message.split_once(" at line ") {
+        Some((head, _)) => head.to_owned(),
+        None => message,
+    }
+}
+
+/// The kind, namespace and name of an object read from a cluster.
+fn object_key(value: &serde_json::Value, kind: &'static str) -> ObjectKey {
+    let metadata = value.get("metadata");
+    let field = |name: &str| {
+        metadata
+            .and_then(|m| m.get(name))
+            .and_then(serde_json::Value::as_str)
+    };
+    ObjectKey::new(kind, field("namespace"), field("name").unwrap_or_default())
+}
+
+/// A live object whose fields do not fit the type the plan reads (a newer or broken API
+/// server): left out, as a file's would be, but with no place to point at.
+fn invalid_live_field(
+    key: ObjectKey,
+    error: serde_path_to_error::Error<serde_json::Error>,
+) -> Finding {
+    let path = error.path().to_string();
+    let message = type_error(&error);
+    let kind = key.kind;
+    Finding::new(
+        ids::INVALID_FIELD,
+        key.clone(),
+        format!("{key}: field {path}: {message}; the object is left out of the plan"),
+    )
+    .help(format!(
+        "see `kubectl explain {}.{path}` for the type the API expects",
+        kind.to_lowercase()
+    ))
+}
+
 fn invalid_field(
     node: &YamlNode,
     source: &ObjectSource,
@@ -644,13 +741,7 @@ fn invalid_field(
     let path = error.path().to_string();
     let segments = yaml_tree::parse_path(&path);
     let (start, end) = node.locate(&yaml_tree::borrow_path(&segments), false);
-    let message = error.inner().to_string();
-    // serde_json appends its own position in the intermediate value, meaningless to the user.
-    let message = message
-        .split(" at line ")
-        .next()
-        .unwrap_or(&message)
-        .to_owned();
+    let message = type_error(&error);
     Finding::new(
         ids::INVALID_FIELD,
         key.clone(),

@@ -88,6 +88,12 @@ pub struct Loaded {
 /// Reads every input. Unreadable paths stop the load; anything readable is planned as far as
 /// it makes sense, with its problems reported as findings.
 pub fn load(inputs: &[Input], options: &LoadOptions) -> Result<Loaded, LoadError> {
+    load_over(Loader::new(options), inputs)
+}
+
+/// Reads every input into a loader that may already hold objects (read from a cluster): a
+/// manifest of an object already there is an update of it, as `kubectl apply` makes it.
+pub fn load_over(mut loader: Loader, inputs: &[Input]) -> Result<Loaded, LoadError> {
     let mut files = Vec::new();
     for input in inputs {
         match input {
@@ -95,7 +101,6 @@ pub fn load(inputs: &[Input], options: &LoadOptions) -> Result<Loaded, LoadError
             Input::Path(path) => expand(path, &mut files)?,
         }
     }
-    let mut loader = Loader::new(options);
     let mut stdin_read = false;
     for file in files {
         let (name, text) = match file {
@@ -213,6 +218,17 @@ impl Loader {
             );
         }
         file
+    }
+
+    /// Adds an object read from a cluster (or a List of them); it has no source text.
+    pub fn add_value(&mut self, value: serde_json::Value) {
+        self.builder.add_value(value, &mut self.findings);
+    }
+
+    /// Records that the classes added are all the cluster has: a class not among them does not
+    /// exist.
+    pub fn set_classes_complete(&mut self) {
+        self.builder.set_classes_complete();
     }
 
     pub fn finish(self) -> Loaded {

@@ -26,4 +26,7 @@ pub struct Snapshot {
     pub volumes: Vec<Volume>,
     pub nodes: Vec<Node>,
     pub workloads: Vec<Workload>,
+    /// The classes are every StorageClass of a cluster (read live), so a class not among them
+    /// does not exist, rather than being merely left out of the input.
+    pub classes_complete: bool,
 }
