@@ -17,7 +17,9 @@ pub mod topology;
 
 use crate::binding::BindingPlan;
 use crate::deletion::DeletionPlan;
-use crate::findings::Finding;
+use std::collections::HashMap;
+
+use crate::findings::{Finding, Pointer};
 use crate::model::Snapshot;
 
 /// What the analyses read.
@@ -64,5 +66,41 @@ pub fn analyze(inputs: &Inputs) -> Vec<Finding> {
     for (_, analysis) in ANALYSES {
         analysis(inputs, &mut findings);
     }
-    findings
+    one_per_template(findings)
+}
+
+/// Claims made from one volumeClaimTemplate share its text, so a rule that fires on each of them
+/// points at the same field for the same reason: one diagnostic, naming the other claims, reads
+/// better than one per replica.
+fn one_per_template(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut first: HashMap<String, usize> = HashMap::new();
+    let mut others: Vec<Vec<String>> = Vec::new();
+    let mut kept: Vec<Finding> = Vec::with_capacity(findings.len());
+    for finding in findings {
+        let template_field = match &finding.pointer {
+            Some(Pointer::Field { source, path }) if source.base_path.is_some() => {
+                Some(format!("{}|{source:?}|{path}", finding.rule))
+            }
+            _ => None,
+        };
+        if let Some(key) = template_field {
+            if let Some(&i) = first.get(&key) {
+                others[i].push(finding.object.name);
+                continue;
+            }
+            first.insert(key, kept.len());
+        }
+        others.push(Vec::new());
+        kept.push(finding);
+    }
+    for (finding, others) in kept.iter_mut().zip(others) {
+        if !others.is_empty() {
+            finding.message = format!(
+                "{}; the same holds for {} of the same volumeClaimTemplate",
+                finding.message,
+                others.join(", ")
+            );
+        }
+    }
+    kept
 }

@@ -137,6 +137,9 @@ impl fmt::Display for Rejection {
             Rejection::Selector { selector } => {
                 write!(f, "labels do not match the claim's selector {selector}")
             }
+            Rejection::Class { volume, claim } if claim.is_empty() => {
+                write!(f, "{}, and the claim has none", class_name(volume))
+            }
             Rejection::Class { volume, claim } => write!(
                 f,
                 "{} is not the claim's {}",
