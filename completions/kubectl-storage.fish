@@ -69,13 +69,19 @@ complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if;
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and not __fish_seen_subcommand_from delete help" -f -a "delete" -d 'Which volumes\' data deleting a namespace, claim, StatefulSet or pod deletes, keeps on a Released volume, or leaves untouched, and why'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and not __fish_seen_subcommand_from delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from delete" -s f -l filename -d 'Manifests or a cluster dump (`kubectl get pv,pvc,sc,pods,statefulsets -A -o yaml`): files, folders or `-` for standard input. Repeatable' -r -F
-complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from delete" -s n -l namespace -d 'Namespace of the claim, StatefulSet or pod, and of objects written without one' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from delete" -l cluster -d 'Read the live cluster; `--cluster=NAME` also picks the kubeconfig cluster' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from delete" -l kubeconfig -d 'Kubeconfig file to use instead of KUBECONFIG or ~/.kube/config' -r -F
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from delete" -l context -d 'Kubeconfig context to use instead of the current one' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from delete" -l user -d 'Kubeconfig user to use instead of the context\'s' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from delete" -s n -l namespace -d 'Namespace to read, and for namespaced objects written without one. Defaults to the context\'s namespace, or `default`' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from delete" -l request-timeout -d 'How long to wait for one request before giving up: `0` (never), or a duration like `30s`, `1m`, `1m30s`; a bare number is seconds' -r
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format' -r -f -a "text\t'The claims grouped by what becomes of their data, with the reasons'
 json\t'The WhatIf document (apiVersion storage.kubectl.io/v1alpha1)'
 yaml\t'The same data as json'"
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from delete" -l color -d 'When to use colour in text output' -r -f -a "auto\t'When writing to a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from delete" -s A -l all-namespaces -d 'Read every namespace (a namespace given with -n is then ignored, as by kubectl)'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Which volumes\' data deleting a namespace, claim, StatefulSet or pod deletes, keeps on a Released volume, or leaves untouched, and why'

@@ -8,6 +8,8 @@ use crate::binding::{self, BindingPlan};
 use crate::deletion::{DeletionPlan, Effect};
 use crate::findings::selection::Selection;
 use crate::findings::{Located, Severity};
+use crate::live::fetch::DegradedWhy;
+use crate::live::Degraded;
 use crate::load::source::{Location, Sources};
 use crate::load::Loaded;
 use crate::model::Snapshot;
@@ -25,6 +27,40 @@ pub struct PlanReport {
     pub summary: Summary,
     /// What deleting each claim, StatefulSet and namespace does to data.
     pub deletion: DeletionEntry,
+    /// Kinds a live run could not list, so what the plan says is missing them; absent for
+    /// files.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub degraded: Vec<DegradedEntry>,
+}
+
+/// A kind a live run could not list.
+#[derive(Clone, Debug, Serialize)]
+pub struct DegradedEntry {
+    pub kind: &'static str,
+    /// `plural.group`, as RBAC names it.
+    pub resource: String,
+    /// `forbidden` (403: the user may not list it) or `not-served` (the cluster does not serve
+    /// this version of the kind).
+    pub why: &'static str,
+    /// What is weaker without it.
+    pub weakens: &'static str,
+    /// The sentence the text output prints on standard error.
+    pub message: String,
+}
+
+impl From<&Degraded> for DegradedEntry {
+    fn from(degraded: &Degraded) -> Self {
+        DegradedEntry {
+            kind: degraded.kind,
+            resource: degraded.resource.clone(),
+            why: match degraded.why {
+                DegradedWhy::Forbidden => "forbidden",
+                DegradedWhy::NotServed => "not-served",
+            },
+            weakens: degraded.weakens,
+            message: degraded.to_string(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -459,6 +495,7 @@ pub fn build(
         findings,
         summary,
         deletion: deletion_entry(snapshot, deletion),
+        degraded: Vec::new(),
     }
 }
 

@@ -120,7 +120,10 @@ fn lists_are_typed_lists_with_a_resource_version() {
         .iter()
         .map(|i| i["metadata"]["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["events-store", "data-db-0", "uploads"]);
+    assert_eq!(
+        names,
+        ["events-store", "data-db-0", "data-queue-0", "uploads"]
+    );
     // Items of a typed list carry no kind or apiVersion, as from a real API server.
     assert!(all["items"][0].get("kind").is_none());
     let shop_only = list(
@@ -129,7 +132,7 @@ fn lists_are_typed_lists_with_a_resource_version() {
         &ListParams::default(),
     )
     .unwrap();
-    assert_eq!(shop_only["items"].as_array().unwrap().len(), 2);
+    assert_eq!(shop_only["items"].as_array().unwrap().len(), 3);
     let classes = list(
         &server,
         "/apis/storage.k8s.io/v1/storageclasses",
@@ -630,7 +633,7 @@ fn large_lists_are_read_in_pages_with_one_list_per_kind() {
     let out = run(&server, &["plan", "--cluster", "-o", "json"]);
     assert!(out.code == 0 || out.code == 1, "{}", out.stderr);
     let plan: Value = serde_json::from_str(&out.stdout).unwrap();
-    assert_eq!(plan["claims"].as_array().unwrap().len(), 1203 + 2);
+    assert_eq!(plan["claims"].as_array().unwrap().len(), 1203 + 3);
     let requests = server.requests();
     assert!(requests.iter().all(|r| r.method == "GET"));
     assert!(
@@ -641,7 +644,7 @@ fn large_lists_are_read_in_pages_with_one_list_per_kind() {
         .iter()
         .filter(|r| r.path.ends_with("/persistentvolumeclaims"))
         .collect();
-    assert_eq!(claim_pages.len(), 3, "1205 claims: pages of 500, 500, 205");
+    assert_eq!(claim_pages.len(), 3, "1206 claims: pages of 500, 500, 206");
     assert_eq!(
         claim_pages
             .iter()
@@ -672,7 +675,7 @@ fn an_expired_continue_token_restarts_the_list() {
     assert_eq!(claim_lists, ["first", "continued", "first", "continued"]);
     assert!(out.code == 0 || out.code == 1, "{}", out.stderr);
     let plan: Value = serde_json::from_str(&out.stdout).unwrap();
-    assert_eq!(plan["claims"].as_array().unwrap().len(), 602);
+    assert_eq!(plan["claims"].as_array().unwrap().len(), 603);
 }
 
 #[test]
@@ -945,4 +948,288 @@ fn kinds_are_listed_concurrently() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     // One after the other, 18 lists would take 7.2 s.
     assert!(elapsed < Duration::from_secs(4), "{elapsed:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// `what-if delete --cluster`: the same live read as `plan --cluster`.
+
+#[test]
+fn what_if_delete_namespace_cluster() {
+    let server = shop();
+    let text = run(
+        &server,
+        &["what-if", "delete", "namespace/shop", "--cluster"],
+    );
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    assert_eq!(text.stderr, "");
+    insta::assert_snapshot!("what_if_delete_namespace_cluster_text", text.stdout);
+    let json = run(
+        &server,
+        &["what-if", "delete", "ns", "shop", "--cluster", "-o", "json"],
+    );
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let report: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert!(report.get("degraded").is_none(), "nothing was denied");
+    insta::assert_json_snapshot!("what_if_delete_namespace_cluster_json", report);
+}
+
+#[test]
+fn what_if_delete_claim_cluster() {
+    let server = shop();
+    // The claim is in the context's namespace (shop).
+    let text = run(
+        &server,
+        &["what-if", "delete", "pvc/data-db-0", "--cluster"],
+    );
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    insta::assert_snapshot!("what_if_delete_claim_cluster_text", text.stdout);
+    let json = run(
+        &server,
+        &[
+            "what-if",
+            "delete",
+            "pvc/data-db-0",
+            "--cluster",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let report: Value = serde_json::from_str(&json.stdout).unwrap();
+    insta::assert_json_snapshot!("what_if_delete_claim_cluster_json", report);
+}
+
+fn claim_fates(report: &Value) -> Vec<(String, String, String)> {
+    report["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_owned(),
+                c["claim"].as_str().unwrap().to_owned(),
+                c["fate"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn live_owner_references_drive_what_if_delete_statefulset() {
+    let server = shop();
+    // queue's claim carries the owner reference the StatefulSet controller sets under
+    // whenDeleted: Delete: the garbage collector deletes it with the StatefulSet.
+    let out = run(
+        &server,
+        &["what-if", "delete", "sts/queue", "--cluster", "-o", "json"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let report: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        claim_fates(&report),
+        [("data-queue-0".into(), "deleted".into(), "deleted".into())]
+    );
+    let reasons = report["claims"][0]["reasons"].to_string();
+    assert!(
+        reasons.contains("owner reference to StatefulSet shop/queue"),
+        "{reasons}"
+    );
+
+    // db retains its claims (whenDeleted: Retain, no owner reference): its claim stays.
+    let out = run(
+        &server,
+        &["what-if", "delete", "sts/db", "--cluster", "-o", "json"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let report: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        claim_fates(&report),
+        [("data-db-0".into(), "stays".into(), "untouched".into())]
+    );
+}
+
+#[test]
+fn what_if_delete_namespace_reads_that_namespace() {
+    let server = shop();
+    let out = run(
+        &server,
+        &[
+            "what-if",
+            "delete",
+            "namespace/analytics",
+            "--cluster",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let requests = server.requests();
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.path == "/api/v1/namespaces/analytics/persistentvolumeclaims"),
+        "the context's namespace is shop; the target's is read"
+    );
+    assert!(requests
+        .iter()
+        .all(|r| !r.path.contains("/namespaces/shop/")));
+    let report: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        claim_fates(&report),
+        [("events-store".into(), "deleted".into(), "deleted".into())]
+    );
+}
+
+#[test]
+fn what_if_applies_manifests_over_the_live_objects() {
+    let server = shop();
+    let dir = scratch();
+    let manifest = dir.join("queue.yaml");
+    // The StatefulSet as it will be after the next apply: it keeps its claims.
+    let live = server
+        .object("statefulsets.apps", Some("shop"), "queue")
+        .unwrap();
+    let mut updated = live.clone();
+    updated["spec"]["persistentVolumeClaimRetentionPolicy"]["whenDeleted"] = json!("Retain");
+    std::fs::write(&manifest, serde_json::to_string(&updated).unwrap()).unwrap();
+    let out = run(
+        &server,
+        &[
+            "what-if",
+            "delete",
+            "sts/queue",
+            "--cluster",
+            "-f",
+            manifest.to_str().unwrap(),
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let report: Value = serde_json::from_str(&out.stdout).unwrap();
+    // The live claim still carries the owner reference, so it still goes.
+    assert_eq!(
+        claim_fates(&report),
+        [("data-queue-0".into(), "deleted".into(), "deleted".into())]
+    );
+}
+
+#[test]
+fn what_if_needs_files_or_a_cluster() {
+    let server = shop();
+    let out = run(&server, &["what-if", "delete", "pvc/data-db-0"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("--filename"), "{}", out.stderr);
+    let out = run(
+        &server,
+        &[
+            "what-if",
+            "delete",
+            "pvc/data-db-0",
+            "-f",
+            "testdata/cluster/shop",
+            "--context",
+            "test",
+        ],
+    );
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        "error: --context applies to a live cluster: add --cluster to predict against one\n"
+    );
+    assert!(server.requests().is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kinds the cluster would not list, in machine output.
+
+fn sarif_validator() -> jsonschema::Validator {
+    let path = root().join("testdata/schemas/sarif-schema-2.1.0.json");
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap()
+}
+
+#[test]
+fn degraded_kinds_are_in_machine_output() {
+    let server = shop();
+    server.deny("pods");
+    server.unserve("volumeattributesclasses.storage.k8s.io");
+    let expected = json!([
+        {
+            "kind": "Pod",
+            "resource": "pods",
+            "why": "forbidden",
+            "weakens": "which claims are in use: access-mode, attachment and protection checks",
+            "message": "not allowed to list pods (403 Forbidden): which claims are in use: access-mode, attachment and protection checks are left out",
+        },
+        {
+            "kind": "VolumeAttributesClass",
+            "resource": "volumeattributesclasses.storage.k8s.io",
+            "why": "not-served",
+            "weakens": "volume attributes class checks",
+            "message": "the cluster does not serve volumeattributesclasses.storage.k8s.io: volume attributes class checks are left out",
+        },
+    ]);
+
+    let out = run(&server, &["plan", "--cluster", "-o", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let plan: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(plan["degraded"], expected);
+    if let Ok(schema) = std::fs::read_to_string(root().join("../shared/contracts/plan.schema.json"))
+    {
+        let schema: Value = serde_json::from_str(&schema).unwrap();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        assert!(validator.is_valid(&plan));
+    }
+    // Standard error still says it, for people.
+    assert_eq!(out.stderr.lines().count(), 2, "{}", out.stderr);
+
+    let out = run(&server, &["plan", "--cluster", "-o", "yaml"]);
+    assert!(out.stdout.contains("\ndegraded:\n"), "{}", out.stdout);
+
+    let out = run(
+        &server,
+        &[
+            "what-if",
+            "delete",
+            "namespace/shop",
+            "--cluster",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let report: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(report["degraded"], expected);
+
+    let out = run(&server, &["plan", "--cluster", "-o", "sarif"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let log: Value = serde_json::from_str(&out.stdout).unwrap();
+    let errors: Vec<String> = sarif_validator()
+        .iter_errors(&log)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    let invocation = &log["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], true);
+    let notifications = invocation["toolExecutionNotifications"].as_array().unwrap();
+    let levels: Vec<&str> = notifications
+        .iter()
+        .map(|n| n["level"].as_str().unwrap())
+        .collect();
+    assert_eq!(levels, ["warning", "note"]);
+    assert_eq!(notifications[0]["message"]["text"], expected[0]["message"]);
+    assert_eq!(notifications[0]["descriptor"]["id"], "degraded/pods");
+
+    // Nothing denied: no degraded list, no invocations.
+    let server = shop();
+    let out = run(&server, &["plan", "--cluster", "-o", "sarif"]);
+    let log: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert!(log["runs"][0].get("invocations").is_none());
+    let out = run(&server, &["plan", "--cluster", "-o", "json"]);
+    let plan: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert!(plan.get("degraded").is_none());
 }

@@ -3,6 +3,7 @@
 
 pub mod complete;
 pub mod explain;
+pub mod input;
 pub mod plan;
 pub mod rules;
 pub mod what_if;

@@ -5,15 +5,14 @@ use clap::{Args, ValueEnum};
 use crate::config::Config;
 use crate::findings::selection::Selection;
 use crate::findings::Severity;
-use crate::live::{self, ClusterArgs};
-use crate::load::{self, Input, LoadOptions, Loader};
+use crate::live::ClusterArgs;
 use crate::render;
-use crate::report;
+use crate::report::{self, DegradedEntry};
 use crate::rules;
 
 use std::io::Write as _;
 
-use super::{exit, fail, ColorChoice};
+use super::{exit, fail, input, ColorChoice};
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
@@ -107,41 +106,14 @@ pub fn run(args: &PlanArgs) -> u8 {
         Ok(selection) => selection,
         Err(error) => return fail(error),
     };
-    let inputs: Vec<Input> = args
-        .filenames
-        .iter()
-        .chain(&args.paths)
-        .map(|f| Input::parse(f))
-        .collect();
-    let loader = if args.cluster.live() {
-        let read = match live::read(&args.cluster) {
-            Ok(read) => read,
-            Err(error) => return fail(error),
-        };
-        let (loader, rest) = read.into_loader();
-        for missing in &rest.degraded {
-            let _ = writeln!(std::io::stderr(), "{}: {missing}", missing.level());
-        }
-        loader
-    } else {
-        if let Some(flag) = args.cluster.live_only_flag() {
-            return fail(format!(
-                "{flag} applies to a live cluster: add --cluster to plan against one"
-            ));
-        }
-        Loader::new(&LoadOptions {
-            namespace: args
-                .cluster
-                .namespace
-                .clone()
-                .unwrap_or_else(|| "default".to_owned()),
-        })
-    };
-    let loaded = match load::load_over(loader, &inputs) {
-        Ok(loaded) => loaded,
+    let files: Vec<String> = args.filenames.iter().chain(&args.paths).cloned().collect();
+    let input = match input::load_input(&files, &args.cluster, "plan against one") {
+        Ok(input) => input,
         Err(error) => return fail(error),
     };
-    let report = report::plan_selected(&loaded, &selection);
+    let loaded = input.loaded;
+    let mut report = report::plan_selected(&loaded, &selection);
+    report.degraded = input.degraded.iter().map(DegradedEntry::from).collect();
     let color = args.color.enabled();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let written = match args.output {

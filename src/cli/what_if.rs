@@ -5,11 +5,12 @@ use std::io::Write as _;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use crate::load::{self, Input, LoadOptions, Loaded};
+use crate::live::ClusterArgs;
 use crate::render;
+use crate::report::DegradedEntry;
 use crate::what_if::{self, report, Target};
 
-use super::{exit, fail, ColorChoice};
+use super::{exit, fail, input, ColorChoice};
 
 #[derive(Debug, Args)]
 pub struct WhatIfArgs {
@@ -42,13 +43,14 @@ pub struct DeleteArgs {
         long = "filename",
         value_name = "PATH",
         value_hint = clap::ValueHint::AnyPath,
-        required = true
+        required_unless_present = "cluster"
     )]
     pub filenames: Vec<String>,
 
-    /// Namespace of the claim, StatefulSet or pod, and of objects written without one.
-    #[arg(short = 'n', long, default_value = "default", value_name = "NAMESPACE")]
-    pub namespace: String,
+    /// The live cluster to read (the files, if any, are applied over it), and the namespace of
+    /// the claim, StatefulSet or pod.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t = WhatIfFormat::Text)]
@@ -76,14 +78,28 @@ pub fn run(args: &WhatIfArgs) -> u8 {
 }
 
 fn delete(args: &DeleteArgs) -> u8 {
-    let target = match Target::parse(&args.target, args.name.as_deref(), &args.namespace) {
+    let given_namespace = args.cluster.namespace.as_deref().unwrap_or("default");
+    let target = match Target::parse(&args.target, args.name.as_deref(), given_namespace) {
         Ok(target) => target,
         Err(error) => return fail(error),
     };
-    let loaded = match load_objects(args) {
-        Ok(loaded) => loaded,
+    // Deleting a namespace reaches only what is in it: read that namespace, whatever -n says.
+    let mut cluster = args.cluster.clone();
+    if let Target::Namespace(name) = &target {
+        if !cluster.all_namespaces {
+            cluster.namespace = Some(name.clone());
+        }
+    }
+    let input = match input::load_input(&args.filenames, &cluster, "predict against one") {
+        Ok(input) => input,
         Err(error) => return fail(error),
     };
+    // Without -n, a live run's claim, StatefulSet or pod is in the context's namespace.
+    let target = match Target::parse(&args.target, args.name.as_deref(), &input.namespace) {
+        Ok(target) => target,
+        Err(error) => return fail(error),
+    };
+    let loaded = input.loaded;
     if !loaded.findings.is_empty() {
         let _ = writeln!(
             std::io::stderr(),
@@ -98,7 +114,8 @@ fn delete(args: &DeleteArgs) -> u8 {
         Ok(prediction) => prediction,
         Err(error) => return fail(error),
     };
-    let report = report::build(snapshot, &prediction);
+    let mut report = report::build(snapshot, &prediction);
+    report.degraded = input.degraded.iter().map(DegradedEntry::from).collect();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let written = match args.output {
         WhatIfFormat::Text => {
@@ -116,16 +133,4 @@ fn delete(args: &DeleteArgs) -> u8 {
         // A prediction is not a finding: nothing here fails the run.
         Ok(()) => exit::CLEAN,
     }
-}
-
-/// Where the objects come from: the manifests and dumps given with `-f`. A live cluster would
-/// be another source of the same snapshot; nothing after loading depends on which.
-fn load_objects(args: &DeleteArgs) -> Result<Loaded, load::LoadError> {
-    let inputs: Vec<Input> = args.filenames.iter().map(|f| Input::parse(f)).collect();
-    load::load(
-        &inputs,
-        &LoadOptions {
-            namespace: args.namespace.clone(),
-        },
-    )
 }

@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 
 use crate::findings::Severity;
 use crate::load::source::{Location, Sources};
-use crate::report::{FindingEntry, PlanReport};
+use crate::report::{DegradedEntry, FindingEntry, PlanReport};
 use crate::rules::RuleDoc;
 
 /// The OASIS standard's schema for SARIF 2.1.0 (with its errata).
@@ -28,22 +28,50 @@ pub fn write(
     sources: &Sources,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    let mut run = json!({
+        "tool": { "driver": driver(rules) },
+        // Our columns count characters (Unicode scalar values), as miette and editors do.
+        "columnKind": "unicodeCodePoints",
+        "results": report
+            .findings
+            .iter()
+            .map(|f| result(f, rules, sources))
+            .collect::<Vec<_>>(),
+    });
+    if !report.degraded.is_empty() {
+        // Kinds a live run could not list are about the run, not the objects: notifications
+        // of the invocation, which still succeeded.
+        run["invocations"] = json!([{
+            "executionSuccessful": true,
+            "toolExecutionNotifications": report
+                .degraded
+                .iter()
+                .map(notification)
+                .collect::<Vec<_>>(),
+        }]);
+    }
     let log = json!({
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": driver(rules) },
-            // Our columns count characters (Unicode scalar values), as miette and editors do.
-            "columnKind": "unicodeCodePoints",
-            "results": report
-                .findings
-                .iter()
-                .map(|f| result(f, rules, sources))
-                .collect::<Vec<_>>(),
-        }],
+        "runs": [run],
     });
     serde_json::to_writer_pretty(&mut *out, &log).map_err(io::Error::from)?;
     out.write_all(b"\n")
+}
+
+fn notification(degraded: &DegradedEntry) -> Value {
+    // A denial is the user's to fix; a kind an older cluster does not serve is just so.
+    let level = if degraded.why == "forbidden" {
+        "warning"
+    } else {
+        "note"
+    };
+    json!({
+        "level": level,
+        "message": { "text": degraded.message },
+        "descriptor": { "id": format!("degraded/{}", degraded.resource) },
+        "properties": { "kind": degraded.kind, "resource": degraded.resource, "why": degraded.why },
+    })
 }
 
 fn driver(rules: &[RuleDoc]) -> Value {

@@ -14,11 +14,13 @@
 //!   deleted claim Terminating), `reasons` (in order: why the claim goes or stays, then what
 //!   happens to the volume), `reuse` (for kept data: how to use it again).
 //! - `notes`: what else the deletion does or cannot tell.
+//! - `degraded` (live runs only, when not empty): the kinds the cluster would not list, as in the
+//!   plan: `kind`, `resource`, `why` (`forbidden` or `not-served`), `weakens`.
 
 use serde::Serialize;
 
 use crate::model::{Quantity, Snapshot};
-use crate::report::API_VERSION;
+use crate::report::{DegradedEntry, API_VERSION};
 
 use super::{ClaimOutcome, Fate, WhatIf};
 
@@ -32,6 +34,9 @@ pub struct WhatIfReport {
     pub summary: WhatIfSummary,
     pub claims: Vec<OutcomeEntry>,
     pub notes: Vec<String>,
+    /// Kinds a live run could not list, so the prediction is missing them; absent for files.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub degraded: Vec<DegradedEntry>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -93,6 +98,7 @@ pub fn build(snapshot: &Snapshot, what_if: &WhatIf) -> WhatIfReport {
         summary: summary(&what_if.claims),
         claims: what_if.claims.iter().map(|o| entry(snapshot, o)).collect(),
         notes: what_if.notes.clone(),
+        degraded: Vec::new(),
     }
 }
 

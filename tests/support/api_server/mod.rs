@@ -119,6 +119,10 @@ pub struct Logged {
     pub path: String,
     /// The decoded query parameters, in order.
     pub query: Vec<(String, String)>,
+    /// The status code answered (0 until the answer is ready).
+    pub status: u16,
+    /// The size of the response body.
+    pub bytes: usize,
 }
 
 impl Logged {
@@ -391,14 +395,16 @@ current-context: {context}
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_owned();
-        let (delay, token) = {
+        let (delay, token, logged) = {
             let mut state = self.state();
             state.log.push(Logged {
                 method: method.to_string(),
                 path: path.clone(),
                 query: query.clone(),
+                status: 0,
+                bytes: 0,
             });
-            (state.delay, state.token.clone())
+            (state.delay, state.token.clone(), state.log.len() - 1)
         };
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
@@ -420,7 +426,13 @@ current-context: {context}
             };
             self.route(&call)
         };
-        let mut response = Response::new(Full::new(Bytes::from(value.to_string())));
+        let body = value.to_string();
+        // A test may have cleared the log meanwhile; then the entry is gone.
+        if let Some(entry) = self.state().log.get_mut(logged).filter(|e| e.status == 0) {
+            entry.status = status;
+            entry.bytes = body.len();
+        }
+        let mut response = Response::new(Full::new(Bytes::from(body)));
         *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
         response.headers_mut().insert(
             hyper::header::CONTENT_TYPE,

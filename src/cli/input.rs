@@ -1,0 +1,81 @@
+//! What a command reads: manifests, the live cluster, or manifests overlaid on the live objects
+//! as `kubectl apply` would. Every command that reads objects goes through here, so `plan
+//! --cluster` and `what-if delete --cluster` see the same snapshot.
+
+use std::io::Write as _;
+
+use crate::live::{self, ClusterArgs, Degraded, LiveObjects, LiveRead};
+use crate::load::{self, Input, LoadOptions, Loaded, Loader};
+
+/// The loaded input, and what the live read could not see.
+pub struct CommandInput {
+    pub loaded: Loaded,
+    /// Kinds the cluster would not list (empty offline).
+    pub degraded: Vec<Degraded>,
+    /// The live kinds the plan does not read (events, CSI objects…); `None` offline.
+    pub live: Option<LiveObjects>,
+    /// The namespace of namespaced objects written without one: `-n`, else the context's
+    /// namespace for a live run, else `default`.
+    pub namespace: String,
+}
+
+/// Reads the cluster when `--cluster` is given, then the files over it. `purpose` finishes the
+/// message for a live-only flag given without `--cluster` ("plan against one").
+pub fn load_input(
+    files: &[String],
+    cluster: &ClusterArgs,
+    purpose: &str,
+) -> Result<CommandInput, String> {
+    let read = if cluster.live() {
+        Some(live::read(cluster).map_err(|e| e.to_string())?)
+    } else {
+        if let Some(flag) = cluster.live_only_flag() {
+            return Err(format!(
+                "{flag} applies to a live cluster: add --cluster to {purpose}"
+            ));
+        }
+        None
+    };
+    load_over_read(read, files, cluster)
+}
+
+/// The second half of [`load_input`]: turns what was read (if anything) into a loader and loads
+/// the files over it. Kinds that could not be read are told on standard error here, whatever
+/// the output format; machine formats also carry them.
+pub fn load_over_read(
+    read: Option<LiveRead>,
+    files: &[String],
+    cluster: &ClusterArgs,
+) -> Result<CommandInput, String> {
+    let inputs: Vec<Input> = files.iter().map(|f| Input::parse(f)).collect();
+    let (loader, live, namespace) = match read {
+        Some(read) => {
+            let namespace = read.default_namespace.clone();
+            let (loader, rest) = read.into_loader();
+            for missing in &rest.degraded {
+                let _ = writeln!(std::io::stderr(), "{}: {missing}", missing.level());
+            }
+            (loader, Some(rest), namespace)
+        }
+        None => {
+            let namespace = cluster
+                .namespace
+                .clone()
+                .unwrap_or_else(|| "default".to_owned());
+            let loader = Loader::new(&LoadOptions {
+                namespace: namespace.clone(),
+            });
+            (loader, None, namespace)
+        }
+    };
+    let loaded = load::load_over(loader, &inputs).map_err(|e| e.to_string())?;
+    Ok(CommandInput {
+        loaded,
+        degraded: live
+            .as_ref()
+            .map(|l| l.degraded.clone())
+            .unwrap_or_default(),
+        live,
+        namespace,
+    })
+}
