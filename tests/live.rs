@@ -922,22 +922,6 @@ fn every_output_format_works_without_sources() {
     }
 }
 
-/// The scale of issue 4's goal, for a manual look (debug builds are slow):
-/// `cargo test --test live fifty_thousand -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn fifty_thousand_claims() {
-    let server = shop();
-    many_claims(&server, "shop", 50_000);
-    let started = Instant::now();
-    let out = run(&server, &["plan", "--cluster", "-o", "json"]);
-    let elapsed = started.elapsed();
-    assert!(out.code == 0 || out.code == 1, "{}", out.stderr);
-    let requests = server.requests();
-    println!("{} requests, {elapsed:?}", requests.len());
-    assert_eq!(requests.len(), 18 + 100);
-}
-
 #[test]
 fn kinds_are_listed_concurrently() {
     let server = shop();
