@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod deletion;
 pub mod drivers;
+pub mod evidence;
 pub mod findings;
 pub mod live;
 pub mod load;

@@ -205,6 +205,7 @@ pub fn plan_selected(loaded: &Loaded, selection: &Selection) -> PlanReport {
         snapshot: &loaded.snapshot,
         binding: &binding,
         deletion: &deletion,
+        evidence: loaded.evidence.as_ref(),
     }));
     let findings = selection.apply(findings, &loaded.snapshot);
     let located = locate_all(findings, &loaded.sources);
