@@ -9,6 +9,7 @@ pub mod binding;
 pub mod cli;
 pub mod config;
 pub mod deletion;
+pub mod diagnose;
 pub mod drivers;
 pub mod evidence;
 pub mod findings;

@@ -25,6 +25,23 @@ pub struct PlanReport {
     pub summary: Summary,
     /// What deleting each claim, StatefulSet and namespace does to data.
     pub deletion: DeletionEntry,
+    /// `diagnose TARGET`: the object diagnosed and what it depends on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<crate::diagnose::TargetEntry>,
+    /// Live runs: kinds that could not be read, and what is weaker without them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub degraded: Vec<DegradedEntry>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DegradedEntry {
+    pub kind: &'static str,
+    /// `plural.group`, as RBAC names it.
+    pub resource: String,
+    /// forbidden or not-served.
+    pub reason: &'static str,
+    pub message: String,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -460,6 +477,8 @@ pub fn build(
         findings,
         summary,
         deletion: deletion_entry(snapshot, deletion),
+        target: None,
+        degraded: Vec::new(),
     }
 }
 
