@@ -181,6 +181,7 @@ fn run(args: &Args) {
         snapshot: &loaded.snapshot,
         binding: &plan,
         deletion: &deletion,
+        evidence: None,
     };
     for (name, analysis) in kubectl_storage::analysis::ANALYSES {
         let (t, found) = median(|| {

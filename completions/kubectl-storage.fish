@@ -30,6 +30,7 @@ complete -c kubectl-storage -n "__fish_kubectl_storage_needs_command" -f -a "pla
 complete -c kubectl-storage -n "__fish_kubectl_storage_needs_command" -f -a "rules" -d 'List the rules the plan checks'
 complete -c kubectl-storage -n "__fish_kubectl_storage_needs_command" -f -a "explain" -d 'Show a rule\'s documentation: why it matters and how to fix it'
 complete -c kubectl-storage -n "__fish_kubectl_storage_needs_command" -f -a "what-if" -d 'Predict what deleting a namespace, claim, StatefulSet or pod does to the data of every volume it reaches'
+complete -c kubectl-storage -n "__fish_kubectl_storage_needs_command" -f -a "diagnose" -d 'Explain, from a live cluster, why a claim is Pending, why a pod does not start for storage reasons, or where a resize is stuck: one object and what it depends on, or every problem in the namespace'
 complete -c kubectl-storage -n "__fish_kubectl_storage_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s f -l filename -d 'Manifests to plan: files, folders (searched recursively for .yaml, .yml and .json) or `-` for standard input. Repeatable. A `kubectl get pv,pvc,sc,pods,nodes -A -o yaml` dump plans the cluster it was taken from' -r -F
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -l cluster -d 'Read the live cluster; `--cluster=NAME` also picks the kubeconfig cluster' -r
@@ -86,9 +87,35 @@ complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if;
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Which volumes\' data deleting a namespace, claim, StatefulSet or pod deletes, keeps on a Released volume, or leaves untouched, and why'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain what-if help" -f -a "plan" -d 'Predict, claim by claim, which volume each PersistentVolumeClaim binds to, whether one is provisioned, or why it stays Pending; and what happens to each volume'
-complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain what-if help" -f -a "rules" -d 'List the rules the plan checks'
-complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain what-if help" -f -a "explain" -d 'Show a rule\'s documentation: why it matters and how to fix it'
-complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain what-if help" -f -a "what-if" -d 'Predict what deleting a namespace, claim, StatefulSet or pod does to the data of every volume it reaches'
-complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain what-if help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose" -l cluster -d 'Read the live cluster; `--cluster=NAME` also picks the kubeconfig cluster' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose" -l kubeconfig -d 'Kubeconfig file to use instead of KUBECONFIG or ~/.kube/config' -r -F
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose" -l context -d 'Kubeconfig context to use instead of the current one' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose" -l user -d 'Kubeconfig user to use instead of the context\'s' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose" -s n -l namespace -d 'Namespace to read, and for namespaced objects written without one. Defaults to the context\'s namespace, or `default`' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose" -l request-timeout -d 'How long to wait for one request before giving up: `0` (never), or a duration like `30s`, `1m`, `1m30s`; a bare number is seconds' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose" -s o -l output -d 'Output format' -r -f -a "text\t'Claims, volumes and findings for people, with source snippets'
+json\t'The plan contract (plan.schema.json)'
+yaml\t'The same data as json'
+github\t'GitHub Actions workflow commands: findings as annotations on the changed files'
+junit\t'JUnit XML: a failed test case per finding at --fail-on or above'
+sarif\t'SARIF 2.1.0, for GitHub code scanning and other code review tools'"
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose" -l fail-on -d 'Exit with code 1 when a finding has this severity or a worse one' -r -f -a "error\t''
+warning\t''
+info\t''
+none\t'Never fail because of findings'"
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose" -l config -d 'Settings file to use instead of the nearest `.kubectl-storage.yaml`' -r -F
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose" -l disable -d 'Switch a rule off (repeatable)' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose" -l enable -d 'Switch a rule on again, even if --disable names it (repeatable)' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose" -l color -d 'When to use colour in text output' -r -f -a "auto\t'When writing to a terminal and NO_COLOR is not set'
+always\t''
+never\t''"
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose" -s A -l all-namespaces -d 'Read every namespace (a namespace given with -n is then ignored, as by kubectl)'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose" -s V -l version -d 'Print version'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain what-if diagnose help" -f -a "plan" -d 'Predict, claim by claim, which volume each PersistentVolumeClaim binds to, whether one is provisioned, or why it stays Pending; and what happens to each volume'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain what-if diagnose help" -f -a "rules" -d 'List the rules the plan checks'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain what-if diagnose help" -f -a "explain" -d 'Show a rule\'s documentation: why it matters and how to fix it'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain what-if diagnose help" -f -a "what-if" -d 'Predict what deleting a namespace, claim, StatefulSet or pod does to the data of every volume it reaches'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain what-if diagnose help" -f -a "diagnose" -d 'Explain, from a live cluster, why a claim is Pending, why a pod does not start for storage reasons, or where a resize is stuck: one object and what it depends on, or every problem in the namespace'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain what-if diagnose help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and __fish_seen_subcommand_from what-if" -f -a "delete" -d 'Which volumes\' data deleting a namespace, claim, StatefulSet or pod deletes, keeps on a Released volume, or leaves untouched, and why'

@@ -27,6 +27,9 @@ pub struct PlanReport {
     pub summary: Summary,
     /// What deleting each claim, StatefulSet and namespace does to data.
     pub deletion: DeletionEntry,
+    /// `diagnose TARGET`: the object diagnosed and what it depends on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<crate::diagnose::TargetEntry>,
     /// Kinds a live run could not list, so what the plan says is missing them; absent for
     /// files.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -241,6 +244,7 @@ pub fn plan_selected(loaded: &Loaded, selection: &Selection) -> PlanReport {
         snapshot: &loaded.snapshot,
         binding: &binding,
         deletion: &deletion,
+        evidence: loaded.evidence.as_ref(),
     }));
     let findings = selection.apply(findings, &loaded.snapshot);
     let located = locate_all(findings, &loaded.sources);
@@ -495,6 +499,7 @@ pub fn build(
         findings,
         summary,
         deletion: deletion_entry(snapshot, deletion),
+        target: None,
         degraded: Vec::new(),
     }
 }

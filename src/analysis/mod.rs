@@ -8,6 +8,7 @@ pub mod declared_access_modes;
 pub mod driver_support;
 pub mod expansion;
 pub mod input;
+pub mod live;
 pub mod read_only_many;
 pub mod read_write_once_pod;
 pub mod reclaim;
@@ -19,6 +20,7 @@ use crate::binding::BindingPlan;
 use crate::deletion::DeletionPlan;
 use std::collections::HashMap;
 
+use crate::evidence::Evidence;
 use crate::findings::{Finding, Pointer};
 use crate::model::Snapshot;
 
@@ -27,6 +29,9 @@ pub struct Inputs<'a> {
     pub snapshot: &'a Snapshot,
     pub binding: &'a BindingPlan,
     pub deletion: &'a DeletionPlan,
+    /// Events, attachments and CSI drivers: read live, or given in the input; `None` for plain
+    /// manifests, where the diagnoses that need them do not run.
+    pub evidence: Option<&'a Evidence>,
 }
 
 pub type Analysis = fn(&Inputs, &mut Vec<Finding>);
@@ -58,6 +63,25 @@ pub const ANALYSES: &[(&str, Analysis)] = &[
         reclaim::check(i.snapshot, i.binding, i.deletion, f)
     }),
     ("topology", |i, f| topology::check(i.snapshot, i.binding, f)),
+    ("provisioning evidence", |i, f| {
+        if let Some(e) = i.evidence {
+            live::provisioning::check(i.snapshot, i.binding, e, f);
+        }
+    }),
+    ("attachment evidence", |i, f| {
+        if let Some(e) = i.evidence {
+            live::attachment::check(i.snapshot, i.binding, e, f);
+        }
+    }),
+    ("mount evidence", |i, f| {
+        if let Some(e) = i.evidence {
+            live::mounting::check(i.snapshot, e, f);
+        }
+    }),
+    // Claim status alone shows a stuck resize; events add the error.
+    ("resize progress", |i, f| {
+        live::resize::check(i.snapshot, i.binding, i.evidence, f)
+    }),
 ];
 
 /// Every analysis, in a stable order.

@@ -205,6 +205,14 @@ const TARGET_KINDS: &[(&str, &str)] = &[
     ("pod/", "a pod and the claims it owns"),
 ];
 
+/// What `diagnose` can diagnose.
+const DIAGNOSE_KINDS: &[(&str, &str)] = &[
+    ("pvc/", "a claim: its volume, class, attachments and pods"),
+    ("pv/", "a volume: its claim and attachments"),
+    ("pod/", "a pod: its claims and their volumes"),
+    ("sts/", "a StatefulSet: its pods and claims"),
+];
+
 /// The values an argument takes: its listed values, rule ids, or file names.
 fn values(arg: &Arg, partial: &str, prefix: &str) -> Completion {
     let listed: Vec<(String, String)> = arg
@@ -222,6 +230,19 @@ fn values(arg: &Arg, partial: &str, prefix: &str) -> Completion {
         // `what-if delete <TAB>`: the kinds, each a prefix the name follows.
         return Completion {
             candidates: TARGET_KINDS
+                .iter()
+                .filter(|(kind, _)| kind.starts_with(partial))
+                .map(|(kind, help)| (format!("{prefix}{kind}"), (*help).to_owned()))
+                .collect(),
+            directive: directive::NO_FILE_COMP | directive::NO_SPACE,
+        };
+    } else if arg
+        .get_value_names()
+        .is_some_and(|n| n.iter().any(|n| n == "OBJECT"))
+    {
+        // `diagnose <TAB>`: the kinds, each a prefix the name follows.
+        return Completion {
+            candidates: DIAGNOSE_KINDS
                 .iter()
                 .filter(|(kind, _)| kind.starts_with(partial))
                 .map(|(kind, help)| (format!("{prefix}{kind}"), (*help).to_owned()))
@@ -295,7 +316,7 @@ mod tests {
         let c = words(&[""]);
         assert_eq!(
             values_of(&c),
-            ["plan", "rules", "explain", "what-if", "help"]
+            ["plan", "rules", "explain", "what-if", "diagnose", "help"]
         );
         assert_eq!(c.directive, directive::NO_FILE_COMP);
         assert_eq!(values_of(&words(&["pl"])), ["plan"]);
@@ -340,6 +361,17 @@ mod tests {
         assert_eq!(
             values_of(&words(&["plan", "--enable=claims-c"])),
             ["--enable=claims-compete"]
+        );
+    }
+
+    #[test]
+    fn diagnose_targets() {
+        let c = words(&["diagnose", ""]);
+        assert_eq!(values_of(&c), ["pvc/", "pv/", "pod/", "sts/"]);
+        assert_eq!(c.directive, directive::NO_FILE_COMP | directive::NO_SPACE);
+        assert_eq!(
+            values_of(&words(&["diagnose", "-n", "shop", "p"])),
+            ["pvc/", "pv/", "pod/"]
         );
     }
 

@@ -2,6 +2,7 @@
 //! `main` only hands it to the process.
 
 pub mod complete;
+pub mod diagnose;
 pub mod explain;
 pub mod input;
 pub mod plan;
@@ -40,6 +41,10 @@ pub enum Command {
     /// volume it reaches.
     #[command(name = "what-if")]
     WhatIf(what_if::WhatIfArgs),
+    /// Explain, from a live cluster, why a claim is Pending, why a pod does not start for
+    /// storage reasons, or where a resize is stuck: one object and what it depends on, or every
+    /// problem in the namespace.
+    Diagnose(Box<diagnose::DiagnoseArgs>),
 }
 
 /// When to colour text output.
@@ -101,6 +106,7 @@ pub fn main() -> ExitCode {
         Command::Rules(args) => rules::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::WhatIf(args) => what_if::run(&args),
+        Command::Diagnose(args) => diagnose::run(&args),
     };
     ExitCode::from(code)
 }

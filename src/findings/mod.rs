@@ -110,6 +110,15 @@ impl Finding {
         self
     }
 
+    /// Points here when nothing else was pointed at (the first choice had no source).
+    pub fn at_if_none(self, pointer: Option<Pointer>, label: impl Into<String>) -> Finding {
+        if self.pointer.is_some() {
+            self
+        } else {
+            self.at(pointer, label)
+        }
+    }
+
     pub fn help(mut self, help: impl Into<String>) -> Finding {
         self.help = Some(help.into());
         self

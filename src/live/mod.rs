@@ -60,6 +60,7 @@ impl LiveRead {
         if !degraded.iter().any(|d| d.kind == "StorageClass") {
             loader.set_classes_complete();
         }
+        loader.set_evidence(evidence(&objects));
         for object in objects.take_planned() {
             if let Some(namespace) = &namespace {
                 if bound_elsewhere(&object, namespace) {
@@ -70,6 +71,17 @@ impl LiveRead {
         }
         (loader, objects)
     }
+}
+
+/// The evidence kinds read, and the kinds that could not be read.
+fn evidence(objects: &LiveObjects) -> crate::evidence::Evidence {
+    let unreadable = objects.degraded.iter().map(|d| d.kind).collect();
+    crate::evidence::Evidence::from_lists(
+        crate::evidence::EVIDENCE_KINDS
+            .iter()
+            .map(|kind| (*kind, objects.of(kind))),
+        unreadable,
+    )
 }
 
 /// A volume reserved for a claim in a namespace the run did not read: no claim of the run can

@@ -13,6 +13,7 @@ use k8s_openapi::api::storage::v1::StorageClass as K8sStorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::de::DeserializeOwned;
 
+use crate::evidence::{Evidence, EVIDENCE_KINDS};
 use crate::findings::{Finding, Pointer};
 use crate::model::annotations;
 use crate::model::storage::parse_storage;
@@ -58,6 +59,8 @@ struct PendingStatefulSet {
 
 pub struct SnapshotBuilder {
     namespace: String,
+    /// Events, VolumeAttachments and CSI objects met in the input.
+    pub evidence: Option<Evidence>,
     snapshot: Snapshot,
     statefulsets: Vec<PendingStatefulSet>,
     /// Where each object already sits in its list, to let a later definition replace it.
@@ -68,6 +71,7 @@ impl SnapshotBuilder {
     pub fn new(namespace: String) -> SnapshotBuilder {
         SnapshotBuilder {
             namespace,
+            evidence: None,
             snapshot: Snapshot::default(),
             statefulsets: Vec::new(),
             seen: HashMap::new(),
@@ -106,6 +110,14 @@ impl SnapshotBuilder {
                 }
                 return;
             }
+        }
+        if EVIDENCE_KINDS.contains(&kind) {
+            self.evidence.get_or_insert_with(Evidence::default).add(
+                kind,
+                node.to_json(),
+                Some(source),
+            );
+            return;
         }
         let Some(&(kind, _)) = KINDS.iter().find(|(k, _)| *k == kind) else {
             // Kinds the plan does not read are skipped silently.
@@ -211,7 +223,7 @@ impl SnapshotBuilder {
                     Some("Succeeded" | "Failed")
                 );
                 let meta = self.meta(&pod.metadata, true, source.clone());
-                self.workload(
+                let index = self.workload(
                     WorkloadKind::Pod,
                     meta,
                     1,
@@ -220,6 +232,9 @@ impl SnapshotBuilder {
                     finished,
                     findings,
                 );
+                if let Some(w) = self.snapshot.workloads.get_mut(index) {
+                    w.phase = pod.status.as_ref().and_then(|s| s.phase.clone());
+                }
             }),
             "Deployment" => typed::<Deployment>(json, unknown).map(|d| {
                 let replicas = d.spec.replicas.unwrap_or(1);
@@ -406,6 +421,7 @@ impl SnapshotBuilder {
             claim_retention: ClaimRetention::default(),
             finished,
             surges: false,
+            phase: None,
         };
         let key = workload.key();
         self.upsert(key, workload, |s| &mut s.workloads, findings)
@@ -576,6 +592,7 @@ impl HasMeta for Claim {
             self.spec_class.clone_from(&live.spec_class);
         }
         self.status_capacity.clone_from(&live.status_capacity);
+        self.status.clone_from(&live.status);
         self.previous_request = match &live.request {
             Some(Ok(q)) => Some(q.clone()),
             _ => None,

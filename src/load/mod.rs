@@ -11,6 +11,7 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::evidence::Evidence;
 use crate::findings::{Finding, Pointer};
 use crate::model::{ObjectKey, Snapshot};
 use crate::rules::ids;
@@ -83,6 +84,9 @@ pub struct Loaded {
     pub snapshot: Snapshot,
     pub sources: Sources,
     pub findings: Vec<Finding>,
+    /// Events, attachments and CSI drivers, read live or met in the input; `None` when there
+    /// were none (a plan of manifests).
+    pub evidence: Option<Evidence>,
 }
 
 /// Reads every input. Unreadable paths stop the load; anything readable is planned as far as
@@ -231,8 +235,18 @@ impl Loader {
         self.builder.set_classes_complete();
     }
 
-    pub fn finish(self) -> Loaded {
+    /// Starts from the evidence read from a cluster; evidence in files is added to it.
+    pub fn set_evidence(&mut self, evidence: Evidence) {
+        self.builder.evidence = Some(evidence);
+    }
+
+    pub fn finish(mut self) -> Loaded {
+        let mut evidence = self.builder.evidence.take();
+        if let Some(evidence) = &mut evidence {
+            evidence.sort();
+        }
         Loaded {
+            evidence,
             snapshot: self.builder.finish(),
             sources: self.sources,
             findings: self.findings,

@@ -13,8 +13,8 @@ pub use access_modes::{AccessMode, AccessModes};
 pub use object::{Labels, Meta, ObjectKey, OwnerRef};
 pub use quantity::Quantity;
 pub use storage::{
-    BindingMode, Claim, ClaimOrigin, ClaimRef, ReclaimPolicy, StorageClass, Volume, VolumeMode,
-    VolumePhase, VolumePlugin,
+    BindingMode, Claim, ClaimCondition, ClaimOrigin, ClaimRef, ClaimStatus, ReclaimPolicy,
+    StorageClass, Volume, VolumeMode, VolumePhase, VolumePlugin,
 };
 pub use workload::{Node, PodTemplate, Workload, WorkloadKind};
 

@@ -161,6 +161,73 @@ pub struct Claim {
     /// The request of the claim as it exists in the cluster, when a later definition in the
     /// input updates an existing claim (a manifest applied over a dump).
     pub previous_request: Option<Quantity>,
+    /// What the controllers wrote in `status`: phase, conditions and resize progress.
+    pub status: ClaimStatus,
+}
+
+/// A claim's `status` beyond its capacity: where binding and resizing stand.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClaimStatus {
+    /// `status.phase`: Pending, Bound or Lost.
+    pub phase: Option<String>,
+    pub conditions: Vec<ClaimCondition>,
+    /// `status.allocatedResourceStatuses`: per resource, the resize state
+    /// (ControllerResizeInProgress, NodeResizePending, ControllerResizeInfeasible, …).
+    pub allocated_resource_statuses: BTreeMap<String, String>,
+}
+
+/// One of `status.conditions` (Resizing, FileSystemResizePending, ControllerResizeError, …).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimCondition {
+    pub type_: String,
+    /// "True", "False" or "Unknown".
+    pub status: String,
+    pub reason: Option<String>,
+    pub message: Option<String>,
+    /// Its index in `status.conditions`, to point at it.
+    pub index: usize,
+}
+
+impl ClaimStatus {
+    fn from_k8s(status: Option<&k8s_openapi::api::core::v1::PersistentVolumeClaimStatus>) -> Self {
+        let Some(status) = status else {
+            return ClaimStatus::default();
+        };
+        ClaimStatus {
+            phase: status.phase.clone(),
+            conditions: status
+                .conditions
+                .iter()
+                .flatten()
+                .enumerate()
+                .map(|(index, c)| ClaimCondition {
+                    type_: c.type_.clone(),
+                    status: c.status.clone(),
+                    reason: c.reason.clone().filter(|r| !r.is_empty()),
+                    message: c.message.clone().filter(|m| !m.is_empty()),
+                    index,
+                })
+                .collect(),
+            allocated_resource_statuses: status
+                .allocated_resource_statuses
+                .clone()
+                .unwrap_or_default(),
+        }
+    }
+
+    /// A condition of this type whose status is "True".
+    pub fn condition(&self, type_: &str) -> Option<&ClaimCondition> {
+        self.conditions
+            .iter()
+            .find(|c| c.type_ == type_ && c.status == "True")
+    }
+
+    /// The resize state of the storage request, if a resize was recorded.
+    pub fn storage_resize(&self) -> Option<&str> {
+        self.allocated_resource_statuses
+            .get("storage")
+            .map(String::as_str)
+    }
 }
 
 impl Claim {
@@ -183,6 +250,7 @@ impl Claim {
             origin,
             status_capacity: parse_storage(pvc.status.as_ref().and_then(|s| s.capacity.as_ref())),
             previous_request: None,
+            status: ClaimStatus::from_k8s(pvc.status.as_ref()),
         }
     }
 

@@ -219,6 +219,8 @@ pub struct Workload {
     /// A Deployment rolling out starts new pods before the old ones are gone (RollingUpdate,
     /// the default strategy), so for a while both run, on any nodes.
     pub surges: bool,
+    /// For a pod read from a cluster: `status.phase` (Pending, Running, …).
+    pub phase: Option<String>,
 }
 
 impl Workload {

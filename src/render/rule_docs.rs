@@ -10,6 +10,7 @@ pub const CATEGORIES: &[(&str, &str)] = &[
     ("binding", "Binding"),
     ("access-modes", "Access modes"),
     ("topology", "Topology"),
+    ("attachment", "Attaching and mounting"),
     ("reclaim", "Reclaim"),
     ("expansion", "Expansion"),
     ("input", "Input"),

@@ -53,6 +53,15 @@ pub mod ids {
     pub const CLAIMS_IN_DISJOINT_ZONES: &str = "claims-in-disjoint-zones";
     pub const ALLOWED_TOPOLOGIES_MATCH_NO_NODE: &str = "allowed-topologies-match-no-node";
     pub const STATEFULSET_EXCEEDS_LOCAL_VOLUMES: &str = "statefulset-exceeds-local-volumes";
+    pub const PROVISIONING_FAILED: &str = "provisioning-failed";
+    pub const CSI_DRIVER_NOT_INSTALLED: &str = "csi-driver-not-installed";
+    pub const MULTI_ATTACH_CONFLICT: &str = "multi-attach-conflict";
+    pub const VOLUME_ATTACH_FAILED: &str = "volume-attach-failed";
+    pub const VOLUME_ATTACHMENT_ON_MISSING_NODE: &str = "volume-attachment-on-missing-node";
+    pub const VOLUME_MOUNT_FAILED: &str = "volume-mount-failed";
+    pub const EXPANSION_IN_PROGRESS: &str = "expansion-in-progress";
+    pub const EXPANSION_WAITS_FOR_POD_RESTART: &str = "expansion-waits-for-pod-restart";
+    pub const EXPANSION_FAILED: &str = "expansion-failed";
 
     /// Every rule the code can report.
     pub const ALL: &[&str] = &[
@@ -96,6 +105,15 @@ pub mod ids {
         CLAIMS_IN_DISJOINT_ZONES,
         ALLOWED_TOPOLOGIES_MATCH_NO_NODE,
         STATEFULSET_EXCEEDS_LOCAL_VOLUMES,
+        PROVISIONING_FAILED,
+        CSI_DRIVER_NOT_INSTALLED,
+        MULTI_ATTACH_CONFLICT,
+        VOLUME_ATTACH_FAILED,
+        VOLUME_ATTACHMENT_ON_MISSING_NODE,
+        VOLUME_MOUNT_FAILED,
+        EXPANSION_IN_PROGRESS,
+        EXPANSION_WAITS_FOR_POD_RESTART,
+        EXPANSION_FAILED,
     ];
 }
 

@@ -1,0 +1,510 @@
+//! `diagnose`: the plan of a live cluster narrowed to one object and what it depends on (a pod,
+//! its claims, their volumes, classes and attachments), with a plain-words account of that
+//! chain; or, without a target, every problem found.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+
+use crate::binding::{BindingPlan, Outcome};
+use crate::evidence::Evidence;
+use crate::model::{Claim, ObjectKey, Snapshot, Workload, WorkloadKind};
+use crate::report::{PlanReport, Summary};
+
+/// What to diagnose, as kubectl names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    pub key: ObjectKey,
+}
+
+/// The accepted target forms, for usage errors.
+pub const TARGET_FORMS: &str =
+    "pvc/NAME (persistentvolumeclaim/), pv/NAME (persistentvolume/), pod/NAME (po/) or sts/NAME (statefulset/)";
+
+impl Target {
+    /// Reads kubectl's `TYPE/NAME` or `TYPE NAME`; namespaced kinds take `namespace`.
+    pub fn parse(target: &str, name: Option<&str>, namespace: &str) -> Result<Target, String> {
+        let (kind, name) = match (target.split_once('/'), name) {
+            (Some((kind, name)), None) => (kind, name),
+            (None, Some(name)) => (target, name),
+            (Some(_), Some(extra)) => {
+                return Err(format!(
+                "give the target as TYPE/NAME or as TYPE NAME, not both ({target:?} and {extra:?})"
+            ))
+            }
+            (None, None) => {
+                return Err(format!(
+                    "{target:?} names no object: give the target as {TARGET_FORMS}"
+                ))
+            }
+        };
+        if name.is_empty() || name.contains('/') {
+            return Err(format!(
+                "{target:?}: the name is missing or has a '/': give the target as {TARGET_FORMS}"
+            ));
+        }
+        let kind = match kind.to_ascii_lowercase().as_str() {
+            "pvc" | "pvcs" | "persistentvolumeclaim" | "persistentvolumeclaims" => {
+                "PersistentVolumeClaim"
+            }
+            "pv" | "pvs" | "persistentvolume" | "persistentvolumes" => "PersistentVolume",
+            "pod" | "pods" | "po" => "Pod",
+            "sts" | "statefulset" | "statefulsets" | "statefulset.apps" | "statefulsets.apps" => {
+                "StatefulSet"
+            }
+            other => {
+                return Err(format!(
+                    "cannot diagnose a {other:?}: diagnose takes {TARGET_FORMS}"
+                ))
+            }
+        };
+        let namespace = (kind != "PersistentVolume").then_some(namespace);
+        Ok(Target {
+            key: ObjectKey::new(kind, namespace, name),
+        })
+    }
+}
+
+/// The diagnosed object in the JSON output.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetEntry {
+    pub kind: &'static str,
+    pub namespace: Option<String>,
+    pub name: String,
+    /// The object and what it depends on, in plain words, one line each.
+    pub chain: Vec<String>,
+    /// Storage events about the objects of the chain, oldest first.
+    pub events: Vec<EventEntry>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventEntry {
+    pub object: String,
+    pub reason: String,
+    #[serde(rename = "type")]
+    pub type_: &'static str,
+    pub message: String,
+    pub count: i32,
+    pub last_seen: Option<String>,
+}
+
+/// The objects a target reaches, and the account of them.
+struct Chain {
+    keys: HashSet<ObjectKey>,
+    lines: Vec<String>,
+}
+
+/// Narrows a plan to a target: its chain, and the findings, claims and volumes on it. Errors
+/// when the target does not exist.
+pub fn narrow(
+    report: &mut PlanReport,
+    snapshot: &Snapshot,
+    binding: &BindingPlan,
+    evidence: Option<&Evidence>,
+    target: &Target,
+) -> Result<TargetEntry, String> {
+    let none = Evidence::default();
+    let evidence = evidence.unwrap_or(&none);
+    let chain = chain(snapshot, binding, evidence, &target.key)?;
+    keep(report, &chain.keys);
+    let events = evidence
+        .events
+        .iter()
+        .filter(|e| chain.keys.contains(&e.object))
+        .map(|e| EventEntry {
+            object: e.object.to_string(),
+            reason: e.reason.clone(),
+            type_: if e.warning { "Warning" } else { "Normal" },
+            message: e.message.trim().to_owned(),
+            count: e.count,
+            last_seen: e.last_seen.clone(),
+        })
+        .collect();
+    Ok(TargetEntry {
+        kind: target.key.kind,
+        namespace: target.key.namespace.clone(),
+        name: target.key.name.clone(),
+        chain: chain.lines,
+        events,
+    })
+}
+
+/// Without a target: the problems only. Claims and volumes stay where a finding names them.
+pub fn problems_only(report: &mut PlanReport) {
+    let keys: HashSet<ObjectKey> = report
+        .findings
+        .iter()
+        .map(|f| ObjectKey {
+            kind: f.object.kind,
+            namespace: f.object.namespace.clone(),
+            name: f.object.name.clone(),
+        })
+        .collect();
+    keep(report, &keys);
+}
+
+fn keep(report: &mut PlanReport, keys: &HashSet<ObjectKey>) {
+    let claim = |ns: &str, name: &str| {
+        keys.contains(&ObjectKey::new("PersistentVolumeClaim", Some(ns), name))
+    };
+    report.claims.retain(|c| claim(&c.namespace, &c.name));
+    report
+        .volumes
+        .retain(|v| keys.contains(&ObjectKey::new("PersistentVolume", None, &v.name)));
+    report.findings.retain(|f| {
+        keys.contains(&ObjectKey {
+            kind: f.object.kind,
+            namespace: f.object.namespace.clone(),
+            name: f.object.name.clone(),
+        })
+    });
+    report.deletion = Default::default();
+    let mut summary = Summary {
+        claims: report.claims.len(),
+        volumes: report.volumes.len(),
+        ..Summary::default()
+    };
+    for c in &report.claims {
+        match c.outcome {
+            "bound" => summary.bound += 1,
+            "binds" => summary.binds += 1,
+            "provisions" => summary.provisions += 1,
+            "waits-for-consumer" => summary.waits_for_consumer += 1,
+            "pending" => summary.pending += 1,
+            "lost" => summary.lost += 1,
+            _ => {}
+        }
+    }
+    for f in &report.findings {
+        match f.severity {
+            crate::findings::Severity::Error => summary.errors += 1,
+            crate::findings::Severity::Warning => summary.warnings += 1,
+            crate::findings::Severity::Info => summary.infos += 1,
+        }
+    }
+    report.summary = summary;
+}
+
+fn chain(
+    snapshot: &Snapshot,
+    binding: &BindingPlan,
+    evidence: &Evidence,
+    target: &ObjectKey,
+) -> Result<Chain, String> {
+    let mut chain = Chain {
+        keys: HashSet::new(),
+        lines: Vec::new(),
+    };
+    let not_found = || {
+        let kind = target.kind.to_lowercase();
+        match &target.namespace {
+            Some(ns) => format!("{kind} {:?} not found in namespace {ns}", target.name),
+            None => format!("{kind} {:?} not found", target.name),
+        }
+    };
+    let claim_index = |ns: &str, name: &str| {
+        snapshot
+            .claims
+            .iter()
+            .position(|c| c.meta.namespace.as_deref() == Some(ns) && c.meta.name == name)
+    };
+    match target.kind {
+        "PersistentVolumeClaim" => {
+            let ns = target.namespace.as_deref().unwrap_or_default();
+            let c = claim_index(ns, &target.name)
+                .filter(|c| snapshot.claims[*c].meta.exists)
+                .ok_or_else(not_found)?;
+            claim_chain(snapshot, binding, evidence, c, "", &mut chain);
+        }
+        "PersistentVolume" => {
+            let v = snapshot
+                .volumes
+                .iter()
+                .position(|v| v.meta.name == target.name)
+                .ok_or_else(not_found)?;
+            let volume = &snapshot.volumes[v];
+            let plan = &binding.volumes[v];
+            chain.keys.insert(volume.key());
+            chain.lines.push(format!(
+                "volume {}: {}, {} — {}",
+                volume.meta.name,
+                plan.phase.as_str(),
+                volume
+                    .capacity
+                    .as_ref()
+                    .and_then(|c| c.as_ref().ok())
+                    .map_or("no capacity".to_owned(), |q| q.as_str().to_owned()),
+                plan.reason
+            ));
+            attachments(evidence, &volume.meta.name, "  ", &mut chain);
+            let claim = volume
+                .claim_ref
+                .as_ref()
+                .and_then(|r| claim_index(&r.namespace, &r.name));
+            match (claim, &volume.claim_ref) {
+                (Some(c), _) => claim_chain(snapshot, binding, evidence, c, "  ", &mut chain),
+                (None, Some(r)) => chain.lines.push(format!(
+                    "  reserved for claim {}/{}, which does not exist",
+                    r.namespace, r.name
+                )),
+                (None, None) => chain.lines.push("  no claim".to_owned()),
+            }
+        }
+        "Pod" => {
+            let pod = snapshot
+                .workloads
+                .iter()
+                .find(|w| w.kind == WorkloadKind::Pod && w.key() == *target)
+                .ok_or_else(not_found)?;
+            pod_chain(snapshot, binding, evidence, pod, "", &mut chain);
+        }
+        "StatefulSet" => {
+            let set = snapshot
+                .workloads
+                .iter()
+                .find(|w| w.kind == WorkloadKind::StatefulSet && w.key() == *target)
+                .ok_or_else(not_found)?;
+            chain.keys.insert(set.key());
+            chain.lines.push(format!(
+                "StatefulSet {}: {} replica(s), claim templates: {}",
+                set.meta.qualified_name(),
+                set.pods,
+                set.claim_templates
+                    .iter()
+                    .map(|t| t.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            let ns = set.meta.namespace.as_deref().unwrap_or_default();
+            for index in 0..set.pods {
+                let pod_name = set.pod_name(index);
+                let pod = snapshot.workloads.iter().find(|w| {
+                    w.kind == WorkloadKind::Pod
+                        && w.meta.namespace == set.meta.namespace
+                        && w.meta.name == pod_name
+                });
+                match pod {
+                    Some(pod) => pod_chain(snapshot, binding, evidence, pod, "  ", &mut chain),
+                    None => {
+                        chain
+                            .lines
+                            .push(format!("  pod {ns}/{pod_name}: not created yet"));
+                        for name in set.claims_of_pod(index) {
+                            if let Some(c) = claim_index(ns, &name) {
+                                claim_chain(snapshot, binding, evidence, c, "    ", &mut chain);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        _ => return Err(not_found()),
+    }
+    Ok(chain)
+}
+
+fn pod_chain(
+    snapshot: &Snapshot,
+    binding: &BindingPlan,
+    evidence: &Evidence,
+    pod: &Workload,
+    indent: &str,
+    chain: &mut Chain,
+) {
+    chain.keys.insert(pod.key());
+    let node = pod
+        .template
+        .node_name
+        .as_deref()
+        .map_or("not scheduled".to_owned(), |n| format!("on node {n}"));
+    chain.lines.push(format!(
+        "{indent}pod {}: {}, {node}",
+        pod.meta.qualified_name(),
+        pod.phase.as_deref().unwrap_or("phase unknown"),
+    ));
+    let ns = pod.meta.namespace.as_deref().unwrap_or_default();
+    for usage in &pod.template.claims {
+        let claim = snapshot
+            .claims
+            .iter()
+            .position(|c| c.meta.namespace.as_deref() == Some(ns) && c.meta.name == usage.claim);
+        match claim {
+            Some(c) => claim_chain(
+                snapshot,
+                binding,
+                evidence,
+                c,
+                &format!("{indent}  "),
+                chain,
+            ),
+            None => chain.lines.push(format!(
+                "{indent}  claim {ns}/{}: does not exist; the pod cannot start until it does",
+                usage.claim
+            )),
+        }
+    }
+}
+
+fn claim_chain(
+    snapshot: &Snapshot,
+    binding: &BindingPlan,
+    evidence: &Evidence,
+    index: usize,
+    indent: &str,
+    chain: &mut Chain,
+) {
+    let claim = &snapshot.claims[index];
+    let plan = &binding.claims[index];
+    chain.keys.insert(claim.key());
+    let phase = claim.status.phase.as_deref().unwrap_or("phase unknown");
+    let request = match &claim.request {
+        Some(Ok(q)) => q.as_str().to_owned(),
+        _ => "no valid size".to_owned(),
+    };
+    chain.lines.push(format!(
+        "{indent}claim {}: {phase}, asks for {request} ({}) — {}",
+        claim.meta.qualified_name(),
+        claim.access_modes,
+        plan.reason
+    ));
+    let inner = format!("{indent}  ");
+    // The class and its provisioner.
+    match (&plan.class, plan.class_index.map(|i| &snapshot.classes[i])) {
+        (Some(_), Some(class)) => {
+            chain.keys.insert(class.key());
+            let driver = if !class.provisions() {
+                "provisions nothing (volumes are created by hand)".to_owned()
+            } else if class.provisioner.starts_with("kubernetes.io/") {
+                format!("provisioner {} (in-tree)", class.provisioner)
+            } else {
+                match evidence.driver_installed(&class.provisioner) {
+                    Some(true) => format!("provisioner {} (CSI driver installed)", class.provisioner),
+                    Some(false) => format!(
+                        "provisioner {}: no CSIDriver or node names it; the driver looks not installed",
+                        class.provisioner
+                    ),
+                    None => format!(
+                        "provisioner {} (whether its driver is installed could not be checked)",
+                        class.provisioner
+                    ),
+                }
+            };
+            let mode = class.binding_mode_or_default();
+            let waits = if mode == crate::model::BindingMode::WaitForFirstConsumer
+                && !matches!(plan.outcome, Outcome::Bound | Outcome::Lost)
+            {
+                match claim.selected_node() {
+                    Some(node) => format!("; WaitForFirstConsumer: a pod was scheduled to {node}"),
+                    None => "; WaitForFirstConsumer: nothing happens until a pod using the claim is scheduled".to_owned(),
+                }
+            } else {
+                String::new()
+            };
+            chain
+                .lines
+                .push(format!("{inner}class {}: {driver}{waits}", class.meta.name));
+        }
+        (Some(name), None) => chain
+            .lines
+            .push(format!("{inner}class {name}: not found in the cluster")),
+        (None, _) => {}
+    }
+    // The volume, or why none.
+    match plan.volume_index.map(|v| &snapshot.volumes[v]) {
+        Some(volume) => {
+            chain.keys.insert(volume.key());
+            let capacity = volume
+                .capacity
+                .as_ref()
+                .and_then(|c| c.as_ref().ok())
+                .map_or("no capacity".to_owned(), |q| q.as_str().to_owned());
+            chain.lines.push(format!(
+                "{inner}volume {}: {capacity}, {} ({}), reclaim policy {}",
+                volume.meta.name,
+                volume.access_modes,
+                volume.plugin.name(),
+                volume.reclaim_policy_or_default().as_str()
+            ));
+            attachments(evidence, &volume.meta.name, &format!("{inner}  "), chain);
+        }
+        None if !plan.candidates.is_empty() => {
+            chain
+                .lines
+                .push(format!("{inner}volumes considered and rejected:"));
+            for candidate in plan.candidates.iter().take(10) {
+                chain.lines.push(format!(
+                    "{inner}  {}: {}",
+                    snapshot.volumes[candidate.volume].meta.name, candidate.rejected
+                ));
+            }
+            if plan.candidates.len() > 10 || plan.candidates_omitted > 0 {
+                chain.lines.push(format!(
+                    "{inner}  … and {} more (-o json lists them)",
+                    plan.candidates.len().saturating_sub(10) + plan.candidates_omitted
+                ));
+            }
+        }
+        None if plan.outcome == Outcome::Pending => {
+            chain
+                .lines
+                .push(format!("{inner}no volume exists that could fit it"));
+        }
+        None => {}
+    }
+    users(snapshot, claim, &inner, chain);
+}
+
+/// The pods using a claim.
+fn users(snapshot: &Snapshot, claim: &Claim, indent: &str, chain: &mut Chain) {
+    for pod in snapshot.workloads.iter().filter(|w| {
+        w.kind == WorkloadKind::Pod
+            && !w.finished
+            && w.meta.namespace == claim.meta.namespace
+            && w.template.claims.iter().any(|u| u.claim == claim.meta.name)
+    }) {
+        if chain.keys.insert(pod.key()) {
+            let node = pod
+                .template
+                .node_name
+                .as_deref()
+                .map_or("not scheduled".to_owned(), |n| format!("on node {n}"));
+            chain.lines.push(format!(
+                "{indent}used by pod {}: {}, {node}",
+                pod.meta.qualified_name(),
+                pod.phase.as_deref().unwrap_or("phase unknown")
+            ));
+        }
+    }
+}
+
+fn attachments(evidence: &Evidence, volume: &str, indent: &str, chain: &mut Chain) {
+    if !evidence.readable("VolumeAttachment") {
+        chain.lines.push(format!(
+            "{indent}attachments: could not be read (not allowed to list volumeattachments)"
+        ));
+        return;
+    }
+    for a in evidence
+        .attachments
+        .iter()
+        .filter(|a| a.volume.as_deref() == Some(volume))
+    {
+        chain.keys.insert(a.key());
+        let state = if a.attached {
+            "attached"
+        } else {
+            "being attached"
+        };
+        let error = a
+            .attach_error
+            .as_deref()
+            .map(|e| format!(", attach error: {e}"))
+            .unwrap_or_default();
+        chain.lines.push(format!(
+            "{indent}{state} to node {} (VolumeAttachment {}){error}",
+            a.node, a.meta.name
+        ));
+    }
+}

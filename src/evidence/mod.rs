@@ -1,0 +1,320 @@
+//! What a cluster says about itself beyond the objects the plan reads: events, which node each
+//! volume is attached to, which CSI drivers are installed. Read live, or from manifests that
+//! include those objects (a `kubectl get events -o yaml` dump); the diagnoses read it.
+
+use std::collections::BTreeSet;
+
+use k8s_openapi::api::core::v1::Event as CoreEvent;
+use k8s_openapi::api::events::v1::Event as EventsEvent;
+use k8s_openapi::api::storage::v1::{CSIDriver, CSINode, VolumeAttachment};
+use serde_json::Value;
+
+use crate::load::source::ObjectSource;
+use crate::model::{Meta, ObjectKey};
+
+/// The kinds that feed the evidence, as they appear in files and lists.
+pub const EVIDENCE_KINDS: &[&str] = &["Event", "VolumeAttachment", "CSIDriver", "CSINode"];
+
+/// An event about a claim, volume or pod.
+#[derive(Clone, Debug)]
+pub struct Event {
+    /// The object it is about (`involvedObject`, or `regarding` in events.k8s.io/v1).
+    pub object: ObjectKey,
+    pub reason: String,
+    pub message: String,
+    /// `Warning` or `Normal`.
+    pub warning: bool,
+    pub count: i32,
+    /// When it was last seen, as written (RFC 3339); events sort by it.
+    pub last_seen: Option<String>,
+    /// Where the event is written, to point at its message.
+    pub source: Option<ObjectSource>,
+    /// Path of the message field (`message` or `note`).
+    pub message_path: &'static str,
+}
+
+/// A VolumeAttachment: a volume attached (or being attached) to a node.
+#[derive(Clone, Debug)]
+pub struct Attachment {
+    pub meta: Meta,
+    pub attacher: String,
+    /// `spec.source.persistentVolumeName`; inline volumes have none.
+    pub volume: Option<String>,
+    pub node: String,
+    pub attached: bool,
+    pub attach_error: Option<String>,
+}
+
+impl Attachment {
+    pub fn key(&self) -> ObjectKey {
+        self.meta.key("VolumeAttachment")
+    }
+}
+
+/// Evidence read with the objects. A kind that could not be read is `None`/listed in
+/// `unreadable`, so the diagnoses that need it say so rather than guess.
+#[derive(Clone, Debug, Default)]
+pub struct Evidence {
+    pub events: Vec<Event>,
+    pub attachments: Vec<Attachment>,
+    /// The CSIDriver objects' names, when they were read (live: all of them; files: those given).
+    pub csi_drivers: Option<BTreeSet<String>>,
+    /// Per node, the CSI drivers running on it (CSINode objects), when they were read.
+    pub csi_nodes: Option<Vec<(String, BTreeSet<String>)>>,
+    /// Kinds the run could not read (403), to say what was not checked.
+    pub unreadable: Vec<&'static str>,
+    /// Every node of the cluster is known (read live), so a node not among them is gone.
+    pub nodes_complete: bool,
+}
+
+impl Evidence {
+    /// Adds one object of an evidence kind; anything that does not fit its type is skipped
+    /// (evidence is a hint, not input to validate).
+    pub fn add(&mut self, kind: &str, value: Value, source: Option<ObjectSource>) {
+        match kind {
+            "Event" => {
+                if let Some(event) = event(value, source) {
+                    self.events.push(event);
+                }
+            }
+            "VolumeAttachment" => {
+                if let Ok(va) = serde_json::from_value::<VolumeAttachment>(typed(value, "v1")) {
+                    let status = va.status.as_ref();
+                    self.attachments.push(Attachment {
+                        meta: Meta::from_k8s(&va.metadata, None, source),
+                        attacher: va.spec.attacher.clone(),
+                        volume: va.spec.source.persistent_volume_name.clone(),
+                        node: va.spec.node_name.clone(),
+                        attached: status.is_some_and(|s| s.attached),
+                        attach_error: status
+                            .and_then(|s| s.attach_error.as_ref())
+                            .and_then(|e| e.message.clone()),
+                    });
+                }
+            }
+            "CSIDriver" => {
+                let drivers = self.csi_drivers.get_or_insert_with(BTreeSet::new);
+                if let Ok(driver) = serde_json::from_value::<CSIDriver>(typed(value, "v1")) {
+                    drivers.extend(driver.metadata.name);
+                }
+            }
+            "CSINode" => {
+                let nodes = self.csi_nodes.get_or_insert_with(Vec::new);
+                if let Ok(node) = serde_json::from_value::<CSINode>(typed(value, "v1")) {
+                    let drivers = node.spec.drivers.iter().map(|d| d.name.clone()).collect();
+                    nodes.push((node.metadata.name.unwrap_or_default(), drivers));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The evidence read from a cluster: lists of the evidence kinds, and the kinds that could
+    /// not be read.
+    pub fn from_lists<'a>(
+        lists: impl IntoIterator<Item = (&'static str, &'a [Value])>,
+        unreadable: Vec<&'static str>,
+    ) -> Evidence {
+        let mut evidence = Evidence {
+            nodes_complete: !unreadable.contains(&"Node"),
+            ..Evidence::default()
+        };
+        for (kind, items) in lists {
+            if unreadable.contains(&kind) {
+                continue;
+            }
+            match kind {
+                "CSIDriver" => {
+                    evidence.csi_drivers.get_or_insert_with(BTreeSet::new);
+                }
+                "CSINode" => {
+                    evidence.csi_nodes.get_or_insert_with(Vec::new);
+                }
+                _ => {}
+            }
+            for item in items {
+                evidence.add(kind, item.clone(), None);
+            }
+        }
+        evidence.unreadable = unreadable;
+        evidence.sort();
+        evidence
+    }
+
+    /// Events in the order they happened (last seen), so the latest is last.
+    pub fn sort(&mut self) {
+        self.events
+            .sort_by(|a, b| a.last_seen.cmp(&b.last_seen).then(a.count.cmp(&b.count)));
+    }
+
+    /// The events about an object, oldest first.
+    pub fn events_of<'e>(&'e self, object: &'e ObjectKey) -> impl Iterator<Item = &'e Event> {
+        self.events.iter().filter(move |e| e.object == *object)
+    }
+
+    /// The latest event about an object with one of the reasons.
+    pub fn latest(&self, object: &ObjectKey, reasons: &[&str]) -> Option<&Event> {
+        self.events
+            .iter()
+            .rfind(|e| e.object == *object && reasons.contains(&e.reason.as_str()))
+    }
+
+    /// Whether a driver is known to be installed: a CSIDriver object or a node running it.
+    /// `None` when neither list was read.
+    pub fn driver_installed(&self, driver: &str) -> Option<bool> {
+        let registered = self.csi_drivers.as_ref().map(|d| d.contains(driver));
+        let on_nodes = self
+            .csi_nodes
+            .as_ref()
+            .map(|nodes| nodes.iter().any(|(_, drivers)| drivers.contains(driver)));
+        match (registered, on_nodes) {
+            (None, None) => None,
+            (a, b) => Some(a.unwrap_or(false) || b.unwrap_or(false)),
+        }
+    }
+
+    pub fn readable(&self, kind: &str) -> bool {
+        !self.unreadable.contains(&kind)
+    }
+}
+
+/// k8s-openapi insists on its own apiVersion; older versions carry the fields read here.
+fn typed(mut value: Value, version: &str) -> Value {
+    let full = match value.get("kind").and_then(Value::as_str) {
+        Some("Event") => version.to_owned(),
+        _ => format!("storage.k8s.io/{version}"),
+    };
+    if let Some(object) = value.as_object_mut() {
+        object.insert("apiVersion".to_owned(), Value::String(full));
+    }
+    value
+}
+
+/// The kinds events are kept about, as the model names them.
+fn involved_kind(kind: &str) -> Option<&'static str> {
+    ["PersistentVolumeClaim", "PersistentVolume", "Pod"]
+        .into_iter()
+        .find(|k| *k == kind)
+}
+
+fn event(value: Value, source: Option<ObjectSource>) -> Option<Event> {
+    let events_api = value
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .is_some_and(|v| v.starts_with("events.k8s.io/"));
+    if events_api {
+        let mut value = value;
+        if let Some(object) = value.as_object_mut() {
+            object.insert("apiVersion".to_owned(), "events.k8s.io/v1".into());
+        }
+        let e: EventsEvent = serde_json::from_value(value).ok()?;
+        let regarding = e.regarding?;
+        let kind = involved_kind(regarding.kind.as_deref()?)?;
+        return Some(Event {
+            object: ObjectKey::new(
+                kind,
+                regarding
+                    .namespace
+                    .as_deref()
+                    .filter(|_| kind != "PersistentVolume"),
+                regarding.name.as_deref()?,
+            ),
+            reason: e.reason.unwrap_or_default(),
+            message: e.note.unwrap_or_default(),
+            warning: e.type_.as_deref() == Some("Warning"),
+            count: e.series.as_ref().map_or(1, |s| s.count),
+            last_seen: e
+                .series
+                .as_ref()
+                .map(|s| s.last_observed_time.0.to_string())
+                .or_else(|| e.event_time.map(|t| t.0.to_string())),
+            source,
+            message_path: "note",
+        });
+    }
+    let e: CoreEvent = serde_json::from_value(typed(value, "v1")).ok()?;
+    let involved = &e.involved_object;
+    let kind = involved_kind(involved.kind.as_deref()?)?;
+    Some(Event {
+        object: ObjectKey::new(
+            kind,
+            involved
+                .namespace
+                .as_deref()
+                .filter(|_| kind != "PersistentVolume"),
+            involved.name.as_deref()?,
+        ),
+        reason: e.reason.unwrap_or_default(),
+        message: e.message.unwrap_or_default(),
+        warning: e.type_.as_deref() == Some("Warning"),
+        count: e.count.unwrap_or(1),
+        last_seen: e
+            .last_timestamp
+            .map(|t| t.0.to_string())
+            .or_else(|| e.event_time.map(|t| t.0.to_string()))
+            .or_else(|| e.metadata.creation_timestamp.map(|t| t.0.to_string())),
+        source,
+        message_path: "message",
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn events_of_both_apis() {
+        let mut evidence = Evidence::default();
+        evidence.add(
+            "Event",
+            json!({"apiVersion": "v1", "kind": "Event", "metadata": {"name": "a", "namespace": "shop"},
+                "involvedObject": {"kind": "PersistentVolumeClaim", "namespace": "shop", "name": "data"},
+                "reason": "ProvisioningFailed", "message": "boom", "type": "Warning", "count": 3,
+                "lastTimestamp": "2026-01-05T08:58:10Z"}),
+            None,
+        );
+        evidence.add(
+            "Event",
+            json!({"apiVersion": "events.k8s.io/v1", "kind": "Event", "metadata": {"name": "b", "namespace": "shop"},
+                "regarding": {"kind": "Pod", "namespace": "shop", "name": "web"},
+                "reason": "FailedMount", "note": "timed out", "type": "Warning",
+                "eventTime": "2026-01-05T08:59:10.000000Z", "reportingController": "kubelet", "reportingInstance": "n", "action": "Mount"}),
+            None,
+        );
+        // Events about other kinds are not kept.
+        evidence.add(
+            "Event",
+            json!({"apiVersion": "v1", "kind": "Event", "metadata": {"name": "c"},
+                "involvedObject": {"kind": "Node", "name": "n"}, "reason": "NodeReady"}),
+            None,
+        );
+        evidence.sort();
+        assert_eq!(evidence.events.len(), 2);
+        let claim = ObjectKey::new("PersistentVolumeClaim", Some("shop"), "data");
+        let latest = evidence.latest(&claim, &["ProvisioningFailed"]).unwrap();
+        assert_eq!((latest.message.as_str(), latest.count), ("boom", 3));
+        assert!(latest.warning);
+        assert_eq!(evidence.events[1].message_path, "note");
+    }
+
+    #[test]
+    fn drivers_are_installed_by_object_or_by_node() {
+        let mut evidence = Evidence::default();
+        assert_eq!(evidence.driver_installed("a"), None);
+        evidence.add(
+            "CSINode",
+            json!({"kind": "CSINode", "metadata": {"name": "n1"}, "spec": {"drivers": [{"name": "b", "nodeID": "x"}]}}),
+            None,
+        );
+        assert_eq!(evidence.driver_installed("a"), Some(false));
+        assert_eq!(evidence.driver_installed("b"), Some(true));
+        evidence.add(
+            "CSIDriver",
+            json!({"kind": "CSIDriver", "metadata": {"name": "a"}, "spec": {}}),
+            None,
+        );
+        assert_eq!(evidence.driver_installed("a"), Some(true));
+    }
+}

@@ -1,0 +1,318 @@
+//! `diagnose` against the in-process test API server, on a cluster with one storage problem of
+//! each kind (testdata/cluster/trouble).
+
+mod support;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+use support::api_server::ApiServer;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn trouble() -> ApiServer {
+    ApiServer::with_fixtures(root().join("testdata/cluster/trouble"))
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs the tool through a kubeconfig whose context's namespace is `web`.
+fn run(server: &ApiServer, args: &[&str]) -> Run {
+    static COUNT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "kubectl-storage-diagnose-{}-{}",
+        std::process::id(),
+        COUNT.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let kubeconfig = dir.join("config");
+    std::fs::write(&kubeconfig, server.kubeconfig("test", Some("web"))).unwrap();
+    let output = Command::cargo_bin("kubectl-storage")
+        .unwrap()
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env("HOME", &dir)
+        .env("KUBECONFIG", &kubeconfig)
+        .arg("diagnose")
+        .args(args)
+        .output()
+        .unwrap();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+fn json(server: &ApiServer, args: &[&str]) -> Value {
+    let mut all = args.to_vec();
+    all.extend(["-o", "json"]);
+    let out = run(server, &all);
+    assert!(out.code == 0 || out.code == 1, "{}", out.stderr);
+    serde_json::from_str(&out.stdout).unwrap()
+}
+
+/// The rules reported, with the object each is about.
+fn rules(report: &Value) -> Vec<String> {
+    let mut rules: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["rule"].as_str().unwrap(),
+                f["object"]["name"].as_str().unwrap()
+            )
+        })
+        .collect();
+    rules.sort();
+    rules
+}
+
+#[test]
+fn every_problem_in_the_namespace() {
+    let server = trouble();
+    let out = run(&server, &[]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    insta::assert_snapshot!(out.stdout);
+    let report = json(&server, &[]);
+    assert_eq!(
+        rules(&report),
+        [
+            "csi-driver-not-installed scratch",
+            "delete-reclaim-on-statefulset-data db",
+            "expansion-waits-for-pod-restart data-db-0",
+            "multi-attach-conflict web-7d4b9-xk2p4",
+            "provisioning-failed logs",
+            "released-volume-unclaimable pvc-0e0e0b44",
+            "rwo-claim-on-several-nodes shared",
+            "volume-attachment-on-missing-node csi-2f6c1d0a4b8e3f5c7d9b1a2f4e6c8b0d3f5a7c9e1b2d4f6a8c0e2b4d6f8a1c3e",
+            "volume-mount-failed cache-0",
+        ]
+    );
+    assert!(report.get("target").is_none());
+}
+
+#[test]
+fn a_claim_waiting_for_a_driver_that_is_not_installed() {
+    let server = trouble();
+    let out = run(&server, &["pvc/scratch"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    insta::assert_snapshot!(out.stdout);
+    let report = json(&server, &["persistentvolumeclaim", "scratch"]);
+    assert_eq!(rules(&report), ["csi-driver-not-installed scratch"]);
+    assert_eq!(report["target"]["kind"], "PersistentVolumeClaim");
+    assert_eq!(
+        report["target"]["events"][0]["reason"],
+        "ExternalProvisioning"
+    );
+}
+
+#[test]
+fn a_claim_whose_provisioning_fails() {
+    let server = trouble();
+    let report = json(&server, &["pvc/logs"]);
+    assert_eq!(rules(&report), ["provisioning-failed logs"]);
+    let chain = report["target"]["chain"].to_string();
+    assert!(
+        chain.contains("WaitForFirstConsumer: a pod was scheduled to node-a"),
+        "{chain}"
+    );
+    assert!(chain.contains("CSI driver installed"), "{chain}");
+}
+
+#[test]
+fn a_pod_blocked_by_multi_attach() {
+    let server = trouble();
+    let out = run(&server, &["pod/web-7d4b9-xk2p4"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    insta::assert_snapshot!(out.stdout);
+    let report = json(&server, &["pod", "web-7d4b9-xk2p4"]);
+    assert!(rules(&report).contains(&"multi-attach-conflict web-7d4b9-xk2p4".to_owned()));
+    let message = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "multi-attach-conflict")
+        .unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(message.contains("holds on node node-a"), "{message}");
+    assert!(message.contains("pod web/web-5f6c8-q9r2s"), "{message}");
+}
+
+#[test]
+fn a_pod_whose_volume_does_not_mount() {
+    let server = trouble();
+    let report = json(&server, &["po/cache-0"]);
+    assert_eq!(rules(&report), ["volume-mount-failed cache-0"]);
+}
+
+#[test]
+fn a_statefulset_whose_resize_waits_for_a_restart() {
+    let server = trouble();
+    let out = run(&server, &["sts/db"]);
+    insta::assert_snapshot!(out.stdout);
+    let report = json(&server, &["statefulset/db"]);
+    assert_eq!(
+        rules(&report),
+        [
+            "delete-reclaim-on-statefulset-data db",
+            "expansion-waits-for-pod-restart data-db-0"
+        ]
+    );
+    let message = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "expansion-waits-for-pod-restart")
+        .unwrap()["message"]
+        .as_str()
+        .unwrap();
+    assert!(
+        message.contains("pod web/db-0, which must be restarted"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_released_volume_still_attached_to_a_gone_node() {
+    let server = trouble();
+    let report = json(&server, &["pv/pvc-0e0e0b44"]);
+    assert_eq!(
+        rules(&report),
+        [
+            "released-volume-unclaimable pvc-0e0e0b44",
+            "volume-attachment-on-missing-node csi-2f6c1d0a4b8e3f5c7d9b1a2f4e6c8b0d3f5a7c9e1b2d4f6a8c0e2b4d6f8a1c3e",
+        ]
+    );
+    let chain = report["target"]["chain"].to_string();
+    assert!(
+        chain.contains("reserved for claim web/reports, which does not exist"),
+        "{chain}"
+    );
+}
+
+#[test]
+fn denied_events_and_attachments_degrade_and_say_what_was_not_checked() {
+    let server = trouble();
+    server.deny("events");
+    server.deny("volumeattachments.storage.k8s.io");
+    let out = run(&server, &["pod/web-7d4b9-xk2p4"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("Not checked"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("attachments: could not be read"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr.contains("not allowed to list events"),
+        "{}",
+        out.stderr
+    );
+    let report = json(&server, &[]);
+    let degraded: Vec<&str> = report["degraded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(degraded, ["VolumeAttachment", "Event"]);
+    // What needs no events still shows.
+    assert!(rules(&report).contains(&"expansion-waits-for-pod-restart data-db-0".to_owned()));
+    assert!(!rules(&report)
+        .iter()
+        .any(|r| r.starts_with("provisioning-failed")));
+}
+
+#[test]
+fn an_unknown_target_and_an_unreachable_cluster_exit_2() {
+    let server = trouble();
+    let out = run(&server, &["pvc/nope"]);
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        "error: persistentvolumeclaim \"nope\" not found in namespace web\n"
+    );
+    let out = run(&server, &["deployment/web"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("cannot diagnose a \"deployment\""),
+        "{}",
+        out.stderr
+    );
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let gone = ApiServer::start();
+    let dir = std::env::temp_dir().join(format!(
+        "kubectl-storage-diagnose-gone-{}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let kubeconfig = dir.join("config");
+    std::fs::write(
+        &kubeconfig,
+        gone.kubeconfig("gone", None)
+            .replace(&gone.url(), &format!("http://127.0.0.1:{port}")),
+    )
+    .unwrap();
+    let output = Command::cargo_bin("kubectl-storage")
+        .unwrap()
+        .env("HOME", &dir)
+        .env("KUBECONFIG", &kubeconfig)
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .arg("diagnose")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: cannot reach the cluster"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn every_output_format() {
+    let server = trouble();
+    for format in ["text", "json", "yaml", "github", "junit", "sarif"] {
+        let out = run(&server, &["pvc/scratch", "-o", format]);
+        assert_eq!(out.code, 1, "{format}: {}", out.stderr);
+        assert!(out.stdout.contains("scratch"), "{format}: {}", out.stdout);
+    }
+}
+
+#[test]
+fn the_readme_diagnose_block_is_the_real_output() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let marker = "```console\n$ kubectl storage diagnose ";
+    let mut checked = 0;
+    for block in readme.split(marker).skip(1) {
+        let (args, rest) = block.split_once('\n').unwrap();
+        let expected = &rest[..rest.find("```").unwrap()];
+        let out = run(&trouble(), &args.split_whitespace().collect::<Vec<_>>());
+        assert_eq!(
+            expected, out.stdout,
+            "update the output of `kubectl storage diagnose {args}` in README.md"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 1, "README.md shows a diagnosis");
+}
