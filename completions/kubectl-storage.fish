@@ -103,8 +103,8 @@ complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose
 warning\t''
 info\t''
 none\t'Never fail because of findings'"
-complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose" -l config -d 'Settings file to use instead of the nearest `.kubectl-storage.yaml`' -r -F
-complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose" -l disable -d 'Switch a rule off (repeatable)' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose" -l config -d 'Settings file to use instead of the nearest `.kubectl-storage.yaml` from the working directory upward' -r -F
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose" -l disable -d 'Switch a rule off (repeatable); `kubectl storage rules` lists them' -r
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose" -l enable -d 'Switch a rule on again, even if --disable names it (repeatable)' -r
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose" -l color -d 'When to use colour in text output' -r -f -a "auto\t'When writing to a terminal and NO_COLOR is not set'
 always\t''

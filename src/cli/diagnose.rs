@@ -1,22 +1,16 @@
 //! `kubectl storage diagnose [TARGET]`: why a claim is Pending, why a pod does not start, where
 //! a resize is stuck, read from a live cluster with its events and attachments.
 
-use std::io::Write as _;
-
 use clap::Args;
 
 use super::input::load_over_read;
-use crate::config::Config;
 use crate::diagnose::{self, Target};
-use crate::findings::selection::Selection;
 use crate::live::{self, ClusterArgs};
-use crate::render;
 use crate::render::text::Paint;
 use crate::report::{self, DegradedEntry};
-use crate::rules;
 
-use super::plan::{FailOn, OutputFormat};
-use super::{exit, fail, ColorChoice};
+use super::fail;
+use super::report_args::ReportArgs;
 
 #[derive(Debug, Args)]
 pub struct DiagnoseArgs {
@@ -34,36 +28,13 @@ pub struct DiagnoseArgs {
     #[command(flatten)]
     pub cluster: ClusterArgs,
 
-    /// Output format.
-    #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Text)]
-    pub output: OutputFormat,
-
-    /// Exit with code 1 when a finding has this severity or a worse one.
-    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
-    pub fail_on: FailOn,
-
-    /// Settings file to use instead of the nearest `.kubectl-storage.yaml`.
-    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
-    pub config: Option<std::path::PathBuf>,
-
-    /// Switch a rule off (repeatable).
-    #[arg(long, value_name = "RULE")]
-    pub disable: Vec<String>,
-
-    /// Switch a rule on again, even if --disable names it (repeatable).
-    #[arg(long, value_name = "RULE")]
-    pub enable: Vec<String>,
-
-    /// When to use colour in text output.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
-    pub color: ColorChoice,
+    /// Output format, rule selection and colour.
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 pub fn run(args: &DiagnoseArgs) -> u8 {
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let selection = match Config::discover(args.config.as_deref(), &cwd)
-        .and_then(|config| Selection::with_config(&config, &args.disable, &args.enable))
-    {
+    let selection = match args.report.selection() {
         Ok(selection) => selection,
         Err(error) => return fail(error),
     };
@@ -104,33 +75,8 @@ pub fn run(args: &DiagnoseArgs) -> u8 {
         }
         None => diagnose::problems_only(&mut report),
     }
-    let color = args.color.enabled();
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let written = match args.output {
-        OutputFormat::Text => {
-            let header = header(&report, Paint(color));
-            out.write_all(header.as_bytes())
-                .and_then(|()| render::text::write(&report, &loaded.sources, color, &mut out))
-        }
-        OutputFormat::Json => render::json::write(&report, &mut out),
-        OutputFormat::Yaml => render::yaml::write(&report, &mut out),
-        OutputFormat::Github => render::github::write(&report, &mut out),
-        OutputFormat::Junit => render::junit::write(&report, args.fail_on.threshold(), &mut out),
-        OutputFormat::Sarif => match rules::catalogue() {
-            Ok(catalogue) => render::sarif::write(&report, &catalogue, &loaded.sources, &mut out),
-            Err(error) => return fail(error),
-        },
-    }
-    .and_then(|()| out.flush());
-    match written {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        Err(e) => return fail(format!("cannot write the output: {e}")),
-        Ok(()) => {}
-    }
-    match (args.fail_on.threshold(), report.worst()) {
-        (Some(threshold), Some(worst)) if worst >= threshold => exit::FINDINGS,
-        _ => exit::CLEAN,
-    }
+    let preamble = header(&report, Paint(args.report.color.enabled()));
+    args.report.emit(&report, &loaded.sources, &preamble)
 }
 
 /// The plain-words account of the target before the findings, and what could not be checked.

@@ -6,6 +6,7 @@ pub mod diagnose;
 pub mod explain;
 pub mod input;
 pub mod plan;
+pub mod report_args;
 pub mod rules;
 pub mod what_if;
 
