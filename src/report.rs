@@ -237,6 +237,12 @@ pub fn plan(loaded: &Loaded) -> PlanReport {
 
 /// Plans a loaded input, keeping only the findings the user selected.
 pub fn plan_selected(loaded: &Loaded, selection: &Selection) -> PlanReport {
+    plan_and_binding(loaded, selection).0
+}
+
+/// [`plan_selected`], also handing back the binding plan, for commands that explain it further
+/// (`diagnose`) without planning twice.
+pub fn plan_and_binding(loaded: &Loaded, selection: &Selection) -> (PlanReport, BindingPlan) {
     let binding = binding::plan(&loaded.snapshot);
     let deletion = crate::deletion::plan(&loaded.snapshot, &binding);
     let mut findings = loaded.findings.clone();
@@ -248,13 +254,14 @@ pub fn plan_selected(loaded: &Loaded, selection: &Selection) -> PlanReport {
     }));
     let findings = selection.apply(findings, &loaded.snapshot);
     let located = locate_all(findings, &loaded.sources);
-    build(
+    let report = build(
         &loaded.snapshot,
         &binding,
         &deletion,
         located,
         &loaded.sources,
-    )
+    );
+    (report, binding)
 }
 
 /// The deletion plan as names.

@@ -57,11 +57,10 @@ pub fn run(args: &DiagnoseArgs) -> u8 {
         Err(error) => return fail(error),
     };
     let loaded = input.loaded;
-    let mut report = report::plan_selected(&loaded, &selection);
+    let (mut report, binding) = report::plan_and_binding(&loaded, &selection);
     report.degraded = input.degraded.iter().map(DegradedEntry::from).collect();
     match &target {
         Some(target) => {
-            let binding = crate::binding::plan(&loaded.snapshot);
             match diagnose::narrow(
                 &mut report,
                 &loaded.snapshot,
