@@ -100,18 +100,7 @@ fn run(options: &Options) -> Result<(), String> {
             server.add(item);
         }
     }
-    println!(
-        "cluster: {} PVs, {} claims (+{} from StatefulSet templates, not objects), {} classes, {} nodes, {} pods, {} StatefulSets, {} Deployments; served in {}",
-        summary.pvs,
-        summary.claims,
-        summary.statefulset_claims,
-        summary.classes,
-        summary.nodes,
-        summary.pods,
-        summary.statefulsets,
-        summary.deployments,
-        secs(started.elapsed()),
-    );
+    println!("cluster: {summary}; served in {}", secs(started.elapsed()));
 
     let dir =
         std::env::temp_dir().join(format!("kubectl-storage-live-bench-{}", std::process::id()));

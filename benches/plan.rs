@@ -131,15 +131,8 @@ fn run(args: &Args) {
     let (yaml, summary) = generator::generate(o, Format::Yaml);
     let yaml: Arc<str> = yaml.into();
     println!(
-        "  generated in {:.1} s: {} PVs, {} PVCs (+{} from StatefulSet templates), {} nodes, {} pods, {} statefulsets, {} deployments",
-        start.elapsed().as_secs_f64(),
-        summary.pvs,
-        summary.claims,
-        summary.statefulset_claims,
-        summary.nodes,
-        summary.pods,
-        summary.statefulsets,
-        summary.deployments
+        "  generated in {:.1} s: {summary}",
+        start.elapsed().as_secs_f64()
     );
     println!();
 

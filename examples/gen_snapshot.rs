@@ -65,15 +65,7 @@ fn main() -> ExitCode {
     match generator::write(&options, format, &mut out).and_then(|s| out.flush().map(|_| s)) {
         Ok(summary) => {
             eprintln!(
-                "gen_snapshot: {} PVs, {} claims (+{} from StatefulSet templates), {} classes, {} nodes, {} pods, {} statefulsets, {} deployments; {:.1} MB",
-                summary.pvs,
-                summary.claims,
-                summary.statefulset_claims,
-                summary.classes,
-                summary.nodes,
-                summary.pods,
-                summary.statefulsets,
-                summary.deployments,
+                "gen_snapshot: {summary}; {:.1} MB",
                 summary.bytes as f64 / 1e6
             );
             ExitCode::SUCCESS

@@ -2,6 +2,7 @@
 //! its claims, their volumes, classes and attachments), with a plain-words account of that
 //! chain; or, without a target, every problem found.
 
+use crate::model::object::split_type_and_name;
 use std::collections::HashSet;
 
 use serde::Serialize;
@@ -24,25 +25,7 @@ pub const TARGET_FORMS: &str =
 impl Target {
     /// Reads kubectl's `TYPE/NAME` or `TYPE NAME`; namespaced kinds take `namespace`.
     pub fn parse(target: &str, name: Option<&str>, namespace: &str) -> Result<Target, String> {
-        let (kind, name) = match (target.split_once('/'), name) {
-            (Some((kind, name)), None) => (kind, name),
-            (None, Some(name)) => (target, name),
-            (Some(_), Some(extra)) => {
-                return Err(format!(
-                "give the target as TYPE/NAME or as TYPE NAME, not both ({target:?} and {extra:?})"
-            ))
-            }
-            (None, None) => {
-                return Err(format!(
-                    "{target:?} names no object: give the target as {TARGET_FORMS}"
-                ))
-            }
-        };
-        if name.is_empty() || name.contains('/') {
-            return Err(format!(
-                "{target:?}: the name is missing or has a '/': give the target as {TARGET_FORMS}"
-            ));
-        }
+        let (kind, name) = split_type_and_name(target, name, TARGET_FORMS)?;
         let kind = match kind.to_ascii_lowercase().as_str() {
             "pvc" | "pvcs" | "persistentvolumeclaim" | "persistentvolumeclaims" => {
                 "PersistentVolumeClaim"
@@ -314,15 +297,10 @@ fn pod_chain(
     chain: &mut Chain,
 ) {
     chain.keys.insert(pod.key());
-    let node = pod
-        .template
-        .node_name
-        .as_deref()
-        .map_or("not scheduled".to_owned(), |n| format!("on node {n}"));
     chain.lines.push(format!(
-        "{indent}pod {}: {}, {node}",
+        "{indent}pod {}: {}",
         pod.meta.qualified_name(),
-        pod.phase.as_deref().unwrap_or("phase unknown"),
+        pod_state(pod)
     ));
     let ns = pod.meta.namespace.as_deref().unwrap_or_default();
     for usage in &pod.template.claims {
@@ -456,6 +434,19 @@ fn claim_chain(
     users(snapshot, claim, &inner, chain);
 }
 
+/// A pod's phase and node, as the chain shows them.
+fn pod_state(pod: &Workload) -> String {
+    let node = pod
+        .template
+        .node_name
+        .as_deref()
+        .map_or("not scheduled".to_owned(), |n| format!("on node {n}"));
+    format!(
+        "{}, {node}",
+        pod.phase.as_deref().unwrap_or("phase unknown")
+    )
+}
+
 /// The pods using a claim.
 fn users(snapshot: &Snapshot, claim: &Claim, indent: &str, chain: &mut Chain) {
     for pod in snapshot.workloads.iter().filter(|w| {
@@ -465,15 +456,10 @@ fn users(snapshot: &Snapshot, claim: &Claim, indent: &str, chain: &mut Chain) {
             && w.template.claims.iter().any(|u| u.claim == claim.meta.name)
     }) {
         if chain.keys.insert(pod.key()) {
-            let node = pod
-                .template
-                .node_name
-                .as_deref()
-                .map_or("not scheduled".to_owned(), |n| format!("on node {n}"));
             chain.lines.push(format!(
-                "{indent}used by pod {}: {}, {node}",
+                "{indent}used by pod {}: {}",
                 pod.meta.qualified_name(),
-                pod.phase.as_deref().unwrap_or("phase unknown")
+                pod_state(pod)
             ));
         }
     }

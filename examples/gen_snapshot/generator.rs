@@ -72,6 +72,24 @@ pub struct Summary {
     pub bytes: usize,
 }
 
+impl std::fmt::Display for Summary {
+    /// What was generated, counted by kind.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} PVs, {} claims (+{} from StatefulSet templates), {} classes, {} nodes, {} pods, {} statefulsets, {} deployments",
+            self.pvs,
+            self.claims,
+            self.statefulset_claims,
+            self.classes,
+            self.nodes,
+            self.pods,
+            self.statefulsets,
+            self.deployments
+        )
+    }
+}
+
 /// The whole snapshot as one string.
 #[allow(dead_code)] // the bench uses it, the example streams
 pub fn generate(options: &Options, format: Format) -> (String, Summary) {

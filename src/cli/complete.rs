@@ -213,6 +213,18 @@ const DIAGNOSE_KINDS: &[(&str, &str)] = &[
     ("sts/", "a StatefulSet: its pods and claims"),
 ];
 
+/// The object kinds a `TYPE/NAME` argument takes: what-if's TARGET, diagnose's OBJECT.
+fn object_kinds(arg: &Arg) -> Option<&'static [(&'static str, &'static str)]> {
+    let names = arg.get_value_names()?;
+    if names.iter().any(|n| n == "TARGET") {
+        Some(TARGET_KINDS)
+    } else if names.iter().any(|n| n == "OBJECT") {
+        Some(DIAGNOSE_KINDS)
+    } else {
+        None
+    }
+}
+
 /// The values an argument takes: its listed values, rule ids, or file names.
 fn values(arg: &Arg, partial: &str, prefix: &str) -> Completion {
     let listed: Vec<(String, String)> = arg
@@ -223,26 +235,10 @@ fn values(arg: &Arg, partial: &str, prefix: &str) -> Completion {
         .collect();
     let candidates = if !listed.is_empty() {
         listed
-    } else if arg
-        .get_value_names()
-        .is_some_and(|n| n.iter().any(|n| n == "TARGET"))
-    {
-        // `what-if delete <TAB>`: the kinds, each a prefix the name follows.
+    } else if let Some(kinds) = object_kinds(arg) {
+        // `what-if delete <TAB>`, `diagnose <TAB>`: the kinds, each a prefix the name follows.
         return Completion {
-            candidates: TARGET_KINDS
-                .iter()
-                .filter(|(kind, _)| kind.starts_with(partial))
-                .map(|(kind, help)| (format!("{prefix}{kind}"), (*help).to_owned()))
-                .collect(),
-            directive: directive::NO_FILE_COMP | directive::NO_SPACE,
-        };
-    } else if arg
-        .get_value_names()
-        .is_some_and(|n| n.iter().any(|n| n == "OBJECT"))
-    {
-        // `diagnose <TAB>`: the kinds, each a prefix the name follows.
-        return Completion {
-            candidates: DIAGNOSE_KINDS
+            candidates: kinds
                 .iter()
                 .filter(|(kind, _)| kind.starts_with(partial))
                 .map(|(kind, help)| (format!("{prefix}{kind}"), (*help).to_owned()))

@@ -160,3 +160,32 @@ pub fn processing_order(a: &Meta, b: &Meta) -> std::cmp::Ordering {
         .then_with(|| a.namespace.cmp(&b.namespace))
         .then_with(|| a.name.cmp(&b.name))
 }
+
+/// Splits kubectl's `TYPE/NAME` (or `TYPE NAME`, the name given apart) into type and name;
+/// `forms` lists the accepted forms for the error message.
+pub fn split_type_and_name<'a>(
+    target: &'a str,
+    name: Option<&'a str>,
+    forms: &str,
+) -> Result<(&'a str, &'a str), String> {
+    let (kind, name) = match (target.split_once('/'), name) {
+        (Some((kind, name)), None) => (kind, name),
+        (None, Some(name)) => (target, name),
+        (Some(_), Some(extra)) => {
+            return Err(format!(
+                "give the target as TYPE/NAME or as TYPE NAME, not both ({target:?} and {extra:?})"
+            ))
+        }
+        (None, None) => {
+            return Err(format!(
+                "{target:?} names no object: give the target as {forms}"
+            ))
+        }
+    };
+    if name.is_empty() || name.contains('/') {
+        return Err(format!(
+            "{target:?}: the name is missing or has a '/': give the target as {forms}"
+        ));
+    }
+    Ok((kind, name))
+}

@@ -20,6 +20,7 @@
 
 pub mod report;
 
+use crate::model::object::split_type_and_name;
 use std::fmt;
 
 use crate::binding::BindingPlan;
@@ -41,25 +42,7 @@ pub const TARGET_FORMS: &str = "namespace/NAME (or ns/NAME), pvc/NAME (persisten
 impl Target {
     /// Reads kubectl's `TYPE/NAME` or `TYPE NAME`; namespaced kinds take `namespace`.
     pub fn parse(target: &str, name: Option<&str>, namespace: &str) -> Result<Target, String> {
-        let (kind, name) = match (target.split_once('/'), name) {
-            (Some((kind, name)), None) => (kind, name),
-            (Some(_), Some(extra)) => {
-                return Err(format!(
-                "give the target as TYPE/NAME or as TYPE NAME, not both ({target:?} and {extra:?})"
-            ))
-            }
-            (None, Some(name)) => (target, name),
-            (None, None) => {
-                return Err(format!(
-                    "{target:?} names no object: give the target as {TARGET_FORMS}"
-                ))
-            }
-        };
-        if name.is_empty() || name.contains('/') {
-            return Err(format!(
-                "{target:?}: the name is missing or has a '/': give the target as {TARGET_FORMS}"
-            ));
-        }
+        let (kind, name) = split_type_and_name(target, name, TARGET_FORMS)?;
         let (namespace, name) = (namespace.to_owned(), name.to_owned());
         match kind.to_ascii_lowercase().as_str() {
             "namespace" | "namespaces" | "ns" => Ok(Target::Namespace(name)),
