@@ -154,6 +154,10 @@ pub struct ClaimEntry {
     /// For claims made from a StatefulSet's volumeClaimTemplates: "StatefulSet ns/name".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub template_of: Option<String>,
+    /// `status.phase` of a claim that exists (read live or from a dump): where it stands now,
+    /// next to the plan's prediction.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phase: Option<String>,
     pub source: Option<Location>,
 }
 
@@ -439,6 +443,7 @@ pub fn build(
                     }
                     crate::model::ClaimOrigin::Manifest => None,
                 },
+                phase: claim.status.phase.clone(),
                 source: locate(&claim.meta),
             }
         })

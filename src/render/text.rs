@@ -142,9 +142,13 @@ fn claim_line(out: &mut String, claim: &ClaimEntry, p: Paint) {
         .map(|c| format!(" [{c}]"))
         .unwrap_or_default();
     let pad = 10usize.saturating_sub(console_width(claim.outcome));
+    let now = match now_differs(claim) {
+        Some(phase) => format!(" {}", p.yellow(&format!("({phase} now)"))),
+        None => String::new(),
+    };
     let _ = writeln!(
         out,
-        "  {mark} {outcome}{:pad$} {}/{}{target}{}",
+        "  {mark} {outcome}{:pad$} {}/{}{target}{}{now}",
         "",
         claim.namespace,
         p.bold(&claim.name),
@@ -170,6 +174,19 @@ fn claim_line(out: &mut String, claim: &ClaimEntry, p: Paint) {
             p.dim("·")
         );
     }
+}
+
+/// The phase a claim has now, when it is not what the prediction already says: a live claim that
+/// is Pending although it is predicted to bind or provision is what `diagnose` is asked about.
+fn now_differs(claim: &ClaimEntry) -> Option<&str> {
+    let phase = claim.phase.as_deref()?;
+    let said = match claim.outcome {
+        "bound" => "Bound",
+        "lost" => "Lost",
+        "pending" | "waits-for-consumer" => "Pending",
+        _ => "",
+    };
+    (phase != said).then_some(phase)
 }
 
 fn console_width(outcome: &str) -> usize {
