@@ -3,7 +3,7 @@
 //! chain; or, without a target, every problem found.
 
 use crate::model::object::split_type_and_name;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -114,8 +114,51 @@ pub fn narrow(
     })
 }
 
-/// Without a target: the problems only. Claims and volumes stay where a finding names them.
-pub fn problems_only(report: &mut PlanReport) {
+/// Without a target: the problems only. Claims and volumes stay where a finding names them. A
+/// run over one namespace keeps the cluster-wide objects' problems that reach into it: volumes
+/// reserved for its claims, their attachments, the classes its claims use.
+pub fn problems_only(
+    report: &mut PlanReport,
+    snapshot: &Snapshot,
+    evidence: Option<&Evidence>,
+    namespace: Option<&str>,
+) {
+    // Namespaced objects were read from that namespace only; cluster-wide ones were all read.
+    let volume_namespace: HashMap<&str, &str> = snapshot
+        .volumes
+        .iter()
+        .filter_map(|v| {
+            Some((
+                v.meta.name.as_str(),
+                v.claim_ref.as_ref()?.namespace.as_str(),
+            ))
+        })
+        .collect();
+    let attached_volume: HashMap<&str, &str> = evidence
+        .map(|e| e.attachments.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|a| Some((a.meta.name.as_str(), a.volume.as_deref()?)))
+        .collect();
+    let classes_used: HashSet<String> = report
+        .claims
+        .iter()
+        .filter_map(|c| c.storage_class.clone())
+        .collect();
+    let reaches = |key: &ObjectKey| -> bool {
+        let Some(namespace) = namespace else {
+            return true;
+        };
+        let volume_reaches = |name: &str| volume_namespace.get(name) == Some(&namespace);
+        match key.kind {
+            "PersistentVolume" => volume_reaches(&key.name),
+            "VolumeAttachment" => attached_volume
+                .get(key.name.as_str())
+                .is_some_and(|v| volume_reaches(v)),
+            "StorageClass" => classes_used.contains(&key.name),
+            _ => key.namespace.is_none() || key.namespace.as_deref() == Some(namespace),
+        }
+    };
     let keys: HashSet<ObjectKey> = report
         .findings
         .iter()
@@ -124,6 +167,7 @@ pub fn problems_only(report: &mut PlanReport) {
             namespace: f.object.namespace.clone(),
             name: f.object.name.clone(),
         })
+        .filter(|key| reaches(key))
         .collect();
     keep(report, &keys);
 }

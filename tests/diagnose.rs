@@ -316,3 +316,134 @@ fn the_readme_diagnose_block_is_the_real_output() {
     }
     assert_eq!(checked, 1, "README.md shows a diagnosis");
 }
+
+/// The first finding of a rule: its message.
+fn message(report: &Value, rule: &str) -> String {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == rule)
+        .unwrap_or_else(|| panic!("no {rule} finding"))["message"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn every_problem_in_another_namespace_and_only_its_own() {
+    let server = trouble();
+    let report = json(&server, &["-n", "ops"]);
+    assert_eq!(
+        rules(&report),
+        [
+            "claim-pending archive",
+            "expansion-failed search",
+            "expansion-in-progress metrics",
+            "rwop-claim-used-by-several-pods ledger",
+            "volume-attach-failed queue-0",
+            "volume-node-affinity-conflict reports",
+        ]
+    );
+    // web's volume, attached to a node that is gone, is web's problem, not ops'.
+    let everywhere = json(&server, &["-A"]);
+    assert!(rules(&everywhere)
+        .iter()
+        .any(|r| r.starts_with("volume-attachment-on-missing-node")));
+}
+
+#[test]
+fn a_pod_pinned_away_from_its_local_volume() {
+    let server = trouble();
+    let out = run(&server, &["-n", "ops", "pod/reports"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    insta::assert_snapshot!(out.stdout);
+    let report = json(&server, &["-n", "ops", "pod/reports"]);
+    assert_eq!(rules(&report), ["volume-node-affinity-conflict reports"]);
+    let message = message(&report, "volume-node-affinity-conflict");
+    assert!(
+        message.contains("nodes with kubernetes.io/hostname in (node-a), which match none of the 1 nodes the pod may run on (node-b)"),
+        "{message}"
+    );
+    assert_eq!(report["target"]["events"][0]["reason"], "FailedScheduling");
+}
+
+#[test]
+fn a_pod_waiting_for_an_unbound_immediate_claim() {
+    let server = trouble();
+    let out = run(&server, &["-n", "ops", "pod/archiver"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    insta::assert_snapshot!(out.stdout);
+    let report = json(&server, &["-n", "ops", "pod/archiver"]);
+    assert_eq!(rules(&report), ["claim-pending archive"]);
+    let chain = report["target"]["chain"].to_string();
+    assert!(
+        chain.contains("nfs-archive: capacity 50Gi is less than the requested 200Gi"),
+        "{chain}"
+    );
+    let message = message(&report, "claim-pending");
+    assert!(
+        message.contains("the claim's events say \"no persistent volumes available for this claim and no storage class is set\" (FailedBinding, 362 times)"),
+        "{message}"
+    );
+    let reasons: Vec<&str> = report["target"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(reasons, ["FailedScheduling", "FailedBinding"]);
+}
+
+#[test]
+fn a_pod_blocked_by_a_read_write_once_pod_claim() {
+    let server = trouble();
+    let report = json(&server, &["-n", "ops", "pod/ledger-audit"]);
+    assert_eq!(rules(&report), ["rwop-claim-used-by-several-pods ledger"]);
+    let chain = report["target"]["chain"].to_string();
+    assert!(
+        chain.contains("used by pod ops/ledger-writer: Running, on node node-a"),
+        "{chain}"
+    );
+    let message = message(&report, "rwop-claim-used-by-several-pods");
+    assert!(
+        message.contains("Pod ops/ledger-audit, Pod ops/ledger-writer"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_resize_in_progress_and_a_resize_that_failed() {
+    let server = trouble();
+    let out = run(&server, &["-n", "ops", "pvc/metrics"]);
+    assert_eq!(
+        out.code, 0,
+        "an expansion in progress is not a failure: {}",
+        out.stderr
+    );
+    let report = json(&server, &["-n", "ops", "pvc/metrics"]);
+    assert_eq!(rules(&report), ["expansion-in-progress metrics"]);
+    assert!(message(&report, "expansion-in-progress").contains("asks for 200Gi but has 100Gi"));
+
+    let report = json(&server, &["-n", "ops", "pvc/search"]);
+    assert_eq!(rules(&report), ["expansion-failed search"]);
+    let message = message(&report, "expansion-failed");
+    assert!(message.contains("ControllerResizeInfeasible"), "{message}");
+    assert!(
+        message.contains("maximum is 16384GiB\" (VolumeResizeFailed, 4 times)"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_pod_whose_volume_does_not_attach() {
+    let server = trouble();
+    let report = json(&server, &["-n", "ops", "pod/queue-0"]);
+    assert_eq!(rules(&report), ["volume-attach-failed queue-0"]);
+    let chain = report["target"]["chain"].to_string();
+    assert!(
+        chain.contains("being attached to node node-b (VolumeAttachment csi-5e0c3a66"),
+        "{chain}"
+    );
+    assert!(message(&report, "volume-attach-failed").contains("expected device to be attached"));
+}

@@ -2,18 +2,30 @@
 //! cannot see, claims that compete for a volume, and ties upstream breaks arbitrarily.
 
 use crate::binding::{BindingPlan, ClaimPlan, Outcome, Rejection};
+use crate::evidence::Evidence;
 use crate::findings::{Finding, Pointer};
 use crate::model::annotations::BETA_STORAGE_CLASS;
 use crate::model::{Claim, Snapshot, Volume};
 use crate::rules::ids;
 
-pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding>) {
+use super::live;
+
+/// The PV controller's events about a claim it cannot bind.
+const CONTROLLER_EVENTS: &[&str] = &["FailedBinding", "ClaimLost", "ClaimMisbound"];
+
+pub fn check(
+    snapshot: &Snapshot,
+    plan: &BindingPlan,
+    evidence: Option<&Evidence>,
+    findings: &mut Vec<Finding>,
+) {
     default_classes(snapshot, plan, findings);
     reservations(snapshot, plan, findings);
     prebound_volumes(snapshot, plan, findings);
     for (claim, claim_plan) in snapshot.claims.iter().zip(&plan.claims) {
         let name = claim.meta.qualified_name();
         let source = claim.meta.source.as_ref();
+        let pending_before = findings.len();
         match claim_plan.outcome {
             Outcome::Pending if claim.volume_name.is_some() && !claim.bind_completed() => {
                 findings.push(prebound_claim(snapshot, claim, claim_plan));
@@ -46,6 +58,17 @@ pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding
                     .help("recreate the volume with a claimRef to this claim if the data exists, else delete and recreate the claim"),
             ),
             _ => {}
+        }
+        // What the PV controller last said about the claim backs the prediction.
+        if let (Some(finding), Some(event)) = (
+            findings[pending_before..].first_mut(),
+            evidence.and_then(|e| e.latest(&claim.key(), CONTROLLER_EVENTS)),
+        ) {
+            finding.message = format!(
+                "{}; the claim's events say {}",
+                finding.message,
+                live::quote(event)
+            );
         }
         if let Some(class) = &claim_plan.class {
             if claim_plan.class_index.is_none() {

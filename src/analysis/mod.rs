@@ -43,7 +43,9 @@ pub const ANALYSES: &[(&str, Analysis)] = &[
     ("declared access modes", |i, f| {
         declared_access_modes::check(i.snapshot, f)
     }),
-    ("binding", |i, f| binding::check(i.snapshot, i.binding, f)),
+    ("binding", |i, f| {
+        binding::check(i.snapshot, i.binding, i.evidence, f)
+    }),
     ("access modes", |i, f| {
         access_modes::check(i.snapshot, i.binding, f)
     }),

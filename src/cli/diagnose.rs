@@ -72,7 +72,12 @@ pub fn run(args: &DiagnoseArgs) -> u8 {
                 Err(error) => return fail(error),
             }
         }
-        None => diagnose::problems_only(&mut report),
+        None => diagnose::problems_only(
+            &mut report,
+            &loaded.snapshot,
+            loaded.evidence.as_ref(),
+            (!cluster.all_namespaces).then_some(namespace.as_str()),
+        ),
     }
     let preamble = header(&report, Paint(args.report.color.enabled()));
     args.report.emit(&report, &loaded.sources, &preamble)

@@ -2,7 +2,7 @@
 //! volume is attached to, which CSI drivers are installed. Read live, or from manifests that
 //! include those objects (a `kubectl get events -o yaml` dump); the diagnoses read it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use k8s_openapi::api::core::v1::Event as CoreEvent;
 use k8s_openapi::api::events::v1::Event as EventsEvent;
@@ -65,6 +65,9 @@ pub struct Evidence {
     pub unreadable: Vec<&'static str>,
     /// Every node of the cluster is known (read live), so a node not among them is gone.
     pub nodes_complete: bool,
+    /// Per object, its events' positions in `events`, oldest first: built by `sort`, so that
+    /// a diagnosis per claim or pod does not scan every event.
+    by_object: HashMap<ObjectKey, Vec<usize>>,
 }
 
 impl Evidence {
@@ -141,22 +144,34 @@ impl Evidence {
         evidence
     }
 
-    /// Events in the order they happened (last seen), so the latest is last.
+    /// Puts events in the order they happened (last seen), so the latest is last, and indexes
+    /// them by object. Call it once every event is added.
     pub fn sort(&mut self) {
         self.events
             .sort_by(|a, b| a.last_seen.cmp(&b.last_seen).then(a.count.cmp(&b.count)));
+        self.by_object.clear();
+        for (i, event) in self.events.iter().enumerate() {
+            self.by_object
+                .entry(event.object.clone())
+                .or_default()
+                .push(i);
+        }
     }
 
     /// The events about an object, oldest first.
-    pub fn events_of<'e>(&'e self, object: &'e ObjectKey) -> impl Iterator<Item = &'e Event> {
-        self.events.iter().filter(move |e| e.object == *object)
+    pub fn events_of<'e>(&'e self, object: &ObjectKey) -> impl Iterator<Item = &'e Event> {
+        self.by_object
+            .get(object)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.events[i])
     }
 
     /// The latest event about an object with one of the reasons.
     pub fn latest(&self, object: &ObjectKey, reasons: &[&str]) -> Option<&Event> {
-        self.events
-            .iter()
-            .rfind(|e| e.object == *object && reasons.contains(&e.reason.as_str()))
+        self.events_of(object)
+            .filter(|e| reasons.contains(&e.reason.as_str()))
+            .last()
     }
 
     /// Whether a driver is known to be installed: a CSIDriver object or a node running it.

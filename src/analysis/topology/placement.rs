@@ -156,7 +156,11 @@ fn excluded(
 fn who(pod: &PodUse<'_>) -> String {
     match pod.workload.kind {
         WorkloadKind::Pod | WorkloadKind::StatefulSet => {
-            format!("pod {} uses", pod.workload.pod_name(pod.pod))
+            let name = pod.workload.pod_name(pod.pod);
+            match &pod.workload.meta.namespace {
+                Some(namespace) => format!("pod {namespace}/{name} uses"),
+                None => format!("pod {name} uses"),
+            }
         }
         _ => format!("the pods of {} use", pod.workload.key()),
     }
@@ -334,7 +338,7 @@ mod tests {
         let found = findings(&text, "volume-node-affinity-conflict");
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
-            found[0].starts_with("pod db-0 uses claim default/data-db-0"),
+            found[0].starts_with("pod default/db-0 uses claim default/data-db-0"),
             "{}",
             found[0]
         );
