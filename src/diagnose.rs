@@ -400,6 +400,11 @@ fn claim_chain(
                 "provisions nothing (volumes are created by hand)".to_owned()
             } else if class.provisioner.starts_with("kubernetes.io/") {
                 format!("provisioner {} (in-tree)", class.provisioner)
+            } else if !crate::drivers::provisioner_is_csi(&class.provisioner) {
+                format!(
+                    "provisioner {} (an external provisioner, not a CSI driver: whether it runs is not visible from the API; check its deployment)",
+                    class.provisioner
+                )
             } else {
                 match evidence.driver_installed(&class.provisioner) {
                     Some(true) => format!("provisioner {} (CSI driver installed)", class.provisioner),

@@ -260,6 +260,18 @@ pub fn for_plugin(plugin: &VolumePlugin) -> Option<&'static Driver> {
     }
 }
 
+/// Whether a provisioner is a CSI driver, which registers a CSIDriver object and CSINode
+/// entries when installed: as the catalogue says, else guessed from a name with `csi` as one of
+/// its words. External provisioners that are not CSI drivers register neither.
+pub fn provisioner_is_csi(provisioner: &str) -> bool {
+    match lookup(provisioner) {
+        Some(driver) => driver.csi_drivers.iter().any(|d| d == provisioner),
+        None => provisioner
+            .split(['.', '-', '_', '/'])
+            .any(|word| word.eq_ignore_ascii_case("csi")),
+    }
+}
+
 /// Whether volumes a provisioner creates live on one node.
 pub fn provisions_node_local(provisioner: &str) -> bool {
     lookup(provisioner).is_some_and(|d| d.node_local)
@@ -270,6 +282,25 @@ mod tests {
     use std::collections::HashMap;
 
     use super::*;
+
+    #[test]
+    fn csi_drivers_are_told_from_other_provisioners() {
+        for csi in [
+            "ebs.csi.aws.com",
+            "driver.longhorn.io",
+            "csi.fastdisk.example.com",
+        ] {
+            assert!(provisioner_is_csi(csi), "{csi}");
+        }
+        for other in [
+            "rancher.io/local-path",
+            "k8s-sigs.io/nfs-subdir-external-provisioner",
+            "openebs.io/local",
+            "example.com/physics",
+        ] {
+            assert!(!provisioner_is_csi(other), "{other}");
+        }
+    }
 
     #[test]
     fn every_file_parses_and_is_named_by_its_id() {

@@ -2,6 +2,7 @@
 //! driver is installed at all.
 
 use crate::binding::{BindingPlan, Outcome};
+use crate::drivers;
 use crate::evidence::Evidence;
 use crate::findings::{Finding, Pointer};
 use crate::model::{BindingMode, Snapshot};
@@ -67,8 +68,12 @@ fn driver_missing(
         return;
     };
     let provisioner = class.provisioner.as_str();
-    // In-tree plugins need no CSI driver (or are migrated to one the cluster names itself).
-    if !class.provisions() || provisioner.starts_with("kubernetes.io/") {
+    // In-tree plugins need no CSI driver (or are migrated to one the cluster names itself),
+    // and an external provisioner that is no CSI driver registers nothing to look for.
+    if !class.provisions()
+        || provisioner.starts_with("kubernetes.io/")
+        || !drivers::provisioner_is_csi(provisioner)
+    {
         return;
     }
     // A claim waiting for its first consumer asks nobody for a volume until a pod comes.
