@@ -6,7 +6,6 @@ mod support;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 use support::api_server::ApiServer;
@@ -36,13 +35,8 @@ fn run(server: &ApiServer, args: &[&str]) -> Run {
     std::fs::create_dir_all(&dir).unwrap();
     let kubeconfig = dir.join("config");
     std::fs::write(&kubeconfig, server.kubeconfig("test", Some("web"))).unwrap();
-    let output = Command::cargo_bin("kubectl-storage")
-        .unwrap()
+    let output = support::tool(&dir)
         .current_dir(root())
-        .env("NO_COLOR", "1")
-        .env_remove("CLICOLOR_FORCE")
-        .env_remove("KUBERNETES_SERVICE_HOST")
-        .env("HOME", &dir)
         .env("KUBECONFIG", &kubeconfig)
         .arg("diagnose")
         .args(args)
@@ -272,11 +266,8 @@ fn an_unknown_target_and_an_unreachable_cluster_exit_2() {
             .replace(&gone.url(), &format!("http://127.0.0.1:{port}")),
     )
     .unwrap();
-    let output = Command::cargo_bin("kubectl-storage")
-        .unwrap()
-        .env("HOME", &dir)
+    let output = support::tool(&dir)
         .env("KUBECONFIG", &kubeconfig)
-        .env_remove("KUBERNETES_SERVICE_HOST")
         .arg("diagnose")
         .output()
         .unwrap();

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use kube::api::{ListParams, Patch, PatchParams, PostParams};
 use kube::core::Request;
 use serde_json::{json, Value};
@@ -426,13 +425,9 @@ struct Run {
 
 /// Runs the tool with `KUBECONFIG` set to the given files (joined as the platform joins
 /// paths).
-fn run_with(kubeconfigs: &[PathBuf], home: &PathBuf, args: &[&str]) -> Run {
-    let mut cmd = Command::cargo_bin("kubectl-storage").unwrap();
+fn run_with(kubeconfigs: &[PathBuf], home: &std::path::Path, args: &[&str]) -> Run {
+    let mut cmd = support::tool(home);
     cmd.current_dir(root())
-        .env("NO_COLOR", "1")
-        .env_remove("CLICOLOR_FORCE")
-        .env_remove("KUBERNETES_SERVICE_HOST")
-        .env("HOME", home)
         .env("KUBECONFIG", std::env::join_paths(kubeconfigs).unwrap())
         .args(args);
     let output = cmd.output().unwrap();
@@ -1216,4 +1211,41 @@ fn degraded_kinds_are_in_machine_output() {
     let out = run(&server, &["plan", "--cluster", "-o", "json"]);
     let plan: Value = serde_json::from_str(&out.stdout).unwrap();
     assert!(plan.get("degraded").is_none());
+}
+
+#[test]
+fn reads_through_the_https_proxy_and_around_it_for_no_proxy() {
+    let server = shop();
+    let proxy = support::proxy::ConnectProxy::start();
+    let dir = scratch();
+    let kubeconfig = dir.join("config");
+    std::fs::write(&kubeconfig, server.kubeconfig("test", Some("shop"))).unwrap();
+    let through = |no_proxy: Option<&str>| {
+        let mut cmd = support::tool(&dir);
+        cmd.current_dir(root())
+            .env("KUBECONFIG", &kubeconfig)
+            .env("HTTPS_PROXY", proxy.url())
+            .args(["plan", "--cluster"]);
+        if let Some(hosts) = no_proxy {
+            cmd.env("NO_PROXY", hosts);
+        }
+        let output = cmd.output().unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    through(None);
+    let host = server.url().trim_start_matches("http://").to_owned();
+    let tunnels = proxy.tunnels();
+    assert!(!tunnels.is_empty(), "the proxy was not used");
+    assert!(tunnels.iter().all(|t| *t == host), "{tunnels:?}");
+    through(Some("127.0.0.1"));
+    assert_eq!(
+        proxy.tunnels().len(),
+        tunnels.len(),
+        "NO_PROXY was not honoured"
+    );
 }
