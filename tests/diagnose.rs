@@ -24,8 +24,15 @@ struct Run {
     stderr: String,
 }
 
-/// Runs the tool through a kubeconfig whose context's namespace is `web`.
+/// Runs `diagnose` through a kubeconfig whose context's namespace is `web`.
 fn run(server: &ApiServer, args: &[&str]) -> Run {
+    let mut all = vec!["diagnose"];
+    all.extend(args);
+    run_tool(server, &all)
+}
+
+/// Runs the tool through a kubeconfig whose context's namespace is `web`.
+fn run_tool(server: &ApiServer, args: &[&str]) -> Run {
     static COUNT: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!(
         "kubectl-storage-diagnose-{}-{}",
@@ -38,7 +45,6 @@ fn run(server: &ApiServer, args: &[&str]) -> Run {
     let output = support::tool(&dir)
         .current_dir(root())
         .env("KUBECONFIG", &kubeconfig)
-        .arg("diagnose")
         .args(args)
         .output()
         .unwrap();
@@ -437,4 +443,31 @@ fn a_pod_whose_volume_does_not_attach() {
         "{chain}"
     );
     assert!(message(&report, "volume-attach-failed").contains("expected device to be attached"));
+}
+
+#[test]
+fn completes_contexts_namespaces_and_object_names_from_the_cluster() {
+    let server = trouble();
+    for ns in ["ops", "web"] {
+        server.add(
+            serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}),
+        );
+    }
+    let complete = |words: &[&str]| {
+        let mut all = vec!["__complete"];
+        all.extend(words);
+        let out = run_tool(&server, &all);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        out.stdout
+    };
+    assert_eq!(
+        complete(&["diagnose", "pvc/"]),
+        "pvc/cache\npvc/data-db-0\npvc/logs\npvc/scratch\npvc/shared\n:4\n"
+    );
+    assert_eq!(
+        complete(&["diagnose", "-n", "ops", "pod/l"]),
+        "pod/ledger-audit\npod/ledger-writer\n:4\n"
+    );
+    assert_eq!(complete(&["diagnose", "-n", ""]), "ops\nweb\n:4\n");
+    assert_eq!(complete(&["diagnose", "--context", ""]), "test\n:4\n");
 }

@@ -10,6 +10,9 @@
 use clap::builder::{Arg, Command as ClapCommand, ValueHint};
 use clap::{ArgAction, CommandFactory};
 
+use crate::live::names::{self, KubeconfigList};
+use crate::live::options::parse_request_timeout;
+use crate::live::ClusterArgs;
 use crate::rules;
 
 use super::{emit, exit, fail, Cli};
@@ -37,7 +40,7 @@ pub struct Completion {
 
 /// Prints the candidates for the last of `words` (the words after `kubectl storage`).
 pub fn run(words: &[String]) -> u8 {
-    let completion = complete(words);
+    let completion = complete(words, &Kubeconfig);
     let mut out = String::new();
     for (value, description) in &completion.candidates {
         out.push_str(value);
@@ -54,8 +57,29 @@ pub fn run(words: &[String]) -> u8 {
     }
 }
 
+/// Where names that are not in the command line's definition come from: the kubeconfig and the
+/// cluster (tests answer from a table).
+pub trait Names {
+    /// The kubeconfig's contexts, clusters or users.
+    fn kubeconfig(&self, args: &ClusterArgs, list: KubeconfigList) -> Vec<String>;
+    /// The names of a kind's objects in the cluster the flags choose.
+    fn objects(&self, args: &ClusterArgs, kind: &str) -> Vec<String>;
+}
+
+/// Names read as kubectl reads them.
+pub struct Kubeconfig;
+
+impl Names for Kubeconfig {
+    fn kubeconfig(&self, args: &ClusterArgs, list: KubeconfigList) -> Vec<String> {
+        names::kubeconfig_names(args, list)
+    }
+    fn objects(&self, args: &ClusterArgs, kind: &str) -> Vec<String> {
+        names::object_names(args, kind)
+    }
+}
+
 /// The candidates for the last of `words`, given the words before it.
-pub fn complete(words: &[String]) -> Completion {
+pub fn complete(words: &[String], names: &dyn Names) -> Completion {
     let mut root = Cli::command();
     root.build();
     let (current, before) = match words.split_last() {
@@ -65,23 +89,27 @@ pub fn complete(words: &[String]) -> Completion {
     let mut command = &root;
     let mut used: Vec<&str> = Vec::new();
     let mut awaiting_value: Option<&Arg> = None;
+    let mut given: Vec<(&str, &str)> = Vec::new();
     let mut positionals = 0;
     let mut only_positionals = false;
     for word in before {
-        if awaiting_value.take().is_some() {
+        if let Some(arg) = awaiting_value.take() {
+            given.push((arg.get_id().as_str(), word));
             continue;
         }
         if !only_positionals && word == "--" {
             only_positionals = true;
         } else if let (false, Some(long)) = (only_positionals, word.strip_prefix("--")) {
             let (name, value) = match long.split_once('=') {
-                Some((name, _)) => (name, true),
-                None => (long, false),
+                Some((name, value)) => (name, Some(value)),
+                None => (long, None),
             };
             if let Some(arg) = command.get_arguments().find(|a| a.get_long() == Some(name)) {
                 used.push(arg.get_id().as_str());
-                if takes_value(arg) && !value {
-                    awaiting_value = Some(arg);
+                match value {
+                    Some(value) => given.push((arg.get_id().as_str(), value)),
+                    None if takes_value(arg) => awaiting_value = Some(arg),
+                    None => given.push((arg.get_id().as_str(), "")),
                 }
             }
         } else if let (false, Some(shorts)) = (only_positionals, word.strip_prefix('-')) {
@@ -95,11 +123,15 @@ pub fn complete(words: &[String]) -> Completion {
                 };
                 used.push(arg.get_id().as_str());
                 if takes_value(arg) {
-                    if at + short.len_utf8() == shorts.len() {
+                    let rest = &shorts[at + short.len_utf8()..];
+                    if rest.is_empty() {
                         awaiting_value = Some(arg);
+                    } else {
+                        given.push((arg.get_id().as_str(), rest));
                     }
                     break;
                 }
+                given.push((arg.get_id().as_str(), ""));
             }
         } else if let Some(sub) = subcommand(command, word) {
             command = sub;
@@ -109,13 +141,19 @@ pub fn complete(words: &[String]) -> Completion {
             positionals += 1;
         }
     }
+    let context = Context {
+        cluster: cluster_args(&given),
+        names,
+        reads_cluster: command.get_name() == "diagnose"
+            || given.iter().any(|(id, _)| *id == "cluster"),
+    };
     if let Some(arg) = awaiting_value {
-        return values(arg, current, "");
+        return values(arg, current, "", &context);
     }
     if !only_positionals {
         if let Some((name, partial)) = current.strip_prefix("--").and_then(|c| c.split_once('=')) {
             return match command.get_arguments().find(|a| a.get_long() == Some(name)) {
-                Some(arg) => values(arg, partial, &format!("--{name}=")),
+                Some(arg) => values(arg, partial, &format!("--{name}="), &context),
                 None => nothing(),
             };
         }
@@ -141,9 +179,51 @@ pub fn complete(words: &[String]) -> Completion {
             .find(|a| a.get_num_args().is_some_and(|n| n.max_values() > 1))
     });
     match positional {
-        Some(arg) => values(arg, current, ""),
+        Some(arg) => values(arg, current, "", &context),
         None => nothing(),
     }
+}
+
+/// What the command line typed so far says about the cluster, for names read from it.
+struct Context<'a> {
+    cluster: ClusterArgs,
+    names: &'a dyn Names,
+    /// The command reads a cluster (`diagnose`, or `--cluster` given): its objects' names are
+    /// worth a request.
+    reads_cluster: bool,
+}
+
+/// The connection flags among the values given.
+fn cluster_args(given: &[(&str, &str)]) -> ClusterArgs {
+    let mut args = ClusterArgs::default();
+    for &(id, value) in given {
+        let value = value.to_owned();
+        match id {
+            "cluster" => args.cluster = Some(value),
+            "kubeconfig" => args.kubeconfig = Some(value.into()),
+            "context" => args.context = Some(value),
+            "user" => args.user = Some(value),
+            "namespace" => args.namespace = Some(value),
+            "all_namespaces" => args.all_namespaces = true,
+            "request_timeout" => args.request_timeout = parse_request_timeout(&value).ok(),
+            _ => {}
+        }
+    }
+    args
+}
+
+/// The kind a `TYPE/` prefix names, as kubectl spells types.
+fn kind_of(prefix: &str) -> Option<&'static str> {
+    Some(match prefix.to_ascii_lowercase().as_str() {
+        "namespace" | "namespaces" | "ns" => "Namespace",
+        "pvc" | "pvcs" | "persistentvolumeclaim" | "persistentvolumeclaims" => {
+            "PersistentVolumeClaim"
+        }
+        "pv" | "pvs" | "persistentvolume" | "persistentvolumes" => "PersistentVolume",
+        "pod" | "pods" | "po" => "Pod",
+        "sts" | "statefulset" | "statefulsets" => "StatefulSet",
+        _ => return None,
+    })
 }
 
 fn nothing() -> Completion {
@@ -153,8 +233,9 @@ fn nothing() -> Completion {
     }
 }
 
+/// Whether the next word is the flag's value (`--cluster=NAME` takes its value only with `=`).
 fn takes_value(arg: &Arg) -> bool {
-    matches!(arg.get_action(), ArgAction::Set | ArgAction::Append)
+    matches!(arg.get_action(), ArgAction::Set | ArgAction::Append) && !arg.is_require_equals_set()
 }
 
 fn subcommand<'a>(command: &'a ClapCommand, word: &str) -> Option<&'a ClapCommand> {
@@ -225,8 +306,30 @@ fn object_kinds(arg: &Arg) -> Option<&'static [(&'static str, &'static str)]> {
     }
 }
 
-/// The values an argument takes: its listed values, rule ids, or file names.
-fn values(arg: &Arg, partial: &str, prefix: &str) -> Completion {
+/// The values an argument takes: its listed values, rule ids, kubeconfig and cluster names, or
+/// file names.
+fn values(arg: &Arg, partial: &str, prefix: &str, context: &Context) -> Completion {
+    let from_kubeconfig = match arg.get_id().as_str() {
+        "context" => Some(KubeconfigList::Contexts),
+        "cluster" => Some(KubeconfigList::Clusters),
+        "user" => Some(KubeconfigList::Users),
+        _ => None,
+    };
+    let named = match (from_kubeconfig, arg.get_id().as_str()) {
+        (Some(list), _) => Some(context.names.kubeconfig(&context.cluster, list)),
+        (None, "namespace") => Some(context.names.objects(&context.cluster, "Namespace")),
+        _ => None,
+    };
+    if let Some(named) = named {
+        return Completion {
+            candidates: named
+                .into_iter()
+                .filter(|name| name.starts_with(partial))
+                .map(|name| (format!("{prefix}{name}"), String::new()))
+                .collect(),
+            directive: directive::NO_FILE_COMP,
+        };
+    }
     let listed: Vec<(String, String)> = arg
         .get_possible_values()
         .iter()
@@ -236,6 +339,23 @@ fn values(arg: &Arg, partial: &str, prefix: &str) -> Completion {
     let candidates = if !listed.is_empty() {
         listed
     } else if let Some(kinds) = object_kinds(arg) {
+        // `diagnose pvc/<TAB>`: the claims in the cluster.
+        if let Some((typed, name)) = partial.split_once('/') {
+            let objects = match kind_of(typed) {
+                Some(kind) if context.reads_cluster => {
+                    context.names.objects(&context.cluster, kind)
+                }
+                _ => Vec::new(),
+            };
+            return Completion {
+                candidates: objects
+                    .into_iter()
+                    .filter(|object| object.starts_with(name))
+                    .map(|object| (format!("{prefix}{typed}/{object}"), String::new()))
+                    .collect(),
+                directive: directive::NO_FILE_COMP,
+            };
+        }
         // `what-if delete <TAB>`, `diagnose <TAB>`: the kinds, each a prefix the name follows.
         return Completion {
             candidates: kinds
@@ -299,8 +419,42 @@ fn describe(help: Option<&clap::builder::StyledStr>) -> String {
 mod tests {
     use super::*;
 
+    /// A kubeconfig with two contexts, and a cluster whose answers name the flags they saw.
+    struct Table;
+
+    impl Names for Table {
+        fn kubeconfig(&self, args: &ClusterArgs, list: KubeconfigList) -> Vec<String> {
+            let from = args
+                .kubeconfig
+                .as_ref()
+                .map_or("default".to_owned(), |p| p.display().to_string());
+            match list {
+                KubeconfigList::Contexts => vec![format!("prod@{from}"), "staging".to_owned()],
+                KubeconfigList::Clusters => vec!["prod-eu".to_owned()],
+                KubeconfigList::Users => vec!["admin".to_owned()],
+            }
+        }
+        fn objects(&self, args: &ClusterArgs, kind: &str) -> Vec<String> {
+            let scope = match (&args.context, &args.namespace, args.all_namespaces) {
+                (_, _, true) => "all".to_owned(),
+                (context, namespace, false) => format!(
+                    "{}.{}",
+                    context.as_deref().unwrap_or("current"),
+                    namespace.as_deref().unwrap_or("default")
+                ),
+            };
+            vec![
+                format!("{}-{scope}", kind.to_lowercase()),
+                "other".to_owned(),
+            ]
+        }
+    }
+
     fn words(line: &[&str]) -> Completion {
-        complete(&line.iter().map(|w| w.to_string()).collect::<Vec<_>>())
+        complete(
+            &line.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
+            &Table,
+        )
     }
 
     fn values_of(c: &Completion) -> Vec<&str> {
@@ -407,7 +561,60 @@ mod tests {
             ["yaml", "yml"]
         );
         // Free text: nothing to offer, and no file names either.
-        assert_eq!(words(&["plan", "-n", ""]), nothing());
         assert_eq!(words(&["rules", ""]), nothing());
+    }
+
+    #[test]
+    fn kubeconfig_names_and_namespaces() {
+        assert_eq!(
+            values_of(&words(&["diagnose", "--context", ""])),
+            ["prod@default", "staging"]
+        );
+        assert_eq!(
+            values_of(&words(&["plan", "--kubeconfig", "k.yaml", "--context=p"])),
+            ["--context=prod@k.yaml"]
+        );
+        assert_eq!(
+            values_of(&words(&["plan", "--cluster="])),
+            ["--cluster=prod-eu"]
+        );
+        assert_eq!(values_of(&words(&["diagnose", "--user", "a"])), ["admin"]);
+        assert_eq!(
+            values_of(&words(&["plan", "--context", "staging", "-n", ""])),
+            ["namespace-staging.default", "other"]
+        );
+    }
+
+    #[test]
+    fn object_names_from_the_cluster() {
+        let c = words(&["diagnose", "-n", "shop", "pvc/"]);
+        assert_eq!(
+            values_of(&c),
+            ["pvc/persistentvolumeclaim-current.shop", "pvc/other"]
+        );
+        assert_eq!(c.directive, directive::NO_FILE_COMP);
+        assert_eq!(
+            values_of(&words(&["diagnose", "-A", "sts/o"])),
+            ["sts/other"]
+        );
+        assert_eq!(
+            values_of(&words(&[
+                "what-if",
+                "delete",
+                "--cluster",
+                "-nweb",
+                "namespace/n"
+            ])),
+            ["namespace/namespace-current.web"]
+        );
+        // Offline, what-if reads files: no request for names.
+        assert_eq!(
+            values_of(&words(&["what-if", "delete", "pvc/"])),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            values_of(&words(&["diagnose", "deploy/"])),
+            Vec::<&str>::new()
+        );
     }
 }

@@ -36,6 +36,22 @@ pub struct Connection {
     pub timeout: Option<Duration>,
 }
 
+/// The kubeconfig kubectl would read: `--kubeconfig`, else `KUBECONFIG` with its files merged,
+/// else `~/.kube/config`; `None` when there is none.
+pub fn read_kubeconfig(args: &ClusterArgs) -> Result<Option<Kubeconfig>, LiveError> {
+    let config_error = |e: kube::config::KubeconfigError| LiveError::Config(e.to_string());
+    Ok(match &args.kubeconfig {
+        Some(path) => Some(Kubeconfig::read_from(path).map_err(config_error)?),
+        None => match Kubeconfig::from_env().map_err(config_error)? {
+            Some(merged) => Some(merged),
+            None => match default_kubeconfig().filter(|p| p.exists()) {
+                Some(path) => Some(Kubeconfig::read_from(path).map_err(config_error)?),
+                None => None,
+            },
+        },
+    })
+}
+
 /// Reads the kubeconfig (`--kubeconfig`, else `KUBECONFIG` with its files merged, else
 /// `~/.kube/config`), applies `--context`, `--cluster` and `--user`, and falls back to the
 /// in-cluster service account when there is no kubeconfig at all. Must run inside a Tokio
@@ -47,17 +63,7 @@ pub async fn connect(args: &ClusterArgs) -> Result<Connection, LiveError> {
         user: args.user.clone(),
     };
     let config_error = |e: kube::config::KubeconfigError| LiveError::Config(e.to_string());
-    let kubeconfig = match &args.kubeconfig {
-        Some(path) => Some(Kubeconfig::read_from(path).map_err(config_error)?),
-        None => match Kubeconfig::from_env().map_err(config_error)? {
-            Some(merged) => Some(merged),
-            None => match default_kubeconfig().filter(|p| p.exists()) {
-                Some(path) => Some(Kubeconfig::read_from(path).map_err(config_error)?),
-                None => None,
-            },
-        },
-    };
-    let mut config = match kubeconfig {
+    let mut config = match read_kubeconfig(args)? {
         Some(kubeconfig) => Config::from_custom_kubeconfig(kubeconfig, &options)
             .await
             .map_err(config_error)?,

@@ -162,7 +162,7 @@ pub async fn fetch(connection: &Connection) -> Result<LiveObjects, LiveError> {
     }
 }
 
-enum ListError {
+pub(super) enum ListError {
     Api(Box<kube::core::Status>),
     Transport(kube::Error),
     Timeout(Duration),
@@ -198,15 +198,28 @@ struct Page {
     items: Vec<Value>,
 }
 
-/// Lists one kind page by page. A continue token that expired mid-way (410 Gone, the list
-/// took longer than the server keeps its snapshot) starts the list again, once.
+/// Lists one kind, keeping only storage events of the events.
 async fn list_kind(
     client: Client,
     kind: &'static LiveKind,
     scope: &Scope,
     timeout: Option<Duration>,
 ) -> Result<Vec<Value>, ListError> {
-    let path = kind.list_path(scope.namespace());
+    let items = list_all(&client, kind.list_path(scope.namespace()), timeout).await?;
+    Ok(items
+        .into_iter()
+        .filter(|item| kind.kind != "Event" || is_storage_event(item))
+        .map(|item| with_type(item, kind))
+        .collect())
+}
+
+/// Lists a collection page by page. A continue token that expired mid-way (410 Gone, the list
+/// took longer than the server keeps its snapshot) starts the list again, once.
+pub(super) async fn list_all(
+    client: &Client,
+    path: String,
+    timeout: Option<Duration>,
+) -> Result<Vec<Value>, ListError> {
     let request = kube::core::Request::new(path);
     let mut items = Vec::new();
     let mut token: Option<String> = None;
@@ -239,12 +252,7 @@ async fn list_kind(
             Err(kube::Error::Api(status)) => return Err(ListError::Api(status)),
             Err(error) => return Err(ListError::Transport(error)),
         };
-        items.extend(
-            page.items
-                .into_iter()
-                .filter(|item| kind.kind != "Event" || is_storage_event(item))
-                .map(|item| with_type(item, kind)),
-        );
+        items.extend(page.items);
         token = page.metadata.continue_.filter(|t| !t.is_empty());
         if token.is_none() {
             return Ok(items);

@@ -5,6 +5,7 @@ pub mod connect;
 pub mod error;
 pub mod fetch;
 pub mod kinds;
+pub mod names;
 pub mod options;
 
 use crate::load::{LoadOptions, Loader};
