@@ -334,6 +334,7 @@ fn every_problem_in_another_namespace_and_only_its_own() {
     assert_eq!(
         rules(&report),
         [
+            "claim-lost old-data",
             "claim-pending archive",
             "expansion-failed search",
             "expansion-in-progress metrics",
@@ -430,6 +431,16 @@ fn a_resize_in_progress_and_a_resize_that_failed() {
         message.contains("maximum is 16384GiB\" (VolumeResizeFailed, 4 times)"),
         "{message}"
     );
+}
+
+#[test]
+fn a_claim_whose_volume_is_gone() {
+    let server = trouble();
+    let report = json(&server, &["-n", "ops", "pvc/old-data"]);
+    assert_eq!(rules(&report), ["claim-lost old-data"]);
+    let chain = report["target"]["chain"].to_string();
+    assert!(chain.contains("claim ops/old-data: Lost"), "{chain}");
+    assert_eq!(report["claims"][0]["outcome"], "lost");
 }
 
 #[test]
