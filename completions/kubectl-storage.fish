@@ -31,6 +31,7 @@ complete -c kubectl-storage -n "__fish_kubectl_storage_needs_command" -f -a "rul
 complete -c kubectl-storage -n "__fish_kubectl_storage_needs_command" -f -a "explain" -d 'Show a rule\'s documentation: why it matters and how to fix it'
 complete -c kubectl-storage -n "__fish_kubectl_storage_needs_command" -f -a "what-if" -d 'Predict what deleting a namespace, claim, StatefulSet or pod does to the data of every volume it reaches'
 complete -c kubectl-storage -n "__fish_kubectl_storage_needs_command" -f -a "diagnose" -d 'Explain, from a live cluster, why a claim is Pending, why a pod does not start for storage reasons, or where a resize is stuck: one object and what it depends on, or every problem in the namespace'
+complete -c kubectl-storage -n "__fish_kubectl_storage_needs_command" -f -a "fix" -d 'Apply the fixes rules declare to manifests: safe ones, and unsafe ones when asked; show them as a diff or write them'
 complete -c kubectl-storage -n "__fish_kubectl_storage_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s f -l filename -d 'Manifests to plan: files, folders (searched recursively for .yaml, .yml and .json) or `-` for standard input. Repeatable. A `kubectl get pv,pvc,sc,pods,nodes -A -o yaml` dump plans the cluster it was taken from' -r -F
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -l cluster -d 'Read the live cluster; `--cluster=NAME` also picks the kubeconfig cluster' -r
@@ -112,10 +113,28 @@ never\t''"
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose" -s A -l all-namespaces -d 'Read every namespace (a namespace given with -n is then ignored, as by kubectl)'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose" -s V -l version -d 'Print version'
-complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain what-if diagnose help" -f -a "plan" -d 'Predict, claim by claim, which volume each PersistentVolumeClaim binds to, whether one is provisioned, or why it stays Pending; and what happens to each volume'
-complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain what-if diagnose help" -f -a "rules" -d 'List the rules the plan checks'
-complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain what-if diagnose help" -f -a "explain" -d 'Show a rule\'s documentation: why it matters and how to fix it'
-complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain what-if diagnose help" -f -a "what-if" -d 'Predict what deleting a namespace, claim, StatefulSet or pod does to the data of every volume it reaches'
-complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain what-if diagnose help" -f -a "diagnose" -d 'Explain, from a live cluster, why a claim is Pending, why a pod does not start for storage reasons, or where a resize is stuck: one object and what it depends on, or every problem in the namespace'
-complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain what-if diagnose help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -s f -l filename -d 'Manifests to fix: files, or folders (searched recursively for .yaml, .yml and .json). Repeatable. `-` reads standard input; --write then prints the fixed text' -r -F
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -s n -l namespace -d 'The namespace of namespaced objects written without one' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -l fail-on -d 'Exit with code 1 when a finding of this severity or a worse one is left after fixing' -r -f -a "error\t''
+warning\t''
+info\t''
+none\t'Never fail because of findings'"
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -l config -d 'Settings file to use instead of the nearest `.kubectl-storage.yaml` from the working directory upward' -r -F
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -l disable -d 'Switch a rule off (repeatable); `kubectl storage rules` lists them' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -l enable -d 'Switch a rule on again, even if --disable names it (repeatable)' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -l color -d 'When to use colour' -r -f -a "auto\t'When writing to a terminal and NO_COLOR is not set'
+always\t''
+never\t''"
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -l diff -d 'Print the changes as a unified diff; write nothing'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -l write -d 'Write the fixed files, each atomically (a temporary file renamed over it)'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -l unsafe-fixes -d 'Also apply the fixes rules mark unsafe: they change behaviour (a reclaim policy, a retention policy), so only their owner should take them'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -s V -l version -d 'Print version'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain what-if diagnose fix help" -f -a "plan" -d 'Predict, claim by claim, which volume each PersistentVolumeClaim binds to, whether one is provisioned, or why it stays Pending; and what happens to each volume'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain what-if diagnose fix help" -f -a "rules" -d 'List the rules the plan checks'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain what-if diagnose fix help" -f -a "explain" -d 'Show a rule\'s documentation: why it matters and how to fix it'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain what-if diagnose fix help" -f -a "what-if" -d 'Predict what deleting a namespace, claim, StatefulSet or pod does to the data of every volume it reaches'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain what-if diagnose fix help" -f -a "diagnose" -d 'Explain, from a live cluster, why a claim is Pending, why a pod does not start for storage reasons, or where a resize is stuck: one object and what it depends on, or every problem in the namespace'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain what-if diagnose fix help" -f -a "fix" -d 'Apply the fixes rules declare to manifests: safe ones, and unsafe ones when asked; show them as a diff or write them'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain what-if diagnose fix help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and __fish_seen_subcommand_from what-if" -f -a "delete" -d 'Which volumes\' data deleting a namespace, claim, StatefulSet or pod deletes, keeps on a Released volume, or leaves untouched, and why'

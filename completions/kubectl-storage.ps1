@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-storage' -ScriptBlock {
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Show a rule''s documentation: why it matters and how to fix it')
             [CompletionResult]::new('what-if', 'what-if', [CompletionResultType]::ParameterValue, 'Predict what deleting a namespace, claim, StatefulSet or pod does to the data of every volume it reaches')
             [CompletionResult]::new('diagnose', 'diagnose', [CompletionResultType]::ParameterValue, 'Explain, from a live cluster, why a claim is Pending, why a pod does not start for storage reasons, or where a resize is stuck: one object and what it depends on, or every problem in the namespace')
+            [CompletionResult]::new('fix', 'fix', [CompletionResultType]::ParameterValue, 'Apply the fixes rules declare to manifests: safe ones, and unsafe ones when asked; show them as a diff or write them')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -138,12 +139,32 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-storage' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'kubectl-storage;fix' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifests to fix: files, or folders (searched recursively for .yaml, .yml and .json). Repeatable. `-` reads standard input; --write then prints the fixed text')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Manifests to fix: files, or folders (searched recursively for .yaml, .yml and .json). Repeatable. `-` reads standard input; --write then prints the fixed text')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace of namespaced objects written without one')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace of namespaced objects written without one')
+            [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'Exit with code 1 when a finding of this severity or a worse one is left after fixing')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Settings file to use instead of the nearest `.kubectl-storage.yaml` from the working directory upward')
+            [CompletionResult]::new('--disable', '--disable', [CompletionResultType]::ParameterName, 'Switch a rule off (repeatable); `kubectl storage rules` lists them')
+            [CompletionResult]::new('--enable', '--enable', [CompletionResultType]::ParameterName, 'Switch a rule on again, even if --disable names it (repeatable)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--diff', '--diff', [CompletionResultType]::ParameterName, 'Print the changes as a unified diff; write nothing')
+            [CompletionResult]::new('--write', '--write', [CompletionResultType]::ParameterName, 'Write the fixed files, each atomically (a temporary file renamed over it)')
+            [CompletionResult]::new('--unsafe-fixes', '--unsafe-fixes', [CompletionResultType]::ParameterName, 'Also apply the fixes rules mark unsafe: they change behaviour (a reclaim policy, a retention policy), so only their owner should take them')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'kubectl-storage;help' {
             [CompletionResult]::new('plan', 'plan', [CompletionResultType]::ParameterValue, 'Predict, claim by claim, which volume each PersistentVolumeClaim binds to, whether one is provisioned, or why it stays Pending; and what happens to each volume')
             [CompletionResult]::new('rules', 'rules', [CompletionResultType]::ParameterValue, 'List the rules the plan checks')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Show a rule''s documentation: why it matters and how to fix it')
             [CompletionResult]::new('what-if', 'what-if', [CompletionResultType]::ParameterValue, 'Predict what deleting a namespace, claim, StatefulSet or pod does to the data of every volume it reaches')
             [CompletionResult]::new('diagnose', 'diagnose', [CompletionResultType]::ParameterValue, 'Explain, from a live cluster, why a claim is Pending, why a pod does not start for storage reasons, or where a resize is stuck: one object and what it depends on, or every problem in the namespace')
+            [CompletionResult]::new('fix', 'fix', [CompletionResultType]::ParameterValue, 'Apply the fixes rules declare to manifests: safe ones, and unsafe ones when asked; show them as a diff or write them')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -164,6 +185,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-storage' -ScriptBlock {
             break
         }
         'kubectl-storage;help;diagnose' {
+            break
+        }
+        'kubectl-storage;help;fix' {
             break
         }
         'kubectl-storage;help;help' {

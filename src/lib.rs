@@ -13,6 +13,7 @@ pub mod diagnose;
 pub mod drivers;
 pub mod evidence;
 pub mod findings;
+pub mod fix;
 pub mod live;
 pub mod load;
 pub mod model;

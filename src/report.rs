@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::binding::{self, BindingPlan};
 use crate::deletion::{DeletionPlan, Effect};
 use crate::findings::selection::Selection;
-use crate::findings::{Located, Severity};
+use crate::findings::{Finding, Located, Severity};
 use crate::live::fetch::DegradedWhy;
 use crate::live::Degraded;
 use crate::load::source::{Location, Sources};
@@ -247,6 +247,24 @@ pub fn plan_selected(loaded: &Loaded, selection: &Selection) -> PlanReport {
 /// [`plan_selected`], also handing back the binding plan, for commands that explain it further
 /// (`diagnose`) without planning twice.
 pub fn plan_and_binding(loaded: &Loaded, selection: &Selection) -> (PlanReport, BindingPlan) {
+    let (findings, binding, deletion) = findings(loaded, selection);
+    let located = locate_all(findings, &loaded.sources);
+    let report = build(
+        &loaded.snapshot,
+        &binding,
+        &deletion,
+        located,
+        &loaded.sources,
+    );
+    (report, binding)
+}
+
+/// The plans and the selected findings, before they are located and reported (`fix` reads
+/// their fixes).
+pub fn findings(
+    loaded: &Loaded,
+    selection: &Selection,
+) -> (Vec<Finding>, BindingPlan, DeletionPlan) {
     let binding = binding::plan(&loaded.snapshot);
     let deletion = crate::deletion::plan(&loaded.snapshot, &binding);
     let mut findings = loaded.findings.clone();
@@ -257,15 +275,7 @@ pub fn plan_and_binding(loaded: &Loaded, selection: &Selection) -> (PlanReport, 
         evidence: loaded.evidence.as_ref(),
     }));
     let findings = selection.apply(findings, &loaded.snapshot);
-    let located = locate_all(findings, &loaded.sources);
-    let report = build(
-        &loaded.snapshot,
-        &binding,
-        &deletion,
-        located,
-        &loaded.sources,
-    );
-    (report, binding)
+    (findings, binding, deletion)
 }
 
 /// The deletion plan as names.
@@ -494,7 +504,7 @@ pub fn build(
                     name: finding.object.name,
                 },
                 location,
-                fixable: finding.fixable,
+                fixable: finding.fix.is_some(),
                 label: finding.label,
             }
         })

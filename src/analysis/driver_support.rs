@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use crate::binding::{BindingPlan, Outcome};
 use crate::drivers::{self, Driver, Expansion, Support};
 use crate::findings::{Finding, Pointer};
+use crate::fix::Fix;
 use crate::model::{AccessMode, Claim, ClaimOrigin, ObjectKey, Snapshot, VolumeMode};
 use crate::rules::ids;
 
@@ -185,6 +186,7 @@ fn check_classes(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
                 ),
             )
             .at(Pointer::field(class.meta.source.as_ref(), "allowVolumeExpansion"), "never resized")
+            .fix(Fix::set(class.key(), class.meta.source.as_ref(), "allowVolumeExpansion", false))
             .help("remove allowVolumeExpansion (or set it to false), so that resizing is refused up front"),
         );
     }

@@ -3,6 +3,7 @@
 
 use crate::binding::{BindingPlan, ClaimPlan, Outcome};
 use crate::findings::{Finding, Pointer};
+use crate::fix::Fix;
 use crate::model::workload::statefulset_claim_name;
 use crate::model::{Claim, ClaimOrigin, Quantity, Snapshot, Workload, WorkloadKind};
 use crate::rules::ids;
@@ -130,6 +131,12 @@ fn shrink(
             Pointer::field(claim.meta.source.as_ref(), "spec.resources.requests.storage"),
             "smaller than the volume",
         )
+        .fix(Fix::set(
+            claim.key(),
+            claim.meta.source.as_ref(),
+            "spec.resources.requests.storage",
+            previous.as_str(),
+        ))
         .help(format!(
             "keep the request at {} or more; to use less space, copy the data to a new, smaller claim",
             previous.humanize()

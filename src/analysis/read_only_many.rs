@@ -4,6 +4,7 @@
 
 use crate::binding::BindingPlan;
 use crate::findings::{Finding, Pointer};
+use crate::fix::Fix;
 use crate::model::{AccessMode, AccessModes, Snapshot};
 use crate::rules::ids;
 
@@ -38,6 +39,12 @@ pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding
                     ),
                 )
                 .at(Pointer::field(workload.meta.source.as_ref(), &usage.path), "mounted read-write")
+                .fix(Fix::set(
+                    workload.key(),
+                    workload.meta.source.as_ref(),
+                    &format!("{}.persistentVolumeClaim.readOnly", usage.path),
+                    true,
+                ))
                 .help("set `readOnly: true` on the volume's persistentVolumeClaim (and on its volumeMounts), or ask for ReadWriteMany if the pods must write"),
             );
         }

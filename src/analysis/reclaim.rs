@@ -5,6 +5,7 @@
 use crate::binding::{BindingPlan, OnClaimDelete};
 use crate::deletion::{DataFate, DeletionPlan, StatefulSetFate};
 use crate::findings::{Finding, Pointer, Severity};
+use crate::fix::{Change, FieldEdit, Fix};
 use crate::model::workload::RetentionAction;
 use crate::model::{ReclaimPolicy, Snapshot, VolumePhase};
 use crate::rules::ids;
@@ -100,8 +101,30 @@ fn statefulset_data(
         } else {
             format!("{}.metadata.name", template.path)
         };
-        findings.push(
-            Finding::new(
+        // The volumes already bound keep their data once they are set to Retain.
+        let edits: Vec<FieldEdit> = losing
+            .iter()
+            .filter_map(|c| plan.claims[*c].volume_index)
+            .map(|v| &snapshot.volumes[v])
+            .map(|volume| FieldEdit {
+                object: volume.key(),
+                source: volume.meta.source.clone(),
+                path: "spec.persistentVolumeReclaimPolicy".to_owned(),
+                change: Change::Set("Retain".into()),
+            })
+            .collect();
+        let fix = (!edits.is_empty()).then(|| Fix {
+            title: format!(
+                "set spec.persistentVolumeReclaimPolicy to Retain on {}",
+                edits
+                    .iter()
+                    .map(|e| format!("volume {}", e.object.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            edits,
+        });
+        let mut finding = Finding::new(
                 ids::DELETE_RECLAIM_ON_STATEFULSET_DATA,
                 workload.key(),
                 format!(
@@ -113,8 +136,9 @@ fn statefulset_data(
                 ),
             )
             .at(Pointer::field(workload.meta.source.as_ref(), &field), "volumes deleted with their claims")
-            .help("to keep the data when a claim is deleted, give the template a class with reclaimPolicy: Retain, or set spec.persistentVolumeReclaimPolicy: Retain on the bound volumes (kubectl patch pv <name> -p '{\"spec\":{\"persistentVolumeReclaimPolicy\":\"Retain\"}}')"),
-        );
+            .help("to keep the data when a claim is deleted, give the template a class with reclaimPolicy: Retain, or set spec.persistentVolumeReclaimPolicy: Retain on the bound volumes (kubectl patch pv <name> -p '{\"spec\":{\"persistentVolumeReclaimPolicy\":\"Retain\"}}')");
+        finding.fix = fix;
+        findings.push(finding);
     }
 }
 
@@ -168,6 +192,7 @@ fn retention(
                 Pointer::field(workload.meta.source.as_ref(), &format!("spec.persistentVolumeClaimRetentionPolicy.{field}")),
                 "claims deleted",
             )
+            .fix(Fix::set(workload.key(), workload.meta.source.as_ref(), &format!("spec.persistentVolumeClaimRetentionPolicy.{field}"), "Retain"))
             .help(format!("set {field}: Retain (the default) to keep the claims, or give the claims a class with reclaimPolicy: Retain so their volumes outlive them"));
         if effect.data_deleted.is_empty() {
             finding.severity = Severity::Info;
@@ -198,6 +223,7 @@ fn recycle(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
                 format!("volume {} has reclaim policy Recycle, which is deprecated: {consequence}", volume.meta.name),
             )
             .at(Pointer::field(volume.meta.source.as_ref(), "spec.persistentVolumeReclaimPolicy"), "deprecated")
+            .fix(Fix::set(volume.key(), volume.meta.source.as_ref(), "spec.persistentVolumeReclaimPolicy", "Retain"))
             .help("use Retain to keep the data for an admin, or Delete with dynamic provisioning to have the volume removed"),
         );
     }
@@ -214,6 +240,7 @@ fn recycle(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
             ),
         )
         .at(Pointer::field(class.meta.source.as_ref(), "reclaimPolicy"), "not allowed on a StorageClass")
+        .fix(Fix::set(class.key(), class.meta.source.as_ref(), "reclaimPolicy", "Retain"))
         .help("use reclaimPolicy: Retain to keep provisioned volumes after their claims, or Delete (the default)");
         finding.severity = Severity::Error;
         findings.push(finding);
@@ -250,6 +277,7 @@ fn released(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding>
         }
         let mut finding = Finding::new(ids::RELEASED_VOLUME_UNCLAIMABLE, volume.key(), message)
             .at(Pointer::field(volume.meta.source.as_ref(), "spec.claimRef.uid"), "the old claim's uid")
+            .fix(Fix::remove(volume.key(), volume.meta.source.as_ref(), "spec.claimRef.uid"))
             .help(format!(
                 "to give the data to a claim, remove the uid so the volume is reserved for the claim name (kubectl patch pv {name} --type json -p '[{{\"op\":\"remove\",\"path\":\"/spec/claimRef/uid\"}}]'), or point spec.claimRef at another claim; if the data is not needed, delete the volume and its storage"
             ));

@@ -466,7 +466,7 @@ mod tests {
         let c = words(&[""]);
         assert_eq!(
             values_of(&c),
-            ["plan", "rules", "explain", "what-if", "diagnose", "help"]
+            ["plan", "rules", "explain", "what-if", "diagnose", "fix", "help"]
         );
         assert_eq!(c.directive, directive::NO_FILE_COMP);
         assert_eq!(values_of(&words(&["pl"])), ["plan"]);

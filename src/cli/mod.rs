@@ -4,6 +4,7 @@
 pub mod complete;
 pub mod diagnose;
 pub mod explain;
+pub mod fix;
 pub mod input;
 pub mod plan;
 pub mod report_args;
@@ -46,6 +47,9 @@ pub enum Command {
     /// storage reasons, or where a resize is stuck: one object and what it depends on, or every
     /// problem in the namespace.
     Diagnose(Box<diagnose::DiagnoseArgs>),
+    /// Apply the fixes rules declare to manifests: safe ones, and unsafe ones when asked; show
+    /// them as a diff or write them.
+    Fix(Box<fix::FixArgs>),
 }
 
 /// When to colour text output.
@@ -108,6 +112,7 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => explain::run(&args),
         Command::WhatIf(args) => what_if::run(&args),
         Command::Diagnose(args) => diagnose::run(&args),
+        Command::Fix(args) => fix::run(&args),
     };
     ExitCode::from(code)
 }

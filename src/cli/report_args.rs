@@ -25,6 +25,17 @@ pub struct ReportArgs {
     #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
     pub fail_on: FailOn,
 
+    #[command(flatten)]
+    pub rules: RuleArgs,
+
+    /// When to use colour in text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+/// Which rules run: the settings file and the flags.
+#[derive(Debug, Clone, Args)]
+pub struct RuleArgs {
     /// Settings file to use instead of the nearest `.kubectl-storage.yaml` from the working
     /// directory upward.
     #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
@@ -37,10 +48,15 @@ pub struct ReportArgs {
     /// Switch a rule on again, even if --disable names it (repeatable).
     #[arg(long, value_name = "RULE")]
     pub enable: Vec<String>,
+}
 
-    /// When to use colour in text output.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
-    pub color: ColorChoice,
+impl RuleArgs {
+    /// The rules to report: the nearest `.kubectl-storage.yaml` (or `--config`), then the flags.
+    pub fn selection(&self) -> Result<Selection, String> {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        Config::discover(self.config.as_deref(), &cwd)
+            .and_then(|config| Selection::with_config(&config, &self.disable, &self.enable))
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -80,11 +96,9 @@ impl FailOn {
 }
 
 impl ReportArgs {
-    /// The rules to report: the nearest `.kubectl-storage.yaml` (or `--config`), then the flags.
+    /// The rules to report.
     pub fn selection(&self) -> Result<Selection, String> {
-        let cwd = std::env::current_dir().unwrap_or_default();
-        Config::discover(self.config.as_deref(), &cwd)
-            .and_then(|config| Selection::with_config(&config, &self.disable, &self.enable))
+        self.rules.selection()
     }
 
     /// Writes the report in the chosen format (text after `preamble`) and returns the exit

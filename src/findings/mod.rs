@@ -5,6 +5,7 @@ pub mod selection;
 use std::fmt;
 use std::str::FromStr;
 
+use crate::fix::Fix;
 use crate::load::source::{FileId, Location, ObjectSource, Sources};
 use crate::load::yaml_tree::Pos;
 use crate::model::ObjectKey;
@@ -79,7 +80,8 @@ pub struct Finding {
     pub pointer: Option<Pointer>,
     /// The short label shown under the pointed-at field.
     pub label: Option<String>,
-    pub fixable: bool,
+    /// How to mend it, for rules that declare a fix and when the change is certain.
+    pub fix: Option<Fix>,
 }
 
 /// A finding whose pointer has been resolved against the source text.
@@ -100,7 +102,7 @@ impl Finding {
             object,
             pointer: None,
             label: None,
-            fixable: false,
+            fix: None,
         }
     }
 
@@ -117,6 +119,11 @@ impl Finding {
         } else {
             self.at(pointer, label)
         }
+    }
+
+    pub fn fix(mut self, fix: Fix) -> Finding {
+        self.fix = Some(fix);
+        self
     }
 
     pub fn help(mut self, help: impl Into<String>) -> Finding {

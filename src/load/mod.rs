@@ -98,6 +98,21 @@ pub fn load(inputs: &[Input], options: &LoadOptions) -> Result<Loaded, LoadError
 /// Reads every input into a loader that may already hold objects (read from a cluster): a
 /// manifest of an object already there is an update of it, as `kubectl apply` makes it.
 pub fn load_over(mut loader: Loader, inputs: &[Input]) -> Result<Loaded, LoadError> {
+    for input in read_inputs(inputs)? {
+        loader.add_text(input.name, input.text.into());
+    }
+    Ok(loader.finish())
+}
+
+/// One input's text, and the file it was read from (`None` for standard input).
+pub struct InputText {
+    pub name: String,
+    pub path: Option<PathBuf>,
+    pub text: String,
+}
+
+/// Reads the texts of the inputs: files, folders' manifests in name order, standard input once.
+pub fn read_inputs(inputs: &[Input]) -> Result<Vec<InputText>, LoadError> {
     let mut files = Vec::new();
     for input in inputs {
         match input {
@@ -106,8 +121,9 @@ pub fn load_over(mut loader: Loader, inputs: &[Input]) -> Result<Loaded, LoadErr
         }
     }
     let mut stdin_read = false;
+    let mut texts = Vec::with_capacity(files.len());
     for file in files {
-        let (name, text) = match file {
+        texts.push(match file {
             FileInput::Stdin => {
                 // `-f -` given twice reads standard input once, as kubectl does.
                 if stdin_read {
@@ -118,7 +134,11 @@ pub fn load_over(mut loader: Loader, inputs: &[Input]) -> Result<Loaded, LoadErr
                 io::stdin()
                     .read_to_string(&mut text)
                     .map_err(LoadError::Stdin)?;
-                ("<stdin>".to_owned(), text)
+                InputText {
+                    name: "<stdin>".to_owned(),
+                    path: None,
+                    text,
+                }
             }
             FileInput::File(path) => {
                 let bytes = std::fs::read(&path).map_err(|e| LoadError::Read(path.clone(), e))?;
@@ -128,12 +148,15 @@ pub fn load_over(mut loader: Loader, inputs: &[Input]) -> Result<Loaded, LoadErr
                         io::Error::new(io::ErrorKind::InvalidData, "not UTF-8 text"),
                     )
                 })?;
-                (path.display().to_string(), text)
+                InputText {
+                    name: path.display().to_string(),
+                    path: Some(path),
+                    text,
+                }
             }
-        };
-        loader.add_text(name, text.into());
+        });
     }
-    Ok(loader.finish())
+    Ok(texts)
 }
 
 enum FileInput {

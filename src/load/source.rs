@@ -110,7 +110,7 @@ impl Sources {
 /// Parses the text of one object again, with positions as in the whole file. The object's first
 /// line is kept from its start column on, with what precedes it (`- ` of a list item, say)
 /// blanked, so that the object's indentation is what the parser sees.
-fn reparse(text: &str, start: Pos, end: usize) -> Option<yaml_tree::Node> {
+pub(crate) fn reparse(text: &str, start: Pos, end: usize) -> Option<yaml_tree::Node> {
     let line_start = text.get(..start.offset)?.rfind('\n').map_or(0, |i| i + 1);
     let prefix = text.get(line_start..start.offset)?;
     let body = text.get(start.offset..end)?;

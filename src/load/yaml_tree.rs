@@ -883,6 +883,8 @@ struct Builder {
     anchored_nodes: usize,
     alias_nodes: usize,
     last_pos: Pos,
+    /// Where the alias just completed ends: it carries its anchor's span, which ends earlier.
+    alias_end: Option<Pos>,
     /// Hand over the items of a top-level List one by one (see [`objects`]).
     stream_items: bool,
     /// An item completed and not yet handed over.
@@ -913,6 +915,7 @@ impl Builder {
             anchored_nodes: 0,
             alias_nodes: 0,
             last_pos: ORIGIN,
+            alias_end: None,
             stream_items: false,
             streamed: None,
             streamed_in_doc: 0,
@@ -1013,6 +1016,7 @@ impl Builder {
         let mut start = self.pos(text, &span.start);
         let mut end = self.pos(text, &span.end);
         self.last_pos = end;
+        self.alias_end = None;
         let plain = matches!(style, ScalarStyle::Plain);
         let ctag = core_tag(tag.as_deref());
         if plain && value.is_empty() && anchor == 0 && tag.is_none() && self.frames.is_empty() {
@@ -1093,6 +1097,7 @@ impl Builder {
             start = block_seq_start(text, start);
         }
         self.last_pos = start;
+        self.alias_end = None;
         self.frames.push(Frame {
             kind,
             start,
@@ -1112,12 +1117,18 @@ impl Builder {
             return Ok(());
         };
         let base = frame.base.min(self.children.len());
+        let alias_end = self.alias_end.take();
         let end = if frame.flow {
             self.pos(text, &span.end)
         } else {
             // Block collections end at their last child; the end event sits at the next token.
+            // A last child that is an alias has the anchored node's span: the collection then
+            // ends at the alias itself.
             match self.children.get(base..).and_then(<[Node]>::last) {
-                Some(last) => last.end,
+                Some(last) => match alias_end {
+                    Some(alias) if alias.offset > last.end.offset => alias,
+                    _ => last.end,
+                },
                 None => frame.start,
             }
         };
@@ -1198,6 +1209,7 @@ impl Builder {
     fn alias(&mut self, text: &str, id: usize, span: Span) -> Result<(), ParseError> {
         let pos = self.pos(text, &span.start);
         self.last_pos = pos;
+        let alias_end = self.pos(text, &span.end);
         let Some((node, size)) = self.anchors.get(&id) else {
             // saphyr accepts `&a [*a]`; the anchored node is still open, so it would contain
             // itself.
@@ -1212,7 +1224,9 @@ impl Builder {
             ));
         }
         let node = node.clone();
-        self.complete(node, size, 0, false)
+        self.complete(node, size, 0, false)?;
+        self.alias_end = Some(alias_end);
+        Ok(())
     }
 
     /// Attaches a finished node to its parent (or as the document root).

@@ -183,6 +183,34 @@ pub fn default_severity(id: &str) -> Severity {
     severities.get(id).copied().unwrap_or(Severity::Error)
 }
 
+/// Whether a rule's fix may be applied without asking: `safe` fixes keep the meaning the author
+/// intended, `unsafe` ones change behaviour and run only with `--unsafe-fixes`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applicability {
+    Safe,
+    Unsafe,
+}
+
+/// A rule's fix applicability, from its file (parsed once); `None` for rules without fixes.
+pub fn applicability(id: &str) -> Option<Applicability> {
+    static APPLICABILITY: OnceLock<HashMap<String, Applicability>> = OnceLock::new();
+    let table = APPLICABILITY.get_or_init(|| {
+        catalogue()
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|d| {
+                let applicability = match d.fix.applicability.as_str() {
+                    "safe" => Applicability::Safe,
+                    "unsafe" => Applicability::Unsafe,
+                    _ => return None,
+                };
+                Some((d.id, applicability))
+            })
+            .collect()
+    });
+    table.get(id).copied()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

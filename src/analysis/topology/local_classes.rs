@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::binding::{BindingPlan, Outcome};
 use crate::findings::{Finding, Pointer};
+use crate::fix::Fix;
 use crate::model::storage::NO_PROVISIONER;
 use crate::model::workload::statefulset_claim_name;
 use crate::model::{BindingMode, Snapshot, Volume, VolumePhase, Workload, WorkloadKind};
@@ -78,6 +79,7 @@ fn immediate_binding(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
                 ),
             )
             .at(Pointer::field(class.meta.source.as_ref(), "volumeBindingMode"), "binds before the pod is placed")
+            .fix(Fix::set(class.key(), class.meta.source.as_ref(), "volumeBindingMode", "WaitForFirstConsumer"))
             .help("set volumeBindingMode: WaitForFirstConsumer. The field cannot be changed on an existing class: delete the class and create it again (claims and volumes already bound keep their binding)"),
         );
     }

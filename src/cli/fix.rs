@@ -1,0 +1,223 @@
+//! `kubectl storage fix`: applies the rules' fixes to manifests, as a diff or in place.
+
+use std::io::Write as _;
+
+use clap::Args;
+
+use crate::fix::files::{self, FixNote, Outcome};
+use crate::load::{self, Input, LoadOptions};
+use crate::render::text::Paint;
+
+use super::report_args::{FailOn, RuleArgs};
+use super::{emit, exit, fail, ColorChoice};
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    /// Manifests to fix: files, or folders (searched recursively for .yaml, .yml and .json).
+    /// Repeatable. `-` reads standard input; --write then prints the fixed text.
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "PATH",
+        value_hint = clap::ValueHint::AnyPath,
+        required_unless_present = "paths"
+    )]
+    pub filenames: Vec<String>,
+
+    /// More manifests, as with -f (for tools that pass file names last, like pre-commit).
+    #[arg(value_name = "PATH", value_hint = clap::ValueHint::AnyPath)]
+    pub paths: Vec<String>,
+
+    /// Print the changes as a unified diff; write nothing.
+    #[arg(long, conflicts_with = "write")]
+    pub diff: bool,
+
+    /// Write the fixed files, each atomically (a temporary file renamed over it).
+    #[arg(long)]
+    pub write: bool,
+
+    /// Also apply the fixes rules mark unsafe: they change behaviour (a reclaim policy, a
+    /// retention policy), so only their owner should take them.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+
+    /// The namespace of namespaced objects written without one.
+    #[arg(short = 'n', long, value_name = "NAMESPACE", default_value = "default")]
+    pub namespace: String,
+
+    /// Exit with code 1 when a finding of this severity or a worse one is left after fixing.
+    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+
+    #[command(flatten)]
+    pub rules: RuleArgs,
+
+    /// When to use colour.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+pub fn run(args: &FixArgs) -> u8 {
+    let selection = match args.rules.selection() {
+        Ok(selection) => selection,
+        Err(error) => return fail(error),
+    };
+    let inputs: Vec<Input> = args
+        .filenames
+        .iter()
+        .chain(&args.paths)
+        .map(|f| Input::parse(f))
+        .collect();
+    let texts = match load::read_inputs(&inputs) {
+        Ok(texts) => texts,
+        Err(error) => return fail(error),
+    };
+    let options = LoadOptions {
+        namespace: args.namespace.clone(),
+    };
+    let outcome = files::fix(texts, &options, &selection, args.unsafe_fixes);
+    let p = Paint(args.color.enabled());
+    let changed = outcome.files.iter().filter(|f| f.changed()).count();
+    if args.diff {
+        let diffs: String = outcome.files.iter().map(|f| f.diff()).collect();
+        if let Err(error) = emit(&diffs) {
+            return fail(format!("cannot write the diff: {error}"));
+        }
+        let _ = std::io::stderr().write_all(summary(&outcome, "would fix", p).as_bytes());
+        return if changed > 0 {
+            exit::FINDINGS
+        } else {
+            exit::CLEAN
+        };
+    }
+    if !args.write {
+        let mut out = summary(&outcome, "would fix", p);
+        if changed > 0 {
+            out.push_str("Nothing was written: --diff shows the changes, --write makes them.\n");
+        }
+        if let Err(error) = emit(&out) {
+            return fail(format!("cannot write the output: {error}"));
+        }
+        return if changed > 0 {
+            exit::FINDINGS
+        } else {
+            remaining_code(&outcome, args.fail_on)
+        };
+    }
+    let mut report = String::new();
+    for file in outcome.files.iter().filter(|f| f.changed()) {
+        match &file.path {
+            Some(path) => {
+                if let Err(error) = files::write_atomically(path, &file.after) {
+                    return fail(format!("cannot write {}: {error}", file.name));
+                }
+            }
+            // Standard input: the fixed text goes to standard output; the summary to stderr.
+            None => {
+                if let Err(error) = emit(&file.after) {
+                    return fail(format!("cannot write the fixed text: {error}"));
+                }
+            }
+        }
+    }
+    report.push_str(&summary(&outcome, "fixed", p));
+    let to_stderr = outcome.files.iter().any(|f| f.path.is_none());
+    let written = if to_stderr {
+        std::io::stderr().write_all(report.as_bytes())
+    } else {
+        emit(&report)
+    };
+    if let Err(error) = written {
+        return fail(format!("cannot write the output: {error}"));
+    }
+    remaining_code(&outcome, args.fail_on)
+}
+
+/// The exit code for the findings left once the fixes are made.
+fn remaining_code(outcome: &Outcome, fail_on: FailOn) -> u8 {
+    let worst = outcome.remaining.iter().map(|f| f.severity).max();
+    match (fail_on.threshold(), worst) {
+        (Some(threshold), Some(worst)) if worst >= threshold => exit::FINDINGS,
+        _ => exit::CLEAN,
+    }
+}
+
+/// What was (or would be) fixed, what was left and why, and what is left to fix by hand.
+fn summary(outcome: &Outcome, verb: &str, p: Paint) -> String {
+    let mut out = String::new();
+    let files = outcome.files.iter().filter(|f| f.changed()).count();
+    if outcome.applied.is_empty() {
+        out.push_str("Nothing to fix.\n");
+    } else {
+        out.push_str(&format!(
+            "{} {} in {} {}:\n",
+            p.bold(&capitalized(verb)),
+            count(outcome.applied.len(), "finding"),
+            files,
+            if files == 1 { "file" } else { "files" }
+        ));
+        for note in &outcome.applied {
+            out.push_str(&line(note, p));
+        }
+    }
+    let (unsafe_left, not_made): (Vec<&FixNote>, Vec<&FixNote>) =
+        outcome.left.iter().partition(|n| {
+            n.why_not
+                .as_deref()
+                .is_some_and(|w| w.starts_with("unsafe"))
+        });
+    if !unsafe_left.is_empty() {
+        out.push_str(&format!(
+            "{} not applied (run with --unsafe-fixes to apply them):\n",
+            count(unsafe_left.len(), "unsafe fix")
+        ));
+        for note in unsafe_left {
+            out.push_str(&line(note, p));
+        }
+    }
+    if !not_made.is_empty() {
+        out.push_str(&format!(
+            "{} could not be made:\n",
+            count(not_made.len(), "fix")
+        ));
+        for note in not_made {
+            out.push_str(&line(note, p));
+            if let Some(why) = &note.why_not {
+                out.push_str(&format!("      {}\n", p.dim(why)));
+            }
+        }
+    }
+    let by_hand = outcome.remaining.iter().filter(|f| f.fix.is_none()).count();
+    if by_hand > 0 {
+        out.push_str(&format!(
+            "{} {} no automatic fix; `kubectl storage plan` shows {}.\n",
+            count(by_hand, "finding"),
+            if by_hand == 1 { "has" } else { "have" },
+            if by_hand == 1 { "it" } else { "them" }
+        ));
+    }
+    out
+}
+
+fn line(note: &FixNote, p: Paint) -> String {
+    let at = note.at.clone().unwrap_or_else(|| note.object.clone());
+    format!("  {at} {}: {}\n", p.cyan(note.rule), note.title)
+}
+
+fn count(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else if what.ends_with('x') {
+        format!("{n} {what}es")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

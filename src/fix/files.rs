@@ -1,0 +1,201 @@
+//! Fixing manifests: plan, make the fixes' text edits, plan the edited texts again, until no
+//! fix is left (a fix can make another one possible, or two may touch the same span); then the
+//! changes are shown as a unified diff or written, each file atomically.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::findings::selection::Selection;
+use crate::findings::Finding;
+use crate::load::{InputText, LoadOptions, Loader};
+use crate::report;
+use crate::rules::{self, Applicability};
+
+use super::text::{self, TextEdit};
+
+/// Rounds of planning and editing at most: a fix that keeps reappearing must not loop forever.
+const MAX_ROUNDS: usize = 10;
+
+/// One input, before and after its fixes.
+#[derive(Debug)]
+pub struct FixedFile {
+    pub name: String,
+    pub path: Option<PathBuf>,
+    pub before: String,
+    pub after: String,
+}
+
+impl FixedFile {
+    pub fn changed(&self) -> bool {
+        self.before != self.after
+    }
+
+    /// The change as a unified diff (`--- a/NAME`, `+++ b/NAME`), empty when nothing changed.
+    pub fn diff(&self) -> String {
+        if !self.changed() {
+            return String::new();
+        }
+        similar::TextDiff::from_lines(&self.before, &self.after)
+            .unified_diff()
+            .context_radius(3)
+            .header(&format!("a/{}", self.name), &format!("b/{}", self.name))
+            .to_string()
+    }
+}
+
+/// A fix, applied or not, as the summary names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FixNote {
+    pub rule: &'static str,
+    pub object: String,
+    pub title: String,
+    /// Where it is written (`file:line:column`), when known.
+    pub at: Option<String>,
+    /// Why it was not applied: unsafe without `--unsafe-fixes`, or the text could not be
+    /// edited safely (an alias, a JSON file, a live-only object).
+    pub why_not: Option<String>,
+}
+
+/// What fixing the inputs did.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub files: Vec<FixedFile>,
+    pub applied: Vec<FixNote>,
+    /// Fixes left out: unsafe ones without `--unsafe-fixes`, and those that could not be made.
+    pub left: Vec<FixNote>,
+    /// Findings left once the fixes are made, by rule, fixable or not.
+    pub remaining: Vec<Finding>,
+}
+
+/// Applies the selected rules' fixes (`unsafe` ones too when `unsafe_fixes`) to the texts.
+pub fn fix(
+    inputs: Vec<InputText>,
+    options: &LoadOptions,
+    selection: &Selection,
+    unsafe_fixes: bool,
+) -> Outcome {
+    let mut texts: Vec<String> = inputs.iter().map(|i| i.text.clone()).collect();
+    let mut applied = Vec::new();
+    let mut left = Vec::new();
+    let mut remaining = Vec::new();
+    for round in 0..MAX_ROUNDS {
+        let mut loader = Loader::new(options);
+        for (input, text) in inputs.iter().zip(&texts) {
+            loader.add_text(input.name.clone(), text.as_str().into());
+        }
+        let loaded = loader.finish();
+        let (findings, _, _) = report::findings(&loaded, selection);
+        let mut edits: Vec<Vec<(usize, TextEdit)>> = vec![Vec::new(); texts.len()];
+        let mut made: Vec<(usize, FixNote)> = Vec::new();
+        left.clear();
+        for (index, finding) in findings.iter().enumerate() {
+            let Some(fix) = &finding.fix else {
+                continue;
+            };
+            let at = finding
+                .pointer
+                .clone()
+                .map(|_| finding.clone().locate(&loaded.sources))
+                .and_then(|l| l.location)
+                .map(|l| l.to_string());
+            let mut note = FixNote {
+                rule: finding.rule,
+                object: finding.object.to_string(),
+                title: fix.title.clone(),
+                at,
+                why_not: None,
+            };
+            if rules::applicability(finding.rule) == Some(Applicability::Unsafe) && !unsafe_fixes {
+                note.why_not = Some("unsafe: run with --unsafe-fixes to apply it".to_owned());
+                left.push(note);
+                continue;
+            }
+            let mut fix_edits = Vec::new();
+            let mut problem = None;
+            for edit in &fix.edits {
+                let Some(source) = &edit.source else {
+                    problem = Some(format!("{} is not in a file", edit.object));
+                    break;
+                };
+                let file = source.file.0 as usize;
+                match text::edits(&texts[file], source, &edit.path, &edit.change) {
+                    Ok(found) => fix_edits.extend(found.into_iter().map(|e| (file, e))),
+                    Err(why) => {
+                        problem = Some(why);
+                        break;
+                    }
+                }
+            }
+            if let Some(why) = problem {
+                note.why_not = Some(why);
+                left.push(note);
+                continue;
+            }
+            if fix_edits.is_empty() {
+                continue;
+            }
+            for (file, edit) in fix_edits {
+                edits[file].push((index, edit));
+            }
+            made.push((index, note));
+        }
+        if made.is_empty() || round + 1 == MAX_ROUNDS {
+            remaining = findings;
+            break;
+        }
+        // Apply per file; a fix whose edit overlaps another's waits for the next round.
+        let mut postponed = std::collections::HashSet::new();
+        for (file, file_edits) in edits.into_iter().enumerate() {
+            if file_edits.is_empty() {
+                continue;
+            }
+            let plain: Vec<TextEdit> = file_edits.iter().map(|(_, e)| e.clone()).collect();
+            let (after, not_applied) = text::apply(&texts[file], plain);
+            for edit in &not_applied {
+                if let Some((index, _)) = file_edits.iter().find(|(_, e)| e == edit) {
+                    postponed.insert(*index);
+                }
+            }
+            texts[file] = after;
+        }
+        applied.extend(
+            made.into_iter()
+                .filter(|(index, _)| !postponed.contains(index))
+                .map(|(_, note)| note),
+        );
+    }
+    let files = inputs
+        .into_iter()
+        .zip(texts)
+        .map(|(input, after)| FixedFile {
+            name: input.name,
+            path: input.path,
+            before: input.text,
+            after,
+        })
+        .collect();
+    Outcome {
+        files,
+        applied,
+        left,
+        remaining,
+    }
+}
+
+/// Writes a file atomically: a temporary file beside it, with its permissions, renamed over it.
+pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut temp = tempfile::Builder::new()
+        .prefix(".kubectl-storage-fix")
+        .tempfile_in(dir)?;
+    temp.write_all(text.as_bytes())?;
+    temp.as_file().sync_all()?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        temp.as_file().set_permissions(meta.permissions())?;
+    }
+    temp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
