@@ -118,3 +118,68 @@ fn the_whole_corpus_plans_together() {
     kubectl_storage::render::json::render(&report).unwrap();
     kubectl_storage::render::yaml::render(&report).unwrap();
 }
+
+/// Fixing every corpus file (unsafe fixes too) keeps it readable, changes nothing else about
+/// what it holds, and leaves nothing to fix the second time.
+#[test]
+fn every_corpus_file_fixes_cleanly() {
+    use kubectl_storage::findings::selection::Selection;
+    use kubectl_storage::fix::files;
+    use kubectl_storage::load;
+
+    let options = LoadOptions {
+        namespace: "default".to_owned(),
+    };
+    let mut fixed = Vec::new();
+    for file in corpus_files() {
+        let inputs = load::read_inputs(&[load::Input::Path(file.clone())]).unwrap();
+        let outcome = files::fix(inputs, &options, &Selection::all(), true);
+        let name = relative(&file);
+        let changed = &outcome.files[0];
+        if !changed.changed() {
+            continue;
+        }
+        fixed.push(format!(
+            "{name}: {}",
+            outcome
+                .applied
+                .iter()
+                .map(|n| n.rule)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        let objects = |text: &str| {
+            let loaded = load::load_str(&name, text, &options);
+            let errors = loaded
+                .findings
+                .iter()
+                .filter(|f| f.rule == "invalid-yaml")
+                .count();
+            let s = &loaded.snapshot;
+            (
+                errors,
+                s.classes.len(),
+                s.claims.len(),
+                s.volumes.len(),
+                s.workloads.len(),
+            )
+        };
+        assert_eq!(objects(&changed.before), objects(&changed.after), "{name}");
+        let again = files::fix(
+            vec![load::InputText {
+                name: name.clone(),
+                path: None,
+                text: changed.after.clone(),
+            }],
+            &options,
+            &Selection::all(),
+            true,
+        );
+        assert!(
+            !again.files[0].changed(),
+            "{name}: a second fix changes more:\n{}",
+            again.files[0].diff()
+        );
+    }
+    insta::assert_snapshot!(fixed.join("\n"));
+}

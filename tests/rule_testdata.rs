@@ -16,12 +16,17 @@ fn root() -> PathBuf {
 }
 
 fn plan(args: &[&str]) -> (i32, String) {
+    let mut all = vec!["plan"];
+    all.extend(args);
+    run(&all)
+}
+
+fn run(args: &[&str]) -> (i32, String) {
     let output = Command::cargo_bin("kubectl-storage")
         .unwrap()
         .current_dir(root())
         .env("NO_COLOR", "1")
         .env_remove("CLICOLOR_FORCE")
-        .arg("plan")
         .args(args)
         .output()
         .unwrap();
@@ -85,5 +90,54 @@ fn every_rule_has_a_testdata_example_with_snapshots() {
             .any(|f| f["rule"] == rule.id.as_str());
         assert!(reported, "{file} does not report {}", rule.id);
         insta::assert_json_snapshot!(format!("{}.json", rule.id), json);
+        if rule.fix.applicability != "none" {
+            fixes_its_example(&rule.id, &file);
+        }
     }
+}
+
+/// A rule with a fix: the diff of its example is a snapshot, and once fixed, the example no
+/// longer reports the rule and has nothing more to fix.
+fn fixes_its_example(id: &str, file: &str) {
+    let (_, diff) = run(&["fix", "-f", file, "--diff", "--unsafe-fixes"]);
+    insta::assert_snapshot!(format!("{id}.fix"), diff);
+    if diff.is_empty() {
+        // Fixed on a cluster only (the example's objects are not written in files to edit).
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!(
+        "kubectl-storage-rule-fix-{}-{id}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let copy = dir.join(format!("{id}.yaml"));
+    std::fs::copy(root().join(file), &copy).unwrap();
+    let copy = copy.to_str().unwrap();
+    let (code, out) = run(&[
+        "fix",
+        "-f",
+        copy,
+        "--write",
+        "--unsafe-fixes",
+        "--fail-on",
+        "none",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let (_, json) = plan(&["-f", copy, "-o", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(
+        !json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == id),
+        "{id}: still reported once fixed"
+    );
+    let (code, again) = run(&["fix", "-f", copy, "--diff", "--unsafe-fixes"]);
+    assert_eq!(
+        (code, again.as_str()),
+        (0, ""),
+        "{id}: a second fix changes more"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }

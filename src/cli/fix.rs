@@ -200,7 +200,10 @@ fn summary(outcome: &Outcome, verb: &str, p: Paint) -> String {
 }
 
 fn line(note: &FixNote, p: Paint) -> String {
-    let at = note.at.clone().unwrap_or_else(|| note.object.clone());
+    let at = note
+        .at
+        .as_ref()
+        .map_or_else(|| note.object.clone(), |l| l.to_string());
     format!("  {at} {}: {}\n", p.cyan(note.rule), note.title)
 }
 

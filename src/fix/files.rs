@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::findings::selection::Selection;
 use crate::findings::Finding;
+use crate::load::source::Location;
 use crate::load::{InputText, LoadOptions, Loader};
 use crate::report;
 use crate::rules::{self, Applicability};
@@ -49,8 +50,8 @@ pub struct FixNote {
     pub rule: &'static str,
     pub object: String,
     pub title: String,
-    /// Where it is written (`file:line:column`), when known.
-    pub at: Option<String>,
+    /// Where it is written, when known.
+    pub at: Option<Location>,
     /// Why it was not applied: unsafe without `--unsafe-fixes`, or the text could not be
     /// edited safely (an alias, a JSON file, a live-only object).
     pub why_not: Option<String>,
@@ -96,8 +97,7 @@ pub fn fix(
                 .pointer
                 .clone()
                 .map(|_| finding.clone().locate(&loaded.sources))
-                .and_then(|l| l.location)
-                .map(|l| l.to_string());
+                .and_then(|l| l.location);
             let mut note = FixNote {
                 rule: finding.rule,
                 object: finding.object.to_string(),
@@ -164,6 +164,9 @@ pub fn fix(
                 .map(|(_, note)| note),
         );
     }
+    let place = |n: &FixNote| n.at.as_ref().map(|l| (l.file.clone(), l.line, l.column));
+    applied.sort_by_key(place);
+    left.sort_by_key(place);
     let files = inputs
         .into_iter()
         .zip(texts)
