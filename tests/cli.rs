@@ -237,8 +237,8 @@ fn the_readme_tour_is_the_real_output() {
     }
     assert_eq!(
         shown,
-        ["plan", "what-if"],
-        "README.md shows a plan and a what-if"
+        ["plan", "fix", "what-if"],
+        "README.md shows a plan, a fix and a what-if"
     );
 }
 

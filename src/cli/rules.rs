@@ -47,9 +47,14 @@ pub fn run(args: &RulesArgs) -> u8 {
             let width = catalogue.iter().map(|r| r.id.len()).max().unwrap_or(0);
             let mut out = String::new();
             for r in &catalogue {
+                // The fix column: blank for rules without one.
+                let fix = match r.fix.applicability.as_str() {
+                    "none" => "",
+                    other => other,
+                };
                 out.push_str(&format!(
-                    "{:width$}  {:7}  {:12}  {}\n",
-                    r.id, r.severity, r.category, r.summary
+                    "{:width$}  {:7}  {:12}  {:6}  {}\n",
+                    r.id, r.severity, r.category, fix, r.summary
                 ));
             }
             out
