@@ -114,7 +114,12 @@ complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose" -s V -l version -d 'Print version'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -s f -l filename -d 'Manifests to fix: files, or folders (searched recursively for .yaml, .yml and .json). Repeatable. `-` reads standard input; --write then prints the fixed text' -r -F
-complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -s n -l namespace -d 'The namespace of namespaced objects written without one' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -l cluster -d 'Read the live cluster; `--cluster=NAME` also picks the kubeconfig cluster' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -l kubeconfig -d 'Kubeconfig file to use instead of KUBECONFIG or ~/.kube/config' -r -F
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -l context -d 'Kubeconfig context to use instead of the current one' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -l user -d 'Kubeconfig user to use instead of the context\'s' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -s n -l namespace -d 'Namespace to read, and for namespaced objects written without one. Defaults to the context\'s namespace, or `default`' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -l request-timeout -d 'How long to wait for one request before giving up: `0` (never), or a duration like `30s`, `1m`, `1m30s`; a bare number is seconds' -r
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -l fail-on -d 'Exit with code 1 when a finding of this severity or a worse one is left after fixing' -r -f -a "error\t''
 warning\t''
 info\t''
@@ -128,6 +133,8 @@ never\t''"
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -l diff -d 'Print the changes as a unified diff; write nothing'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -l write -d 'Write the fixed files, each atomically (a temporary file renamed over it)'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -l unsafe-fixes -d 'Also apply the fixes rules mark unsafe: they change behaviour (a reclaim policy, a retention policy), so only their owner should take them'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -s y -l yes -d 'With --cluster: send the patches without asking (otherwise a terminal is asked, and anything else only shows them)'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -s A -l all-namespaces -d 'Read every namespace (a namespace given with -n is then ignored, as by kubectl)'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -s V -l version -d 'Print version'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand help; and not __fish_seen_subcommand_from plan rules explain what-if diagnose fix help" -f -a "plan" -d 'Predict, claim by claim, which volume each PersistentVolumeClaim binds to, whether one is provisioned, or why it stays Pending; and what happens to each volume'

@@ -2,6 +2,7 @@
 //! manifests as edits of their text at the fields' spans (`fix::text`, `fix::files`), or to a
 //! cluster as patches of the live objects.
 
+pub mod cluster;
 pub mod files;
 pub mod text;
 

@@ -7,6 +7,7 @@ pub mod fetch;
 pub mod kinds;
 pub mod names;
 pub mod options;
+pub mod write;
 
 use crate::load::{LoadOptions, Loader};
 

@@ -161,6 +161,9 @@ struct State {
     token: Option<String>,
     log: Vec<Logged>,
     uids: u64,
+    /// Objects (resource, name) that someone else changes just before the next real write of
+    /// them reaches the server: that write then meets a newer resourceVersion.
+    changed_before_write: HashSet<(String, String)>,
 }
 
 /// A running server. Cheap to share: all state is behind one lock.
@@ -323,6 +326,14 @@ impl ApiServer {
     }
 
     /// Expires every continue token issued so far, as an etcd compaction does.
+    /// Someone else changes the object (`resource` as in URLs) just before the tool's next
+    /// real (not dry-run) write of it arrives.
+    pub fn change_before_next_write(&self, resource: &str, name: &str) {
+        self.state()
+            .changed_before_write
+            .insert((resource.to_owned(), name.to_owned()));
+    }
+
     pub fn compact(&self) {
         let mut state = self.state();
         state.compacted = state.resource_version + 1;
@@ -623,6 +634,23 @@ current-context: {context}
     fn write(&self, call: &Call, key: &Key, patch: bool) -> (u16, Value) {
         let resource = &RESOURCES[key.0];
         let mut state = self.state();
+        let dry_run = call.query.iter().any(|(k, v)| k == "dryRun" && v == "All");
+        if !dry_run
+            && state
+                .changed_before_write
+                .remove(&(resource.plural.to_owned(), key.2.clone()))
+        {
+            state.resource_version += 1;
+            let rv = state.resource_version.to_string();
+            if let Some(meta) = state
+                .objects
+                .get_mut(key)
+                .and_then(|o| o.get_mut("metadata"))
+                .and_then(Value::as_object_mut)
+            {
+                meta.insert("resourceVersion".into(), json!(rv));
+            }
+        }
         let Some(current) = state.objects.get(key).cloned() else {
             return not_found(resource, &key.2);
         };
@@ -670,6 +698,13 @@ current-context: {context}
             let details = json!({"name": key.2, "group": resource.group, "kind": resource.plural});
             return status(409, "Conflict", &message, Some(details));
         }
+        if let Some(field) = immutable_change(resource.plural, &current, &updated) {
+            let message = format!(
+                "{} \"{}\" is invalid: {field}: Invalid value: field is immutable",
+                resource.kind, key.2
+            );
+            return status(422, "Invalid", &message, None);
+        }
         let mut updated = updated;
         // Identity fields stay what they were.
         for field in ["name", "namespace", "uid", "creationTimestamp"] {
@@ -680,7 +715,6 @@ current-context: {context}
                 meta.insert(field.to_owned(), value.clone());
             }
         }
-        let dry_run = call.query.iter().any(|(k, v)| k == "dryRun" && v == "All");
         if !dry_run {
             state.resource_version += 1;
             let rv = state.resource_version.to_string();
@@ -691,6 +725,26 @@ current-context: {context}
         }
         (200, updated)
     }
+}
+
+/// The first field an update may not change that it changes, as the API server validates: a
+/// StorageClass's provisioning fields, and a pod's spec beyond what pods may update.
+fn immutable_change(plural: &str, current: &Value, updated: &Value) -> Option<&'static str> {
+    let fields: &[&'static str] = match plural {
+        "storageclasses" => &[
+            "/provisioner",
+            "/parameters",
+            "/reclaimPolicy",
+            "/volumeBindingMode",
+        ],
+        "pods" => &["/spec/volumes", "/spec/containers", "/spec/nodeName"],
+        "persistentvolumes" => &["/spec/csi", "/spec/nfs", "/spec/local", "/spec/hostPath"],
+        _ => &[],
+    };
+    fields
+        .iter()
+        .find(|f| current.pointer(f) != updated.pointer(f))
+        .map(|f| f.trim_start_matches('/'))
 }
 
 /// What the router needs of a request.

@@ -4,9 +4,13 @@ use std::io::Write as _;
 
 use clap::Args;
 
+mod cluster;
+
 use crate::fix::files::{self, FixNote, Outcome};
 use crate::load::{self, Input, LoadOptions};
 use crate::render::text::Paint;
+
+use crate::live::ClusterArgs;
 
 use super::report_args::{FailOn, RuleArgs};
 use super::{emit, exit, fail, ColorChoice};
@@ -20,7 +24,7 @@ pub struct FixArgs {
         long = "filename",
         value_name = "PATH",
         value_hint = clap::ValueHint::AnyPath,
-        required_unless_present = "paths"
+        required_unless_present_any = ["paths", "cluster"]
     )]
     pub filenames: Vec<String>,
 
@@ -41,9 +45,14 @@ pub struct FixArgs {
     #[arg(long)]
     pub unsafe_fixes: bool,
 
-    /// The namespace of namespaced objects written without one.
-    #[arg(short = 'n', long, value_name = "NAMESPACE", default_value = "default")]
-    pub namespace: String,
+    /// With --cluster: send the patches without asking (otherwise a terminal is asked, and
+    /// anything else only shows them).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Fix the live objects of a cluster instead of manifests: the same fixes, as patches.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 
     /// Exit with code 1 when a finding of this severity or a worse one is left after fixing.
     #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
@@ -62,18 +71,32 @@ pub fn run(args: &FixArgs) -> u8 {
         Ok(selection) => selection,
         Err(error) => return fail(error),
     };
-    let inputs: Vec<Input> = args
-        .filenames
-        .iter()
-        .chain(&args.paths)
-        .map(|f| Input::parse(f))
-        .collect();
+    let files: Vec<&String> = args.filenames.iter().chain(&args.paths).collect();
+    if args.cluster.live() {
+        if !files.is_empty() {
+            return fail("fix mends manifests (-f) or a cluster (--cluster), not both: fix the manifests, then plan them against the cluster with `plan --cluster -f`");
+        }
+        if args.write {
+            return fail("with --cluster, --yes sends the patches (--write is for manifests)");
+        }
+        return cluster::run(args, &selection);
+    }
+    if let Some(flag) = args.cluster.live_only_flag() {
+        return fail(format!(
+            "{flag} applies to a live cluster: add --cluster to fix one"
+        ));
+    }
+    let inputs: Vec<Input> = files.iter().map(|f| Input::parse(f)).collect();
     let texts = match load::read_inputs(&inputs) {
         Ok(texts) => texts,
         Err(error) => return fail(error),
     };
     let options = LoadOptions {
-        namespace: args.namespace.clone(),
+        namespace: args
+            .cluster
+            .namespace
+            .clone()
+            .unwrap_or_else(|| "default".to_owned()),
     };
     let outcome = files::fix(texts, &options, &selection, args.unsafe_fixes);
     let p = Paint(args.color.enabled());
@@ -134,7 +157,7 @@ pub fn run(args: &FixArgs) -> u8 {
 }
 
 /// The exit code for the findings left once the fixes are made.
-fn remaining_code(outcome: &Outcome, fail_on: FailOn) -> u8 {
+pub(super) fn remaining_code(outcome: &Outcome, fail_on: FailOn) -> u8 {
     let worst = outcome.remaining.iter().map(|f| f.severity).max();
     match (fail_on.threshold(), worst) {
         (Some(threshold), Some(worst)) if worst >= threshold => exit::FINDINGS,
@@ -199,7 +222,7 @@ fn summary(outcome: &Outcome, verb: &str, p: Paint) -> String {
     out
 }
 
-fn line(note: &FixNote, p: Paint) -> String {
+pub(super) fn line(note: &FixNote, p: Paint) -> String {
     let at = note
         .at
         .as_ref()
@@ -207,10 +230,10 @@ fn line(note: &FixNote, p: Paint) -> String {
     format!("  {at} {}: {}\n", p.cyan(note.rule), note.title)
 }
 
-fn count(n: usize, what: &str) -> String {
+pub(super) fn count(n: usize, what: &str) -> String {
     if n == 1 {
         format!("1 {what}")
-    } else if what.ends_with('x') {
+    } else if what.ends_with('x') || what.ends_with("ch") {
         format!("{n} {what}es")
     } else {
         format!("{n} {what}s")

@@ -1,0 +1,179 @@
+//! `kubectl storage fix --cluster`: the fixes of live objects as patches. Each is shown as a
+//! diff, checked by a server-side dry run, and sent with `--yes` or once a terminal says yes;
+//! every patch carries the resourceVersion its object was read at.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
+
+use serde_json::Value;
+
+use crate::findings::selection::Selection;
+use crate::fix::cluster::{self as live_fix, ObjectChange};
+use crate::live::kinds::LIVE_KINDS;
+use crate::live::write::{self, PatchRequest};
+use crate::live::{self};
+use crate::model::ObjectKey;
+use crate::render::text::Paint;
+use crate::report;
+
+use super::super::input::load_over_read;
+use super::super::{emit, exit, fail};
+use super::{count, line, remaining_code, FixArgs};
+
+pub fn run(args: &FixArgs, selection: &Selection) -> u8 {
+    let p = Paint(args.color.enabled());
+    let read = match live::read(&args.cluster) {
+        Ok(read) => read,
+        Err(error) => return fail(error),
+    };
+    let server = read.server.clone();
+    let objects = live_objects(&read);
+    let input = match load_over_read(Some(read), &[], &args.cluster) {
+        Ok(input) => input,
+        Err(error) => return fail(error),
+    };
+    let (findings, _, _) = report::findings(&input.loaded, selection);
+    let (changes, left) = live_fix::changes(&findings, &objects, args.unsafe_fixes);
+    let mut out = String::new();
+    if changes.is_empty() {
+        out.push_str(&format!("Nothing to fix in the cluster at {server}.\n"));
+    } else {
+        for change in &changes {
+            out.push_str(&change.diff());
+            for note in &change.notes {
+                out.push_str(&line(note, p));
+            }
+        }
+    }
+    if !left.is_empty() {
+        out.push_str(&format!("{} not made:\n", count(left.len(), "fix")));
+        for note in &left {
+            out.push_str(&line(note, p));
+            if let Some(why) = &note.why_not {
+                out.push_str(&format!("      {}\n", p.dim(why)));
+            }
+        }
+    }
+    if changes.is_empty() {
+        return match emit(&out) {
+            Ok(()) => remaining_code_for(&findings, args),
+            Err(error) => fail(format!("cannot write the output: {error}")),
+        };
+    }
+    // The server checks every patch before anything is written.
+    let patches: Vec<PatchRequest> = changes.iter().map(request).collect();
+    let checked = match write::patch_all(&args.cluster, &patches, true) {
+        Ok(checked) => checked,
+        Err(error) => return fail(error),
+    };
+    let mut accepted = Vec::new();
+    let mut refused = 0;
+    for ((change, patch), outcome) in changes.iter().zip(&patches).zip(checked) {
+        match outcome {
+            Ok(()) => accepted.push((change, patch.clone())),
+            Err(refusal) => {
+                refused += 1;
+                out.push_str(&format!(
+                    "{} {}: dry run: {refusal}\n",
+                    p.red("✘"),
+                    change.key
+                ));
+            }
+        }
+    }
+    out.push_str(&format!(
+        "Dry run: the server accepts {} of {}.\n",
+        count(accepted.len(), "patch"),
+        patches.len()
+    ));
+    if accepted.is_empty() || args.diff {
+        if !accepted.is_empty() {
+            out.push_str("Nothing was written (--diff).\n");
+        }
+        return match emit(&out) {
+            Ok(()) => exit::FINDINGS,
+            Err(error) => fail(format!("cannot write the output: {error}")),
+        };
+    }
+    if let Err(error) = emit(&out) {
+        return fail(format!("cannot write the output: {error}"));
+    }
+    out.clear();
+    if !args.yes && !confirmed(accepted.len()) {
+        let _ = emit("Nothing was written: add --yes to send these patches.\n");
+        return exit::FINDINGS;
+    }
+    let to_send: Vec<PatchRequest> = accepted.iter().map(|(_, patch)| patch.clone()).collect();
+    let sent = match write::patch_all(&args.cluster, &to_send, false) {
+        Ok(sent) => sent,
+        Err(error) => return fail(error),
+    };
+    for ((change, _), outcome) in accepted.iter().zip(sent) {
+        match outcome {
+            Ok(()) => out.push_str(&format!("{} patched {}\n", p.green("✔"), change.key)),
+            Err(refusal) => {
+                refused += 1;
+                out.push_str(&format!("{} {}: {refusal}\n", p.red("✘"), change.key));
+            }
+        }
+    }
+    if let Err(error) = emit(&out) {
+        return fail(format!("cannot write the output: {error}"));
+    }
+    if refused > 0 {
+        exit::FINDINGS
+    } else {
+        exit::CLEAN
+    }
+}
+
+fn remaining_code_for(findings: &[crate::findings::Finding], args: &FixArgs) -> u8 {
+    let outcome = crate::fix::files::Outcome {
+        remaining: findings.to_vec(),
+        ..Default::default()
+    };
+    remaining_code(&outcome, args.fail_on)
+}
+
+/// The objects of the kinds the plan reads, as read, by key: what the patches start from.
+fn live_objects(read: &live::LiveRead) -> BTreeMap<ObjectKey, Value> {
+    let mut objects = BTreeMap::new();
+    for kind in LIVE_KINDS.iter().filter(|k| k.planned) {
+        for object in read.objects.of(kind.kind) {
+            let name = object
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let namespace = object
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .filter(|_| kind.namespaced);
+            objects.insert(ObjectKey::new(kind.kind, namespace, name), object.clone());
+        }
+    }
+    objects
+}
+
+fn request(change: &ObjectChange) -> PatchRequest {
+    PatchRequest {
+        kind: change.key.kind,
+        namespace: change.key.namespace.clone(),
+        name: change.key.name.clone(),
+        body: change.patch(),
+    }
+}
+
+/// Asks on the terminal; anything but yes is no, and without a terminal nobody can say yes.
+fn confirmed(patches: usize) -> bool {
+    if !std::io::stdin().is_terminal() {
+        return false;
+    }
+    let mut stderr = std::io::stderr();
+    let _ = write!(stderr, "Send {}? [y/N] ", count(patches, "patch"));
+    let _ = stderr.flush();
+    let mut answer = String::new();
+    if std::io::stdin().lock().read_line(&mut answer).is_err() {
+        return false;
+    }
+    matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+}
