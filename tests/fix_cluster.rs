@@ -123,13 +123,17 @@ fn with_yes_the_accepted_patches_are_sent_and_a_second_run_has_less_to_do() {
         data.pointer("/spec/persistentVolumeReclaimPolicy").unwrap(),
         "Retain"
     );
-    let db = server.object("statefulsets.apps", Some("shop"), "db").unwrap();
+    let db = server
+        .object("statefulsets.apps", Some("shop"), "db")
+        .unwrap();
     assert_eq!(
         db.pointer("/spec/persistentVolumeClaimRetentionPolicy/whenDeleted")
             .unwrap(),
         "Retain"
     );
-    let web = server.object("deployments.apps", Some("shop"), "web").unwrap();
+    let web = server
+        .object("deployments.apps", Some("shop"), "web")
+        .unwrap();
     assert_eq!(
         web.pointer("/spec/template/spec/volumes/0/persistentVolumeClaim/readOnly")
             .unwrap(),
@@ -169,7 +173,9 @@ fn an_object_changed_since_it_was_read_is_not_overwritten() {
         .unwrap();
     assert!(pv.pointer("/spec/claimRef/uid").is_some());
     // The others went through.
-    let db = server.object("statefulsets.apps", Some("shop"), "db").unwrap();
+    let db = server
+        .object("statefulsets.apps", Some("shop"), "db")
+        .unwrap();
     assert_eq!(
         db.pointer("/spec/persistentVolumeClaimRetentionPolicy/whenDeleted")
             .unwrap(),

@@ -28,11 +28,7 @@ pub struct LiveRead {
 /// Connects and reads every kind, on a runtime of its own (the rest of the tool is
 /// synchronous).
 pub fn read(args: &ClusterArgs) -> Result<LiveRead, LiveError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| LiveError::Config(format!("cannot start the network runtime: {e}")))?;
-    runtime.block_on(async {
+    runtime()?.block_on(async {
         let connection = connect::connect(args).await?;
         let objects = fetch::fetch(&connection).await?;
         Ok(LiveRead {
@@ -42,6 +38,15 @@ pub fn read(args: &ClusterArgs) -> Result<LiveRead, LiveError> {
             namespace: connection.scope.namespace().map(str::to_owned),
         })
     })
+}
+
+/// A runtime for one command's requests: the rest of the tool is synchronous, and one thread
+/// is enough for requests that mostly wait.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, LiveError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| LiveError::Config(format!("cannot start the network runtime: {e}")))
 }
 
 impl LiveRead {

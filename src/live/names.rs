@@ -36,10 +36,7 @@ const COMPLETION_TIMEOUT: Duration = Duration::from_secs(5);
 /// The names of the objects of a kind (`Namespace`, or a kind the tool reads) in the
 /// namespace the flags choose; none when the cluster cannot be read.
 pub fn object_names(args: &ClusterArgs, kind: &str) -> Vec<String> {
-    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    else {
+    let Ok(runtime) = super::runtime() else {
         return Vec::new();
     };
     let mut args = args.clone();

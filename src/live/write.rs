@@ -47,11 +47,7 @@ pub fn patch_all(
     patches: &[PatchRequest],
     dry_run: bool,
 ) -> Result<Vec<Result<(), Refusal>>, LiveError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| LiveError::Config(format!("cannot start the network runtime: {e}")))?;
-    runtime.block_on(async {
+    super::runtime()?.block_on(async {
         let connection = connect::connect(args).await?;
         let mut outcomes = Vec::with_capacity(patches.len());
         for patch in patches {
