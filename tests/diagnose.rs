@@ -4,11 +4,11 @@
 mod support;
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
 
 use support::api_server::ApiServer;
+use support::Run;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -16,12 +16,6 @@ fn root() -> PathBuf {
 
 fn trouble() -> ApiServer {
     ApiServer::with_fixtures(root().join("testdata/cluster/trouble"))
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
 }
 
 /// Runs `diagnose` through a kubeconfig whose context's namespace is `web`.
@@ -33,26 +27,15 @@ fn run(server: &ApiServer, args: &[&str]) -> Run {
 
 /// Runs the tool through a kubeconfig whose context's namespace is `web`.
 fn run_tool(server: &ApiServer, args: &[&str]) -> Run {
-    static COUNT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "kubectl-storage-diagnose-{}-{}",
-        std::process::id(),
-        COUNT.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = support::scratch("diagnose");
     let kubeconfig = dir.join("config");
     std::fs::write(&kubeconfig, server.kubeconfig("test", Some("web"))).unwrap();
-    let output = support::tool(&dir)
-        .current_dir(root())
-        .env("KUBECONFIG", &kubeconfig)
-        .args(args)
-        .output()
-        .unwrap();
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
+    support::run(
+        support::tool(&dir)
+            .current_dir(root())
+            .env("KUBECONFIG", &kubeconfig)
+            .args(args),
+    )
 }
 
 fn json(server: &ApiServer, args: &[&str]) -> Value {

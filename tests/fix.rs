@@ -4,17 +4,12 @@
 
 mod support;
 
+use support::Run;
+
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
 }
 
 fn fix_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> Run {
@@ -23,12 +18,7 @@ fn fix_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> Run {
     if let Some(input) = stdin {
         cmd.write_stdin(input);
     }
-    let output = cmd.output().unwrap();
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
+    support::run(&mut cmd)
 }
 
 fn fix(args: &[&str]) -> Run {
@@ -37,12 +27,7 @@ fn fix(args: &[&str]) -> Run {
 
 /// A copy of testdata/fix in a scratch folder, to write to.
 fn scratch_copy() -> PathBuf {
-    static COUNT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "kubectl-storage-fix-{}-{}",
-        std::process::id(),
-        COUNT.fetch_add(1, Ordering::Relaxed)
-    ));
+    let dir = support::scratch("fix");
     let manifests = dir.join("manifests");
     std::fs::create_dir_all(&manifests).unwrap();
     for name in ["storage.yaml", "db.yaml"] {

@@ -5,9 +5,9 @@
 mod support;
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use support::api_server::ApiServer;
+use support::Run;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -17,34 +17,17 @@ fn fixable() -> ApiServer {
     ApiServer::with_fixtures(root().join("testdata/cluster/fixable"))
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn fix(server: &ApiServer, args: &[&str]) -> Run {
-    static COUNT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "kubectl-storage-fix-cluster-{}-{}",
-        std::process::id(),
-        COUNT.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = support::scratch("fix-cluster");
     let kubeconfig = dir.join("config");
     std::fs::write(&kubeconfig, server.kubeconfig("test", Some("shop"))).unwrap();
-    let output = support::tool(&dir)
-        .current_dir(root())
-        .env("KUBECONFIG", &kubeconfig)
-        .args(["fix", "--cluster"])
-        .args(args)
-        .output()
-        .unwrap();
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
+    support::run(
+        support::tool(&dir)
+            .current_dir(root())
+            .env("KUBECONFIG", &kubeconfig)
+            .args(["fix", "--cluster"])
+            .args(args),
+    )
 }
 
 /// The PATCH requests the server saw, as `dry-run|real resource/name`.

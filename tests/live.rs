@@ -4,7 +4,6 @@
 mod support;
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use kube::api::{ListParams, Patch, PatchParams, PostParams};
@@ -12,6 +11,7 @@ use kube::core::Request;
 use serde_json::{json, Value};
 
 use support::api_server::{ApiServer, Logged};
+use support::Run;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -407,20 +407,7 @@ fn requests_are_logged_and_credentials_checked() {
 /// A fresh folder for one test's kubeconfigs, also used as HOME so no real ~/.kube/config is
 /// read.
 fn scratch() -> PathBuf {
-    static COUNT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "kubectl-storage-live-{}-{}",
-        std::process::id(),
-        COUNT.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+    support::scratch("live")
 }
 
 /// Runs the tool with `KUBECONFIG` set to the given files (joined as the platform joins
@@ -430,12 +417,7 @@ fn run_with(kubeconfigs: &[PathBuf], home: &std::path::Path, args: &[&str]) -> R
     cmd.current_dir(root())
         .env("KUBECONFIG", std::env::join_paths(kubeconfigs).unwrap())
         .args(args);
-    let output = cmd.output().unwrap();
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
+    support::run(&mut cmd)
 }
 
 /// Runs the tool against the server, through a kubeconfig whose context's namespace is `shop`.
