@@ -62,6 +62,14 @@ pub enum Pointer {
 }
 
 impl Pointer {
+    /// Where it points in the source text.
+    pub fn locate(&self, sources: &Sources) -> Location {
+        match self {
+            Pointer::Field { source, path } => sources.locate(source, path),
+            Pointer::At { file, start, end } => sources.at(*file, *start, *end),
+        }
+    }
+
     pub fn field(source: Option<&ObjectSource>, path: &str) -> Option<Pointer> {
         source.map(|source| Pointer::Field {
             source: source.clone(),
@@ -132,10 +140,7 @@ impl Finding {
     }
 
     pub fn locate(self, sources: &Sources) -> Located {
-        let location = self.pointer.as_ref().map(|p| match p {
-            Pointer::Field { source, path } => sources.locate(source, path),
-            Pointer::At { file, start, end } => sources.at(*file, *start, *end),
-        });
+        let location = self.pointer.as_ref().map(|p| p.locate(sources));
         Located {
             finding: self,
             location,

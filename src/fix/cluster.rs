@@ -9,10 +9,8 @@ use serde_json::{Map, Value};
 use crate::findings::Finding;
 use crate::load::yaml_tree::{self, PathSegOwned};
 use crate::model::ObjectKey;
-use crate::rules::{self, Applicability};
 
-use super::files::FixNote;
-use super::{Change, FieldEdit};
+use super::{Change, FieldEdit, FixNote};
 
 /// One live object, before and after its fixes.
 #[derive(Clone, Debug)]
@@ -72,19 +70,12 @@ pub fn changes(
         let Some(fix) = &finding.fix else {
             continue;
         };
-        let mut note = FixNote {
-            rule: finding.rule,
-            object: finding.object.to_string(),
-            title: fix.title.clone(),
-            at: None,
-            why_not: None,
-        };
         // Objects written in files are fixed there (`fix -f`), not in the cluster.
         if fix.edits.iter().any(|e| e.source.is_some()) {
             continue;
         }
-        if rules::applicability(finding.rule) == Some(Applicability::Unsafe) && !unsafe_fixes {
-            note.why_not = Some("unsafe: run with --unsafe-fixes to apply it".to_owned());
+        let note = FixNote::new(finding, fix, None, unsafe_fixes);
+        if note.why_not.is_some() {
             left.push(note);
             continue;
         }
@@ -110,8 +101,7 @@ pub fn changes(
             staged.push((edit.object.clone(), object));
         }
         if let Some(why) = problem {
-            note.why_not = Some(why);
-            left.push(note);
+            left.push(note.cannot(why));
             continue;
         }
         for (key, after) in staged {

@@ -7,12 +7,11 @@ use std::path::{Path, PathBuf};
 
 use crate::findings::selection::Selection;
 use crate::findings::Finding;
-use crate::load::source::Location;
 use crate::load::{InputText, LoadOptions, Loader};
 use crate::report;
-use crate::rules::{self, Applicability};
 
 use super::text::{self, TextEdit};
+use super::FixNote;
 
 /// Rounds of planning and editing at most: a fix that keeps reappearing must not loop forever.
 const MAX_ROUNDS: usize = 10;
@@ -42,19 +41,6 @@ impl FixedFile {
             .header(&format!("a/{}", self.name), &format!("b/{}", self.name))
             .to_string()
     }
-}
-
-/// A fix, applied or not, as the summary names it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FixNote {
-    pub rule: &'static str,
-    pub object: String,
-    pub title: String,
-    /// Where it is written, when known.
-    pub at: Option<Location>,
-    /// Why it was not applied: unsafe without `--unsafe-fixes`, or the text could not be
-    /// edited safely (an alias, a JSON file, a live-only object).
-    pub why_not: Option<String>,
 }
 
 /// What fixing the inputs did.
@@ -93,20 +79,9 @@ pub fn fix(
             let Some(fix) = &finding.fix else {
                 continue;
             };
-            let at = finding
-                .pointer
-                .clone()
-                .map(|_| finding.clone().locate(&loaded.sources))
-                .and_then(|l| l.location);
-            let mut note = FixNote {
-                rule: finding.rule,
-                object: finding.object.to_string(),
-                title: fix.title.clone(),
-                at,
-                why_not: None,
-            };
-            if rules::applicability(finding.rule) == Some(Applicability::Unsafe) && !unsafe_fixes {
-                note.why_not = Some("unsafe: run with --unsafe-fixes to apply it".to_owned());
+            let at = finding.pointer.as_ref().map(|p| p.locate(&loaded.sources));
+            let note = FixNote::new(finding, fix, at, unsafe_fixes);
+            if note.why_not.is_some() {
                 left.push(note);
                 continue;
             }
@@ -127,8 +102,7 @@ pub fn fix(
                 }
             }
             if let Some(why) = problem {
-                note.why_not = Some(why);
-                left.push(note);
+                left.push(note.cannot(why));
                 continue;
             }
             if fix_edits.is_empty() {

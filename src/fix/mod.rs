@@ -8,8 +8,10 @@ pub mod text;
 
 use serde_json::Value;
 
-use crate::load::source::ObjectSource;
+use crate::findings::Finding;
+use crate::load::source::{Location, ObjectSource};
 use crate::model::ObjectKey;
+use crate::rules::{self, Applicability};
 
 /// How to mend one finding.
 #[derive(Clone, Debug, PartialEq)]
@@ -79,6 +81,58 @@ impl Fix {
     /// Names the object in the title: "volume pv-1: set …".
     pub fn on(mut self, what: impl std::fmt::Display) -> Fix {
         self.title = format!("{what}: {}", self.title);
+        self
+    }
+}
+
+/// A fix, made or not, as the summaries name it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FixNote {
+    pub rule: &'static str,
+    pub object: String,
+    pub title: String,
+    /// Where it is written, when known.
+    pub at: Option<Location>,
+    /// Why it was not made.
+    pub why_not: Option<NotMade>,
+}
+
+/// Why a fix was not made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NotMade {
+    /// Its rule's fix is unsafe and `--unsafe-fixes` was not given.
+    Unsafe,
+    /// The change cannot be made safely (an alias, a JSON file, an object not read, …).
+    Cannot(String),
+}
+
+impl std::fmt::Display for NotMade {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotMade::Unsafe => f.write_str("unsafe: run with --unsafe-fixes to apply it"),
+            NotMade::Cannot(why) => f.write_str(why),
+        }
+    }
+}
+
+impl FixNote {
+    /// The note of a finding's fix; it is held back as unsafe when its rule's fix is unsafe and
+    /// unsafe fixes were not asked for.
+    pub fn new(finding: &Finding, fix: &Fix, at: Option<Location>, unsafe_fixes: bool) -> FixNote {
+        let unsafe_held_back =
+            rules::applicability(finding.rule) == Some(Applicability::Unsafe) && !unsafe_fixes;
+        FixNote {
+            rule: finding.rule,
+            object: finding.object.to_string(),
+            title: fix.title.clone(),
+            at,
+            why_not: unsafe_held_back.then_some(NotMade::Unsafe),
+        }
+    }
+
+    /// Marks the fix as not made, for a reason.
+    pub fn cannot(mut self, why: String) -> FixNote {
+        self.why_not = Some(NotMade::Cannot(why));
         self
     }
 }

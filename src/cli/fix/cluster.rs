@@ -18,7 +18,7 @@ use crate::report;
 
 use super::super::input::load_over_read;
 use super::super::{emit, exit, fail};
-use super::{count, line, remaining_code, FixArgs};
+use super::{count, line, line_with_reason, remaining_code, FixArgs};
 
 pub fn run(args: &FixArgs, selection: &Selection) -> u8 {
     let p = Paint(args.color.enabled());
@@ -48,15 +48,12 @@ pub fn run(args: &FixArgs, selection: &Selection) -> u8 {
     if !left.is_empty() {
         out.push_str(&format!("{} not made:\n", count(left.len(), "fix")));
         for note in &left {
-            out.push_str(&line(note, p));
-            if let Some(why) = &note.why_not {
-                out.push_str(&format!("      {}\n", p.dim(why)));
-            }
+            out.push_str(&line_with_reason(note, p));
         }
     }
     if changes.is_empty() {
         return match emit(&out) {
-            Ok(()) => remaining_code_for(&findings, args),
+            Ok(()) => remaining_code(&findings, args.fail_on),
             Err(error) => fail(format!("cannot write the output: {error}")),
         };
     }
@@ -125,14 +122,6 @@ pub fn run(args: &FixArgs, selection: &Selection) -> u8 {
     } else {
         exit::CLEAN
     }
-}
-
-fn remaining_code_for(findings: &[crate::findings::Finding], args: &FixArgs) -> u8 {
-    let outcome = crate::fix::files::Outcome {
-        remaining: findings.to_vec(),
-        ..Default::default()
-    };
-    remaining_code(&outcome, args.fail_on)
 }
 
 /// The objects of the kinds the plan reads, as read, by key: what the patches start from.

@@ -6,7 +6,9 @@ use clap::Args;
 
 mod cluster;
 
-use crate::fix::files::{self, FixNote, Outcome};
+use crate::findings::Finding;
+use crate::fix::files::{self, Outcome};
+use crate::fix::{FixNote, NotMade};
 use crate::load::{self, Input, LoadOptions};
 use crate::render::text::Paint;
 
@@ -106,7 +108,7 @@ pub fn run(args: &FixArgs) -> u8 {
         if let Err(error) = emit(&diffs) {
             return fail(format!("cannot write the diff: {error}"));
         }
-        let _ = std::io::stderr().write_all(summary(&outcome, "would fix", p).as_bytes());
+        let _ = std::io::stderr().write_all(summary(&outcome, "Would fix", p).as_bytes());
         return if changed > 0 {
             exit::FINDINGS
         } else {
@@ -114,7 +116,7 @@ pub fn run(args: &FixArgs) -> u8 {
         };
     }
     if !args.write {
-        let mut out = summary(&outcome, "would fix", p);
+        let mut out = summary(&outcome, "Would fix", p);
         if changed > 0 {
             out.push_str("Nothing was written: --diff shows the changes, --write makes them.\n");
         }
@@ -124,10 +126,9 @@ pub fn run(args: &FixArgs) -> u8 {
         return if changed > 0 {
             exit::FINDINGS
         } else {
-            remaining_code(&outcome, args.fail_on)
+            remaining_code(&outcome.remaining, args.fail_on)
         };
     }
-    let mut report = String::new();
     for file in outcome.files.iter().filter(|f| f.changed()) {
         match &file.path {
             Some(path) => {
@@ -143,7 +144,7 @@ pub fn run(args: &FixArgs) -> u8 {
             }
         }
     }
-    report.push_str(&summary(&outcome, "fixed", p));
+    let report = summary(&outcome, "Fixed", p);
     let to_stderr = outcome.files.iter().any(|f| f.path.is_none());
     let written = if to_stderr {
         std::io::stderr().write_all(report.as_bytes())
@@ -153,19 +154,20 @@ pub fn run(args: &FixArgs) -> u8 {
     if let Err(error) = written {
         return fail(format!("cannot write the output: {error}"));
     }
-    remaining_code(&outcome, args.fail_on)
+    remaining_code(&outcome.remaining, args.fail_on)
 }
 
 /// The exit code for the findings left once the fixes are made.
-pub(super) fn remaining_code(outcome: &Outcome, fail_on: FailOn) -> u8 {
-    let worst = outcome.remaining.iter().map(|f| f.severity).max();
+pub(super) fn remaining_code(remaining: &[Finding], fail_on: FailOn) -> u8 {
+    let worst = remaining.iter().map(|f| f.severity).max();
     match (fail_on.threshold(), worst) {
         (Some(threshold), Some(worst)) if worst >= threshold => exit::FINDINGS,
         _ => exit::CLEAN,
     }
 }
 
-/// What was (or would be) fixed, what was left and why, and what is left to fix by hand.
+/// What was (or would be) fixed, what was left and why, and what is left to fix by hand;
+/// `verb` starts the first line ("Fixed", "Would fix").
 fn summary(outcome: &Outcome, verb: &str, p: Paint) -> String {
     let mut out = String::new();
     let files = outcome.files.iter().filter(|f| f.changed()).count();
@@ -174,7 +176,7 @@ fn summary(outcome: &Outcome, verb: &str, p: Paint) -> String {
     } else {
         out.push_str(&format!(
             "{} {} in {} {}:\n",
-            p.bold(&capitalized(verb)),
+            p.bold(verb),
             count(outcome.applied.len(), "finding"),
             files,
             if files == 1 { "file" } else { "files" }
@@ -183,12 +185,10 @@ fn summary(outcome: &Outcome, verb: &str, p: Paint) -> String {
             out.push_str(&line(note, p));
         }
     }
-    let (unsafe_left, not_made): (Vec<&FixNote>, Vec<&FixNote>) =
-        outcome.left.iter().partition(|n| {
-            n.why_not
-                .as_deref()
-                .is_some_and(|w| w.starts_with("unsafe"))
-        });
+    let (unsafe_left, not_made): (Vec<&FixNote>, Vec<&FixNote>) = outcome
+        .left
+        .iter()
+        .partition(|n| n.why_not == Some(NotMade::Unsafe));
     if !unsafe_left.is_empty() {
         out.push_str(&format!(
             "{} not applied (run with --unsafe-fixes to apply them):\n",
@@ -204,10 +204,7 @@ fn summary(outcome: &Outcome, verb: &str, p: Paint) -> String {
             count(not_made.len(), "fix")
         ));
         for note in not_made {
-            out.push_str(&line(note, p));
-            if let Some(why) = &note.why_not {
-                out.push_str(&format!("      {}\n", p.dim(why)));
-            }
+            out.push_str(&line_with_reason(note, p));
         }
     }
     let by_hand = outcome.remaining.iter().filter(|f| f.fix.is_none()).count();
@@ -230,6 +227,15 @@ pub(super) fn line(note: &FixNote, p: Paint) -> String {
     format!("  {at} {}: {}\n", p.cyan(note.rule), note.title)
 }
 
+/// A note's line, and on the next why it was not made.
+pub(super) fn line_with_reason(note: &FixNote, p: Paint) -> String {
+    let mut out = line(note, p);
+    if let Some(why) = &note.why_not {
+        out.push_str(&format!("      {}\n", p.dim(&why.to_string())));
+    }
+    out
+}
+
 pub(super) fn count(n: usize, what: &str) -> String {
     if n == 1 {
         format!("1 {what}")
@@ -237,13 +243,5 @@ pub(super) fn count(n: usize, what: &str) -> String {
         format!("{n} {what}es")
     } else {
         format!("{n} {what}s")
-    }
-}
-
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
