@@ -26,11 +26,11 @@ pub fn edits(
     path: &str,
     change: &Change,
 ) -> Result<Vec<TextEdit>, String> {
-    let root = reparse(text, source.start, source.end)
-        .ok_or_else(|| "the object's text could not be read again".to_owned())?;
     if text[source.start.offset..].starts_with('{') {
         return Err("the object is written as JSON; only YAML is edited".to_owned());
     }
+    let root = reparse(text, source.start, source.end)
+        .ok_or_else(|| "the object's text could not be read again".to_owned())?;
     let full = match &source.base_path {
         Some(base) => format!("{base}.{path}"),
         None => path.to_owned(),
@@ -53,9 +53,7 @@ pub fn edits(
         let Some((key, value)) = next else {
             break;
         };
-        if let Some(key) = key {
-            shared(text, node, key, value)?;
-        }
+        shared(text, node, key, value)?;
         parent = Some(node);
         entry = key.map(|k| (k, value));
         node = value;
@@ -84,16 +82,29 @@ pub fn edits(
 }
 
 /// Refuses to edit through aliases, merge keys and anchors: the same text is then part of other
-/// fields or objects, and an edit there would change them too.
-fn shared(text: &str, map: &Node, key: &Node, value: &Node) -> Result<(), String> {
-    let name = key.as_str().unwrap_or_default();
-    let outside = key.start.offset < map.start.offset || value.end.offset > map.end.offset;
-    if outside || value.start.offset < key.end.offset {
+/// fields or objects, and an edit there would change them too. `key` is the entry's key in a
+/// mapping; list items have none.
+fn shared(text: &str, container: &Node, key: Option<&Node>, value: &Node) -> Result<(), String> {
+    let name = key.and_then(Node::as_str).unwrap_or("a list item");
+    // An alias's node keeps its anchor's span, which lies before the alias (and may lie
+    // outside the container); merged entries keep theirs too.
+    let first = key.unwrap_or(value);
+    let outside =
+        first.start.offset < container.start.offset || value.end.offset > container.end.offset;
+    let before_key = key.is_some_and(|k| value.start.offset < k.end.offset);
+    if outside || before_key {
         return Err(format!(
             "{name} comes from an alias or a merge key (<<); edit the anchor by hand"
         ));
     }
-    let between = text.get(key.end.offset..value.start.offset).unwrap_or("");
+    // The text that leads to the value: after its key, or the list item's `- `.
+    let lead_start = match key {
+        Some(key) => key.end.offset,
+        None => text[..value.start.offset]
+            .rfind('-')
+            .unwrap_or(value.start.offset),
+    };
+    let between = text.get(lead_start..value.start.offset).unwrap_or("");
     if between.contains('&') {
         return Err(format!(
             "{name} carries an anchor (&) that other fields may reuse; edit it by hand"
@@ -111,14 +122,14 @@ fn set(text: &str, node: &Node, value: &Json) -> Result<Vec<TextEdit>, String> {
     }
     let end = scalar_end(text, node.start.offset, node.end.offset);
     let written = &text[node.start.offset..end];
+    if written.starts_with(['|', '>']) {
+        return Err("the field is a block scalar; edit it by hand".to_owned());
+    }
     let replacement = match (value, written.chars().next()) {
         (Json::String(s), Some('"')) => double_quoted(s),
         (Json::String(s), Some('\'')) => format!("'{}'", s.replace('\'', "''")),
         _ => scalar(value),
     };
-    if written.starts_with(['|', '>']) {
-        return Err("the field is a block scalar; edit it by hand".to_owned());
-    }
     Ok(vec![TextEdit {
         start: node.start.offset,
         end,
@@ -486,6 +497,12 @@ mod tests {
         assert!(error.contains("anchor"), "{error}");
         let merged = "kind: X\ndefaults: &d {policy: Recycle}\nspec:\n  <<: *d\n  size: 1\n";
         assert!(set(merged, "spec.policy", "Retain").is_err());
+        let item = "kind: X\nbase: &vol {claimName: a}\nspec:\n  volumes:\n  - name: x\n  - *vol\n";
+        let error = set(item, "spec.volumes[1].readOnly", true).unwrap_err();
+        assert!(error.contains("alias"), "{error}");
+        let anchored_item = "kind: X\nspec:\n  volumes:\n  - &vol {claimName: a}\nother: *vol\n";
+        let error = set(anchored_item, "spec.volumes[0].readOnly", true).unwrap_err();
+        assert!(error.contains("anchor"), "{error}");
         // An anchor elsewhere in the object does not stop an edit beside it.
         let beside = "kind: X\nlabels: &l {a: b}\nspec:\n  policy: Recycle\n";
         assert_eq!(
