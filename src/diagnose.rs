@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 
 use crate::binding::{BindingPlan, Outcome};
-use crate::evidence::Evidence;
+use crate::evidence::{Evidence, Provisioner};
 use crate::model::{Claim, ObjectKey, Snapshot, Workload, WorkloadKind};
 use crate::report::{PlanReport, Summary};
 
@@ -396,27 +396,22 @@ fn claim_chain(
     match (&plan.class, plan.class_index.map(|i| &snapshot.classes[i])) {
         (Some(_), Some(class)) => {
             chain.keys.insert(class.key());
-            let driver = if !class.provisions() {
-                "provisions nothing (volumes are created by hand)".to_owned()
-            } else if class.provisioner.starts_with("kubernetes.io/") {
-                format!("provisioner {} (in-tree)", class.provisioner)
-            } else if !crate::drivers::provisioner_is_csi(&class.provisioner) {
-                format!(
-                    "provisioner {} (an external provisioner, not a CSI driver: whether it runs is not visible from the API; check its deployment)",
-                    class.provisioner
-                )
-            } else {
-                match evidence.driver_installed(&class.provisioner) {
-                    Some(true) => format!("provisioner {} (CSI driver installed)", class.provisioner),
-                    Some(false) => format!(
-                        "provisioner {}: no CSIDriver or node names it; the driver looks not installed",
-                        class.provisioner
-                    ),
-                    None => format!(
-                        "provisioner {} (whether its driver is installed could not be checked)",
-                        class.provisioner
-                    ),
+            let name = &class.provisioner;
+            let driver = match evidence.provisioner(class) {
+                Provisioner::None => "provisions nothing (volumes are created by hand)".to_owned(),
+                Provisioner::InTree => format!("provisioner {name} (in-tree)"),
+                Provisioner::NotCsi => format!(
+                    "provisioner {name} (an external provisioner, not a CSI driver: whether it runs is not visible from the API; check its deployment)"
+                ),
+                Provisioner::Csi { installed: Some(true) } => {
+                    format!("provisioner {name} (CSI driver installed)")
                 }
+                Provisioner::Csi { installed: Some(false) } => format!(
+                    "provisioner {name}: no CSIDriver or node names it; the driver looks not installed"
+                ),
+                Provisioner::Csi { installed: None } => format!(
+                    "provisioner {name} (whether its driver is installed could not be checked)"
+                ),
             };
             let mode = class.binding_mode_or_default();
             let waits = if mode == crate::model::BindingMode::WaitForFirstConsumer

@@ -25,7 +25,7 @@ pub fn check(
     for (claim, claim_plan) in snapshot.claims.iter().zip(&plan.claims) {
         let name = claim.meta.qualified_name();
         let source = claim.meta.source.as_ref();
-        let pending_before = findings.len();
+        let outcome_findings = findings.len();
         match claim_plan.outcome {
             Outcome::Pending if claim.volume_name.is_some() && !claim.bind_completed() => {
                 findings.push(prebound_claim(snapshot, claim, claim_plan));
@@ -61,7 +61,7 @@ pub fn check(
         }
         // What the PV controller last said about the claim backs the prediction.
         if let (Some(finding), Some(event)) = (
-            findings[pending_before..].first_mut(),
+            findings[outcome_findings..].first_mut(),
             evidence.and_then(|e| e.latest(&claim.key(), CONTROLLER_EVENTS)),
         ) {
             finding.message = format!(

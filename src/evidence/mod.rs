@@ -9,11 +9,26 @@ use k8s_openapi::api::events::v1::Event as EventsEvent;
 use k8s_openapi::api::storage::v1::{CSIDriver, CSINode, VolumeAttachment};
 use serde_json::Value;
 
+use crate::drivers;
 use crate::load::source::ObjectSource;
-use crate::model::{Meta, ObjectKey};
+use crate::model::{Meta, ObjectKey, StorageClass};
 
 /// The kinds that feed the evidence, as they appear in files and lists.
 pub const EVIDENCE_KINDS: &[&str] = &["Event", "VolumeAttachment", "CSIDriver", "CSINode"];
+
+/// A class's provisioner, as far as the cluster's objects tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Provisioner {
+    /// The class provisions nothing (`kubernetes.io/no-provisioner`).
+    None,
+    /// An in-tree plugin.
+    InTree,
+    /// An external provisioner that is no CSI driver: it registers no CSIDriver or CSINode
+    /// entry, so whether it runs cannot be read from the API.
+    NotCsi,
+    /// A CSI driver: installed or not, `None` when neither CSIDrivers nor CSINodes were read.
+    Csi { installed: Option<bool> },
+}
 
 /// An event about a claim, volume or pod.
 #[derive(Clone, Debug)]
@@ -185,6 +200,24 @@ impl Evidence {
         match (registered, on_nodes) {
             (None, None) => None,
             (a, b) => Some(a.unwrap_or(false) || b.unwrap_or(false)),
+        }
+    }
+
+    /// What the cluster shows of a class's provisioner: whether a driver that should register
+    /// itself did.
+    pub fn provisioner(&self, class: &StorageClass) -> Provisioner {
+        let name = class.provisioner.as_str();
+        if !class.provisions() {
+            Provisioner::None
+        } else if name.starts_with("kubernetes.io/") {
+            // In-tree plugins need no CSI driver (or are migrated to one the cluster names).
+            Provisioner::InTree
+        } else if !drivers::provisioner_is_csi(name) {
+            Provisioner::NotCsi
+        } else {
+            Provisioner::Csi {
+                installed: self.driver_installed(name),
+            }
         }
     }
 

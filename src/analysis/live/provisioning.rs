@@ -2,8 +2,7 @@
 //! driver is installed at all.
 
 use crate::binding::{BindingPlan, Outcome};
-use crate::drivers;
-use crate::evidence::Evidence;
+use crate::evidence::{Evidence, Provisioner};
 use crate::findings::{Finding, Pointer};
 use crate::model::{BindingMode, Snapshot};
 use crate::rules::ids;
@@ -68,11 +67,12 @@ fn driver_missing(
         return;
     };
     let provisioner = class.provisioner.as_str();
-    // In-tree plugins need no CSI driver (or are migrated to one the cluster names itself),
-    // and an external provisioner that is no CSI driver registers nothing to look for.
-    if !class.provisions()
-        || provisioner.starts_with("kubernetes.io/")
-        || !drivers::provisioner_is_csi(provisioner)
+    // Only a CSI driver known to be missing: in-tree plugins need none, and an external
+    // provisioner that is no CSI driver registers nothing to look for.
+    if evidence.provisioner(class)
+        != (Provisioner::Csi {
+            installed: Some(false),
+        })
     {
         return;
     }
@@ -80,9 +80,6 @@ fn driver_missing(
     if class.binding_mode_or_default() == BindingMode::WaitForFirstConsumer
         && claim.selected_node().is_none()
     {
-        return;
-    }
-    if evidence.driver_installed(provisioner) != Some(false) {
         return;
     }
     let waiting = evidence
