@@ -2,7 +2,7 @@
 //! its claims, their volumes, classes and attachments), with a plain-words account of that
 //! chain; or, without a target, every problem found.
 
-use crate::model::object::split_type_and_name;
+use crate::model::object::{kind_named, split_type_and_name};
 use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
@@ -26,18 +26,14 @@ impl Target {
     /// Reads kubectl's `TYPE/NAME` or `TYPE NAME`; namespaced kinds take `namespace`.
     pub fn parse(target: &str, name: Option<&str>, namespace: &str) -> Result<Target, String> {
         let (kind, name) = split_type_and_name(target, name, TARGET_FORMS)?;
-        let kind = match kind.to_ascii_lowercase().as_str() {
-            "pvc" | "pvcs" | "persistentvolumeclaim" | "persistentvolumeclaims" => {
-                "PersistentVolumeClaim"
+        let kind = match kind_named(kind) {
+            Some(kind @ ("PersistentVolumeClaim" | "PersistentVolume" | "Pod" | "StatefulSet")) => {
+                kind
             }
-            "pv" | "pvs" | "persistentvolume" | "persistentvolumes" => "PersistentVolume",
-            "pod" | "pods" | "po" => "Pod",
-            "sts" | "statefulset" | "statefulsets" | "statefulset.apps" | "statefulsets.apps" => {
-                "StatefulSet"
-            }
-            other => {
+            _ => {
                 return Err(format!(
-                    "cannot diagnose a {other:?}: diagnose takes {TARGET_FORMS}"
+                    "cannot diagnose a {:?}: diagnose takes {TARGET_FORMS}",
+                    kind.to_ascii_lowercase()
                 ))
             }
         };

@@ -13,6 +13,7 @@ use clap::{ArgAction, CommandFactory};
 use crate::live::names::{self, KubeconfigList};
 use crate::live::options::parse_request_timeout;
 use crate::live::ClusterArgs;
+use crate::model::object::kind_named;
 use crate::rules;
 
 use super::{emit, exit, fail, Cli};
@@ -212,20 +213,6 @@ fn cluster_args(given: &[(&str, &str)]) -> ClusterArgs {
     args
 }
 
-/// The kind a `TYPE/` prefix names, as kubectl spells types.
-fn kind_of(prefix: &str) -> Option<&'static str> {
-    Some(match prefix.to_ascii_lowercase().as_str() {
-        "namespace" | "namespaces" | "ns" => "Namespace",
-        "pvc" | "pvcs" | "persistentvolumeclaim" | "persistentvolumeclaims" => {
-            "PersistentVolumeClaim"
-        }
-        "pv" | "pvs" | "persistentvolume" | "persistentvolumes" => "PersistentVolume",
-        "pod" | "pods" | "po" => "Pod",
-        "sts" | "statefulset" | "statefulsets" => "StatefulSet",
-        _ => return None,
-    })
-}
-
 fn nothing() -> Completion {
     Completion {
         candidates: Vec::new(),
@@ -341,7 +328,7 @@ fn values(arg: &Arg, partial: &str, prefix: &str, context: &Context) -> Completi
     } else if let Some(kinds) = object_kinds(arg) {
         // `diagnose pvc/<TAB>`: the claims in the cluster.
         if let Some((typed, name)) = partial.split_once('/') {
-            let objects = match kind_of(typed) {
+            let objects = match kind_named(typed) {
                 Some(kind) if context.reads_cluster => {
                     context.names.objects(&context.cluster, kind)
                 }

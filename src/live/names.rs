@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::connect::{self, Scope};
+use super::connect;
 use super::fetch::list_all;
 use super::kinds::live_kind;
 use super::options::ClusterArgs;
@@ -52,11 +52,7 @@ pub fn object_names(args: &ClusterArgs, kind: &str) -> Vec<String> {
             let Some(live) = live_kind(kind) else {
                 return Vec::new();
             };
-            let namespace = match &connection.scope {
-                Scope::All => None,
-                Scope::Namespace(ns) => Some(ns.as_str()),
-            };
-            live.list_path(namespace)
+            live.list_path(connection.scope.namespace())
         };
         let items = list_all(&connection.client, path, connection.timeout)
             .await

@@ -161,6 +161,23 @@ pub fn processing_order(a: &Meta, b: &Meta) -> std::cmp::Ordering {
         .then_with(|| a.name.cmp(&b.name))
 }
 
+/// The kind a kubectl resource type names (`pvc`, `persistentvolumeclaims`, `sts`,
+/// `statefulsets.apps`…), among the kinds commands take as targets.
+pub fn kind_named(resource_type: &str) -> Option<&'static str> {
+    Some(match resource_type.to_ascii_lowercase().as_str() {
+        "namespace" | "namespaces" | "ns" => "Namespace",
+        "pvc" | "pvcs" | "persistentvolumeclaim" | "persistentvolumeclaims" => {
+            "PersistentVolumeClaim"
+        }
+        "pv" | "pvs" | "persistentvolume" | "persistentvolumes" => "PersistentVolume",
+        "pod" | "pods" | "po" => "Pod",
+        "sts" | "statefulset" | "statefulsets" | "statefulset.apps" | "statefulsets.apps" => {
+            "StatefulSet"
+        }
+        _ => return None,
+    })
+}
+
 /// Splits kubectl's `TYPE/NAME` (or `TYPE NAME`, the name given apart) into type and name;
 /// `forms` lists the accepted forms for the error message.
 pub fn split_type_and_name<'a>(

@@ -20,7 +20,7 @@
 
 pub mod report;
 
-use crate::model::object::split_type_and_name;
+use crate::model::object::{kind_named, split_type_and_name};
 use std::fmt;
 
 use crate::binding::BindingPlan;
@@ -44,15 +44,11 @@ impl Target {
     pub fn parse(target: &str, name: Option<&str>, namespace: &str) -> Result<Target, String> {
         let (kind, name) = split_type_and_name(target, name, TARGET_FORMS)?;
         let (namespace, name) = (namespace.to_owned(), name.to_owned());
-        match kind.to_ascii_lowercase().as_str() {
-            "namespace" | "namespaces" | "ns" => Ok(Target::Namespace(name)),
-            "pvc" | "pvcs" | "persistentvolumeclaim" | "persistentvolumeclaims" => {
-                Ok(Target::Claim { namespace, name })
-            }
-            "statefulset" | "statefulsets" | "sts" | "statefulset.apps" | "statefulsets.apps" => {
-                Ok(Target::StatefulSet { namespace, name })
-            }
-            "pod" | "pods" | "po" => Ok(Target::Pod { namespace, name }),
+        match kind_named(kind) {
+            Some("Namespace") => Ok(Target::Namespace(name)),
+            Some("PersistentVolumeClaim") => Ok(Target::Claim { namespace, name }),
+            Some("StatefulSet") => Ok(Target::StatefulSet { namespace, name }),
+            Some("Pod") => Ok(Target::Pod { namespace, name }),
             _ => Err(format!(
                 "cannot predict deleting a {kind:?}: what-if delete takes {TARGET_FORMS}"
             )),
