@@ -9,7 +9,13 @@ pub mod names;
 pub mod options;
 pub mod write;
 
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::load::kinds::object_key;
 use crate::load::{LoadOptions, Loader};
+use crate::model::ObjectKey;
 
 pub use self::error::LiveError;
 pub use self::fetch::{Degraded, LiveObjects};
@@ -50,6 +56,20 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, LiveError> {
 }
 
 impl LiveRead {
+    /// The objects of the kinds the plan reads, as read, by key: what patches start from.
+    pub fn planned_objects(&self) -> BTreeMap<ObjectKey, Value> {
+        kinds::LIVE_KINDS
+            .iter()
+            .filter(|k| k.planned)
+            .flat_map(|kind| {
+                self.objects
+                    .of(kind.kind)
+                    .iter()
+                    .map(|object| (object_key(object, kind.kind), object.clone()))
+            })
+            .collect()
+    }
+
     /// A loader holding the live objects of the kinds the plan reads, for manifests to be
     /// overlaid on as `kubectl apply` would (a manifest of an object already there updates
     /// it); and the rest of what was read: the kinds kept as JSON, and what could not be read.

@@ -717,7 +717,8 @@ fn type_error(error: &serde_path_to_error::Error<serde_json::Error>) -> String {
 }
 
 /// The kind, namespace and name of an object read from a cluster.
-fn object_key(value: &serde_json::Value, kind: &'static str) -> ObjectKey {
+/// The key of an object given as JSON: its kind, and its metadata's namespace and name.
+pub(crate) fn object_key(value: &serde_json::Value, kind: &'static str) -> ObjectKey {
     let metadata = value.get("metadata");
     let field = |name: &str| {
         metadata

@@ -2,17 +2,12 @@
 //! diff, checked by a server-side dry run, and sent with `--yes` or once a terminal says yes;
 //! every patch carries the resourceVersion its object was read at.
 
-use std::collections::BTreeMap;
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
-
-use serde_json::Value;
 
 use crate::findings::selection::Selection;
 use crate::fix::cluster::{self as live_fix, ObjectChange};
-use crate::live::kinds::LIVE_KINDS;
 use crate::live::write::{self, PatchRequest};
 use crate::live::{self};
-use crate::model::ObjectKey;
 use crate::render::text::Paint;
 use crate::report;
 
@@ -27,7 +22,7 @@ pub fn run(args: &FixArgs, selection: &Selection) -> u8 {
         Err(error) => return fail(error),
     };
     let server = read.server.clone();
-    let objects = live_objects(&read);
+    let objects = read.planned_objects();
     let input = match load_over_read(Some(read), &[], &args.cluster) {
         Ok(input) => input,
         Err(error) => return fail(error),
@@ -122,25 +117,6 @@ pub fn run(args: &FixArgs, selection: &Selection) -> u8 {
     } else {
         exit::CLEAN
     }
-}
-
-/// The objects of the kinds the plan reads, as read, by key: what the patches start from.
-fn live_objects(read: &live::LiveRead) -> BTreeMap<ObjectKey, Value> {
-    let mut objects = BTreeMap::new();
-    for kind in LIVE_KINDS.iter().filter(|k| k.planned) {
-        for object in read.objects.of(kind.kind) {
-            let name = object
-                .pointer("/metadata/name")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let namespace = object
-                .pointer("/metadata/namespace")
-                .and_then(Value::as_str)
-                .filter(|_| kind.namespaced);
-            objects.insert(ObjectKey::new(kind.kind, namespace, name), object.clone());
-        }
-    }
-    objects
 }
 
 fn request(change: &ObjectChange) -> PatchRequest {
