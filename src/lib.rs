@@ -19,5 +19,6 @@ pub mod load;
 pub mod model;
 pub mod render;
 pub mod report;
+pub mod resize;
 pub mod rules;
 pub mod what_if;

@@ -205,7 +205,7 @@ async fn list_kind(
     scope: &Scope,
     timeout: Option<Duration>,
 ) -> Result<Vec<Value>, ListError> {
-    let items = list_all(&client, kind.list_path(scope.namespace()), timeout).await?;
+    let items = list_all(&client, kind.list_path(scope.namespace()), None, timeout).await?;
     Ok(items
         .into_iter()
         .filter(|item| kind.kind != "Event" || is_storage_event(item))
@@ -218,6 +218,7 @@ async fn list_kind(
 pub(super) async fn list_all(
     client: &Client,
     path: String,
+    field_selector: Option<&str>,
     timeout: Option<Duration>,
 ) -> Result<Vec<Value>, ListError> {
     let request = kube::core::Request::new(path);
@@ -226,6 +227,9 @@ pub(super) async fn list_all(
     let mut restarted = false;
     loop {
         let mut params = ListParams::default().limit(PAGE_SIZE);
+        if let Some(selector) = field_selector {
+            params = params.fields(selector);
+        }
         if let Some(token) = &token {
             params = params.continue_token(token);
         }
@@ -268,7 +272,7 @@ fn is_storage_event(event: &Value) -> bool {
 }
 
 /// Sets `kind` and `apiVersion`, which the API server leaves out of list items.
-fn with_type(mut item: Value, kind: &LiveKind) -> Value {
+pub(super) fn with_type(mut item: Value, kind: &LiveKind) -> Value {
     if let Some(object) = item.as_object_mut() {
         object.insert("kind".to_owned(), Value::String(kind.kind.to_owned()));
         object

@@ -7,6 +7,7 @@ pub mod fetch;
 pub mod kinds;
 pub mod names;
 pub mod options;
+pub mod session;
 pub mod write;
 
 use std::collections::BTreeMap;

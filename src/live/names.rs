@@ -54,7 +54,7 @@ pub fn object_names(args: &ClusterArgs, kind: &str) -> Vec<String> {
             };
             live.list_path(connection.scope.namespace())
         };
-        let items = list_all(&connection.client, path, connection.timeout)
+        let items = list_all(&connection.client, path, None, connection.timeout)
             .await
             .unwrap_or_default();
         let mut names: Vec<String> = items

@@ -2,12 +2,10 @@
 //! body, sent as a server-side dry run first (`dryRun=All`: the server validates and admits the
 //! change, then discards it) and for real only after.
 
-use kube::api::{Patch, PatchParams};
 use serde_json::Value;
 
-use super::connect;
 use super::kinds::live_kind;
-use super::options::ClusterArgs;
+use super::session::{Session, Target};
 use super::LiveError;
 
 /// A merge patch of one object.
@@ -43,58 +41,25 @@ impl std::fmt::Display for Refusal {
 /// Sends the patches one by one, as a dry run or for real; the outcome of each. Errors that
 /// stop everything (unreachable cluster, credentials) end the run.
 pub fn patch_all(
-    args: &ClusterArgs,
+    session: &Session,
     patches: &[PatchRequest],
     dry_run: bool,
 ) -> Result<Vec<Result<(), Refusal>>, LiveError> {
-    super::runtime()?.block_on(async {
-        let connection = connect::connect(args).await?;
-        let mut outcomes = Vec::with_capacity(patches.len());
-        for patch in patches {
+    patches
+        .iter()
+        .map(|patch| {
             let Some(kind) = live_kind(patch.kind) else {
-                outcomes.push(Err(Refusal::Refused {
+                return Ok(Err(Refusal::Refused {
                     code: 0,
                     message: format!("{} objects are not written by this tool", patch.kind),
                 }));
-                continue;
             };
-            let params = PatchParams {
-                dry_run,
-                ..PatchParams::default()
+            let target = Target {
+                kind,
+                namespace: patch.namespace.as_deref(),
+                name: &patch.name,
             };
-            let request = kube::core::Request::new(kind.list_path(patch.namespace.as_deref()))
-                .patch(&patch.name, &params, &Patch::Merge(&patch.body))
-                .map_err(|e| LiveError::Config(format!("cannot build the request: {e}")))?;
-            let call = connection.client.request::<Value>(request);
-            let result = match connection.timeout {
-                Some(limit) => match tokio::time::timeout(limit, call).await {
-                    Ok(result) => result,
-                    Err(_) => {
-                        return Err(LiveError::Timeout {
-                            server: connection.server.clone(),
-                            timeout: limit,
-                        })
-                    }
-                },
-                None => call.await,
-            };
-            outcomes.push(match result {
-                Ok(_) => Ok(()),
-                Err(kube::Error::Api(status)) if status.code == 409 => {
-                    Err(Refusal::Conflict(status.message))
-                }
-                Err(kube::Error::Api(status)) if status.code == 401 => {
-                    return Err(LiveError::Unauthorized {
-                        server: connection.server.clone(),
-                    })
-                }
-                Err(kube::Error::Api(status)) => Err(Refusal::Refused {
-                    code: status.code,
-                    message: status.message,
-                }),
-                Err(error) => return Err(LiveError::from_transport(&connection.server, &error)),
-            });
-        }
-        Ok(outcomes)
-    })
+            Ok(session.patch(&target, &patch.body, dry_run)?.map(|_| ()))
+        })
+        .collect()
 }

@@ -5,13 +5,10 @@ use crate::binding::{BindingPlan, Outcome};
 use crate::evidence::Evidence;
 use crate::findings::{Finding, Pointer};
 use crate::model::{Claim, Snapshot, WorkloadKind};
+use crate::resize::{self, Stage};
 use crate::rules::ids;
 
 use super::{at_event, quote};
-
-const INFEASIBLE: &[&str] = &["ControllerResizeInfeasible", "NodeResizeInfeasible"];
-const FAILED_EVENTS: &[&str] = &["VolumeResizeFailed", "FileSystemResizeFailed"];
-const DONE_EVENTS: &[&str] = &["VolumeResizeSuccessful", "FileSystemResizeSuccessful"];
 
 pub fn check(
     snapshot: &Snapshot,
@@ -25,123 +22,103 @@ pub fn check(
         if claim_plan.outcome != Outcome::Bound || !claim.meta.exists {
             continue;
         }
-        let (Some(Ok(request)), Some(Ok(capacity))) = (&claim.request, &claim.status_capacity)
-        else {
+        let Some(resize) = resize::of(claim, evidence) else {
             continue;
         };
-        if request <= capacity {
-            continue;
-        }
         let name = claim.meta.qualified_name();
         let sizes = format!(
             "asks for {} but has {}",
-            request.as_str(),
-            capacity.as_str()
+            resize.request.as_str(),
+            resize.capacity.as_str()
         );
-        let status = claim.status.storage_resize();
         let key = claim.key();
         let at_status = |path: &str| Pointer::field(claim.meta.source.as_ref(), path);
         let condition_path =
             |index: usize, field: &str| format!("status.conditions[{index}].{field}");
-        // Failed: the status says infeasible, an error condition is set, or the last resize
-        // event is a failure.
-        let error_condition = claim
-            .status
-            .condition("ControllerResizeError")
-            .or_else(|| claim.status.condition("NodeResizeError"));
-        let last_event = evidence
-            .latest(&key, &[FAILED_EVENTS, DONE_EVENTS].concat())
-            .filter(|e| FAILED_EVENTS.contains(&e.reason.as_str()));
-        if let Some(infeasible) = status.filter(|s| INFEASIBLE.contains(s)) {
-            let why = last_event
-                .map(|e| format!("; the last attempt: {}", quote(e)))
-                .unwrap_or_default();
-            findings.push(failed(&key, &name, &sizes, &format!("the resize is infeasible (status.allocatedResourceStatuses: {infeasible}){why}"))
-                .at(at_status("status.allocatedResourceStatuses.storage"), "resize infeasible"));
-            continue;
-        }
-        if let Some(condition) = error_condition {
-            let message = condition.message.as_deref().unwrap_or("no message");
-            findings.push(
-                failed(
-                    &key,
-                    &name,
-                    &sizes,
-                    &format!("condition {} says {message:?}", condition.type_),
-                )
-                .at(
-                    at_status(&condition_path(condition.index, "message")),
-                    "resize error",
-                ),
-            );
-            continue;
-        }
-        if let Some(event) = last_event {
-            findings.push(
-                failed(
-                    &key,
-                    &name,
-                    &sizes,
-                    &format!("the last attempt failed: {}", quote(event)),
-                )
-                .at(
-                    at_event(event).or_else(|| at_status("spec.resources.requests.storage")),
-                    "resize error",
-                ),
-            );
-            continue;
-        }
-        let fs_pending = claim.status.condition("FileSystemResizePending");
-        if fs_pending.is_some() || status == Some("NodeResizePending") {
-            let pods = pods_using(snapshot, claim);
-            let (what, help) = if pods.is_empty() {
-                (
-                    "no pod uses it now: the file system grows when a pod next mounts it".to_owned(),
-                    "start a pod that uses the claim; the kubelet finishes the resize when it mounts the volume".to_owned(),
-                )
-            } else {
-                (
-                    format!("it is used by pod {}, which must be restarted for the kubelet to grow the file system", pods.join(", pod ")),
-                    format!("restart pod {} (kubectl delete pod; its controller recreates it); drivers that grow file systems online finish on their own once the kubelet retries", pods.join(", ")),
-                )
-            };
-            let pointer = match fs_pending {
-                Some(c) => at_status(&condition_path(c.index, "type")),
-                None => at_status("status.allocatedResourceStatuses.storage"),
-            };
-            findings.push(
-                Finding::new(
-                    ids::EXPANSION_WAITS_FOR_POD_RESTART,
-                    key.clone(),
-                    format!("claim {name} {sizes}: the volume was resized, but its file system waits for the node: {what}"),
-                )
-                .at(pointer, "file system resize pending")
-                .help(help),
-            );
-            continue;
-        }
-        let in_progress = claim.status.condition("Resizing").is_some()
-            || matches!(
+        match resize.stage {
+            Stage::Infeasible {
                 status,
-                Some("ControllerResizeInProgress" | "NodeResizeInProgress")
-            )
-            || evidence
-                .latest(&key, &["ExternalExpanding", "Resizing"])
-                .is_some();
-        if in_progress {
-            let stage = match status {
-                Some("NodeResizeInProgress") => "the kubelet is growing the file system",
-                _ => "the volume is being resized by the storage backend",
-            };
-            findings.push(
-                Finding::new(
-                    ids::EXPANSION_IN_PROGRESS,
-                    key.clone(),
-                    format!("claim {name} {sizes}: {stage}; the claim shows the new size once it is done"),
-                )
-                .at(at_status("spec.resources.requests.storage"), "being resized")
-                .help("wait; if it does not finish, `kubectl describe pvc` shows the resizer's events"),
-            );
+                last_failure,
+            } => {
+                let why = last_failure
+                    .map(|e| format!("; the last attempt: {}", quote(e)))
+                    .unwrap_or_default();
+                findings.push(failed(&key, &name, &sizes, &format!("the resize is infeasible (status.allocatedResourceStatuses: {status}){why}"))
+                    .at(at_status("status.allocatedResourceStatuses.storage"), "resize infeasible"));
+            }
+            Stage::Error(condition) => {
+                let message = condition.message.as_deref().unwrap_or("no message");
+                findings.push(
+                    failed(
+                        &key,
+                        &name,
+                        &sizes,
+                        &format!("condition {} says {message:?}", condition.type_),
+                    )
+                    .at(
+                        at_status(&condition_path(condition.index, "message")),
+                        "resize error",
+                    ),
+                );
+            }
+            Stage::FailedEvent(event) => {
+                findings.push(
+                    failed(
+                        &key,
+                        &name,
+                        &sizes,
+                        &format!("the last attempt failed: {}", quote(event)),
+                    )
+                    .at(
+                        at_event(event).or_else(|| at_status("spec.resources.requests.storage")),
+                        "resize error",
+                    ),
+                );
+            }
+            Stage::WaitsForNode(fs_pending) => {
+                let pods = pods_using(snapshot, claim);
+                let (what, help) = if pods.is_empty() {
+                    (
+                        "no pod uses it now: the file system grows when a pod next mounts it".to_owned(),
+                        "start a pod that uses the claim; the kubelet finishes the resize when it mounts the volume".to_owned(),
+                    )
+                } else {
+                    (
+                        format!("it is used by pod {}, which must be restarted for the kubelet to grow the file system", pods.join(", pod ")),
+                        format!("restart pod {} (kubectl delete pod; its controller recreates it); drivers that grow file systems online finish on their own once the kubelet retries", pods.join(", ")),
+                    )
+                };
+                let pointer = match fs_pending {
+                    Some(c) => at_status(&condition_path(c.index, "type")),
+                    None => at_status("status.allocatedResourceStatuses.storage"),
+                };
+                findings.push(
+                    Finding::new(
+                        ids::EXPANSION_WAITS_FOR_POD_RESTART,
+                        key.clone(),
+                        format!("claim {name} {sizes}: the volume was resized, but its file system waits for the node: {what}"),
+                    )
+                    .at(pointer, "file system resize pending")
+                    .help(help),
+                );
+            }
+            Stage::InProgress { on_node } => {
+                let stage = if on_node {
+                    "the kubelet is growing the file system"
+                } else {
+                    "the volume is being resized by the storage backend"
+                };
+                findings.push(
+                    Finding::new(
+                        ids::EXPANSION_IN_PROGRESS,
+                        key.clone(),
+                        format!("claim {name} {sizes}: {stage}; the claim shows the new size once it is done"),
+                    )
+                    .at(at_status("spec.resources.requests.storage"), "being resized")
+                    .help("wait; if it does not finish, `kubectl describe pvc` shows the resizer's events"),
+                );
+            }
+            Stage::NotStarted => {}
         }
     }
 }

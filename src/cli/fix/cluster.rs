@@ -6,6 +6,7 @@ use std::io::{BufRead as _, IsTerminal as _, Write as _};
 
 use crate::findings::selection::Selection;
 use crate::fix::cluster::{self as live_fix, ObjectChange};
+use crate::live::session::Session;
 use crate::live::write::{self, PatchRequest};
 use crate::live::{self};
 use crate::render::text::Paint;
@@ -54,7 +55,11 @@ pub fn run(args: &FixArgs, selection: &Selection) -> u8 {
     }
     // The server checks every patch before anything is written.
     let patches: Vec<PatchRequest> = changes.iter().map(request).collect();
-    let checked = match write::patch_all(&args.cluster, &patches, true) {
+    let session = match Session::open(&args.cluster) {
+        Ok(session) => session,
+        Err(error) => return fail(error),
+    };
+    let checked = match write::patch_all(&session, &patches, true) {
         Ok(checked) => checked,
         Err(error) => return fail(error),
     };
@@ -96,7 +101,7 @@ pub fn run(args: &FixArgs, selection: &Selection) -> u8 {
         return exit::FINDINGS;
     }
     let to_send: Vec<PatchRequest> = accepted.iter().map(|(_, patch)| patch.clone()).collect();
-    let sent = match write::patch_all(&args.cluster, &to_send, false) {
+    let sent = match write::patch_all(&session, &to_send, false) {
         Ok(sent) => sent,
         Err(error) => return fail(error),
     };
