@@ -23,6 +23,9 @@ use hyper::body::{Bytes, Incoming};
 use hyper::{Method, Request, Response, StatusCode};
 use serde_json::{json, Map, Value};
 
+mod controllers;
+pub use controllers::Resizer;
+
 /// A resource the server serves.
 #[derive(Debug)]
 pub struct Resource {
@@ -96,6 +99,7 @@ pub const RESOURCES: &[Resource] = &[
     resource("", "v1", "persistentvolumes", "persistentvolume", "PersistentVolume", false, &[]),
     resource("", "v1", "persistentvolumeclaims", "persistentvolumeclaim", "PersistentVolumeClaim", true, &[]),
     resource("", "v1", "pods", "pod", "Pod", true, &["spec.nodeName", "status.phase", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "status.podIP"]),
+    resource("", "v1", "resourcequotas", "resourcequota", "ResourceQuota", true, &[]),
     resource("", "v1", "replicationcontrollers", "replicationcontroller", "ReplicationController", true, &["status.replicas"]),
     resource("", "v1", "events", "event", "Event", true, EVENT_FIELDS),
     resource("apps", "v1", "deployments", "deployment", "Deployment", true, &[]),
@@ -164,6 +168,60 @@ struct State {
     /// Objects (resource, name) that someone else changes just before the next real write of
     /// them reaches the server: that write then meets a newer resourceVersion.
     changed_before_write: HashSet<(String, String)>,
+    /// How the resize of a claim (namespace, name) goes.
+    resizers: BTreeMap<(String, String), Resizer>,
+    /// Resizes under way, by claim.
+    resizing: BTreeMap<(String, String), controllers::Progress>,
+    events: u64,
+}
+
+impl State {
+    /// Stores an object as created: a new resourceVersion, and a uid, creationTimestamp and
+    /// (when namespaced and missing) namespace of its own. Returns its key.
+    fn insert(&mut self, index: usize, mut object: Value) -> Key {
+        self.resource_version += 1;
+        self.uids += 1;
+        let rv = self.resource_version;
+        let uid = format!("00000000-0000-4000-8000-{:012x}", self.uids);
+        let meta = object
+            .as_object_mut()
+            .map(|o| o.entry("metadata").or_insert_with(|| json!({})))
+            .and_then(Value::as_object_mut)
+            .expect("an object");
+        meta.insert("resourceVersion".into(), json!(rv.to_string()));
+        meta.entry("uid").or_insert_with(|| json!(uid));
+        meta.entry("creationTimestamp")
+            .or_insert_with(|| json!("2026-01-05T09:00:00Z"));
+        let resource = &RESOURCES[index];
+        let namespace = if resource.namespaced {
+            meta.entry("namespace")
+                .or_insert_with(|| json!("default"))
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        } else {
+            meta.remove("namespace");
+            String::new()
+        };
+        let name = meta
+            .get("name")
+            .and_then(Value::as_str)
+            .expect("object with a name")
+            .to_owned();
+        let key = (index, namespace, name);
+        self.objects.insert(key.clone(), object);
+        key
+    }
+
+    /// Stores a changed object under a new resourceVersion.
+    fn update(&mut self, key: &Key, mut object: Value) {
+        self.resource_version += 1;
+        let rv = self.resource_version.to_string();
+        if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+            meta.insert("resourceVersion".into(), json!(rv));
+        }
+        self.objects.insert(key.clone(), object);
+    }
 }
 
 /// A running server. Cheap to share: all state is behind one lock.
@@ -261,38 +319,7 @@ impl ApiServer {
         let Some(index) = RESOURCES.iter().position(|r| r.kind == kind) else {
             panic!("the test API server does not serve kind {kind:?}");
         };
-        let mut state = self.state();
-        let mut object = object;
-        state.resource_version += 1;
-        state.uids += 1;
-        let rv = state.resource_version;
-        let uid = format!("00000000-0000-4000-8000-{:012x}", state.uids);
-        let meta = object
-            .as_object_mut()
-            .and_then(|o| o.get_mut("metadata"))
-            .and_then(Value::as_object_mut)
-            .expect("object with metadata");
-        meta.insert("resourceVersion".into(), json!(rv.to_string()));
-        meta.entry("uid").or_insert_with(|| json!(uid));
-        meta.entry("creationTimestamp")
-            .or_insert_with(|| json!("2026-01-05T09:00:00Z"));
-        let resource = &RESOURCES[index];
-        let namespace = if resource.namespaced {
-            meta.entry("namespace")
-                .or_insert_with(|| json!("default"))
-                .as_str()
-                .unwrap_or_default()
-                .to_owned()
-        } else {
-            meta.remove("namespace");
-            String::new()
-        };
-        let name = meta
-            .get("name")
-            .and_then(Value::as_str)
-            .expect("object with a name")
-            .to_owned();
-        state.objects.insert((index, namespace, name), object);
+        self.state().insert(index, object);
     }
 
     /// Answers 403 Forbidden to every request on a resource (`pods`,
@@ -313,6 +340,14 @@ impl ApiServer {
             "unknown resource {resource}"
         );
         self.state().unserved.insert(resource.to_owned());
+    }
+
+    /// How the resize of a claim goes once a write asks for more than it has: the resizer and
+    /// the kubelet are played step by step, one step at each GET of the claim.
+    pub fn set_resizer(&self, namespace: &str, name: &str, resizer: Resizer) {
+        self.state()
+            .resizers
+            .insert((namespace.to_owned(), name.to_owned()), resizer);
     }
 
     /// Waits this long before answering any request.
@@ -514,6 +549,8 @@ current-context: {context}
             (&Method::GET, Some(_)) => "get",
             (&Method::PATCH, Some(_)) => "patch",
             (&Method::PUT, Some(_)) => "update",
+            (&Method::POST, None) => "create",
+            (&Method::DELETE, Some(_)) => "delete",
             _ => {
                 return status(
                     405,
@@ -538,6 +575,7 @@ current-context: {context}
             return status(403, "Forbidden", &message, Some(details));
         }
         match name {
+            None if verb == "create" => self.create(call, index, namespace),
             None => self.list(call, index, namespace),
             Some(name) => {
                 let key = (
@@ -546,10 +584,15 @@ current-context: {context}
                     name.to_owned(),
                 );
                 match verb {
-                    "get" => match self.state().objects.get(&key) {
-                        Some(object) => (200, object.clone()),
-                        None => not_found(resource, name),
-                    },
+                    "get" => {
+                        let mut state = self.state();
+                        controllers::before_get(&mut state, &key);
+                        match state.objects.get(&key) {
+                            Some(object) => (200, object.clone()),
+                            None => not_found(resource, name),
+                        }
+                    }
+                    "delete" => self.delete(call, &key),
                     _ => self.write(call, &key, verb == "patch"),
                 }
             }
@@ -705,6 +748,9 @@ current-context: {context}
             );
             return status(422, "Invalid", &message, None);
         }
+        if let Some(refusal) = controllers::admit_update(&state, key, &current, &updated) {
+            return refusal;
+        }
         let mut updated = updated;
         // Identity fields stay what they were.
         for field in ["name", "namespace", "uid", "creationTimestamp"] {
@@ -716,14 +762,116 @@ current-context: {context}
             }
         }
         if !dry_run {
-            state.resource_version += 1;
-            let rv = state.resource_version.to_string();
-            if let Some(meta) = updated.get_mut("metadata").and_then(Value::as_object_mut) {
-                meta.insert("resourceVersion".into(), json!(rv));
-            }
-            state.objects.insert(key.clone(), updated.clone());
+            state.update(key, updated);
+            controllers::after_update(&mut state, key, &current);
+            updated = state.objects[key].clone();
         }
         (200, updated)
+    }
+
+    /// POST: creates an object in a collection, or says it exists (409 AlreadyExists).
+    fn create(&self, call: &Call, index: usize, namespace: Option<&str>) -> (u16, Value) {
+        let resource = &RESOURCES[index];
+        let Ok(mut object) = serde_json::from_slice::<Value>(&call.body) else {
+            return status(
+                400,
+                "BadRequest",
+                "the request body is not valid JSON",
+                None,
+            );
+        };
+        let Some(name) = object.pointer("/metadata/name").and_then(Value::as_str) else {
+            return status(422, "Invalid", &format!("{} is invalid: metadata.name: Required value: name or generateName is required", resource.kind), None);
+        };
+        let name = name.to_owned();
+        if let (Some(ns), Some(meta)) = (
+            namespace,
+            object.get_mut("metadata").and_then(Value::as_object_mut),
+        ) {
+            meta.insert("namespace".into(), json!(ns));
+        }
+        let key = (
+            index,
+            namespace.unwrap_or_default().to_owned(),
+            name.clone(),
+        );
+        let dry_run = call.query.iter().any(|(k, v)| k == "dryRun" && v == "All");
+        let mut state = self.state();
+        if state.objects.contains_key(&key) {
+            let message = format!("{} \"{name}\" already exists", resource.name());
+            let details = json!({"name": name, "group": resource.group, "kind": resource.plural});
+            return status(409, "AlreadyExists", &message, Some(details));
+        }
+        if dry_run {
+            return (201, object);
+        }
+        if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+            for field in ["uid", "resourceVersion", "creationTimestamp"] {
+                meta.remove(field);
+            }
+        }
+        let key = state.insert(index, object);
+        controllers::after_create(&mut state, &key);
+        (201, state.objects[&key].clone())
+    }
+
+    /// DELETE with DeleteOptions: uid and resourceVersion preconditions, a propagation policy,
+    /// and `dryRun=All`. Returns the object as it was.
+    fn delete(&self, call: &Call, key: &Key) -> (u16, Value) {
+        let resource = &RESOURCES[key.0];
+        let options: Value = if call.body.is_empty() {
+            json!({})
+        } else {
+            match serde_json::from_slice(&call.body) {
+                Ok(options) => options,
+                Err(_) => {
+                    return status(
+                        400,
+                        "BadRequest",
+                        "the request body is not valid JSON",
+                        None,
+                    )
+                }
+            }
+        };
+        let dry_run = call.query.iter().any(|(k, v)| k == "dryRun" && v == "All")
+            || options
+                .get("dryRun")
+                .and_then(Value::as_array)
+                .is_some_and(|d| d.iter().any(|v| v == "All"));
+        let mut state = self.state();
+        let Some(current) = state.objects.get(key).cloned() else {
+            return not_found(resource, &key.2);
+        };
+        for (field, label) in [("uid", "UID"), ("resourceVersion", "ResourceVersion")] {
+            let Some(wanted) = options
+                .pointer(&format!("/preconditions/{field}"))
+                .and_then(Value::as_str)
+            else {
+                continue;
+            };
+            let have = current
+                .pointer(&format!("/metadata/{field}"))
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            if wanted != have {
+                let message = format!(
+                    "Operation cannot be fulfilled on {} \"{}\": Precondition failed: {label} in precondition: {wanted}, {label} in object meta: {have}",
+                    resource.name(),
+                    key.2
+                );
+                let details =
+                    json!({"name": key.2, "group": resource.group, "kind": resource.plural});
+                return status(409, "Conflict", &message, Some(details));
+            }
+        }
+        if !dry_run {
+            let orphan = options.get("propagationPolicy").and_then(Value::as_str) == Some("Orphan");
+            state.objects.remove(key);
+            state.resource_version += 1;
+            controllers::after_delete(&mut state, key, &current, orphan);
+        }
+        (200, current)
     }
 }
 
@@ -739,6 +887,11 @@ fn immutable_change(plural: &str, current: &Value, updated: &Value) -> Option<&'
         ],
         "pods" => &["/spec/volumes", "/spec/containers", "/spec/nodeName"],
         "persistentvolumes" => &["/spec/csi", "/spec/nfs", "/spec/local", "/spec/hostPath"],
+        "statefulsets" => &[
+            "/spec/volumeClaimTemplates",
+            "/spec/selector",
+            "/spec/serviceName",
+        ],
         _ => &[],
     };
     fields
