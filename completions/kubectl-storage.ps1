@@ -31,6 +31,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-storage' -ScriptBlock {
             [CompletionResult]::new('what-if', 'what-if', [CompletionResultType]::ParameterValue, 'Predict what deleting a namespace, claim, StatefulSet or pod does to the data of every volume it reaches')
             [CompletionResult]::new('diagnose', 'diagnose', [CompletionResultType]::ParameterValue, 'Explain, from a live cluster, why a claim is Pending, why a pod does not start for storage reasons, or where a resize is stuck: one object and what it depends on, or every problem in the namespace')
             [CompletionResult]::new('fix', 'fix', [CompletionResultType]::ParameterValue, 'Apply the fixes rules declare to manifests: safe ones, and unsafe ones when asked; show them as a diff or write them')
+            [CompletionResult]::new('expand', 'expand', [CompletionResultType]::ParameterValue, 'Grow a claim, or every claim of a StatefulSet, in a cluster: checked first, then followed until the volume and its file system have the new size; or write the size into manifests')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -167,6 +168,36 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-storage' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'kubectl-storage;expand' {
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The new size, as a quantity: 50Gi, 1Ti')
+            [CompletionResult]::new('--template', '--template', [CompletionResultType]::ParameterName, 'For a StatefulSet with several volumeClaimTemplates: the one to grow')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Write the size into manifests instead of a cluster: files, or folders. Repeatable; `-` reads standard input')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Write the size into manifests instead of a cluster: files, or folders. Repeatable; `-` reads standard input')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to follow the resize: a duration like 90s or 10m; 0 follows until it ends')
+            [CompletionResult]::new('--poll-interval', '--poll-interval', [CompletionResultType]::ParameterName, 'How often to look at the claims while following (tests shorten it)')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'Read the live cluster; `--cluster=NAME` also picks the kubeconfig cluster')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file to use instead of KUBECONFIG or ~/.kube/config')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use instead of the current one')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Kubeconfig user to use instead of the context''s')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace to read, and for namespaced objects written without one. Defaults to the context''s namespace, or `default`')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace to read, and for namespaced objects written without one. Defaults to the context''s namespace, or `default`')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for one request before giving up: `0` (never), or a duration like `30s`, `1m`, `1m30s`; a bare number is seconds')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--diff', '--diff', [CompletionResultType]::ParameterName, 'With -f: print the change as a unified diff; write nothing')
+            [CompletionResult]::new('--write', '--write', [CompletionResultType]::ParameterName, 'With -f: write the changed files, each atomically')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Change the cluster without asking (otherwise a terminal is asked, and anything else only shows the changes). Also runs the printed plan that carries a StatefulSet''s new size into its template')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Change the cluster without asking (otherwise a terminal is asked, and anything else only shows the changes). Also runs the printed plan that carries a StatefulSet''s new size into its template')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Follow the resize until the claims have the new size (the default)')
+            [CompletionResult]::new('--no-wait', '--no-wait', [CompletionResultType]::ParameterName, 'Ask for the new size and return; the resize goes on in the cluster')
+            [CompletionResult]::new('--restart-pods', '--restart-pods', [CompletionResultType]::ParameterName, 'When the file system waits for a pod to mount the volume again, restart the pods that use the claim, if a Deployment''s ReplicaSet or a StatefulSet owns them (they are recreated)')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Read every namespace (a namespace given with -n is then ignored, as by kubectl)')
+            [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'Read every namespace (a namespace given with -n is then ignored, as by kubectl)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'kubectl-storage;help' {
             [CompletionResult]::new('plan', 'plan', [CompletionResultType]::ParameterValue, 'Predict, claim by claim, which volume each PersistentVolumeClaim binds to, whether one is provisioned, or why it stays Pending; and what happens to each volume')
             [CompletionResult]::new('rules', 'rules', [CompletionResultType]::ParameterValue, 'List the rules the plan checks')
@@ -174,6 +205,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-storage' -ScriptBlock {
             [CompletionResult]::new('what-if', 'what-if', [CompletionResultType]::ParameterValue, 'Predict what deleting a namespace, claim, StatefulSet or pod does to the data of every volume it reaches')
             [CompletionResult]::new('diagnose', 'diagnose', [CompletionResultType]::ParameterValue, 'Explain, from a live cluster, why a claim is Pending, why a pod does not start for storage reasons, or where a resize is stuck: one object and what it depends on, or every problem in the namespace')
             [CompletionResult]::new('fix', 'fix', [CompletionResultType]::ParameterValue, 'Apply the fixes rules declare to manifests: safe ones, and unsafe ones when asked; show them as a diff or write them')
+            [CompletionResult]::new('expand', 'expand', [CompletionResultType]::ParameterValue, 'Grow a claim, or every claim of a StatefulSet, in a cluster: checked first, then followed until the volume and its file system have the new size; or write the size into manifests')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -197,6 +229,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-storage' -ScriptBlock {
             break
         }
         'kubectl-storage;help;fix' {
+            break
+        }
+        'kubectl-storage;help;expand' {
             break
         }
         'kubectl-storage;help;help' {

@@ -12,6 +12,7 @@ pub mod deletion;
 pub mod diagnose;
 pub mod drivers;
 pub mod evidence;
+pub mod expand;
 pub mod findings;
 pub mod fix;
 pub mod live;

@@ -146,6 +146,7 @@ pub fn complete(words: &[String], names: &dyn Names) -> Completion {
         cluster: cluster_args(&given),
         names,
         reads_cluster: command.get_name() == "diagnose"
+            || (command.get_name() == "expand" && !given.iter().any(|(id, _)| *id == "filenames"))
             || given.iter().any(|(id, _)| *id == "cluster"),
     };
     if let Some(arg) = awaiting_value {
@@ -281,13 +282,22 @@ const DIAGNOSE_KINDS: &[(&str, &str)] = &[
     ("sts/", "a StatefulSet: its pods and claims"),
 ];
 
-/// The object kinds a `TYPE/NAME` argument takes: what-if's TARGET, diagnose's OBJECT.
+/// What `expand` grows.
+const EXPAND_KINDS: &[(&str, &str)] = &[
+    ("pvc/", "a claim"),
+    ("sts/", "every claim of a StatefulSet's template"),
+];
+
+/// The object kinds a `TYPE/NAME` argument takes: what-if's TARGET, diagnose's OBJECT,
+/// expand's TYPE/NAME.
 fn object_kinds(arg: &Arg) -> Option<&'static [(&'static str, &'static str)]> {
     let names = arg.get_value_names()?;
     if names.iter().any(|n| n == "TARGET") {
         Some(TARGET_KINDS)
     } else if names.iter().any(|n| n == "OBJECT") {
         Some(DIAGNOSE_KINDS)
+    } else if names.iter().any(|n| n == "TYPE/NAME") {
+        Some(EXPAND_KINDS)
     } else {
         None
     }
@@ -453,11 +463,11 @@ mod tests {
         let c = words(&[""]);
         assert_eq!(
             values_of(&c),
-            ["plan", "rules", "explain", "what-if", "diagnose", "fix", "help"]
+            ["plan", "rules", "explain", "what-if", "diagnose", "fix", "expand", "help"]
         );
         assert_eq!(c.directive, directive::NO_FILE_COMP);
         assert_eq!(values_of(&words(&["pl"])), ["plan"]);
-        assert_eq!(values_of(&words(&["help", "ex"])), ["explain"]);
+        assert_eq!(values_of(&words(&["help", "ex"])), ["explain", "expand"]);
     }
 
     #[test]
@@ -601,6 +611,16 @@ mod tests {
         );
         assert_eq!(
             values_of(&words(&["diagnose", "deploy/"])),
+            Vec::<&str>::new()
+        );
+        // expand grows live claims, unless it writes manifests.
+        assert_eq!(values_of(&words(&["expand", ""])), ["pvc/", "sts/"]);
+        assert_eq!(
+            values_of(&words(&["expand", "-n", "shop", "pvc/o"])),
+            ["pvc/other"]
+        );
+        assert_eq!(
+            values_of(&words(&["expand", "-f", "db.yaml", "pvc/o"])),
             Vec::<&str>::new()
         );
     }

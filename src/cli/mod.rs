@@ -3,6 +3,7 @@
 
 pub mod complete;
 pub mod diagnose;
+pub mod expand;
 pub mod explain;
 pub mod fix;
 pub mod input;
@@ -50,6 +51,9 @@ pub enum Command {
     /// Apply the fixes rules declare to manifests: safe ones, and unsafe ones when asked; show
     /// them as a diff or write them.
     Fix(Box<fix::FixArgs>),
+    /// Grow a claim, or every claim of a StatefulSet, in a cluster: checked first, then followed
+    /// until the volume and its file system have the new size; or write the size into manifests.
+    Expand(Box<expand::ExpandArgs>),
 }
 
 /// When to colour text output.
@@ -113,6 +117,7 @@ pub fn main() -> ExitCode {
         Command::WhatIf(args) => what_if::run(&args),
         Command::Diagnose(args) => diagnose::run(&args),
         Command::Fix(args) => fix::run(&args),
+        Command::Expand(args) => expand::run(&args),
     };
     ExitCode::from(code)
 }
@@ -125,6 +130,23 @@ pub fn emit(text: &str) -> Result<(), io::Error> {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         other => other,
     }
+}
+
+/// Asks a yes-or-no question on the terminal; anything but yes is no, and without a terminal
+/// nobody can say yes.
+pub(crate) fn confirmed(question: &str) -> bool {
+    use std::io::{BufRead as _, IsTerminal as _};
+    if !io::stdin().is_terminal() {
+        return false;
+    }
+    let mut stderr = io::stderr();
+    let _ = write!(stderr, "{question} [y/N] ");
+    let _ = stderr.flush();
+    let mut answer = String::new();
+    if io::stdin().lock().read_line(&mut answer).is_err() {
+        return false;
+    }
+    matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
 
 /// Reports an error the user must act on, and returns the usage/input exit code.

@@ -11,7 +11,7 @@ use crate::load::{InputText, LoadOptions, Loader};
 use crate::report;
 
 use super::text::{self, TextEdit};
-use super::FixNote;
+use super::{FieldEdit, FixNote};
 
 /// Rounds of planning and editing at most: a fix that keeps reappearing must not loop forever.
 const MAX_ROUNDS: usize = 10;
@@ -66,11 +66,8 @@ pub fn fix(
     let mut left = Vec::new();
     let mut remaining = Vec::new();
     for round in 0..MAX_ROUNDS {
-        let mut loader = Loader::new(options);
-        for (input, text) in inputs.iter().zip(&texts) {
-            loader.add_text(input.name.clone(), text.as_str().into());
-        }
-        let loaded = loader.finish();
+        let current = inputs.iter().zip(&texts).map(|(i, t)| (&*i.name, &**t));
+        let loaded = load_texts(current, options);
         let (findings, _, _) = report::findings(&loaded, selection);
         let mut edits: Vec<Vec<(usize, TextEdit)>> = vec![Vec::new(); texts.len()];
         let mut made: Vec<(usize, FixNote)> = Vec::new();
@@ -157,6 +154,48 @@ pub fn fix(
         left,
         remaining,
     }
+}
+
+/// Loads texts so that each object's source names its input by position, as the edits expect.
+/// Takes each input's name and text.
+pub fn load_texts<'a>(
+    texts: impl IntoIterator<Item = (&'a str, &'a str)>,
+    options: &LoadOptions,
+) -> crate::load::Loaded {
+    let mut loader = Loader::new(options);
+    for (name, text) in texts {
+        loader.add_text(name.to_owned(), text.into());
+    }
+    loader.finish()
+}
+
+/// Makes field edits of objects loaded by [`load_texts`] in their texts, once: each input
+/// before and after, or why an edit cannot be made.
+pub fn edit(inputs: Vec<InputText>, edits: &[FieldEdit]) -> Result<Vec<FixedFile>, String> {
+    let mut per_file: Vec<Vec<TextEdit>> = vec![Vec::new(); inputs.len()];
+    for edit in edits {
+        let Some(source) = &edit.source else {
+            return Err(format!("{} is not in a file", edit.object));
+        };
+        let file = source.file.0 as usize;
+        let found = text::edits(&inputs[file].text, source, &edit.path, &edit.change)
+            .map_err(|why| format!("{}: {why}", edit.object))?;
+        per_file[file].extend(found);
+    }
+    let mut files = Vec::with_capacity(inputs.len());
+    for (input, edits) in inputs.into_iter().zip(per_file) {
+        let (after, not_applied) = text::apply(&input.text, edits);
+        if !not_applied.is_empty() {
+            return Err(format!("two changes of {} overlap", input.name));
+        }
+        files.push(FixedFile {
+            name: input.name,
+            path: input.path,
+            before: input.text,
+            after,
+        });
+    }
+    Ok(files)
 }
 
 /// Writes a file atomically: a temporary file beside it, with its permissions, renamed over it.

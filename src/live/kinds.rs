@@ -96,6 +96,13 @@ pub const LIVE_KINDS: &[LiveKind] = &[
         "provisioning, attach and mount errors from events"),
 ];
 
+/// Kinds some commands read or write one by one, which a plan does not list.
+#[rustfmt::skip]
+pub const OTHER_KINDS: &[LiveKind] = &[
+    kind("ResourceQuota", "v1", "resourcequotas", true, false,
+        "quota checks before a claim grows"),
+];
+
 /// Event reasons about storage: the events kept from a listing of all events.
 pub const STORAGE_EVENT_REASONS: &[&str] = &[
     "FailedBinding",
@@ -126,7 +133,10 @@ pub const STORAGE_EVENT_REASONS: &[&str] = &[
 ];
 
 pub fn live_kind(kind: &str) -> Option<&'static LiveKind> {
-    LIVE_KINDS.iter().find(|k| k.kind == kind)
+    LIVE_KINDS
+        .iter()
+        .chain(OTHER_KINDS)
+        .find(|k| k.kind == kind)
 }
 
 #[cfg(test)]

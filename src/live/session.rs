@@ -161,7 +161,9 @@ impl Session {
 
     /// Waits, keeping the connection's background work going.
     pub fn sleep(&self, duration: Duration) {
-        self.runtime.block_on(tokio::time::sleep(duration));
+        // The timer must be made inside the runtime.
+        self.runtime
+            .block_on(async { tokio::time::sleep(duration).await });
     }
 
     /// A write's outcome: refusals are the caller's to report; errors that stop everything

@@ -125,12 +125,22 @@ impl Quantity {
         }
     }
 
-    /// Value in whole units (bytes for storage) rounded toward positive infinity.
+    /// A quantity of `nanos` / 10^9 units, written in its short form.
+    pub fn from_nanos(nanos: i128) -> Quantity {
+        let mut quantity = Quantity {
+            nanos,
+            text: String::new(),
+        };
+        quantity.text = quantity.humanize();
+        quantity
+    }
+
     /// The exact value times 10^9: a cheap, totally ordered key for indexes.
     pub fn nanos(&self) -> i128 {
         self.nanos
     }
 
+    /// Value in whole units (bytes for storage) rounded toward positive infinity.
     pub fn ceil_units(&self) -> i128 {
         let per_unit = NANOS_PER_UNIT as i128;
         let whole = self.nanos / per_unit;

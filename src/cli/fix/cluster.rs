@@ -2,8 +2,6 @@
 //! diff, checked by a server-side dry run, and sent with `--yes` or once a terminal says yes;
 //! every patch carries the resourceVersion its object was read at.
 
-use std::io::{BufRead as _, IsTerminal as _, Write as _};
-
 use crate::findings::selection::Selection;
 use crate::fix::cluster::{self as live_fix, ObjectChange};
 use crate::live::session::Session;
@@ -13,7 +11,7 @@ use crate::render::text::Paint;
 use crate::report;
 
 use super::super::input::load_over_read;
-use super::super::{emit, exit, fail};
+use super::super::{confirmed, emit, exit, fail};
 use super::{count, line, line_with_reason, remaining_code, FixArgs};
 
 pub fn run(args: &FixArgs, selection: &Selection) -> u8 {
@@ -96,7 +94,7 @@ pub fn run(args: &FixArgs, selection: &Selection) -> u8 {
         return fail(format!("cannot write the output: {error}"));
     }
     out.clear();
-    if !args.yes && !confirmed(accepted.len()) {
+    if !args.yes && !confirmed(&format!("Send {}?", count(accepted.len(), "patch"))) {
         let _ = emit("Nothing was written: add --yes to send these patches.\n");
         return exit::FINDINGS;
     }
@@ -131,19 +129,4 @@ fn request(change: &ObjectChange) -> PatchRequest {
         name: change.key.name.clone(),
         body: change.patch(),
     }
-}
-
-/// Asks on the terminal; anything but yes is no, and without a terminal nobody can say yes.
-fn confirmed(patches: usize) -> bool {
-    if !std::io::stdin().is_terminal() {
-        return false;
-    }
-    let mut stderr = std::io::stderr();
-    let _ = write!(stderr, "Send {}? [y/N] ", count(patches, "patch"));
-    let _ = stderr.flush();
-    let mut answer = String::new();
-    if std::io::stdin().lock().read_line(&mut answer).is_err() {
-        return false;
-    }
-    matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }

@@ -127,6 +127,8 @@ pub struct Logged {
     pub status: u16,
     /// The size of the response body.
     pub bytes: usize,
+    /// A dry run, asked in the query or in the body's DeleteOptions.
+    pub dry_run: bool,
 }
 
 impl Logged {
@@ -449,6 +451,7 @@ current-context: {context}
                 query: query.clone(),
                 status: 0,
                 bytes: 0,
+                dry_run: false,
             });
             (state.delay, state.token.clone(), state.log.len() - 1)
         };
@@ -459,6 +462,14 @@ current-context: {context}
             Ok(body) => body.to_bytes(),
             Err(_) => Bytes::new(),
         };
+        let dry_run = query.iter().any(|(k, v)| k == "dryRun" && v == "All")
+            || serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|b| b.get("dryRun").cloned())
+                .is_some_and(|d| d == json!(["All"]));
+        if let Some(entry) = self.state().log.get_mut(logged) {
+            entry.dry_run = dry_run;
+        }
         let (status, value) = if token.is_some_and(|t| authorization != Some(format!("Bearer {t}")))
         {
             status(401, "Unauthorized", "Unauthorized", None)
