@@ -32,6 +32,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-storage' -ScriptBlock {
             [CompletionResult]::new('diagnose', 'diagnose', [CompletionResultType]::ParameterValue, 'Explain, from a live cluster, why a claim is Pending, why a pod does not start for storage reasons, or where a resize is stuck: one object and what it depends on, or every problem in the namespace')
             [CompletionResult]::new('fix', 'fix', [CompletionResultType]::ParameterValue, 'Apply the fixes rules declare to manifests: safe ones, and unsafe ones when asked; show them as a diff or write them')
             [CompletionResult]::new('expand', 'expand', [CompletionResultType]::ParameterValue, 'Grow a claim, or every claim of a StatefulSet, in a cluster: checked first, then followed until the volume and its file system have the new size; or write the size into manifests')
+            [CompletionResult]::new('rebind', 'rebind', [CompletionResultType]::ParameterValue, 'Give a volume whose claim is gone to a claim (created when missing), keeping its data: Retain first, every step shown, dry-run, and made with --yes')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -198,6 +199,30 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-storage' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'kubectl-storage;rebind' {
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The claim to give it to: NAMESPACE/CLAIM, or CLAIM in the namespace of -n (or the context''s). It is created when it does not exist')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the claim to be bound: a duration like 90s or 2m; 0 waits until it is')
+            [CompletionResult]::new('--poll-interval', '--poll-interval', [CompletionResultType]::ParameterName, 'How often to look while waiting (tests shorten it)')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'Read the live cluster; `--cluster=NAME` also picks the kubeconfig cluster')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file to use instead of KUBECONFIG or ~/.kube/config')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use instead of the current one')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Kubeconfig user to use instead of the context''s')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace to read, and for namespaced objects written without one. Defaults to the context''s namespace, or `default`')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace to read, and for namespaced objects written without one. Defaults to the context''s namespace, or `default`')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for one request before giving up: `0` (never), or a duration like `30s`, `1m`, `1m30s`; a bare number is seconds')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Make the changes without asking (otherwise a terminal is asked, and anything else only shows them)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Make the changes without asking (otherwise a terminal is asked, and anything else only shows them)')
+            [CompletionResult]::new('--restore-reclaim-policy', '--restore-reclaim-policy', [CompletionResultType]::ParameterName, 'Once bound, put back the reclaim policy the rebind changed to Retain')
+            [CompletionResult]::new('--no-wait', '--no-wait', [CompletionResultType]::ParameterName, 'Make the changes and return without waiting for the claim to be bound')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Read every namespace (a namespace given with -n is then ignored, as by kubectl)')
+            [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'Read every namespace (a namespace given with -n is then ignored, as by kubectl)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'kubectl-storage;help' {
             [CompletionResult]::new('plan', 'plan', [CompletionResultType]::ParameterValue, 'Predict, claim by claim, which volume each PersistentVolumeClaim binds to, whether one is provisioned, or why it stays Pending; and what happens to each volume')
             [CompletionResult]::new('rules', 'rules', [CompletionResultType]::ParameterValue, 'List the rules the plan checks')
@@ -206,6 +231,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-storage' -ScriptBlock {
             [CompletionResult]::new('diagnose', 'diagnose', [CompletionResultType]::ParameterValue, 'Explain, from a live cluster, why a claim is Pending, why a pod does not start for storage reasons, or where a resize is stuck: one object and what it depends on, or every problem in the namespace')
             [CompletionResult]::new('fix', 'fix', [CompletionResultType]::ParameterValue, 'Apply the fixes rules declare to manifests: safe ones, and unsafe ones when asked; show them as a diff or write them')
             [CompletionResult]::new('expand', 'expand', [CompletionResultType]::ParameterValue, 'Grow a claim, or every claim of a StatefulSet, in a cluster: checked first, then followed until the volume and its file system have the new size; or write the size into manifests')
+            [CompletionResult]::new('rebind', 'rebind', [CompletionResultType]::ParameterValue, 'Give a volume whose claim is gone to a claim (created when missing), keeping its data: Retain first, every step shown, dry-run, and made with --yes')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -232,6 +258,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-storage' -ScriptBlock {
             break
         }
         'kubectl-storage;help;expand' {
+            break
+        }
+        'kubectl-storage;help;rebind' {
             break
         }
         'kubectl-storage;help;help' {

@@ -18,6 +18,7 @@ pub mod fix;
 pub mod live;
 pub mod load;
 pub mod model;
+pub mod rebind;
 pub mod render;
 pub mod report;
 pub mod resize;

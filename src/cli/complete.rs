@@ -145,7 +145,7 @@ pub fn complete(words: &[String], names: &dyn Names) -> Completion {
     let context = Context {
         cluster: cluster_args(&given),
         names,
-        reads_cluster: command.get_name() == "diagnose"
+        reads_cluster: matches!(command.get_name(), "diagnose" | "rebind")
             || (command.get_name() == "expand" && !given.iter().any(|(id, _)| *id == "filenames"))
             || given.iter().any(|(id, _)| *id == "cluster"),
     };
@@ -288,8 +288,11 @@ const EXPAND_KINDS: &[(&str, &str)] = &[
     ("sts/", "every claim of a StatefulSet's template"),
 ];
 
+/// What `rebind` gives to a claim.
+const REBIND_KINDS: &[(&str, &str)] = &[("pv/", "a volume whose claim is gone")];
+
 /// The object kinds a `TYPE/NAME` argument takes: what-if's TARGET, diagnose's OBJECT,
-/// expand's TYPE/NAME.
+/// expand's TYPE/NAME, rebind's PV.
 fn object_kinds(arg: &Arg) -> Option<&'static [(&'static str, &'static str)]> {
     let names = arg.get_value_names()?;
     if names.iter().any(|n| n == "TARGET") {
@@ -298,6 +301,8 @@ fn object_kinds(arg: &Arg) -> Option<&'static [(&'static str, &'static str)]> {
         Some(DIAGNOSE_KINDS)
     } else if names.iter().any(|n| n == "TYPE/NAME") {
         Some(EXPAND_KINDS)
+    } else if names.iter().any(|n| n == "PV") {
+        Some(REBIND_KINDS)
     } else {
         None
     }
@@ -463,7 +468,10 @@ mod tests {
         let c = words(&[""]);
         assert_eq!(
             values_of(&c),
-            ["plan", "rules", "explain", "what-if", "diagnose", "fix", "expand", "help"]
+            [
+                "plan", "rules", "explain", "what-if", "diagnose", "fix", "expand", "rebind",
+                "help"
+            ]
         );
         assert_eq!(c.directive, directive::NO_FILE_COMP);
         assert_eq!(values_of(&words(&["pl"])), ["plan"]);
@@ -622,6 +630,11 @@ mod tests {
         assert_eq!(
             values_of(&words(&["expand", "-f", "db.yaml", "pvc/o"])),
             Vec::<&str>::new()
+        );
+        assert_eq!(values_of(&words(&["rebind", ""])), ["pv/"]);
+        assert_eq!(
+            values_of(&words(&["rebind", "pv/"])),
+            ["pv/persistentvolume-current.default", "pv/other"]
         );
     }
 }

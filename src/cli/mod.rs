@@ -8,6 +8,7 @@ pub mod explain;
 pub mod fix;
 pub mod input;
 pub mod plan;
+pub mod rebind;
 pub mod report_args;
 pub mod rules;
 pub mod what_if;
@@ -54,6 +55,9 @@ pub enum Command {
     /// Grow a claim, or every claim of a StatefulSet, in a cluster: checked first, then followed
     /// until the volume and its file system have the new size; or write the size into manifests.
     Expand(Box<expand::ExpandArgs>),
+    /// Give a volume whose claim is gone to a claim (created when missing), keeping its data:
+    /// Retain first, every step shown, dry-run, and made with --yes.
+    Rebind(Box<rebind::RebindArgs>),
 }
 
 /// When to colour text output.
@@ -118,6 +122,7 @@ pub fn main() -> ExitCode {
         Command::Diagnose(args) => diagnose::run(&args),
         Command::Fix(args) => fix::run(&args),
         Command::Expand(args) => expand::run(&args),
+        Command::Rebind(args) => rebind::run(&args),
     };
     ExitCode::from(code)
 }

@@ -512,3 +512,82 @@ pub(super) fn after_create(state: &mut State, key: &Key) {
         state.update(&pod_key, pod);
     }
 }
+
+/// The PV controller's sync, once over every volume: a volume whose claimRef names a claim
+/// that exists (with the uid, when one is set) and that names the volume or none binds both;
+/// a volume whose bound claim is gone is Released; one reserved for nobody is Available.
+pub(super) fn sync_volumes(state: &mut State) {
+    let volumes = resource_index("persistentvolumes");
+    let claims = resource_index("persistentvolumeclaims");
+    let keys: Vec<Key> = state
+        .objects
+        .keys()
+        .filter(|(index, _, _)| *index == volumes)
+        .cloned()
+        .collect();
+    for key in keys {
+        let mut pv = state.objects[&key].clone();
+        let phase = pv
+            .pointer("/status/phase")
+            .and_then(Value::as_str)
+            .unwrap_or("Available")
+            .to_owned();
+        let Some(claim_ref) = pv.pointer("/spec/claimRef").cloned() else {
+            if phase != "Available" {
+                pv["status"] = json!({"phase": "Available"});
+                state.update(&key, pv);
+            }
+            continue;
+        };
+        let field = |f: &str| {
+            claim_ref
+                .get(f)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let claim_key = (claims, field("namespace"), field("name"));
+        let ref_uid = field("uid");
+        let claim = state.objects.get(&claim_key).cloned();
+        let claim_uid = claim
+            .as_ref()
+            .and_then(|c| c.pointer("/metadata/uid"))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let matches = claim.is_some() && (ref_uid.is_empty() || ref_uid == claim_uid);
+        let new_phase = match claim {
+            Some(mut claim) if matches => {
+                let named = claim
+                    .pointer("/spec/volumeName")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                if !named.is_empty() && named != key.2 {
+                    continue;
+                }
+                if claim.pointer("/status/phase").and_then(Value::as_str) != Some("Bound") {
+                    claim["spec"]["volumeName"] = json!(key.2);
+                    claim["status"] = json!({
+                        "phase": "Bound",
+                        "accessModes": pv.pointer("/spec/accessModes"),
+                        "capacity": pv.pointer("/spec/capacity"),
+                    });
+                    if let Some(meta) = claim["metadata"].as_object_mut() {
+                        let annotations = meta.entry("annotations").or_insert_with(|| json!({}));
+                        annotations["pv.kubernetes.io/bind-completed"] = json!("yes");
+                    }
+                    state.update(&claim_key, claim);
+                }
+                pv["spec"]["claimRef"]["uid"] = json!(claim_uid);
+                "Bound"
+            }
+            _ if !ref_uid.is_empty() => "Released",
+            _ => "Available",
+        };
+        if phase != new_phase || pv != state.objects[&key] {
+            pv["status"] = json!({"phase": new_phase});
+            state.update(&key, pv);
+        }
+    }
+}

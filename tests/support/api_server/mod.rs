@@ -169,12 +169,14 @@ struct State {
     uids: u64,
     /// Objects (resource, name) that someone else changes just before the next real write of
     /// them reaches the server: that write then meets a newer resourceVersion.
-    changed_before_write: HashSet<(String, String)>,
+    changed_before_write: BTreeMap<(String, String), u32>,
     /// How the resize of a claim (namespace, name) goes.
     resizers: BTreeMap<(String, String), Resizer>,
     /// Resizes under way, by claim.
     resizing: BTreeMap<(String, String), controllers::Progress>,
     events: u64,
+    /// Play the PV controller: bind volumes and claims at each GET of one.
+    pv_controller: bool,
 }
 
 impl State {
@@ -352,6 +354,12 @@ impl ApiServer {
             .insert((namespace.to_owned(), name.to_owned()), resizer);
     }
 
+    /// Plays the PV controller from now on: volumes and claims bind (and volumes whose claim
+    /// is gone are Released) at each GET of a volume or a claim.
+    pub fn run_pv_controller(&self) {
+        self.state().pv_controller = true;
+    }
+
     /// Waits this long before answering any request.
     pub fn set_delay(&self, delay: Duration) {
         self.state().delay = delay;
@@ -366,9 +374,15 @@ impl ApiServer {
     /// Someone else changes the object (`resource` as in URLs) just before the tool's next
     /// real (not dry-run) write of it arrives.
     pub fn change_before_next_write(&self, resource: &str, name: &str) {
+        self.change_before_write(resource, name, 1);
+    }
+
+    /// Someone else changes the object just before the tool's `nth` real write of it (1 is
+    /// the next).
+    pub fn change_before_write(&self, resource: &str, name: &str, nth: u32) {
         self.state()
             .changed_before_write
-            .insert((resource.to_owned(), name.to_owned()));
+            .insert((resource.to_owned(), name.to_owned()), nth);
     }
 
     pub fn compact(&self) {
@@ -597,6 +611,14 @@ current-context: {context}
                 match verb {
                     "get" => {
                         let mut state = self.state();
+                        if state.pv_controller
+                            && matches!(
+                                resource.plural,
+                                "persistentvolumes" | "persistentvolumeclaims"
+                            )
+                        {
+                            controllers::sync_volumes(&mut state);
+                        }
                         controllers::before_get(&mut state, &key);
                         match state.objects.get(&key) {
                             Some(object) => (200, object.clone()),
@@ -689,11 +711,7 @@ current-context: {context}
         let resource = &RESOURCES[key.0];
         let mut state = self.state();
         let dry_run = call.query.iter().any(|(k, v)| k == "dryRun" && v == "All");
-        if !dry_run
-            && state
-                .changed_before_write
-                .remove(&(resource.plural.to_owned(), key.2.clone()))
-        {
+        if !dry_run && countdown(&mut state.changed_before_write, resource.plural, &key.2) {
             state.resource_version += 1;
             let rv = state.resource_version.to_string();
             if let Some(meta) = state
@@ -883,6 +901,22 @@ current-context: {context}
             controllers::after_delete(&mut state, key, &current, orphan);
         }
         (200, current)
+    }
+}
+
+/// Counts a real write of an object down to the planted change; true when it is due.
+fn countdown(planted: &mut BTreeMap<(String, String), u32>, plural: &str, name: &str) -> bool {
+    let key = (plural.to_owned(), name.to_owned());
+    match planted.get_mut(&key) {
+        Some(1) => {
+            planted.remove(&key);
+            true
+        }
+        Some(n) => {
+            *n -= 1;
+            false
+        }
+        None => false,
     }
 }
 
