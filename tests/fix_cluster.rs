@@ -176,3 +176,39 @@ fn manifests_and_a_cluster_together_are_a_usage_error() {
     assert_eq!(out.code, 2);
     assert!(server.requests().iter().all(|r| r.method != "PATCH"));
 }
+
+#[test]
+fn an_attachment_to_a_node_that_is_gone_is_deleted() {
+    let server = ApiServer::with_fixtures(root().join("testdata/cluster/stale-attachment"));
+    let out = fix(&server, &["--unsafe-fixes", "--yes"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    insta::assert_snapshot!(out.stdout);
+    let deletes: Vec<String> = server
+        .requests()
+        .iter()
+        .filter(|r| r.method == "DELETE")
+        .map(|r| format!("{} {}", r.dry_run, r.path))
+        .collect();
+    assert_eq!(
+        deletes,
+        [
+            "true /apis/storage.k8s.io/v1/volumeattachments/csi-0b1c2d3e4f",
+            "false /apis/storage.k8s.io/v1/volumeattachments/csi-0b1c2d3e4f"
+        ]
+    );
+    assert!(server
+        .object("volumeattachments.storage.k8s.io", None, "csi-0b1c2d3e4f")
+        .is_none());
+    // Without --unsafe-fixes it is left, and said why.
+    let server = ApiServer::with_fixtures(root().join("testdata/cluster/stale-attachment"));
+    let out = fix(&server, &["--yes"]);
+    assert!(
+        out.stdout
+            .contains("unsafe: run with --unsafe-fixes to apply it"),
+        "{}",
+        out.stdout
+    );
+    assert!(server
+        .object("volumeattachments.storage.k8s.io", None, "csi-0b1c2d3e4f")
+        .is_some());
+}

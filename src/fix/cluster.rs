@@ -22,6 +22,11 @@ pub struct ObjectChange {
 }
 
 impl ObjectChange {
+    /// The change deletes the object.
+    pub fn deletes(&self) -> bool {
+        self.after.is_null()
+    }
+
     /// The merge patch that turns `before` into `after`, guarded by the resourceVersion.
     pub fn patch(&self) -> Value {
         let mut patch = merge_diff(&self.before, &self.after).unwrap_or(Value::Object(Map::new()));
@@ -45,11 +50,22 @@ impl ObjectChange {
             None => format!("{}/{}", self.key.kind, self.key.name),
         };
         let before = yaml(&self.before);
-        let after = yaml(&self.after);
+        let after = if self.deletes() {
+            String::new()
+        } else {
+            yaml(&self.after)
+        };
         similar::TextDiff::from_lines(&before, &after)
             .unified_diff()
             .context_radius(3)
-            .header(&format!("a/{name}"), &format!("b/{name}"))
+            .header(
+                &format!("a/{name}"),
+                &if self.deletes() {
+                    "/dev/null".to_owned()
+                } else {
+                    format!("b/{name}")
+                },
+            )
             .to_string()
     }
 }
@@ -126,8 +142,12 @@ pub fn changes(
     (changes, left)
 }
 
-/// Makes one field edit on an object's JSON.
+/// Makes one field edit on an object's JSON; a deleted object becomes `null`.
 fn apply(object: &mut Value, edit: &FieldEdit) -> Result<(), String> {
+    if edit.change == Change::DeleteObject {
+        *object = Value::Null;
+        return Ok(());
+    }
     let segments = yaml_tree::parse_path(&edit.path);
     let Some((last, parents)) = segments.split_last() else {
         return Err("the fix names no field".to_owned());
@@ -163,6 +183,7 @@ fn apply(object: &mut Value, edit: &FieldEdit) -> Result<(), String> {
         Change::Remove => {
             map.remove(key);
         }
+        Change::DeleteObject => {}
     }
     Ok(())
 }

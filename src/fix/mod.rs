@@ -39,6 +39,8 @@ pub enum Change {
     Set(Value),
     /// Remove the field.
     Remove,
+    /// Delete the whole object (the edit's path is empty).
+    DeleteObject,
 }
 
 impl Fix {
@@ -74,6 +76,19 @@ impl Fix {
                 source: source.cloned(),
                 path: path.to_owned(),
                 change: Change::Remove,
+            }],
+        }
+    }
+
+    /// A fix that deletes an object.
+    pub fn delete_object(object: ObjectKey, source: Option<&ObjectSource>) -> Fix {
+        Fix {
+            title: format!("delete {object}"),
+            edits: vec![FieldEdit {
+                object,
+                source: source.cloned(),
+                path: String::new(),
+                change: Change::DeleteObject,
             }],
         }
     }

@@ -26,6 +26,11 @@ pub fn edits(
     path: &str,
     change: &Change,
 ) -> Result<Vec<TextEdit>, String> {
+    if *change == Change::DeleteObject {
+        return Err(
+            "deleting a whole object from a manifest is left to you: remove it by hand".to_owned(),
+        );
+    }
     if text[source.start.offset..].starts_with('{') {
         return Err("the object is written as JSON; only YAML is edited".to_owned());
     }
@@ -78,6 +83,7 @@ pub fn edits(
             (Some((key, value)), Some(map)) => remove(text, map, key, value),
             _ => Err(format!("{full} is not a mapping entry")),
         },
+        (Change::DeleteObject, _) => Ok(Vec::new()),
     }
 }
 

@@ -57,11 +57,10 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, LiveError> {
 }
 
 impl LiveRead {
-    /// The objects of the kinds the plan reads, as read, by key: what patches start from.
-    pub fn planned_objects(&self) -> BTreeMap<ObjectKey, Value> {
+    /// Every object read, by key: what fixes start from.
+    pub fn objects_by_key(&self) -> BTreeMap<ObjectKey, Value> {
         kinds::LIVE_KINDS
             .iter()
-            .filter(|k| k.planned)
             .flat_map(|kind| {
                 self.objects
                     .of(kind.kind)

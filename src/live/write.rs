@@ -1,20 +1,28 @@
-//! Writes to a cluster: merge patches of objects, each guarded by the resourceVersion in its
-//! body, sent as a server-side dry run first (`dryRun=All`: the server validates and admits the
+//! Writes to a cluster: merge patches and deletes of objects, each guarded by the
+//! resourceVersion they were read at, sent as a server-side dry run first (`dryRun=All`: the server validates and admits the
 //! change, then discards it) and for real only after.
 
 use serde_json::Value;
 
 use super::kinds::live_kind;
-use super::session::{Session, Target};
+use super::session::{DeleteOptions, Session, Target};
 use super::LiveError;
 
-/// A merge patch of one object.
+/// A change of one object.
 #[derive(Clone, Debug)]
-pub struct PatchRequest {
+pub struct WriteRequest {
     pub kind: &'static str,
     pub namespace: Option<String>,
     pub name: String,
-    pub body: Value,
+    pub operation: Operation,
+}
+
+#[derive(Clone, Debug)]
+pub enum Operation {
+    /// A JSON merge patch (carrying the resourceVersion it is guarded by).
+    Patch(Value),
+    /// A delete, guarded by the uid and resourceVersion.
+    Delete(DeleteOptions),
 }
 
 /// Why the server did not take a patch.
@@ -38,28 +46,31 @@ impl std::fmt::Display for Refusal {
     }
 }
 
-/// Sends the patches one by one, as a dry run or for real; the outcome of each. Errors that
+/// Sends the writes one by one, as a dry run or for real; the outcome of each. Errors that
 /// stop everything (unreachable cluster, credentials) end the run.
-pub fn patch_all(
+pub fn write_all(
     session: &Session,
-    patches: &[PatchRequest],
+    writes: &[WriteRequest],
     dry_run: bool,
 ) -> Result<Vec<Result<(), Refusal>>, LiveError> {
-    patches
+    writes
         .iter()
-        .map(|patch| {
-            let Some(kind) = live_kind(patch.kind) else {
+        .map(|write| {
+            let Some(kind) = live_kind(write.kind) else {
                 return Ok(Err(Refusal::Refused {
                     code: 0,
-                    message: format!("{} objects are not written by this tool", patch.kind),
+                    message: format!("{} objects are not written by this tool", write.kind),
                 }));
             };
             let target = Target {
                 kind,
-                namespace: patch.namespace.as_deref(),
-                name: &patch.name,
+                namespace: write.namespace.as_deref(),
+                name: &write.name,
             };
-            Ok(session.patch(&target, &patch.body, dry_run)?.map(|_| ()))
+            Ok(match &write.operation {
+                Operation::Patch(body) => session.patch(&target, body, dry_run)?.map(|_| ()),
+                Operation::Delete(options) => session.delete(&target, options, dry_run)?,
+            })
         })
         .collect()
 }

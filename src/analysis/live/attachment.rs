@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use crate::binding::BindingPlan;
 use crate::evidence::{Attachment, Evidence};
 use crate::findings::{Finding, Pointer};
+use crate::fix::Fix;
 use crate::model::{AccessMode, Snapshot, Workload, WorkloadKind};
 use crate::rules::ids;
 
@@ -166,6 +167,7 @@ fn missing_nodes(snapshot: &Snapshot, evidence: &Evidence, findings: &mut Vec<Fi
                 ),
             )
             .at(Pointer::field(attachment.meta.source.as_ref(), "spec.nodeName"), "node is gone")
+            .fix(Fix::delete_object(attachment.key(), attachment.meta.source.as_ref()))
             .help(format!(
                 "the attach/detach controller force-detaches after the node is deleted; if it stays, check that {} is running, then delete the VolumeAttachment (kubectl delete volumeattachment {}); if a finalizer keeps it, the node's disk must be detached in the storage backend first",
                 attachment.attacher, attachment.meta.name

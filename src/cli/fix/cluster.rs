@@ -4,8 +4,9 @@
 
 use crate::findings::selection::Selection;
 use crate::fix::cluster::{self as live_fix, ObjectChange};
+use crate::live::session::DeleteOptions;
 use crate::live::session::Session;
-use crate::live::write::{self, PatchRequest};
+use crate::live::write::{self, Operation, WriteRequest};
 use crate::live::{self};
 use crate::render::text::Paint;
 use crate::report;
@@ -21,7 +22,7 @@ pub fn run(args: &FixArgs, selection: &Selection) -> u8 {
         Err(error) => return fail(error),
     };
     let server = read.server.clone();
-    let objects = read.planned_objects();
+    let objects = read.objects_by_key();
     let input = match load_over_read(Some(read), &[], &args.cluster) {
         Ok(input) => input,
         Err(error) => return fail(error),
@@ -52,12 +53,12 @@ pub fn run(args: &FixArgs, selection: &Selection) -> u8 {
         };
     }
     // The server checks every patch before anything is written.
-    let patches: Vec<PatchRequest> = changes.iter().map(request).collect();
+    let patches: Vec<WriteRequest> = changes.iter().map(request).collect();
     let session = match Session::open(&args.cluster) {
         Ok(session) => session,
         Err(error) => return fail(error),
     };
-    let checked = match write::patch_all(&session, &patches, true) {
+    let checked = match write::write_all(&session, &patches, true) {
         Ok(checked) => checked,
         Err(error) => return fail(error),
     };
@@ -78,7 +79,7 @@ pub fn run(args: &FixArgs, selection: &Selection) -> u8 {
     }
     out.push_str(&format!(
         "Dry run: the server accepts {} of {}.\n",
-        count(accepted.len(), "patch"),
+        count(accepted.len(), "change"),
         patches.len()
     ));
     if accepted.is_empty() || args.diff {
@@ -94,18 +95,25 @@ pub fn run(args: &FixArgs, selection: &Selection) -> u8 {
         return fail(format!("cannot write the output: {error}"));
     }
     out.clear();
-    if !args.yes && !confirmed(&format!("Send {}?", count(accepted.len(), "patch"))) {
-        let _ = emit("Nothing was written: add --yes to send these patches.\n");
+    if !args.yes && !confirmed(&format!("Send {}?", count(accepted.len(), "change"))) {
+        let _ = emit("Nothing was written: add --yes to make these changes.\n");
         return exit::FINDINGS;
     }
-    let to_send: Vec<PatchRequest> = accepted.iter().map(|(_, patch)| patch.clone()).collect();
-    let sent = match write::patch_all(&session, &to_send, false) {
+    let to_send: Vec<WriteRequest> = accepted.iter().map(|(_, patch)| patch.clone()).collect();
+    let sent = match write::write_all(&session, &to_send, false) {
         Ok(sent) => sent,
         Err(error) => return fail(error),
     };
     for ((change, _), outcome) in accepted.iter().zip(sent) {
         match outcome {
-            Ok(()) => out.push_str(&format!("{} patched {}\n", p.green("✔"), change.key)),
+            Ok(()) => {
+                let done = if change.deletes() {
+                    "deleted"
+                } else {
+                    "patched"
+                };
+                out.push_str(&format!("{} {done} {}\n", p.green("✔"), change.key));
+            }
             Err(refusal) => {
                 refused += 1;
                 out.push_str(&format!("{} {}: {refusal}\n", p.red("✘"), change.key));
@@ -122,11 +130,27 @@ pub fn run(args: &FixArgs, selection: &Selection) -> u8 {
     }
 }
 
-fn request(change: &ObjectChange) -> PatchRequest {
-    PatchRequest {
+fn request(change: &ObjectChange) -> WriteRequest {
+    let operation = if change.deletes() {
+        let meta = |field: &str| {
+            change
+                .before
+                .pointer(&format!("/metadata/{field}"))
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        };
+        Operation::Delete(DeleteOptions {
+            uid: meta("uid"),
+            resource_version: meta("resourceVersion"),
+            orphan: false,
+        })
+    } else {
+        Operation::Patch(change.patch())
+    };
+    WriteRequest {
         kind: change.key.kind,
         namespace: change.key.namespace.clone(),
         name: change.key.name.clone(),
-        body: change.patch(),
+        operation,
     }
 }
