@@ -409,3 +409,23 @@ fn manifests_get_the_new_size_in_their_text() {
         "error: the manifests have no PersistentVolumeClaim nope\n"
     );
 }
+
+#[test]
+fn the_readme_expand_block_is_the_real_output() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let marker = "```console\n$ kubectl storage expand ";
+    let mut checked = 0;
+    for block in readme.split(marker).skip(1) {
+        let (args, rest) = block.split_once('\n').unwrap();
+        let expected = &rest[..rest.find("```").unwrap()];
+        let server = cluster();
+        server.set_resizer("shop", "cache", Resizer::Online);
+        let out = expand(&server, &args.split_whitespace().collect::<Vec<_>>());
+        assert_eq!(
+            expected, out.stdout,
+            "update the output of `kubectl storage expand {args}` in README.md"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 1, "README.md shows an expand");
+}

@@ -255,3 +255,21 @@ fn waiting_ends_at_the_timeout() {
         out.stdout
     );
 }
+
+#[test]
+fn the_readme_rebind_block_is_the_real_output() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let marker = "```console\n$ kubectl storage rebind ";
+    let mut checked = 0;
+    for block in readme.split(marker).skip(1) {
+        let (args, rest) = block.split_once('\n').unwrap();
+        let expected = &rest[..rest.find("```").unwrap()];
+        let out = rebind(&cluster(), &args.split_whitespace().collect::<Vec<_>>());
+        assert_eq!(
+            expected, out.stdout,
+            "update the output of `kubectl storage rebind {args}` in README.md"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 1, "README.md shows a rebind");
+}

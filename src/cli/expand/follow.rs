@@ -111,6 +111,7 @@ pub fn follow(
         "Following the resize {limit} (stopping this command does not stop the resize):\n"
     ))?;
     let bar = spinner();
+    bar.set_message(format!("0 of {} resized", claims.len()));
     let start = Instant::now();
     loop {
         for claim in claims.iter_mut().filter(|c| c.outcome.is_none()) {
