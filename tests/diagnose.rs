@@ -28,14 +28,7 @@ fn run(server: &ApiServer, args: &[&str]) -> Run {
 /// Runs the tool through a kubeconfig whose context's namespace is `web`.
 fn run_tool(server: &ApiServer, args: &[&str]) -> Run {
     let dir = support::scratch("diagnose");
-    let kubeconfig = dir.join("config");
-    std::fs::write(&kubeconfig, server.kubeconfig("test", Some("web"))).unwrap();
-    support::run(
-        support::tool(&dir)
-            .current_dir(root())
-            .env("KUBECONFIG", &kubeconfig)
-            .args(args),
-    )
+    support::run(support::against(server, &dir, "web").args(args))
 }
 
 fn json(server: &ApiServer, args: &[&str]) -> Value {

@@ -21,12 +21,8 @@ fn cluster() -> ApiServer {
 }
 
 fn expand_in(server: &ApiServer, dir: &Path, args: &[&str]) -> Run {
-    let kubeconfig = dir.join("config");
-    std::fs::write(&kubeconfig, server.kubeconfig("test", Some("shop"))).unwrap();
     support::run(
-        support::tool(dir)
-            .current_dir(root())
-            .env("KUBECONFIG", &kubeconfig)
+        support::against(server, dir, "shop")
             .env("TMPDIR", dir)
             .arg("expand")
             .args(args)
@@ -36,20 +32,6 @@ fn expand_in(server: &ApiServer, dir: &Path, args: &[&str]) -> Run {
 
 fn expand(server: &ApiServer, args: &[&str]) -> Run {
     expand_in(server, &support::scratch("expand"), args)
-}
-
-/// The writes the server saw, as `dry-run|real METHOD resource/name`.
-fn writes(server: &ApiServer) -> Vec<String> {
-    server
-        .requests()
-        .iter()
-        .filter(|r| r.method != "GET")
-        .map(|r| {
-            let dry = if r.dry_run { "dry-run" } else { "real" };
-            let path: Vec<&str> = r.path.rsplitn(3, '/').collect();
-            format!("{dry} {} {}/{}", r.method, path[1], path[0])
-        })
-        .collect()
 }
 
 fn claim(server: &ApiServer, name: &str) -> Value {
@@ -72,7 +54,7 @@ fn without_yes_the_change_is_checked_shown_and_dry_run_only() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     insta::assert_snapshot!(out.stdout);
     assert_eq!(
-        writes(&server),
+        server.writes(),
         ["dry-run PATCH persistentvolumeclaims/cache"]
     );
     assert_eq!(request(&server, "cache"), "10Gi");
@@ -89,7 +71,7 @@ fn an_online_resize_is_followed_to_the_end() {
     assert_eq!(cache["status"]["capacity"]["storage"], "20Gi");
     assert_eq!(cache["spec"]["resources"]["requests"]["storage"], "20Gi");
     assert_eq!(
-        writes(&server),
+        server.writes(),
         [
             "dry-run PATCH persistentvolumeclaims/cache",
             "real PATCH persistentvolumeclaims/cache"
@@ -131,7 +113,9 @@ fn pods_are_restarted_when_the_file_system_waits_for_them() {
     );
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     insta::assert_snapshot!(out.stdout);
-    assert!(writes(&server).contains(&"real DELETE pods/web-5d8-x7k2p".to_owned()));
+    assert!(server
+        .writes()
+        .contains(&"real DELETE pods/web-5d8-x7k2p".to_owned()));
     assert!(server
         .object("pods", Some("shop"), "web-5d8-x7k2p")
         .is_none());
@@ -152,7 +136,7 @@ fn without_restart_pods_the_pods_to_restart_are_named() {
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert!(out.stdout.contains("restart pod shop/web-5d8-x7k2p to finish (its controller starts it again), or run again with --restart-pods"), "{}", out.stdout);
     assert!(out.stdout.contains("✘ shop/cache: not done after 300ms (the volume has grown; the kubelet grows its file system in use (pod shop/web-5d8-x7k2p uses it)); the resize goes on in the cluster: run the same command again to follow it"), "{}", out.stdout);
-    assert!(!writes(&server).iter().any(|w| w.contains("DELETE")));
+    assert!(!server.writes().iter().any(|w| w.contains("DELETE")));
 }
 
 #[test]
@@ -173,7 +157,7 @@ fn a_bare_pod_is_not_restarted() {
     );
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert!(out.stdout.contains("pod shop/report-runner is not started again by a ReplicaSet or StatefulSet: restart it yourself"), "{}", out.stdout);
-    assert!(!writes(&server).iter().any(|w| w.contains("DELETE")));
+    assert!(!server.writes().iter().any(|w| w.contains("DELETE")));
 }
 
 #[test]
@@ -227,7 +211,7 @@ fn refusals_in_plain_words_and_nothing_written() {
             out.stdout
         );
     }
-    assert!(writes(&server).is_empty(), "{:?}", writes(&server));
+    assert!(server.writes().is_empty(), "{:?}", server.writes());
     let out = expand(&server, &["pvc/logs", "--to", "20Gi"]);
     insta::assert_snapshot!("refused", out.stdout);
 }
@@ -283,7 +267,7 @@ fn asking_again_follows_the_resize_asked_before() {
         "{}",
         out.stdout
     );
-    assert!(writes(&server).is_empty());
+    assert!(server.writes().is_empty());
     let out = expand(&server, &["pvc/cache", "--to", "20Gi"]);
     assert_eq!(out.code, 0);
     assert!(out.stdout.contains("it already has 20Gi"), "{}", out.stdout);
@@ -316,7 +300,8 @@ fn a_statefulset_grows_every_claim_and_is_created_again_with_yes() {
         pod["metadata"]["ownerReferences"][0]["uid"],
         set["metadata"]["uid"]
     );
-    let sts_writes: Vec<String> = writes(&server)
+    let sts_writes: Vec<String> = server
+        .writes()
         .into_iter()
         .filter(|w| w.contains("statefulsets"))
         .collect();
@@ -356,7 +341,7 @@ fn a_statefulset_without_yes_shows_the_plan_only() {
         "{}",
         out.stdout
     );
-    assert!(writes(&server).iter().all(|w| w.starts_with("dry-run")));
+    assert!(server.writes().iter().all(|w| w.starts_with("dry-run")));
 }
 
 #[test]

@@ -19,12 +19,8 @@ fn fixable() -> ApiServer {
 
 fn fix(server: &ApiServer, args: &[&str]) -> Run {
     let dir = support::scratch("fix-cluster");
-    let kubeconfig = dir.join("config");
-    std::fs::write(&kubeconfig, server.kubeconfig("test", Some("shop"))).unwrap();
     support::run(
-        support::tool(&dir)
-            .current_dir(root())
-            .env("KUBECONFIG", &kubeconfig)
+        support::against(server, &dir, "shop")
             .args(["fix", "--cluster"])
             .args(args),
     )

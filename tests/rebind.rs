@@ -23,30 +23,12 @@ fn cluster() -> ApiServer {
 
 fn rebind(server: &ApiServer, args: &[&str]) -> Run {
     let dir = support::scratch("rebind");
-    let kubeconfig = dir.join("config");
-    std::fs::write(&kubeconfig, server.kubeconfig("test", Some("shop"))).unwrap();
     support::run(
-        support::tool(&dir)
-            .current_dir(root())
-            .env("KUBECONFIG", &kubeconfig)
+        support::against(server, &dir, "shop")
             .arg("rebind")
             .args(args)
             .args(["--poll-interval", "5ms"]),
     )
-}
-
-/// The writes the server saw, as `dry-run|real METHOD path-end`.
-fn writes(server: &ApiServer) -> Vec<String> {
-    server
-        .requests()
-        .iter()
-        .filter(|r| r.method != "GET")
-        .map(|r| {
-            let dry = if r.dry_run { "dry-run" } else { "real" };
-            let path: Vec<&str> = r.path.rsplitn(3, '/').collect();
-            format!("{dry} {} {}/{}", r.method, path[1], path[0])
-        })
-        .collect()
 }
 
 fn volume(server: &ApiServer, name: &str) -> Value {
@@ -73,7 +55,7 @@ fn without_yes_the_plan_is_shown_and_dry_run_only() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     insta::assert_snapshot!(out.stdout);
     assert_eq!(
-        writes(&server),
+        server.writes(),
         [
             "dry-run PATCH persistentvolumes/pv-retained",
             "dry-run POST shop/persistentvolumeclaims"
@@ -131,7 +113,8 @@ fn retain_first_and_the_old_policy_put_back() {
     assert!(pv
         .pointer("/metadata/annotations/kubectl-storage.io~1reclaim-policy-before-rebind")
         .is_none());
-    let real: Vec<String> = writes(&server)
+    let real: Vec<String> = server
+        .writes()
         .into_iter()
         .filter(|w| w.starts_with("real"))
         .collect();
@@ -217,7 +200,7 @@ fn refusals_in_plain_words_and_nothing_written() {
             out.stdout
         );
     }
-    assert!(writes(&server).is_empty(), "{:?}", writes(&server));
+    assert!(server.writes().is_empty(), "{:?}", server.writes());
     let out = rebind(&server, &["pv/nope", "--to", "shop/x"]);
     assert_eq!(out.code, 2);
     assert_eq!(out.stderr, "error: there is no PersistentVolume nope\n");

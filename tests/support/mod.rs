@@ -59,3 +59,14 @@ pub fn scratch(prefix: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// The tool run from the repository, against a test API server through a kubeconfig (in
+/// `dir`) whose context's namespace is `namespace`.
+pub fn against(server: &api_server::ApiServer, dir: &Path, namespace: &str) -> Command {
+    let kubeconfig = dir.join("config");
+    std::fs::write(&kubeconfig, server.kubeconfig("test", Some(namespace))).unwrap();
+    let mut cmd = tool(dir);
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("KUBECONFIG", &kubeconfig);
+    cmd
+}

@@ -14,10 +14,10 @@ use crate::expand::{manifests, parse_size, Target};
 use crate::fix::files;
 use crate::live::options::parse_request_timeout;
 use crate::live::ClusterArgs;
-use crate::load::{self, Input, LoadOptions};
 use crate::model::Quantity;
 use crate::render::text::Paint;
 
+use super::fix::{manifest_texts, write_files};
 use super::{emit, exit, fail, ColorChoice};
 
 #[derive(Debug, Args)]
@@ -121,17 +121,10 @@ pub fn run(args: &ExpandArgs) -> u8 {
 
 /// Writes the size into manifests, as `fix` writes its fixes.
 fn offline(args: &ExpandArgs, target: &Target, to: &Quantity) -> u8 {
-    let inputs: Vec<Input> = args.filenames.iter().map(|f| Input::parse(f)).collect();
-    let texts = match load::read_inputs(&inputs) {
-        Ok(texts) => texts,
+    let (texts, options) = match manifest_texts(&args.filenames, args.cluster.namespace.as_deref())
+    {
+        Ok(read) => read,
         Err(error) => return fail(error),
-    };
-    let options = LoadOptions {
-        namespace: args
-            .cluster
-            .namespace
-            .clone()
-            .unwrap_or_else(|| "default".to_owned()),
     };
     let loaded = files::load_texts(texts.iter().map(|t| (&*t.name, &*t.text)), &options);
     let edits = match manifests::edits(
@@ -191,29 +184,8 @@ fn offline(args: &ExpandArgs, target: &Target, to: &Quantity) -> u8 {
             Err(error) => fail(format!("cannot write the output: {error}")),
         };
     }
-    let mut to_stderr = false;
-    for file in changed.iter().filter(|f| f.changed()) {
-        match &file.path {
-            Some(path) => {
-                if let Err(error) = files::write_atomically(path, &file.after) {
-                    return fail(format!("cannot write {}: {error}", file.name));
-                }
-            }
-            None => {
-                to_stderr = true;
-                if let Err(error) = emit(&file.after) {
-                    return fail(format!("cannot write the changed text: {error}"));
-                }
-            }
-        }
-    }
-    let written = if to_stderr {
-        std::io::stderr().write_all(summary.as_bytes())
-    } else {
-        emit(&summary)
-    };
-    match written {
+    match write_files(&changed, &summary) {
         Ok(()) => exit::CLEAN,
-        Err(error) => fail(format!("cannot write the output: {error}")),
+        Err(error) => fail(error),
     }
 }

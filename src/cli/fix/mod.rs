@@ -7,9 +7,9 @@ use clap::Args;
 mod cluster;
 
 use crate::findings::Finding;
-use crate::fix::files::{self, Outcome};
+use crate::fix::files::{self, FixedFile, Outcome};
 use crate::fix::{FixNote, NotMade};
-use crate::load::{self, Input, LoadOptions};
+use crate::load::{self, Input, InputText, LoadOptions};
 use crate::render::text::Paint;
 
 use crate::live::ClusterArgs;
@@ -88,17 +88,9 @@ pub fn run(args: &FixArgs) -> u8 {
             "{flag} applies to a live cluster: add --cluster to fix one"
         ));
     }
-    let inputs: Vec<Input> = files.iter().map(|f| Input::parse(f)).collect();
-    let texts = match load::read_inputs(&inputs) {
-        Ok(texts) => texts,
+    let (texts, options) = match manifest_texts(&files, args.cluster.namespace.as_deref()) {
+        Ok(read) => read,
         Err(error) => return fail(error),
-    };
-    let options = LoadOptions {
-        namespace: args
-            .cluster
-            .namespace
-            .clone()
-            .unwrap_or_else(|| "default".to_owned()),
     };
     let outcome = files::fix(texts, &options, &selection, args.unsafe_fixes);
     let p = Paint(args.color.enabled());
@@ -129,32 +121,44 @@ pub fn run(args: &FixArgs) -> u8 {
             remaining_code(&outcome.remaining, args.fail_on)
         };
     }
-    for file in outcome.files.iter().filter(|f| f.changed()) {
-        match &file.path {
-            Some(path) => {
-                if let Err(error) = files::write_atomically(path, &file.after) {
-                    return fail(format!("cannot write {}: {error}", file.name));
-                }
-            }
-            // Standard input: the fixed text goes to standard output; the summary to stderr.
-            None => {
-                if let Err(error) = emit(&file.after) {
-                    return fail(format!("cannot write the fixed text: {error}"));
-                }
-            }
-        }
-    }
-    let report = summary(&outcome, "Fixed", p);
-    let to_stderr = outcome.files.iter().any(|f| f.path.is_none());
-    let written = if to_stderr {
-        std::io::stderr().write_all(report.as_bytes())
-    } else {
-        emit(&report)
-    };
-    if let Err(error) = written {
-        return fail(format!("cannot write the output: {error}"));
+    if let Err(error) = write_files(&outcome.files, &summary(&outcome, "Fixed", p)) {
+        return fail(error);
     }
     remaining_code(&outcome.remaining, args.fail_on)
+}
+
+/// Reads manifests to edit, with the namespace for objects written without one (`-n`, else
+/// `default`).
+pub(super) fn manifest_texts<S: AsRef<str>>(
+    files: &[S],
+    namespace: Option<&str>,
+) -> Result<(Vec<InputText>, LoadOptions), String> {
+    let inputs: Vec<Input> = files.iter().map(|f| Input::parse(f.as_ref())).collect();
+    let texts = load::read_inputs(&inputs).map_err(|e| e.to_string())?;
+    let options = LoadOptions {
+        namespace: namespace.unwrap_or("default").to_owned(),
+    };
+    Ok((texts, options))
+}
+
+/// Writes the changed files, each atomically, then the summary. Text read from standard input
+/// goes to standard output, and the summary to standard error.
+pub(super) fn write_files(files: &[FixedFile], summary: &str) -> Result<(), String> {
+    for file in files.iter().filter(|f| f.changed()) {
+        match &file.path {
+            Some(path) => files::write_atomically(path, &file.after)
+                .map_err(|error| format!("cannot write {}: {error}", file.name))?,
+            None => emit(&file.after)
+                .map_err(|error| format!("cannot write the changed text: {error}"))?,
+        }
+    }
+    let to_stderr = files.iter().any(|f| f.path.is_none());
+    let written = if to_stderr {
+        std::io::stderr().write_all(summary.as_bytes())
+    } else {
+        emit(summary)
+    };
+    written.map_err(|error| format!("cannot write the output: {error}"))
 }
 
 /// The exit code for the findings left once the fixes are made.

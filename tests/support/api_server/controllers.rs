@@ -263,29 +263,20 @@ pub(super) fn before_get(state: &mut State, key: &Key) {
                 false,
             ));
         }
-        (_, Resizer::Fails(message)) => {
-            status["conditions"] = json!([{"type": "ControllerResizeError", "status": "True", "message": format!("resize volume \"{}\" by resizer \"csi.test.io\" failed: {message}", key.2)}]);
-            events.push((
-                "VolumeResizeFailed",
-                format!(
-                    "resize volume \"{}\" by resizer \"csi.test.io\" failed: {message}",
-                    key.2
-                ),
-                true,
-            ));
-            next = Some(progress.clone());
-        }
-        (_, Resizer::Infeasible(message)) => {
-            status["allocatedResourceStatuses"] = json!({"storage": "ControllerResizeInfeasible"});
-            status["conditions"] = json!([]);
-            events.push((
-                "VolumeResizeFailed",
-                format!(
-                    "resize volume \"{}\" by resizer \"csi.test.io\" failed: {message}",
-                    key.2
-                ),
-                true,
-            ));
+        (_, Resizer::Fails(message) | Resizer::Infeasible(message)) => {
+            let failed = format!(
+                "resize volume \"{}\" by resizer \"csi.test.io\" failed: {message}",
+                key.2
+            );
+            if matches!(resizer, Resizer::Fails(_)) {
+                status["conditions"] =
+                    json!([{"type": "ControllerResizeError", "status": "True", "message": failed}]);
+            } else {
+                status["allocatedResourceStatuses"] =
+                    json!({"storage": "ControllerResizeInfeasible"});
+                status["conditions"] = json!([]);
+            }
+            events.push(("VolumeResizeFailed", failed, true));
             next = Some(progress.clone());
         }
         (1, _) => {

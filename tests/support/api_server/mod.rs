@@ -400,6 +400,19 @@ impl ApiServer {
         self.state().log.clone()
     }
 
+    /// The writes so far, as `dry-run|real METHOD <last two path segments>`.
+    pub fn writes(&self) -> Vec<String> {
+        self.requests()
+            .iter()
+            .filter(|r| r.method != "GET")
+            .map(|r| {
+                let dry = if r.dry_run { "dry-run" } else { "real" };
+                let path: Vec<&str> = r.path.rsplitn(3, '/').collect();
+                format!("{dry} {} {}/{}", r.method, path[1], path[0])
+            })
+            .collect()
+    }
+
     pub fn clear_requests(&self) {
         self.state().log.clear();
     }
