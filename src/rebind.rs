@@ -113,7 +113,7 @@ pub fn plan(s: &Situation) -> Result<Vec<Step>, String> {
                 "asks for"
             };
             return Err(format!(
-                "claim {target_name} {how} volume {asked}: pick a claim that is not bound, or a new name (the claim is then created)"
+                "claim {target_name} {how} volume {asked}: pick a claim that is not bound, or a new name (the claim is then created). If a controller made the claim again (a StatefulSet does), stop what uses it (scale the StatefulSet down), delete the claim (volume {asked} then goes by its reclaim policy) and run this again: the claim is created naming volume {volume_name}"
             ));
         }
         satisfies(s.volume, target).map_err(|why| {

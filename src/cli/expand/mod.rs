@@ -62,7 +62,7 @@ pub struct ExpandArgs {
     pub wait: bool,
 
     /// Ask for the new size and return; the resize goes on in the cluster.
-    #[arg(long)]
+    #[arg(long, overrides_with = "wait")]
     pub no_wait: bool,
 
     /// How long to follow the resize: a duration like 90s or 10m; 0 follows until it ends.
@@ -115,6 +115,9 @@ pub fn run(args: &ExpandArgs) -> u8 {
     }
     if args.diff || args.write {
         return fail("--diff and --write are for manifests: add -f PATH");
+    }
+    if args.cluster.all_namespaces {
+        return fail("expand acts in one namespace: give it with -n instead of -A");
     }
     live::run(args, &target, &to)
 }
