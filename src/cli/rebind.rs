@@ -66,7 +66,9 @@ pub fn run(args: &RebindArgs) -> u8 {
         Err(error) => return fail(error),
     };
     if args.cluster.all_namespaces {
-        return fail("rebind gives a volume to one claim: name its namespace in --to or with -n, not -A");
+        return fail(
+            "rebind gives a volume to one claim: name its namespace in --to or with -n, not -A",
+        );
     }
     let session = match Session::open(&args.cluster) {
         Ok(session) => session,
