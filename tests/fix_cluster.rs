@@ -29,18 +29,10 @@ fn fix(server: &ApiServer, args: &[&str]) -> Run {
 /// The PATCH requests the server saw, as `dry-run|real resource/name`.
 fn patches(server: &ApiServer) -> Vec<String> {
     server
-        .requests()
-        .iter()
-        .filter(|r| r.method == "PATCH")
-        .map(|r| {
-            let dry = if r.param("dryRun") == Some("All") {
-                "dry-run"
-            } else {
-                "real"
-            };
-            let path: Vec<&str> = r.path.rsplitn(3, '/').collect();
-            format!("{dry} {}/{}", path[1], path[0])
-        })
+        .writes()
+        .into_iter()
+        .filter(|w| w.contains(" PATCH "))
+        .map(|w| w.replacen(" PATCH", "", 1))
         .collect()
 }
 
