@@ -23,4 +23,5 @@ pub mod render;
 pub mod report;
 pub mod resize;
 pub mod rules;
+pub mod shared_fixtures;
 pub mod what_if;

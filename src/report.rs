@@ -1,4 +1,4 @@
-//! The plan as data: what `-o json` and `-o yaml` write (`../shared/contracts/plan.schema.json`)
+//! The plan as data: what `-o json` and `-o yaml` write (`contracts/plan.schema.json`)
 //! and what the text renderer reads. Built once from the snapshot, the binding plan and the
 //! located findings; renderers only format it.
 

@@ -1,8 +1,9 @@
-//! Every case in ../shared/conformance/binding/ must pass, with both the indexed finder the
-//! tool uses and the plain reference finder.
+//! Every binding case must pass, with both the indexed finder the tool uses and the plain
+//! reference finder: the shared conformance cases (../shared/conformance/binding/) and the
+//! project's own (testdata/binding/, each a disagreement with the real control plane once).
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use kubectl_storage::binding::{
     self, index::IndexedFinder, reference::ReferenceFinder, BindingPlan,
@@ -66,9 +67,6 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
     Option::<String>::deserialize(d).map(Some)
 }
 
-fn cases_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/binding")
-}
 
 fn snapshot_of(case: &Case) -> Snapshot {
     let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": case.objects});
@@ -170,16 +168,16 @@ fn outcome_text(o: &OneOrMany) -> String {
     }
 }
 
-#[test]
-fn conformance_cases_pass() {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(cases_dir())
-        .expect("../shared/conformance/binding exists beside the repository")
+/// Runs every case in `dir` with both finders; the failures, and how many cases ran.
+fn run_cases(dir: &Path) -> (usize, Vec<String>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
         .collect();
     entries.sort();
-    assert!(!entries.is_empty(), "no conformance cases found");
+    assert!(!entries.is_empty(), "no cases in {}", dir.display());
     let mut failures = Vec::new();
     for path in &entries {
         let text = std::fs::read_to_string(path).unwrap();
@@ -199,12 +197,33 @@ fn conformance_cases_pass() {
             "reference",
         ));
     }
+    (entries.len(), failures)
+}
+
+fn assert_cases_pass(dir: &Path) {
+    let (count, failures) = run_cases(dir);
     assert!(
         failures.is_empty(),
-        "{} of {} cases failed:\n{}",
+        "{} of {count} cases in {} failed:\n{}",
         failures.len(),
-        entries.len(),
+        dir.display(),
         failures.join("\n")
     );
-    println!("{} conformance cases passed", entries.len());
+    println!("{count} cases in {} passed", dir.display());
+}
+
+/// The shared conformance cases, transcribed from upstream's tests.
+#[test]
+fn conformance_cases_pass() {
+    if let Some(dir) =
+        kubectl_storage::shared_fixtures::shared_dir("conformance/binding", "conformance_cases_pass")
+    {
+        assert_cases_pass(&dir);
+    }
+}
+
+/// The project's own cases: what the real control plane did where the plan once disagreed.
+#[test]
+fn project_binding_cases_pass() {
+    assert_cases_pass(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/binding"));
 }

@@ -453,16 +453,14 @@ fn plan_cluster_json_follows_the_contract() {
     let out = run(&server, &["plan", "--cluster", "-A", "-o", "json"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     let plan: Value = serde_json::from_str(&out.stdout).unwrap();
-    let schema_path = root().join("../shared/contracts/plan.schema.json");
-    if let Ok(schema) = std::fs::read_to_string(schema_path) {
-        let schema: Value = serde_json::from_str(&schema).unwrap();
-        let validator = jsonschema::validator_for(&schema).unwrap();
-        let errors: Vec<String> = validator
-            .iter_errors(&plan)
-            .map(|e| format!("{} at {}", e, e.instance_path))
-            .collect();
-        assert!(errors.is_empty(), "{}", errors.join("\n"));
-    }
+    let schema_path = root().join("contracts/plan.schema.json");
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&plan)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
     insta::assert_json_snapshot!(plan);
 }
 
@@ -1139,12 +1137,9 @@ fn degraded_kinds_are_in_machine_output() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     let plan: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(plan["degraded"], expected);
-    if let Ok(schema) = std::fs::read_to_string(root().join("../shared/contracts/plan.schema.json"))
-    {
-        let schema: Value = serde_json::from_str(&schema).unwrap();
-        let validator = jsonschema::validator_for(&schema).unwrap();
-        assert!(validator.is_valid(&plan));
-    }
+    let schema = std::fs::read_to_string(root().join("contracts/plan.schema.json")).unwrap();
+    let schema: Value = serde_json::from_str(&schema).unwrap();
+    assert!(jsonschema::validator_for(&schema).unwrap().is_valid(&plan));
     // Standard error still says it, for people.
     assert_eq!(out.stderr.lines().count(), 2, "{}", out.stderr);
 

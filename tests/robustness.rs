@@ -16,9 +16,11 @@ fn samples() -> Vec<String> {
         root.join("testdata/input/cluster-dump.json"),
         root.join("testdata/input/wrong-types.yaml"),
     ];
-    let corpus = root.join("../shared/corpus");
-    let mut picked: Vec<PathBuf> = std::fs::read_dir(&corpus)
-        .unwrap()
+    // The first file of each corpus repository, where the corpus is there.
+    let corpus = kubectl_storage::shared_fixtures::shared_dir("corpus", "robustness samples");
+    let mut picked: Vec<PathBuf> = corpus
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(dir).unwrap())
         .filter_map(Result::ok)
         .filter(|e| e.path().is_dir())
         .filter_map(|repo| {

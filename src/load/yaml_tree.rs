@@ -2937,7 +2937,6 @@ again: *s
         }
     }
 
-    const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus");
 
     /// Every real-world manifest loads, except those with a genuine YAML error that go-yaml
     /// (so kubectl) rejects as well.
@@ -2951,7 +2950,10 @@ again: *s
              YAMLToJSONStrict / UnmarshalStrict) fails with 'key \"kind\" already set in map'; \
              the lenient YAMLToJSON would silently keep the last one",
         )];
-        let root = std::path::Path::new(CORPUS);
+        let Some(root) = crate::shared_fixtures::shared_dir("corpus", "corpus_loads") else {
+            return;
+        };
+        let root = root.as_path();
         let mut files = Vec::new();
         corpus_files(root, &mut files);
         files.sort();
@@ -3016,7 +3018,12 @@ again: *s
     #[test]
     fn iterator_input_builds_the_same_trees() {
         let mut files = Vec::new();
-        corpus_files(std::path::Path::new(CORPUS), &mut files);
+        let Some(root) =
+            crate::shared_fixtures::shared_dir("corpus", "iterator_input_builds_the_same_trees")
+        else {
+            return;
+        };
+        corpus_files(&root, &mut files);
         files.sort();
         let mut texts: Vec<String> = files
             .iter()

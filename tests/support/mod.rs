@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod api_server;
+pub mod control_plane;
 pub mod proxy;
 
 use std::path::Path;

@@ -1,0 +1,444 @@
+//! The plan against what the real controllers do: random scenarios are planned from their
+//! manifests, applied to the control plane, and compared once the cluster has settled; then
+//! their claims are deleted and the volumes compared again; and `plan --cluster` on the settled
+//! cluster must say what the cluster says.
+//!
+//! `E2E_SCENARIOS` sets how many (default 96), `E2E_SEED` the first seed (default: from the
+//! clock, printed). A disagreement prints the scenario's seed and keeps its manifest.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::scenario::{self, Scenario};
+use crate::support::control_plane::ControlPlane;
+
+/// Scenarios applied together: one open, the others confined to their own classes.
+const BATCH: usize = 8;
+
+/// What a claim came to, as the plan names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimState {
+    pub outcome: String,
+    pub volume: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VolumeState {
+    pub phase: String,
+    pub claim: Option<String>,
+}
+
+/// The cluster's objects of some namespaces and volumes, read at one moment.
+#[derive(Default, PartialEq)]
+pub struct Observed {
+    pub claims: BTreeMap<String, (ClaimState, Value)>,
+    pub volumes: BTreeMap<String, (VolumeState, Value)>,
+    pub pods: BTreeMap<String, Value>,
+}
+
+impl Observed {
+    pub fn read(plane: &ControlPlane, namespaces: &BTreeSet<String>, volumes: &BTreeSet<String>) -> Observed {
+        let mut observed = Observed::default();
+        let pods = plane.list("v1", "Pod", None);
+        let used: BTreeSet<String> = pods
+            .iter()
+            .filter(|p| namespaces.contains(p["metadata"]["namespace"].as_str().unwrap()))
+            .flat_map(|p| {
+                let ns = p["metadata"]["namespace"].as_str().unwrap().to_owned();
+                p["spec"]["volumes"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(move |v| v["persistentVolumeClaim"]["claimName"].as_str().map(|c| format!("{ns}/{c}")))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let classes: BTreeMap<String, Value> = plane
+            .list("storage.k8s.io/v1", "StorageClass", None)
+            .into_iter()
+            .map(|c| (c["metadata"]["name"].as_str().unwrap().to_owned(), c))
+            .collect();
+        for pod in pods {
+            let key = qualified(&pod);
+            if namespaces.contains(pod["metadata"]["namespace"].as_str().unwrap()) {
+                observed.pods.insert(key, pod);
+            }
+        }
+        for claim in plane.list("v1", "PersistentVolumeClaim", None) {
+            if !namespaces.contains(claim["metadata"]["namespace"].as_str().unwrap()) {
+                continue;
+            }
+            let key = qualified(&claim);
+            let state = claim_state(&claim, &classes, used.contains(&key));
+            observed.claims.insert(key, (state, claim));
+        }
+        for volume in plane.list("v1", "PersistentVolume", None) {
+            let name = volume["metadata"]["name"].as_str().unwrap().to_owned();
+            if !volumes.contains(&name) {
+                continue;
+            }
+            let claim_ref = &volume["spec"]["claimRef"];
+            let state = VolumeState {
+                phase: volume["status"]["phase"].as_str().unwrap_or("Pending").to_owned(),
+                claim: claim_ref["name"]
+                    .as_str()
+                    .map(|n| format!("{}/{n}", claim_ref["namespace"].as_str().unwrap_or_default())),
+            };
+            observed.volumes.insert(name, (state, volume));
+        }
+        observed
+    }
+
+    /// The part of what was read that belongs to one scenario.
+    pub fn of(&self, scenario: &Scenario) -> Observed {
+        let prefix = format!("{}/", scenario.namespace);
+        let volumes: BTreeSet<String> = scenario.volume_names().into_iter().collect();
+        Observed {
+            claims: self.claims.iter().filter(|(k, _)| k.starts_with(&prefix)).map(|(k, v)| (k.clone(), v.clone())).collect(),
+            volumes: self.volumes.iter().filter(|(k, _)| volumes.contains(*k)).map(|(k, v)| (k.clone(), v.clone())).collect(),
+            pods: self.pods.iter().filter(|(k, _)| k.starts_with(&prefix)).map(|(k, v)| (k.clone(), v.clone())).collect(),
+        }
+    }
+
+    /// Every claim, volume and pod in a line, for a person reading a disagreement.
+    pub fn describe(&self) -> String {
+        let mut lines = Vec::new();
+        for (key, (state, claim)) in &self.claims {
+            lines.push(format!(
+                "claim {key}: {state:?} phase={} annotations={}",
+                claim["status"]["phase"], claim["metadata"]["annotations"]
+            ));
+        }
+        for (key, (state, volume)) in &self.volumes {
+            lines.push(format!("volume {key}: {state:?} claimRef={}", volume["spec"]["claimRef"]));
+        }
+        for (key, pod) in &self.pods {
+            lines.push(format!(
+                "pod {key}: node={} conditions={}",
+                pod["spec"]["nodeName"], pod["status"]["conditions"]
+            ));
+        }
+        lines.join("\n") + "\n"
+    }
+
+    /// What changes while the controllers are still at work.
+    fn signature(&self) -> String {
+        let claims = self.claims.iter().map(|(k, (s, c))| {
+            format!("{k}={s:?}{}", c["metadata"]["annotations"])
+        });
+        let volumes = self.volumes.iter().map(|(k, (s, v))| format!("{k}={s:?}{}", v["metadata"]["resourceVersion"]));
+        let pods = self.pods.iter().map(|(k, p)| format!("{k}={}", p["spec"]["nodeName"]));
+        claims.chain(volumes).chain(pods).collect::<Vec<_>>().join("\n")
+    }
+}
+
+pub fn qualified(object: &Value) -> String {
+    format!(
+        "{}/{}",
+        object["metadata"]["namespace"].as_str().unwrap_or_default(),
+        object["metadata"]["name"].as_str().unwrap()
+    )
+}
+
+/// A real claim's state in the plan's words.
+fn claim_state(claim: &Value, classes: &BTreeMap<String, Value>, used: bool) -> ClaimState {
+    let phase = claim["status"]["phase"].as_str().unwrap_or("Pending");
+    let volume = claim["spec"]["volumeName"].as_str().map(str::to_owned);
+    let annotations = &claim["metadata"]["annotations"];
+    let outcome = match phase {
+        "Bound" => "bound",
+        "Lost" => "lost",
+        _ if annotations["volume.kubernetes.io/storage-provisioner"].is_string() => "provisions",
+        _ => {
+            let waits = claim["spec"]["storageClassName"]
+                .as_str()
+                .and_then(|c| classes.get(c))
+                .is_some_and(|c| c["volumeBindingMode"] == "WaitForFirstConsumer");
+            if waits && !used {
+                "waits-for-consumer"
+            } else {
+                "pending"
+            }
+        }
+    };
+    ClaimState {
+        outcome: outcome.to_owned(),
+        volume: if phase == "Pending" { None } else { volume },
+    }
+}
+
+/// Waits until nothing has changed for three seconds (the PV controller resyncs every second).
+pub fn settle(plane: &ControlPlane, namespaces: &BTreeSet<String>, volumes: &BTreeSet<String>) -> Observed {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let mut last = Observed::read(plane, namespaces, volumes);
+    let mut since = Instant::now();
+    loop {
+        std::thread::sleep(Duration::from_millis(500));
+        let now = Observed::read(plane, namespaces, volumes);
+        if now.signature() != last.signature() {
+            since = Instant::now();
+        } else if since.elapsed() >= Duration::from_secs(3) || Instant::now() > deadline {
+            return now;
+        }
+        last = now;
+    }
+}
+
+/// `plan -o json` of a manifest file, or of the cluster (`--cluster -A`) when `file` is None.
+pub fn plan(plane: &ControlPlane, file: Option<&Path>) -> Value {
+    let home = crate::support::scratch("e2e-plan");
+    let mut cmd = crate::support::tool(&home);
+    cmd.env("KUBECONFIG", plane.admin_kubeconfig());
+    match file {
+        Some(file) => cmd.args(["plan", "-o", "json", "-f"]).arg(file),
+        None => cmd.args(["plan", "--cluster", "-A", "-o", "json"]),
+    };
+    let out = crate::support::run(&mut cmd);
+    assert!(out.code <= 1, "plan exited {}: {}", out.code, out.stderr);
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout))
+}
+
+/// The plan's claims and volumes by name.
+pub fn planned(plan: &Value) -> (BTreeMap<String, (ClaimState, Vec<String>)>, BTreeMap<String, VolumeState>) {
+    let claims = plan["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let key = format!("{}/{}", c["namespace"].as_str().unwrap(), c["name"].as_str().unwrap());
+            let outcome = match c["outcome"].as_str().unwrap() {
+                "binds" => "bound",
+                other => other,
+            };
+            let ties = c["ties"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|t| t.as_str().unwrap().to_owned())
+                .collect();
+            let state = ClaimState {
+                outcome: outcome.to_owned(),
+                volume: c["volume"].as_str().map(str::to_owned),
+            };
+            (key, (state, ties))
+        })
+        .collect();
+    let volumes = plan["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            // A volume reserved for a claim it is not bound to names that claim in its claimRef.
+            let claim = v["claim"].as_str().or(v["reservedFor"].as_str());
+            let state = VolumeState {
+                phase: v["phase"].as_str().unwrap().to_owned(),
+                claim: claim.map(str::to_owned),
+            };
+            (v["name"].as_str().unwrap().to_owned(), state)
+        })
+        .collect();
+    (claims, volumes)
+}
+
+/// Where the plan and the cluster differ, one line each. A volume among the candidates the plan
+/// reported as tied counts as agreement; the plan's entries of the two volumes then trade
+/// places, for the claims and for the volumes.
+pub fn compare(plan: &Value, observed: &Observed, what: &str) -> Vec<String> {
+    let (claims, volumes) = planned(plan);
+    let mut traded: BTreeMap<&str, &str> = BTreeMap::new();
+    for (key, (real, _)) in &observed.claims {
+        let Some((predicted, ties)) = claims.get(key) else {
+            continue;
+        };
+        if let (Some(real), Some(predicted)) = (&real.volume, &predicted.volume) {
+            if real != predicted && ties.contains(real) {
+                traded.insert(real, predicted);
+                traded.insert(predicted, real);
+            }
+        }
+    }
+    let trade = |v: &str| traded.get(v).copied().unwrap_or(v).to_owned();
+    let mut differences = Vec::new();
+    for (key, (real, _)) in &observed.claims {
+        let Some((predicted, _)) = claims.get(key) else {
+            differences.push(format!("{what}: claim {key} is missing from the plan"));
+            continue;
+        };
+        let volume = predicted.volume.as_deref().map(trade);
+        if real.outcome != predicted.outcome || real.volume != volume {
+            differences.push(format!(
+                "{what}: claim {key}: planned {} {}, the cluster has {} {}",
+                predicted.outcome,
+                volume.as_deref().unwrap_or("-"),
+                real.outcome,
+                real.volume.as_deref().unwrap_or("-"),
+            ));
+        }
+    }
+    for (name, (real, _)) in &observed.volumes {
+        let Some(predicted) = volumes.get(&trade(name)) else {
+            differences.push(format!("{what}: volume {name} is missing from the plan"));
+            continue;
+        };
+        if real.phase != predicted.phase || real.claim != predicted.claim {
+            differences.push(format!(
+                "{what}: volume {name}: planned {} {}, the cluster has {} {}",
+                predicted.phase,
+                predicted.claim.as_deref().unwrap_or("-"),
+                real.phase,
+                real.claim.as_deref().unwrap_or("-"),
+            ));
+        }
+    }
+    differences
+}
+
+/// A live object as `kubectl get -o yaml` shows it, less what the plan never reads.
+fn as_dumped(object: &Value) -> Value {
+    let mut object = object.clone();
+    if let Some(meta) = object["metadata"].as_object_mut() {
+        meta.remove("managedFields");
+    }
+    object
+}
+
+/// Runs `count` scenarios from `first_seed` on; the differences found. Seeds are applied in
+/// batches of the same `seed / BATCH`, each with its one open scenario (`seed % BATCH == 0`),
+/// so that a seed rerun alone is the same scenario.
+pub fn run(plane: &ControlPlane, first_seed: u64, count: usize, keep: &Path) -> Vec<String> {
+    let seeds: Vec<u64> = (first_seed..first_seed + count as u64).collect();
+    let mut differences = Vec::new();
+    for batch in seeds.chunk_by(|a, b| a / BATCH as u64 == b / BATCH as u64) {
+        let scenarios: Vec<Scenario> = batch
+            .iter()
+            .map(|&seed| scenario::generate(seed, seed % BATCH as u64 == 0))
+            .collect();
+        differences.extend(run_batch(plane, &scenarios, keep));
+    }
+    differences
+}
+
+fn run_batch(plane: &ControlPlane, batch: &[Scenario], keep: &Path) -> Vec<String> {
+    let namespaces: BTreeSet<String> = batch.iter().map(|s| s.namespace.clone()).collect();
+    let volumes: BTreeSet<String> = batch.iter().flat_map(|s| s.volume_names()).collect();
+    let files: Vec<PathBuf> = batch
+        .iter()
+        .map(|s| {
+            let file = keep.join(format!("{}.json", s.seed));
+            std::fs::write(&file, s.manifest()).unwrap();
+            file
+        })
+        .collect();
+    let plans: Vec<Value> = files.iter().map(|f| plan(plane, Some(f))).collect();
+    for scenario in batch {
+        plane.namespace(&scenario.namespace);
+    }
+    for scenario in batch {
+        plane.apply(&scenario.objects);
+    }
+    let settled = settle(plane, &namespaces, &volumes);
+    let live_plan = plan(plane, None);
+
+    let mut found: Vec<Vec<String>> = Vec::new();
+    let mut after_plans = Vec::new();
+    for ((scenario, file), planned) in batch.iter().zip(&files).zip(&plans) {
+        let ours = settled.of(scenario);
+        assert_eq!(
+            ours.claims.len(),
+            scenario.names("PersistentVolumeClaim").len(),
+            "seed {}: claims read: {:?}",
+            scenario.seed,
+            settled.claims.keys().collect::<Vec<_>>()
+        );
+        let mut differences = compare(planned, &ours, "applied");
+        differences.extend(compare(&live_plan, &ours, "plan --cluster"));
+        found.push(differences);
+        // The settled volumes without their claims: what reclaiming them will do.
+        let items: Vec<Value> = scenario::nodes()
+            .into_iter()
+            .chain(scenario.objects.iter().filter(|o| o["kind"] == "StorageClass").cloned())
+            .chain(ours.volumes.values().map(|(_, v)| as_dumped(v)))
+            .collect();
+        let after = file.with_extension("claims-deleted.json");
+        let list = json!({"apiVersion": "v1", "kind": "List", "items": items});
+        std::fs::write(&after, serde_json::to_string_pretty(&list).unwrap()).unwrap();
+        after_plans.push(plan(plane, Some(&after)));
+    }
+
+    for (key, _) in &settled.pods {
+        let (ns, name) = key.split_once('/').unwrap();
+        plane.delete("v1", "Pod", Some(ns), name);
+    }
+    for (key, _) in &settled.claims {
+        let (ns, name) = key.split_once('/').unwrap();
+        plane.delete("v1", "PersistentVolumeClaim", Some(ns), name);
+    }
+    let reclaimed = settle(plane, &namespaces, &volumes);
+    for ((scenario, after_plan), differences) in batch.iter().zip(&after_plans).zip(&mut found) {
+        differences.extend(compare_reclaimed(after_plan, &reclaimed.of(scenario)));
+    }
+    clean_up(plane, batch, &volumes);
+
+    let mut lines = Vec::new();
+    for ((scenario, file), differences) in batch.iter().zip(&files).zip(found) {
+        if differences.is_empty() {
+            let _ = std::fs::remove_file(file);
+            let _ = std::fs::remove_file(file.with_extension("claims-deleted.json"));
+        } else {
+            std::fs::write(file.with_extension("observed.txt"), settled.of(scenario).describe()).unwrap();
+        }
+        lines.extend(differences.into_iter().map(|d| format!("seed {} ({}): {d}", scenario.seed, file.display())));
+    }
+    lines
+}
+
+/// After the claims are deleted: each volume as the plan of the volumes alone predicted, and
+/// gone where it said the volume is deleted.
+fn compare_reclaimed(plan: &Value, observed: &Observed) -> Vec<String> {
+    let mut differences = Vec::new();
+    for volume in plan["volumes"].as_array().unwrap() {
+        let name = volume["name"].as_str().unwrap();
+        let predicted = if volume["onClaimDelete"] == "deleted" && volume["phase"] == "Released" {
+            "deleted"
+        } else {
+            volume["phase"].as_str().unwrap()
+        };
+        let real = observed
+            .volumes
+            .get(name)
+            .map_or("deleted", |(state, _)| state.phase.as_str());
+        if predicted != real {
+            differences.push(format!(
+                "claims deleted: volume {name}: planned {predicted}, the cluster has {real}"
+            ));
+        }
+    }
+    differences
+}
+
+/// Removes a batch's objects, waiting until its volumes are gone so that the next batch's
+/// claims cannot see them.
+fn clean_up(plane: &ControlPlane, batch: &[Scenario], volumes: &BTreeSet<String>) {
+    for name in volumes {
+        plane.delete("v1", "PersistentVolume", None, name);
+        plane.drop_finalizers("v1", "PersistentVolume", None, name);
+    }
+    for scenario in batch {
+        for class in scenario.class_names() {
+            plane.delete("storage.k8s.io/v1", "StorageClass", None, &class);
+        }
+        plane.delete("v1", "Namespace", None, &scenario.namespace);
+    }
+    plane
+        .wait_for(Duration::from_secs(60), "the batch's volumes to be gone", || {
+            let left = plane
+                .list("v1", "PersistentVolume", None)
+                .iter()
+                .any(|v| volumes.contains(v["metadata"]["name"].as_str().unwrap()));
+            (!left).then_some(())
+        })
+        .unwrap();
+}

@@ -1,0 +1,111 @@
+//! End to end against a real control plane (tests/support/control_plane): what the tool says
+//! about a cluster must be what the real controllers and API server do.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use support::control_plane::{control_plane, ControlPlane};
+
+fn tool(plane: &ControlPlane, kubeconfig: &std::path::Path) -> assert_cmd::Command {
+    let home = support::scratch("e2e-home");
+    let mut cmd = support::tool(&home);
+    cmd.env("KUBECONFIG", kubeconfig);
+    let _ = plane;
+    cmd
+}
+
+#[test]
+fn a_static_volume_binds_as_planned() {
+    let Some(plane) = control_plane("a_static_volume_binds_as_planned") else {
+        return;
+    };
+    let _scope = plane.cluster_scope.lock().unwrap();
+    plane.namespace("smoke");
+    plane.apply_yaml(
+        "apiVersion: v1
+kind: PersistentVolume
+metadata: {name: smoke-pv}
+spec:
+  capacity: {storage: 1Gi}
+  accessModes: [ReadWriteOnce]
+  storageClassName: smoke
+  persistentVolumeReclaimPolicy: Retain
+  hostPath: {path: /tmp/smoke}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data, namespace: smoke}
+spec:
+  accessModes: [ReadWriteOnce]
+  storageClassName: smoke
+  resources: {requests: {storage: 1Gi}}
+",
+    );
+    let bound = plane
+        .wait_for(Duration::from_secs(30), "the claim to bind", || {
+            let claim = plane.get("v1", "PersistentVolumeClaim", Some("smoke"), "data")?;
+            (claim["status"]["phase"] == "Bound").then_some(claim)
+        })
+        .unwrap();
+    assert_eq!(bound["spec"]["volumeName"], "smoke-pv");
+    let out = support::run(tool(plane, &plane.admin_kubeconfig()).args([
+        "plan", "--cluster", "-n", "smoke", "-o", "json",
+    ]));
+    let plan: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
+    let claim = &plan["claims"][0];
+    assert_eq!(claim["outcome"], "bound", "{plan:#}");
+    assert_eq!(claim["volume"], "smoke-pv");
+    let _ = json!(null);
+}
+
+mod differential;
+mod scenario;
+
+/// Random scenarios planned from their manifests and applied to the real control plane must
+/// come out as planned (see `differential`).
+#[test]
+fn plans_agree_with_the_real_controllers() {
+    let Some(plane) = control_plane("plans_agree_with_the_real_controllers") else {
+        return;
+    };
+    let _scope = plane.cluster_scope.lock().unwrap();
+    for (name, zone) in scenario::NODES {
+        plane.node(name, zone);
+    }
+    let count = std::env::var("E2E_SCENARIOS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(96);
+    let seed = std::env::var("E2E_SEED")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs()
+                % 1_000_000
+                * 1000
+        });
+    let keep = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("differential");
+    std::fs::create_dir_all(&keep).unwrap();
+    let started = std::time::Instant::now();
+    let differences = differential::run(plane, seed, count, &keep);
+    {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "differential: {count} scenarios from seed {seed} in {:.0?}, {} differences",
+            started.elapsed(),
+            differences.len()
+        );
+    }
+    assert!(
+        differences.is_empty(),
+        "the plan and the real control plane disagree (rerun one with E2E_SEED=<seed> E2E_SCENARIOS=1):\n{}",
+        differences.join("\n")
+    );
+}
