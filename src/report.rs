@@ -151,6 +151,10 @@ pub struct ClaimEntry {
     pub node: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ties: Vec<String>,
+    /// What happens to the claim if the scheduler puts its consumer on other nodes that fit it
+    /// as well (it picks among them by load).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<AlternativeEntry>,
     /// For claims made from a StatefulSet's volumeClaimTemplates: "StatefulSet ns/name".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub template_of: Option<String>,
@@ -159,6 +163,15 @@ pub struct ClaimEntry {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phase: Option<String>,
     pub source: Option<Location>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlternativeEntry {
+    /// binds (to `volume`) or provisions.
+    pub outcome: &'static str,
+    pub volume: Option<String>,
+    pub nodes: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -446,6 +459,18 @@ pub fn build(
                     .ties
                     .iter()
                     .map(|v| snapshot.volumes[*v].meta.name.clone())
+                    .collect(),
+                alternatives: plan
+                    .alternatives
+                    .iter()
+                    .map(|a| AlternativeEntry {
+                        outcome: match a.volume {
+                            Some(_) => "binds",
+                            None => "provisions",
+                        },
+                        volume: a.volume.map(|v| snapshot.volumes[v].meta.name.clone()),
+                        nodes: a.nodes.clone(),
+                    })
                     .collect(),
                 template_of: match &claim.origin {
                     crate::model::ClaimOrigin::StatefulSetTemplate { statefulset, .. } => {

@@ -159,6 +159,35 @@ pub fn check(
                 .at(Pointer::field(source, "metadata.name"), "several volumes fit"),
             );
         }
+        if !claim_plan.alternatives.is_empty() {
+            let node = claim_plan.node.as_deref().unwrap_or_default();
+            let here = match &claim_plan.volume {
+                Some(volume) => format!("on node {node} it binds {volume}"),
+                None => format!("on node {node} a volume is provisioned"),
+            };
+            let elsewhere: Vec<String> = claim_plan
+                .alternatives
+                .iter()
+                .map(|a| {
+                    let what = match a.volume {
+                        Some(v) => format!("it binds {}", snapshot.volumes[v].meta.name),
+                        None => "a volume is provisioned".to_owned(),
+                    };
+                    format!("on {} {what}", a.nodes.join(", "))
+                })
+                .collect();
+            findings.push(
+                Finding::new(
+                    ids::BINDING_TIE,
+                    claim.key(),
+                    format!(
+                        "claim {name}'s consumer fits several nodes, and the scheduler picks among them by their load: {here}; {} (the plan shows node {node})",
+                        elsewhere.join("; ")
+                    ),
+                )
+                .at(Pointer::field(source, "metadata.name"), "several nodes fit its pod"),
+            );
+        }
     }
 }
 

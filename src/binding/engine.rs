@@ -234,6 +234,7 @@ impl<'a, F: Finder> Engine<'a, F> {
             candidates_omitted: 0,
             node: None,
             ties: Vec::new(),
+            alternatives: Vec::new(),
             competition: None,
             assumes_cluster_default: false,
         }
@@ -735,6 +736,7 @@ impl<'a, F: Finder> Engine<'a, F> {
                     candidates_omitted: 0,
                     node: None,
                     ties: Vec::new(),
+                    alternatives: Vec::new(),
                     competition: None,
                     assumes_cluster_default: false,
                 },

@@ -193,10 +193,21 @@ pub struct ClaimPlan {
     pub node: Option<String>,
     /// Other volumes exactly as good as the chosen one; upstream's pick among them is arbitrary.
     pub ties: Vec<usize>,
+    /// What the volume binding does for the claim on other nodes that fit its consumer as well
+    /// as `node`: the scheduler picks among them by their load, which the plan does not know.
+    pub alternatives: Vec<NodeAlternative>,
     pub competition: Option<Competition>,
     /// Sets no class and is planned against the cluster's default class, which the inputs do
     /// not show.
     pub assumes_cluster_default: bool,
+}
+
+/// The claim's fate if the scheduler places its consumer on one of `nodes` instead: that
+/// volume, or a provisioned one (`None`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeAlternative {
+    pub volume: Option<usize>,
+    pub nodes: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -9,12 +9,16 @@ use crate::model::selector::HOSTNAME_LABEL;
 use crate::model::{Labels, Node, PodTemplate, Workload, WorkloadKind};
 
 use super::engine::{Engine, Step};
-use super::outcome::Outcome;
+use super::outcome::{NodeAlternative, Outcome};
 use super::reference::Finder;
 use super::volume_sync::claim_lookup;
 
 /// At most this many nodes are named when explaining why a pod fits none.
 const MAX_NODES_EXPLAINED: usize = 5;
+
+/// At most this many fitting nodes are compared for a pod; past it, the scheduler too samples
+/// only some nodes (percentageOfNodesToScore), so which one it takes is as open as ever.
+const MAX_NODES_COMPARED: usize = 32;
 
 /// Walks the consumer pods, oldest workload first, and places those whose claims wait for a
 /// consumer. Returns, for claims whose only users run no pods, who those users are.
@@ -179,7 +183,7 @@ fn place_pod<F: Finder>(
         // No Node objects: assume the pod can run somewhere, and judge volumes without node
         // affinity.
         match try_node(e, claims, &delayed, None) {
-            Ok(choices) => commit(e, &pod_name, choices, None),
+            Ok(choices) => commit(e, &pod_name, choices, None, Vec::new()),
             Err(why) => {
                 let reason = format!("its consumer {pod_name} cannot be placed: {why}");
                 for &d in &delayed {
@@ -189,10 +193,13 @@ fn place_pod<F: Finder>(
         }
         return;
     }
-    // Nodes in name order, tried lazily: on a large cluster the first node that fits the pod
-    // and its volumes usually comes early.
+    // The scheduler filters every node and picks among those that fit by their load, which the
+    // plan does not know: when nodes that fit give the claims different volumes, each of them
+    // may happen. The first in name order is the plan's; the others are alternatives.
     let mut failures = Vec::new();
     let mut first: Option<&Node> = None;
+    let mut outcomes: Vec<(Choices, Vec<String>)> = Vec::new();
+    let mut fitting = 0;
     for node in hosts
         .candidates(&workload.template)
         .filter(|n| workload.template.fits_node(n))
@@ -204,9 +211,22 @@ fn place_pod<F: Finder>(
             &delayed,
             Some((&node.meta.name, &node.meta.labels)),
         ) {
-            Ok(choices) => return commit(e, &pod_name, choices, Some(node.meta.name.clone())),
+            Ok(choices) => {
+                match outcomes.iter_mut().find(|(c, _)| same_choices(c, &choices)) {
+                    Some((_, nodes)) => nodes.push(node.meta.name.clone()),
+                    None => outcomes.push((choices, vec![node.meta.name.clone()])),
+                }
+                fitting += 1;
+                if fitting == MAX_NODES_COMPARED {
+                    break;
+                }
+            }
             Err(why) => failures.push(format!("{}: {why}", node.meta.name)),
         }
+    }
+    if !outcomes.is_empty() {
+        let (choices, nodes) = outcomes.remove(0);
+        return commit(e, &pod_name, choices, nodes.into_iter().next(), outcomes);
     }
     if first.is_none() {
         let reason = format!(
@@ -234,9 +254,22 @@ fn place_pod<F: Finder>(
     }
 }
 
-/// What the volume binding decides for each delayed claim on one node: a volume, or
-/// provisioning.
-type Choices = Vec<(usize, Option<usize>)>;
+/// What the volume binding decides for each delayed claim on one node: a volume (and the
+/// others exactly as good, which it picks among arbitrarily), or provisioning.
+type Choices = Vec<(usize, Option<(usize, Vec<usize>)>)>;
+
+/// Two nodes give a pod's claims the same volumes (ties included) or provisioning.
+fn same_choices(a: &Choices, b: &Choices) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|((c, x), (d, y))| {
+            c == d
+                && match (x, y) {
+                    (None, None) => true,
+                    (Some((v, ties)), Some((w, _))) => v == w || ties.contains(w),
+                    _ => false,
+                }
+        })
+}
 
 fn try_node<F: Finder>(
     e: &Engine<'_, F>,
@@ -269,8 +302,9 @@ fn try_node<F: Finder>(
             .finder
             .find_on_node(snapshot, &e.states, &q, node_ref, &excluded)
         {
+            let ties = scheduler_ties(e, &q, node_ref, &excluded, v);
             excluded.push(v);
-            choices.push((d, Some(v)));
+            choices.push((d, Some((v, ties))));
             continue;
         }
         let class = e.class_index.get(q.class).map(|i| &snapshot.classes[*i]);
@@ -301,20 +335,86 @@ fn try_node<F: Finder>(
     Ok(choices)
 }
 
+/// The volumes exactly as good as `chosen` on a node: the volume binding takes the smallest
+/// fitting volume from a cache in no set order, so among equal sizes its pick is arbitrary.
+fn scheduler_ties<F: Finder>(
+    e: &Engine<'_, F>,
+    q: &super::filters::ClaimQuery<'_>,
+    node_ref: Option<(&str, &Labels)>,
+    excluded: &[usize],
+    chosen: usize,
+) -> Vec<usize> {
+    let snapshot = e.snapshot;
+    // A volume pre-bound to the claim is the only choice.
+    if e.states[chosen].reservation.is_some() {
+        return Vec::new();
+    }
+    let size = snapshot.volumes[chosen].capacity_or_zero();
+    let mut ties = Vec::new();
+    let mut skip = excluded.to_vec();
+    skip.push(chosen);
+    while ties.len() < super::filters::MAX_TIES {
+        match e.finder.find_on_node(snapshot, &e.states, q, node_ref, &skip) {
+            Some(v) if snapshot.volumes[v].capacity_or_zero() == size => {
+                ties.push(v);
+                skip.push(v);
+            }
+            _ => break,
+        }
+    }
+    ties
+}
+
 fn commit<F: Finder>(
     e: &mut Engine<'_, F>,
     pod_name: &str,
     choices: Choices,
     node: Option<String>,
+    others: Vec<(Choices, Vec<String>)>,
 ) {
-    let place = match &node {
-        Some(n) => format!("the scheduler places its consumer {pod_name} on node {n}"),
-        None => format!("its consumer {pod_name} can be scheduled (no Node objects given, so node affinity is not judged)"),
+    let place = match (&node, others.is_empty()) {
+        (Some(n), true) => format!("the scheduler places its consumer {pod_name} on node {n}"),
+        (Some(n), false) => format!(
+            "the scheduler places its consumer {pod_name} on node {n} or on another node that fits it as well (it picks by load)"
+        ),
+        (None, _) => format!("its consumer {pod_name} can be scheduled (no Node objects given, so node affinity is not judged)"),
     };
     for (d, volume) in choices {
+        let alternatives: Vec<NodeAlternative> = others
+            .iter()
+            .filter_map(|(other, nodes)| {
+                let (_, there) = other.iter().find(|(c, _)| *c == d)?;
+                let there = there.as_ref().map(|(v, _)| *v);
+                let here = volume.as_ref().map(|(v, ties)| (*v, ties));
+                let same = match (here, there) {
+                    (None, None) => true,
+                    (Some((v, ties)), Some(w)) => v == w || ties.contains(&w),
+                    _ => false,
+                };
+                (!same).then(|| NodeAlternative {
+                    volume: there,
+                    nodes: nodes.clone(),
+                })
+            })
+            .collect();
         match volume {
-            Some(v) => {
+            Some((v, ties)) => {
                 let name = e.snapshot.volumes[v].meta.name.clone();
+                let q = e.query(d);
+                let prebound = e.states[v].reservation.is_some();
+                // The scheduler takes a volume pre-bound to the claim whatever its access modes,
+                // but the PV controller then looks for the claim's volume only among volumes
+                // whose modes include the claim's: the binding is never completed.
+                if prebound && !e.snapshot.volumes[v].access_modes.contains_all(q.modes) {
+                    e.settle_unbound(
+                        d,
+                        Outcome::Pending,
+                        format!(
+                            "{place}, which reserves volume {name} (pre-bound to the claim by its claimRef) for it; but the PV controller looks for the claim's volume only among volumes whose access modes include the claim's, and {name}'s do not, so the binding is never completed and the pod is not started"
+                        ),
+                    );
+                    continue;
+                }
                 let plan = e.bind(
                     d,
                     v,
@@ -322,6 +422,8 @@ fn commit<F: Finder>(
                     format!("{place}; volume {name} fits there"),
                 );
                 plan.node = node.clone();
+                plan.ties = ties;
+                plan.alternatives = alternatives;
             }
             None => {
                 let provisioner = e
@@ -336,6 +438,7 @@ fn commit<F: Finder>(
                 );
                 if let Step::Done(plan) = &mut e.steps[d] {
                     plan.node = node.clone();
+                    plan.alternatives = alternatives;
                 }
             }
         }
