@@ -119,7 +119,10 @@ impl<'a, F: Finder> Engine<'a, F> {
             .collect();
         let mut order: Vec<usize> = (0..snapshot.claims.len()).collect();
         order.sort_unstable_by(|a, b| {
-            processing_order(&snapshot.claims[*a].meta, &snapshot.claims[*b].meta)
+            processing_order(
+                (&snapshot.claims[*a].meta, *a),
+                (&snapshot.claims[*b].meta, *b),
+            )
         });
         Engine {
             snapshot,
@@ -140,20 +143,24 @@ impl<'a, F: Finder> Engine<'a, F> {
     }
 
     fn run(&mut self) {
-        // Bindings already made, and volumes named by their claims, come first: they do not
-        // depend on the search, and they own their volumes before anyone searches.
+        // Bindings already made come first: their volumes are theirs before anyone searches.
         for i in 0..self.order.len() {
             let c = self.order[i];
-            let claim = &self.snapshot.claims[c];
-            if claim.bind_completed() {
+            if self.snapshot.claims[c].bind_completed() {
                 self.bound_claim(c);
-            } else if claim.volume_name.is_some() {
-                self.requested_volume(c);
             }
         }
+        // Then the claims in the order the controller sees them created. A claim's
+        // spec.volumeName reserves nothing (only a volume's claimRef does): a claim created
+        // before it may take the volume it names.
         for i in 0..self.order.len() {
             let c = self.order[i];
-            if matches!(self.steps[c], Step::Todo) {
+            if !matches!(self.steps[c], Step::Todo) {
+                continue;
+            }
+            if self.snapshot.claims[c].volume_name.is_some() {
+                self.requested_volume(c);
+            } else {
                 self.search(c);
             }
         }
@@ -346,10 +353,19 @@ impl<'a, F: Finder> Engine<'a, F> {
         };
         let q = self.query(c);
         let state = &self.states[v];
-        if let Some((_, winner)) = &state.taken_by {
-            let reason =
-                format!("spec.volumeName asks for volume {name}, which claim {winner} takes first");
-            return self.fail(c, Outcome::Pending, None, reason);
+        if let Some((taker, winner)) = &state.taken_by {
+            let reason = format!(
+                "spec.volumeName asks for volume {name}, but claim {winner}, created before it, takes that volume first (a claim's volumeName reserves nothing), so this claim stays Pending for good"
+            );
+            let taker = *taker;
+            self.fail(c, Outcome::Pending, None, reason);
+            if let Step::Done(plan) = &mut self.steps[c] {
+                plan.competition = Some(Competition {
+                    volume: v,
+                    winner: taker,
+                });
+            }
+            return;
         }
         match &state.reservation {
             None => match check_requested_volume(&q, &self.snapshot.volumes[v]) {

@@ -156,13 +156,13 @@ pub fn judge(
         Some(_) => true,
         None => false,
     };
-    // Taken earlier in this plan: tested after the claimRef, which explains an existing binding
-    // better than "processed first".
-    if let Some((winner, _)) = &state.taken_by {
-        if *winner != q.index && !ctx.ignore_taken {
-            return Fails(Test::Taken);
-        }
-    }
+    // Taken by another claim in this plan: tested after the claimRef, which explains an
+    // existing binding better, and after what the volume itself cannot do, which explains a
+    // miss better than a claim processed later taking the volume.
+    let taken = state
+        .taken_by
+        .as_ref()
+        .is_some_and(|(winner, _)| *winner != q.index && !ctx.ignore_taken);
     if volume.capacity_nanos() < q.request.nanos() {
         return Fails(Test::Capacity);
     }
@@ -179,6 +179,9 @@ pub fn judge(
         Some((name, labels)) => node_affinity_matches(volume, name, labels),
         None => true,
     };
+    if taken {
+        return Fails(Test::Taken);
+    }
     if prebound {
         return if affinity_ok {
             Verdict::PreBound

@@ -27,7 +27,10 @@ pub(super) fn place_consumers<F: Finder>(e: &mut Engine<'_, F>) -> HashMap<usize
     let lookup = claim_lookup(snapshot);
     let mut workloads: Vec<usize> = (0..snapshot.workloads.len()).collect();
     workloads.sort_by(|a, b| {
-        processing_order(&snapshot.workloads[*a].meta, &snapshot.workloads[*b].meta)
+        processing_order(
+            (&snapshot.workloads[*a].meta, *a),
+            (&snapshot.workloads[*b].meta, *b),
+        )
     });
     let mut idle: HashMap<usize, Vec<String>> = HashMap::new();
     let hosts = HostIndex::new(&snapshot.nodes);
@@ -354,7 +357,10 @@ fn scheduler_ties<F: Finder>(
     let mut skip = excluded.to_vec();
     skip.push(chosen);
     while ties.len() < super::filters::MAX_TIES {
-        match e.finder.find_on_node(snapshot, &e.states, q, node_ref, &skip) {
+        match e
+            .finder
+            .find_on_node(snapshot, &e.states, q, node_ref, &skip)
+        {
             Some(v) if snapshot.volumes[v].capacity_or_zero() == size => {
                 ties.push(v);
                 skip.push(v);

@@ -151,14 +151,21 @@ impl Meta {
     }
 }
 
-/// Orders objects as the plan processes them: oldest first, objects still to be created after
-/// all existing ones, then by namespace and name.
-pub fn processing_order(a: &Meta, b: &Meta) -> std::cmp::Ordering {
-    let time = |m: &Meta| m.created.unwrap_or(i128::MAX);
-    time(a)
-        .cmp(&time(b))
-        .then_with(|| a.namespace.cmp(&b.namespace))
-        .then_with(|| a.name.cmp(&b.name))
+/// Orders objects as the controllers see them created: oldest first, then those still to be
+/// created, in the order of the input (the order in which `kubectl apply -f` creates them:
+/// files in name order, documents and list items in turn). Objects created in the same second
+/// are ordered by namespace and name, which is as good a guess as any. `a` and `b` are the
+/// objects' positions in the input.
+pub fn processing_order((a, ia): (&Meta, usize), (b, ib): (&Meta, usize)) -> std::cmp::Ordering {
+    match (a.created, b.created) {
+        (None, None) => ia.cmp(&ib),
+        (Some(x), Some(y)) => x
+            .cmp(&y)
+            .then_with(|| a.namespace.cmp(&b.namespace))
+            .then_with(|| a.name.cmp(&b.name)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+    }
 }
 
 /// The kind a kubectl resource type names (`pvc`, `persistentvolumeclaims`, `sts`,

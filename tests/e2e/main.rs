@@ -52,15 +52,22 @@ spec:
         .unwrap();
     assert_eq!(bound["spec"]["volumeName"], "smoke-pv");
     let out = support::run(tool(plane, &plane.admin_kubeconfig()).args([
-        "plan", "--cluster", "-n", "smoke", "-o", "json",
+        "plan",
+        "--cluster",
+        "-n",
+        "smoke",
+        "-o",
+        "json",
     ]));
-    let plan: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
+    let plan: Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
     let claim = &plan["claims"][0];
     assert_eq!(claim["outcome"], "bound", "{plan:#}");
     assert_eq!(claim["volume"], "smoke-pv");
     let _ = json!(null);
 }
 
+mod cases;
 mod differential;
 mod scenario;
 
@@ -108,4 +115,16 @@ fn plans_agree_with_the_real_controllers() {
         "the plan and the real control plane disagree (rerun one with E2E_SEED=<seed> E2E_SCENARIOS=1):\n{}",
         differences.join("\n")
     );
+}
+
+/// Every case in testdata/binding/ does on the real control plane what it says.
+#[test]
+fn the_project_binding_cases_hold_on_the_real_control_plane() {
+    let Some(plane) = control_plane("the_project_binding_cases_hold_on_the_real_control_plane")
+    else {
+        return;
+    };
+    let _scope = plane.cluster_scope.lock().unwrap();
+    let differences = cases::run_all(plane);
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
 }
