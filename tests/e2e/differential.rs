@@ -398,9 +398,12 @@ pub fn compare(plan: &Value, observed: &Observed, what: &str) -> Vec<String> {
     differences
 }
 
-/// A live object as `kubectl get -o yaml` shows it, less what the plan never reads.
+/// A live volume as `kubectl get -o yaml` shows it (items of a list carry no kind of their
+/// own), less what the plan never reads.
 fn as_dumped(object: &Value) -> Value {
     let mut object = object.clone();
+    object["apiVersion"] = json!("v1");
+    object["kind"] = json!("PersistentVolume");
     if let Some(meta) = object["metadata"].as_object_mut() {
         meta.remove("managedFields");
     }
@@ -493,13 +496,17 @@ fn run_batch(plane: &ControlPlane, batch: &[Scenario], keep: &Path) -> Vec<Strin
     }
     let reclaimed = settle(plane, &namespaces, &volumes);
     for ((scenario, after_plan), differences) in batch.iter().zip(&after_plans).zip(&mut found) {
-        differences.extend(compare_reclaimed(after_plan, &reclaimed.of(scenario)));
+        differences.extend(compare_reclaimed(
+            after_plan,
+            &settled.of(scenario),
+            &reclaimed.of(scenario),
+        ));
     }
     clean_up(plane, batch, &volumes);
 
     let mut lines = Vec::new();
     for ((scenario, file), differences) in batch.iter().zip(&files).zip(found) {
-        if differences.is_empty() {
+        if differences.is_empty() && std::env::var_os("E2E_KEEP").is_none() {
             let _ = std::fs::remove_file(file);
             let _ = std::fs::remove_file(file.with_extension("claims-deleted.json"));
         } else {
@@ -520,8 +527,14 @@ fn run_batch(plane: &ControlPlane, batch: &[Scenario], keep: &Path) -> Vec<Strin
 
 /// After the claims are deleted: each volume as the plan of the volumes alone predicted, and
 /// gone where it said the volume is deleted.
-fn compare_reclaimed(plan: &Value, observed: &Observed) -> Vec<String> {
+fn compare_reclaimed(plan: &Value, before: &Observed, observed: &Observed) -> Vec<String> {
     let mut differences = Vec::new();
+    let planned = plan["volumes"].as_array().unwrap().len();
+    assert_eq!(
+        planned,
+        before.volumes.len(),
+        "every volume is planned: {plan}"
+    );
     for volume in plan["volumes"].as_array().unwrap() {
         let name = volume["name"].as_str().unwrap();
         let predicted = if volume["onClaimDelete"] == "deleted" && volume["phase"] == "Released" {
