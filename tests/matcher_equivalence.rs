@@ -991,8 +991,10 @@ fn smaller_access_mode_set_beats_a_prebound_volume() {
 
 /// The scheduler's path: a volume pre-bound to the claim but pinned to another node makes
 /// upstream give up on the node (even though a free volume fits there); the pre-bound volume's
-/// access modes are not checked, so the controller's path never saw it. The pinned volume is
-/// found through a hostname label that differs from the node's name.
+/// access modes are not checked, so the scheduler takes it on its node (found through a
+/// hostname label that differs from the node's name). The PV controller, though, looks for the
+/// claim's volume only among volumes whose modes include the claim's: the binding is never
+/// completed (seen on the real control plane, testdata/binding/scheduler-reserves-…).
 #[test]
 fn prebound_volume_pinned_elsewhere_blocks_the_node() {
     let text = "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: local}\nprovisioner: kubernetes.io/no-provisioner\nvolumeBindingMode: WaitForFirstConsumer\n---\n".to_owned()
@@ -1009,8 +1011,15 @@ fn prebound_volume_pinned_elsewhere_blocks_the_node() {
         + "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: c}\nspec:\n  storageClassName: local\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n---\n"
         + "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: app, image: busybox}]\n  volumes: [{name: v, persistentVolumeClaim: {claimName: c}}]\n";
     let (_, plan) = plan_of(&text);
-    assert_eq!(plan.claims[0].volume.as_deref(), Some("pv-z"));
-    assert_eq!(plan.claims[0].node.as_deref(), Some("node-b"));
+    assert_eq!(plan.claims[0].volume, None);
+    assert!(
+        plan.claims[0]
+            .reason
+            .contains("on node node-b, which reserves volume pv-z"),
+        "{}",
+        plan.claims[0].reason
+    );
+    assert_eq!(plan.volumes[0].reserved_for.as_deref(), Some("default/c"));
 }
 
 /// A default StorageClass named "" (which the API would refuse) is never the default: it once

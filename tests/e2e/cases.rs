@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::differential::{settle, ClaimState};
+use crate::differential::{delete_volumes, settle, ClaimState};
 use crate::support::control_plane::ControlPlane;
 
 fn cases() -> Vec<(String, Value)> {
@@ -107,18 +107,8 @@ fn run_case(plane: &ControlPlane, file: &str, case: &Value) -> Vec<String> {
         }
     }
 
-    for (key, _) in &observed.pods {
-        let (ns, name) = key.split_once('/').unwrap();
-        plane.delete("v1", "Pod", Some(ns), name);
-    }
-    for (key, _) in &observed.claims {
-        let (ns, name) = key.split_once('/').unwrap();
-        plane.delete("v1", "PersistentVolumeClaim", Some(ns), name);
-    }
-    for name in &volumes {
-        plane.delete("v1", "PersistentVolume", None, name);
-        plane.drop_finalizers("v1", "PersistentVolume", None, name);
-    }
+    observed.delete_pods_and_claims(plane);
+    delete_volumes(plane, &volumes);
     for class in names(&objects, "StorageClass") {
         plane.delete("storage.k8s.io/v1", "StorageClass", None, &class);
     }

@@ -156,6 +156,18 @@ impl Observed {
         lines.join("\n") + "\n"
     }
 
+    /// Deletes the pods (at once: no kubelet will) and then the claims that were read.
+    pub fn delete_pods_and_claims(&self, plane: &ControlPlane) {
+        for key in self.pods.keys() {
+            let (ns, name) = key.split_once('/').unwrap();
+            plane.delete("v1", "Pod", Some(ns), name);
+        }
+        for key in self.claims.keys() {
+            let (ns, name) = key.split_once('/').unwrap();
+            plane.delete("v1", "PersistentVolumeClaim", Some(ns), name);
+        }
+    }
+
     /// What changes while the controllers are still at work.
     fn signature(&self) -> String {
         let claims = self
@@ -486,14 +498,7 @@ fn run_batch(plane: &ControlPlane, batch: &[Scenario], keep: &Path) -> Vec<Strin
         after_plans.push(plan(plane, Some(&after)));
     }
 
-    for (key, _) in &settled.pods {
-        let (ns, name) = key.split_once('/').unwrap();
-        plane.delete("v1", "Pod", Some(ns), name);
-    }
-    for (key, _) in &settled.claims {
-        let (ns, name) = key.split_once('/').unwrap();
-        plane.delete("v1", "PersistentVolumeClaim", Some(ns), name);
-    }
+    settled.delete_pods_and_claims(plane);
     let reclaimed = settle(plane, &namespaces, &volumes);
     for ((scenario, after_plan), differences) in batch.iter().zip(&after_plans).zip(&mut found) {
         differences.extend(compare_reclaimed(
@@ -555,13 +560,18 @@ fn compare_reclaimed(plan: &Value, before: &Observed, observed: &Observed) -> Ve
     differences
 }
 
-/// Removes a batch's objects, waiting until its volumes are gone so that the next batch's
-/// claims cannot see them.
-fn clean_up(plane: &ControlPlane, batch: &[Scenario], volumes: &BTreeSet<String>) {
-    for name in volumes {
+/// Deletes volumes, whatever protects them.
+pub fn delete_volumes<'a>(plane: &ControlPlane, names: impl IntoIterator<Item = &'a String>) {
+    for name in names {
         plane.delete("v1", "PersistentVolume", None, name);
         plane.drop_finalizers("v1", "PersistentVolume", None, name);
     }
+}
+
+/// Removes a batch's objects, waiting until its volumes are gone so that the next batch's
+/// claims cannot see them.
+fn clean_up(plane: &ControlPlane, batch: &[Scenario], volumes: &BTreeSet<String>) {
+    delete_volumes(plane, volumes);
     for scenario in batch {
         for class in scenario.class_names() {
             plane.delete("storage.k8s.io/v1", "StorageClass", None, &class);

@@ -22,7 +22,7 @@ fn a_static_volume_binds_as_planned() {
     let Some(plane) = control_plane("a_static_volume_binds_as_planned") else {
         return;
     };
-    let _scope = plane.cluster_scope.lock().unwrap();
+    let _scope = plane.lock_cluster_scope();
     plane.namespace("smoke");
     plane.apply_yaml(
         "apiVersion: v1
@@ -78,7 +78,7 @@ fn plans_agree_with_the_real_controllers() {
     let Some(plane) = control_plane("plans_agree_with_the_real_controllers") else {
         return;
     };
-    let _scope = plane.cluster_scope.lock().unwrap();
+    let _scope = plane.lock_cluster_scope();
     for (name, zone) in scenario::NODES {
         plane.node(name, zone);
     }
@@ -124,7 +124,7 @@ fn the_project_binding_cases_hold_on_the_real_control_plane() {
     else {
         return;
     };
-    let _scope = plane.cluster_scope.lock().unwrap();
+    let _scope = plane.lock_cluster_scope();
     let differences = cases::run_all(plane);
     assert!(differences.is_empty(), "{}", differences.join("\n"));
 }

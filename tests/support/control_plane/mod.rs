@@ -362,6 +362,13 @@ impl ControlPlane {
         })
     }
 
+    /// Takes `cluster_scope`, also after another test failed holding it.
+    pub fn lock_cluster_scope(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.cluster_scope
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Polls `check` until it gives `Some`, or panics after `timeout` naming `what`.
     pub fn wait_for<T>(
         &self,
