@@ -27,9 +27,15 @@ pub fn check(
         let source = claim.meta.source.as_ref();
         let outcome_findings = findings.len();
         match claim_plan.outcome {
-            Outcome::Pending if claim.volume_name.is_some() && !claim.bind_completed() => {
+            // The volume it names may exist among those the run could not read.
+            Outcome::Pending
+                if claim.volume_name.is_some()
+                    && !claim.bind_completed()
+                    && !names_unseen_volume(snapshot, claim) =>
+            {
                 findings.push(prebound_claim(snapshot, claim, claim_plan));
             }
+            Outcome::Pending if claim.volume_name.is_some() && !claim.bind_completed() => {}
             Outcome::Pending if !claim.has_class() && lacks_default(snapshot, plan) => {
                 findings.push(no_default_class(snapshot, claim));
             }
@@ -70,7 +76,9 @@ pub fn check(
                 live::quote(event)
             );
         }
-        if let Some(class) = &claim_plan.class {
+        // Classes the run could not read are unknown, not missing: the degraded note says so.
+        let classes_seen = snapshot.unreadable("StorageClass").is_none();
+        if let Some(class) = claim_plan.class.as_ref().filter(|_| classes_seen) {
             if claim_plan.class_index.is_none() {
                 let field = if claim.meta.has_annotation(BETA_STORAGE_CLASS) {
                     format!("metadata.annotations[\"{BETA_STORAGE_CLASS}\"]")
@@ -160,6 +168,16 @@ pub fn check(
             );
         }
     }
+}
+
+/// A claim that names a volume which is not in the snapshot because the run could not read
+/// volumes.
+fn names_unseen_volume(snapshot: &Snapshot, claim: &Claim) -> bool {
+    snapshot.unreadable("PersistentVolume").is_some()
+        && claim
+            .volume_name
+            .as_deref()
+            .is_some_and(|name| !snapshot.volumes.iter().any(|v| v.meta.name == name))
 }
 
 /// The field most to blame for a Pending claim: the volume it names, else its class (written

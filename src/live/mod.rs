@@ -87,6 +87,9 @@ impl LiveRead {
         if !degraded.iter().any(|d| d.kind == "StorageClass") {
             loader.set_classes_complete();
         }
+        for d in degraded {
+            loader.set_unreadable(d.kind, d.cause());
+        }
         loader.set_evidence(evidence(&objects));
         for object in objects.take_planned() {
             if let Some(namespace) = &namespace {

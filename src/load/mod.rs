@@ -258,6 +258,12 @@ impl Loader {
         self.builder.set_classes_complete();
     }
 
+    /// Records a kind the cluster would not let the run list: its objects are unknown, not
+    /// absent.
+    pub fn set_unreadable(&mut self, kind: &'static str, why: String) {
+        self.builder.set_unreadable(kind, why);
+    }
+
     /// Starts from the evidence read from a cluster; evidence in files is added to it.
     pub fn set_evidence(&mut self, evidence: Evidence) {
         self.builder.evidence = Some(evidence);
