@@ -23,8 +23,9 @@ pub enum LiveError {
         namespace: Option<String>,
         /// The API server's message, which names the user it took the request for.
         message: String,
-        /// Every resource the run was refused, to ask for all at once.
-        refused: Vec<String>,
+        /// Every resource the run was refused, to ask for all at once: the namespaced ones,
+        /// then the cluster-scoped ones.
+        refused: (Vec<String>, Vec<String>),
     },
     /// Nothing answered at the server's address.
     Unreachable { server: String, detail: String },
@@ -72,17 +73,32 @@ impl fmt::Display for LiveError {
                 server,
                 namespace,
                 message,
-                refused,
+                refused: (namespaced, cluster_scoped),
             } => {
                 let place = match namespace {
                     Some(ns) => format!("in namespace {ns}"),
-                    None => "in any namespace (-A)".to_owned(),
+                    None => "in every namespace (-A)".to_owned(),
+                };
+                let mut ask = format!(
+                    "get and list on {} {place} (a {})",
+                    namespaced.join(", "),
+                    if namespace.is_some() { "Role and RoleBinding" } else { "ClusterRole and ClusterRoleBinding" }
+                );
+                if !cluster_scoped.is_empty() {
+                    ask.push_str(&format!(
+                        ", and on {} (a ClusterRole and ClusterRoleBinding)",
+                        cluster_scoped.join(", ")
+                    ));
+                }
+                // No credentials at all reach the server as this user.
+                let anonymous = if message.contains("system:anonymous") {
+                    " the request went without credentials: the kubeconfig's user has none (check --user and the context's user);"
+                } else {
+                    ""
                 };
                 write!(
                     f,
-                    "cannot list persistentvolumeclaims {place} at {server}: forbidden ({message}); nothing can be checked without them: ask for get and list on {} {}, or use the credentials of a user who has them",
-                    refused.join(", "),
-                    if namespace.is_some() { "in that namespace (a Role and RoleBinding; cluster-scoped ones need a ClusterRole)" } else { "(a ClusterRole and ClusterRoleBinding)" }
+                    "cannot list persistentvolumeclaims {place} at {server}: forbidden ({message});{anonymous} nothing can be checked without them: ask for {ask}, or use the credentials of a user who has them"
                 )
             }
             LiveError::Unreachable { server, detail } => write!(

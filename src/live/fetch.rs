@@ -172,15 +172,24 @@ pub async fn fetch(connection: &Connection) -> Result<LiveObjects, LiveError> {
             server: connection.server.clone(),
             namespace: connection.scope.namespace().map(str::to_owned),
             message,
-            refused: objects
-                .degraded
-                .iter()
-                .filter(|d| d.why == DegradedWhy::Forbidden)
-                .map(|d| d.resource.clone())
-                .collect(),
+            refused: refused(&objects.degraded),
         }),
         None => Ok(objects),
     }
+}
+
+/// The resources the run was refused, namespaced ones first, then cluster-scoped ones.
+fn refused(degraded: &[Degraded]) -> (Vec<String>, Vec<String>) {
+    let (namespaced, cluster_scoped): (Vec<&LiveKind>, Vec<&LiveKind>) = LIVE_KINDS
+        .iter()
+        .filter(|kind| {
+            degraded
+                .iter()
+                .any(|d| d.kind == kind.kind && d.why == DegradedWhy::Forbidden)
+        })
+        .partition(|kind| kind.namespaced);
+    let names = |kinds: Vec<&LiveKind>| kinds.iter().map(|k| k.resource()).collect();
+    (names(namespaced), names(cluster_scoped))
 }
 
 pub(super) enum ListError {

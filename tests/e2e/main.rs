@@ -61,6 +61,7 @@ spec:
     let _ = json!(null);
 }
 
+mod access;
 mod differential;
 mod scenario;
 
