@@ -271,12 +271,14 @@ impl Loader {
 
     pub fn finish(mut self) -> Loaded {
         let mut evidence = self.builder.evidence.take();
+        let snapshot = self.builder.finish();
         if let Some(evidence) = &mut evidence {
+            evidence.forget_predecessors(&snapshot);
             evidence.sort();
         }
         Loaded {
             evidence,
-            snapshot: self.builder.finish(),
+            snapshot,
             sources: self.sources,
             findings: self.findings,
         }
