@@ -70,6 +70,17 @@ impl LiveRead {
             .collect()
     }
 
+    /// The namespace of the claim a volume read is reserved for (its claimRef).
+    pub fn claim_namespace_of(&self, volume: &str) -> Option<String> {
+        self.objects
+            .of("PersistentVolume")
+            .iter()
+            .find(|v| v.pointer("/metadata/name").and_then(Value::as_str) == Some(volume))?
+            .pointer("/spec/claimRef/namespace")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    }
+
     /// A loader holding the live objects of the kinds the plan reads, for manifests to be
     /// overlaid on as `kubectl apply` would (a manifest of an object already there updates
     /// it); and the rest of what was read: the kinds kept as JSON, and what could not be read.

@@ -224,3 +224,99 @@ fn a_user_allowed_nothing_fails_and_says_what_to_ask_for() {
         out.stderr
     );
 }
+
+/// A volume is cluster-scoped: `diagnose pv/NAME` finds it whatever the namespace, and reads
+/// its claim from the claim's namespace.
+#[test]
+fn diagnose_finds_a_volume_bound_in_another_namespace() {
+    let Some(plane) =
+        support::control_plane::control_plane("diagnose_finds_a_volume_bound_in_another_namespace")
+    else {
+        return;
+    };
+    let _scope = plane.cluster_scope.lock().unwrap();
+    let (ns, volume) = ("access-pv", "access-pv-vol");
+    bound_claim(plane, ns, volume);
+    // The administrator's context reads namespace default.
+    let out = support::run(tool(&plane.admin_kubeconfig()).args([
+        "diagnose",
+        &format!("pv/{volume}"),
+        "-o",
+        "json",
+    ]));
+    let report = json_of(&out);
+    assert_eq!(out.code, 0, "{report:#}\n{}", out.stderr);
+    let chain = report["target"]["chain"].to_string();
+    assert!(chain.contains(&format!("claim {ns}/data")), "{report:#}");
+    assert!(!chain.contains("does not exist"), "{report:#}");
+    remove_bound_claim(plane, ns, volume);
+}
+
+/// A claim deleted and created again under its name (as a StatefulSet's claims are) does not
+/// inherit the events of the one before: the real PV controller's events name the claim's uid.
+#[test]
+fn a_claim_made_again_does_not_inherit_the_old_ones_events() {
+    let Some(plane) = support::control_plane::control_plane(
+        "a_claim_made_again_does_not_inherit_the_old_ones_events",
+    ) else {
+        return;
+    };
+    let ns = "access-uid";
+    plane.namespace(ns);
+    let claim = |class: &str, selector: &str| {
+        format!(
+            "apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {{name: data, namespace: {ns}}}
+spec:
+  accessModes: [ReadWriteOnce]
+  storageClassName: \"{class}\"{selector}
+  resources: {{requests: {{storage: 1Gi}}}}
+"
+        )
+    };
+    // No such class: the PV controller records ProvisioningFailed on the first claim.
+    plane.apply_yaml(&claim("access-uid-nowhere", ""));
+    let old = plane
+        .get("v1", "PersistentVolumeClaim", Some(ns), "data")
+        .unwrap();
+    let old_uid = old["metadata"]["uid"].as_str().unwrap().to_owned();
+    plane
+        .wait_for(Duration::from_secs(60), "ProvisioningFailed", || {
+            plane.list("v1", "Event", Some(ns)).into_iter().find(|e| {
+                e["reason"] == "ProvisioningFailed"
+                    && e["involvedObject"]["uid"] == old_uid.as_str()
+            })
+        })
+        .unwrap();
+    plane.delete("v1", "PersistentVolumeClaim", Some(ns), "data");
+    plane
+        .wait_for(Duration::from_secs(30), "the claim to go", || {
+            plane
+                .get("v1", "PersistentVolumeClaim", Some(ns), "data")
+                .is_none()
+                .then_some(())
+        })
+        .unwrap();
+    // The same name again, with no class and a selector no volume matches: nothing provisions.
+    plane.apply_yaml(&claim(
+        "",
+        "\n  selector: {matchLabels: {access-uid: none}}",
+    ));
+    let new = plane
+        .get("v1", "PersistentVolumeClaim", Some(ns), "data")
+        .unwrap();
+    assert_ne!(new["metadata"]["uid"], old["metadata"]["uid"]);
+
+    let out = support::run(
+        tool(&plane.admin_kubeconfig()).args(["diagnose", "pvc/data", "-n", ns, "-o", "json"]),
+    );
+    let report = json_of(&out);
+    assert!(
+        !rules_of(&report).contains(&"provisioning-failed".to_owned()),
+        "{report:#}"
+    );
+    let events = report["target"]["events"].to_string();
+    assert!(!events.contains("ProvisioningFailed"), "{report:#}");
+    plane.delete("v1", "PersistentVolumeClaim", Some(ns), "data");
+}
