@@ -98,6 +98,9 @@ impl LiveRead {
         if !degraded.iter().any(|d| d.kind == "StorageClass") {
             loader.set_classes_complete();
         }
+        if !degraded.iter().any(|d| d.kind == "PersistentVolumeClaim") {
+            loader.set_claims_complete();
+        }
         for d in degraded {
             loader.set_unreadable(d.kind, d.cause());
         }

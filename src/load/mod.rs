@@ -258,6 +258,12 @@ impl Loader {
         self.builder.set_classes_complete();
     }
 
+    /// Records that the claims added are every claim of the namespaces read: a claim not among
+    /// them does not exist.
+    pub fn set_claims_complete(&mut self) {
+        self.builder.set_claims_complete();
+    }
+
     /// Records a kind the cluster would not let the run list: its objects are unknown, not
     /// absent.
     pub fn set_unreadable(&mut self, kind: &'static str, why: String) {

@@ -29,6 +29,9 @@ pub struct Snapshot {
     /// The classes are every StorageClass of a cluster (read live), so a class not among them
     /// does not exist, rather than being merely left out of the input.
     pub classes_complete: bool,
+    /// The claims are every claim of the namespaces read (read live), so a claim a pod names
+    /// that is not among them does not exist.
+    pub claims_complete: bool,
     /// Kinds a live read could not list, each with why ("not allowed to list persistentvolumes
     /// (403 Forbidden)"). Their objects may well exist: what the plan would look for among them
     /// is unknown, never absent.

@@ -320,3 +320,98 @@ spec:
     assert!(!events.contains("ProvisioningFailed"), "{report:#}");
     plane.delete("v1", "PersistentVolumeClaim", Some(ns), "data");
 }
+
+/// A pod whose claim does not exist: the real scheduler leaves it Pending with
+/// `persistentvolumeclaim "NAME" not found`, and the plan of the cluster says so.
+#[test]
+fn a_pod_whose_claim_does_not_exist_is_reported() {
+    let Some(plane) =
+        support::control_plane::control_plane("a_pod_whose_claim_does_not_exist_is_reported")
+    else {
+        return;
+    };
+    let _scope = plane.cluster_scope.lock().unwrap();
+    let (ns, node) = ("access-orphan", "access-orphan-node");
+    // The scheduler reaches the volume check only when there is a node to consider.
+    plane.node(node, "access-orphan-zone");
+    plane.namespace(ns);
+    plane.apply_yaml(&format!(
+        "apiVersion: v1
+kind: Pod
+metadata: {{name: web, namespace: {ns}}}
+spec:
+  containers:
+  - name: web
+    image: registry.k8s.io/pause:3.10
+    volumeMounts: [{{name: data, mountPath: /data}}]
+  volumes:
+  - name: data
+    persistentVolumeClaim: {{claimName: access-missing}}
+"
+    ));
+    let said = "persistentvolumeclaim \"access-missing\" not found";
+    let condition = plane
+        .wait_for(Duration::from_secs(60), "the scheduler's verdict", || {
+            let pod = plane.get("v1", "Pod", Some(ns), "web")?;
+            pod["status"]["conditions"]
+                .as_array()?
+                .iter()
+                .find(|c| c["type"] == "PodScheduled" && c["status"] == "False")
+                .cloned()
+        })
+        .unwrap();
+    assert!(
+        condition["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(said),
+        "{condition:#}"
+    );
+
+    let out = support::run(tool(&plane.admin_kubeconfig()).args([
+        "plan",
+        "--cluster",
+        "-n",
+        ns,
+        "-o",
+        "json",
+    ]));
+    let plan = json_of(&out);
+    assert_eq!(out.code, 1, "{plan:#}\n{}", out.stderr);
+    let finding = plan["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["rule"] == "pod-claim-not-found")
+        .unwrap_or_else(|| panic!("{plan:#}"));
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(said),
+        "{finding:#}"
+    );
+
+    // The pod's manifest alone is partial input: the claim may exist where it is applied.
+    let manifest = plane.dir.join("access-orphan-pod.yaml");
+    std::fs::write(
+        &manifest,
+        format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: web, namespace: {ns}}}\nspec:\n  containers: [{{name: web, image: registry.k8s.io/pause:3.10}}]\n  volumes: [{{name: data, persistentVolumeClaim: {{claimName: access-missing}}}}]\n"),
+    )
+    .unwrap();
+    let out = support::run(tool(&plane.admin_kubeconfig()).args([
+        "plan",
+        "-f",
+        manifest.to_str().unwrap(),
+        "-o",
+        "json",
+    ]));
+    assert!(
+        !rules_of(&json_of(&out)).contains(&"pod-claim-not-found".to_owned()),
+        "{}",
+        out.stdout
+    );
+
+    plane.delete("v1", "Pod", Some(ns), "web");
+    plane.delete("v1", "Node", None, node);
+}
