@@ -39,6 +39,10 @@ pub fn check(
             Outcome::Pending if !claim.has_class() && lacks_default(snapshot, plan) => {
                 findings.push(no_default_class(snapshot, claim));
             }
+            // A claim still to be created may bind a volume the run could not read: whether it
+            // stays Pending is unknown. (A claim that exists and is Pending is seen to be.)
+            Outcome::Pending
+                if !claim.meta.exists && snapshot.unreadable("PersistentVolume").is_some() => {}
             Outcome::Pending => {
                 let mut help = String::from("give the claim a class that provisions, or create a volume that fits it");
                 // A claim with no class relies on the cluster's default class, which the plan
@@ -105,7 +109,7 @@ pub fn check(
                 findings.push(finding);
             }
         }
-        if claim_plan.assumes_cluster_default {
+        if claim_plan.assumes_cluster_default && classes_seen {
             findings.push(
                 Finding::new(
                     ids::CLASS_NOT_FOUND,
@@ -532,5 +536,40 @@ mod tests {
             .replace("  storageClassName: \"\"\n", ""),
         );
         assert_eq!(found, vec![("claim-pending", "data".to_owned())]);
+    }
+
+    /// What a live run could not read is unknown: no claim-lost for a bound claim's unseen
+    /// volume, no class-not-found for an unseen class, no prebound or pending verdict for a
+    /// claim still to be created.
+    #[test]
+    fn unreadable_volumes_and_classes_raise_no_absence_findings() {
+        let text = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: bound, namespace: default, uid: u1, annotations: {pv.kubernetes.io/bind-completed: \"yes\"}}\nspec: {storageClassName: fast, accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}, volumeName: pv-1}\nstatus: {phase: Bound}\n---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: named, namespace: default}\nspec: {storageClassName: \"\", accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}, volumeName: pv-2}\n---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: new, namespace: default}\nspec: {storageClassName: \"\", accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}\n";
+        let mut loaded =
+            crate::load::load_str("t.yaml", text, &crate::load::LoadOptions::default());
+        let seen = crate::report::plan(&loaded).findings;
+        let rules_seen: Vec<&str> = seen.iter().map(|f| f.rule).collect();
+        for rule in [
+            "claim-lost",
+            "class-not-found",
+            "prebound-claim-cannot-bind",
+            "claim-pending",
+        ] {
+            assert!(rules_seen.contains(&rule), "{rule}: {rules_seen:?}");
+        }
+        for kind in ["PersistentVolume", "StorageClass"] {
+            loaded
+                .snapshot
+                .unreadable
+                .push((kind, "not allowed to list them (403 Forbidden)".to_owned()));
+        }
+        let unseen = crate::report::plan(&loaded).findings;
+        assert!(
+            unseen.is_empty(),
+            "{:?}",
+            unseen
+                .iter()
+                .map(|f| (f.rule, &f.message))
+                .collect::<Vec<_>>()
+        );
     }
 }
