@@ -97,9 +97,7 @@ impl Degraded {
             DegradedWhy::NotServed => "note",
         }
     }
-}
 
-impl Degraded {
     /// Why the kind could not be read, without what that weakens.
     pub fn cause(&self) -> String {
         match self.why {
