@@ -27,15 +27,11 @@ pub fn check(
         let source = claim.meta.source.as_ref();
         let outcome_findings = findings.len();
         match claim_plan.outcome {
-            // The volume it names may exist among those the run could not read.
-            Outcome::Pending
-                if claim.volume_name.is_some()
-                    && !claim.bind_completed()
-                    && !names_unseen_volume(snapshot, claim) =>
-            {
+            // The volume it names may be among those the run could not read.
+            Outcome::Pending if !claim.bind_completed() && names_unseen_volume(snapshot, claim) => {}
+            Outcome::Pending if claim.volume_name.is_some() && !claim.bind_completed() => {
                 findings.push(prebound_claim(snapshot, claim, claim_plan));
             }
-            Outcome::Pending if claim.volume_name.is_some() && !claim.bind_completed() => {}
             Outcome::Pending if !claim.has_class() && lacks_default(snapshot, plan) => {
                 findings.push(no_default_class(snapshot, claim));
             }
