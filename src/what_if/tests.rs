@@ -297,7 +297,18 @@ fn volumes_that_could_not_be_read_leave_the_data_unknown() {
     assert_eq!(fates(&loaded.snapshot, &p), ["data: unknown"]);
     let reasons = p.claims[0].reasons.join("; ");
     assert!(reasons.contains("403 Forbidden"), "{reasons}");
-    // Without the note the volume is missing from a complete input: the claim is Lost.
+    assert!(p.notes.is_empty(), "{:?}", p.notes);
+    loaded
+        .snapshot
+        .unreadable
+        .push(("Pod", "not allowed to list pods (403 Forbidden)".to_owned()));
+    let p = what_if(&loaded.snapshot, &binding, &deletion, &target("ns/app")).unwrap();
+    assert!(
+        p.notes.iter().any(|n| n.contains("pods could not be read")),
+        "{:?}",
+        p.notes
+    );
+    // Without the notes the volume is missing from a complete input: the claim is Lost.
     loaded.snapshot.unreadable.clear();
     let binding = crate::binding::plan(&loaded.snapshot);
     assert_eq!(binding.claims[0].outcome, crate::binding::Outcome::Lost);
