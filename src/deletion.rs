@@ -203,6 +203,17 @@ fn claim_data(
     match claim_plan.outcome {
         Outcome::Bound | Outcome::Binds => {
             let Some(v) = claim_plan.volume_index else {
+                // Bound to a volume the run could not read: its reclaim policy is unknown.
+                if let (Some(name), Some(why)) =
+                    (&claim_plan.volume, snapshot.unreadable("PersistentVolume"))
+                {
+                    return (
+                        DataFate::Unknown,
+                        Some(name.clone()),
+                        false,
+                        format!("volume {name} could not be read ({why}): its reclaim policy, and so the fate of the data, is unknown"),
+                    );
+                }
                 return (DataFate::NoData, None, false, "it has no volume".to_owned());
             };
             let volume = &snapshot.volumes[v];

@@ -424,9 +424,10 @@ fn claim_chain(
                 .lines
                 .push(format!("{inner}class {}: {driver}{waits}", class.meta.name));
         }
-        (Some(name), None) => chain
-            .lines
-            .push(format!("{inner}class {name}: not found in the cluster")),
+        (Some(name), None) => chain.lines.push(match snapshot.unreadable("StorageClass") {
+            Some(why) => format!("{inner}class {name}: unknown ({why})"),
+            None => format!("{inner}class {name}: not found in the cluster"),
+        }),
         (None, _) => {}
     }
     // The volume, or why none.
@@ -464,12 +465,18 @@ fn claim_chain(
                 ));
             }
         }
-        None if plan.outcome == Outcome::Pending => {
-            chain
+        None => match (&plan.volume, snapshot.unreadable("PersistentVolume")) {
+            (Some(name), Some(why)) => chain
                 .lines
-                .push(format!("{inner}no volume exists that could fit it"));
-        }
-        None => {}
+                .push(format!("{inner}volume {name}: unknown ({why})")),
+            (None, Some(why)) if plan.outcome == Outcome::Pending => chain.lines.push(format!(
+                "{inner}whether a volume could fit it is unknown ({why})"
+            )),
+            _ if plan.outcome == Outcome::Pending => chain
+                .lines
+                .push(format!("{inner}no volume exists that could fit it")),
+            _ => {}
+        },
     }
     users(snapshot, claim, &inner, chain);
 }

@@ -27,12 +27,18 @@ pub fn check(
         let source = claim.meta.source.as_ref();
         let outcome_findings = findings.len();
         match claim_plan.outcome {
+            // The volume it names may be among those the run could not read.
+            Outcome::Pending if !claim.bind_completed() && names_unseen_volume(snapshot, claim) => {}
             Outcome::Pending if claim.volume_name.is_some() && !claim.bind_completed() => {
                 findings.push(prebound_claim(snapshot, claim, claim_plan));
             }
             Outcome::Pending if !claim.has_class() && lacks_default(snapshot, plan) => {
                 findings.push(no_default_class(snapshot, claim));
             }
+            // A claim still to be created may bind a volume the run could not read: whether it
+            // stays Pending is unknown. (A claim that exists and is Pending is seen to be.)
+            Outcome::Pending
+                if !claim.meta.exists && snapshot.unreadable("PersistentVolume").is_some() => {}
             Outcome::Pending => {
                 let mut help = String::from("give the claim a class that provisions, or create a volume that fits it");
                 // A claim with no class relies on the cluster's default class, which the plan
@@ -70,7 +76,9 @@ pub fn check(
                 live::quote(event)
             );
         }
-        if let Some(class) = &claim_plan.class {
+        // Classes the run could not read are unknown, not missing: the degraded note says so.
+        let classes_seen = snapshot.unreadable("StorageClass").is_none();
+        if let Some(class) = claim_plan.class.as_ref().filter(|_| classes_seen) {
             if claim_plan.class_index.is_none() {
                 let field = if claim.meta.has_annotation(BETA_STORAGE_CLASS) {
                     format!("metadata.annotations[\"{BETA_STORAGE_CLASS}\"]")
@@ -97,7 +105,7 @@ pub fn check(
                 findings.push(finding);
             }
         }
-        if claim_plan.assumes_cluster_default {
+        if claim_plan.assumes_cluster_default && classes_seen {
             findings.push(
                 Finding::new(
                     ids::CLASS_NOT_FOUND,
@@ -189,6 +197,16 @@ pub fn check(
             );
         }
     }
+}
+
+/// A claim that names a volume which is not in the snapshot because the run could not read
+/// volumes.
+fn names_unseen_volume(snapshot: &Snapshot, claim: &Claim) -> bool {
+    snapshot.unreadable("PersistentVolume").is_some()
+        && claim
+            .volume_name
+            .as_deref()
+            .is_some_and(|name| !snapshot.volumes.iter().any(|v| v.meta.name == name))
 }
 
 /// The field most to blame for a Pending claim: the volume it names, else its class (written
@@ -543,5 +561,40 @@ mod tests {
             .replace("  storageClassName: \"\"\n", ""),
         );
         assert_eq!(found, vec![("claim-pending", "data".to_owned())]);
+    }
+
+    /// What a live run could not read is unknown: no claim-lost for a bound claim's unseen
+    /// volume, no class-not-found for an unseen class, no prebound or pending verdict for a
+    /// claim still to be created.
+    #[test]
+    fn unreadable_volumes_and_classes_raise_no_absence_findings() {
+        let text = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: bound, namespace: default, uid: u1, annotations: {pv.kubernetes.io/bind-completed: \"yes\"}}\nspec: {storageClassName: fast, accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}, volumeName: pv-1}\nstatus: {phase: Bound}\n---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: named, namespace: default}\nspec: {storageClassName: \"\", accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}, volumeName: pv-2}\n---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: new, namespace: default}\nspec: {storageClassName: \"\", accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}\n";
+        let mut loaded =
+            crate::load::load_str("t.yaml", text, &crate::load::LoadOptions::default());
+        let seen = crate::report::plan(&loaded).findings;
+        let rules_seen: Vec<&str> = seen.iter().map(|f| f.rule).collect();
+        for rule in [
+            "claim-lost",
+            "class-not-found",
+            "prebound-claim-cannot-bind",
+            "claim-pending",
+        ] {
+            assert!(rules_seen.contains(&rule), "{rule}: {rules_seen:?}");
+        }
+        for kind in ["PersistentVolume", "StorageClass"] {
+            loaded
+                .snapshot
+                .unreadable
+                .push((kind, "not allowed to list them (403 Forbidden)".to_owned()));
+        }
+        let unseen = crate::report::plan(&loaded).findings;
+        assert!(
+            unseen.is_empty(),
+            "{:?}",
+            unseen
+                .iter()
+                .map(|f| (f.rule, &f.message))
+                .collect::<Vec<_>>()
+        );
     }
 }

@@ -9,6 +9,7 @@ pub mod driver_support;
 pub mod expansion;
 pub mod input;
 pub mod live;
+pub mod pod_claims;
 pub mod read_only_many;
 pub mod read_write_once_pod;
 pub mod reclaim;
@@ -46,6 +47,7 @@ pub const ANALYSES: &[(&str, Analysis)] = &[
     ("binding", |i, f| {
         binding::check(i.snapshot, i.binding, i.evidence, f)
     }),
+    ("pod claims", |i, f| pod_claims::check(i.snapshot, f)),
     ("access modes", |i, f| {
         access_modes::check(i.snapshot, i.binding, f)
     }),

@@ -288,6 +288,15 @@ impl<'a, F: Finder> Engine<'a, F> {
             );
         };
         let Some(&v) = self.volume_index.get(name.as_str()) else {
+            // Volumes the run may not read are unknown, not gone: the claim says it is bound.
+            if let Some(why) = self.snapshot.unreadable("PersistentVolume") {
+                return self.fail(
+                    c,
+                    Outcome::Bound,
+                    Some(name.clone()),
+                    format!("bound to volume {name}, which the plan cannot see ({why})"),
+                );
+            }
             return self.fail(
                 c,
                 Outcome::Lost,
@@ -344,12 +353,13 @@ impl<'a, F: Finder> Engine<'a, F> {
             return;
         };
         let Some(&v) = self.volume_index.get(name.as_str()) else {
-            return self.fail(
-                c,
-                Outcome::Pending,
-                None,
-                format!("spec.volumeName asks for volume {name}, which does not exist"),
-            );
+            let reason = match self.snapshot.unreadable("PersistentVolume") {
+                Some(why) => format!(
+                    "spec.volumeName asks for volume {name}, which the plan cannot see ({why}): whether it binds is unknown"
+                ),
+                None => format!("spec.volumeName asks for volume {name}, which does not exist"),
+            };
+            return self.fail(c, Outcome::Pending, None, reason);
         };
         let q = self.query(c);
         let state = &self.states[v];
@@ -524,9 +534,14 @@ impl<'a, F: Finder> Engine<'a, F> {
                     self.settle_unbound(c, Outcome::Pending, reason);
                 }
                 None => {
-                    let reason = format!(
-                        "no volume fits; class {class:?} is not among the inputs, so the plan assumes the cluster has it and it provisions"
-                    );
+                    let reason = match self.snapshot.unreadable("StorageClass") {
+                        Some(why) => format!(
+                            "no volume fits; class {class:?} could not be read ({why}), so the plan assumes the cluster has it and it provisions"
+                        ),
+                        None => format!(
+                            "no volume fits; class {class:?} is not among the inputs, so the plan assumes the cluster has it and it provisions"
+                        ),
+                    };
                     self.settle_unbound(c, Outcome::Provisions, reason);
                 }
             }

@@ -40,10 +40,27 @@ pub fn run(args: &DiagnoseArgs) -> u8 {
     };
     let mut cluster = args.cluster.clone();
     cluster.cluster.get_or_insert_with(String::new);
-    let read = match live::read(&cluster) {
+    let mut read = match live::read(&cluster) {
         Ok(read) => read,
         Err(error) => return fail(error),
     };
+    // A volume is cluster-scoped: its claim lives where the claimRef says, not necessarily in
+    // the namespace read. Read that namespace instead, so the volume and its claim are seen.
+    let volume = args
+        .target
+        .as_deref()
+        .and_then(|target| Target::parse(target, args.name.as_deref(), "").ok())
+        .filter(|target| target.key.kind == "PersistentVolume" && !cluster.all_namespaces);
+    let elsewhere = volume
+        .and_then(|target| read.claim_namespace_of(&target.key.name))
+        .filter(|ns| read.namespace.as_ref() != Some(ns));
+    if let Some(ns) = elsewhere {
+        cluster.namespace = Some(ns);
+        read = match live::read(&cluster) {
+            Ok(read) => read,
+            Err(error) => return fail(error),
+        };
+    }
     let namespace = read.default_namespace.clone();
     let target = match &args.target {
         Some(target) => match Target::parse(target, args.name.as_deref(), &namespace) {

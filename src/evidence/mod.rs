@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::drivers;
 use crate::load::source::ObjectSource;
-use crate::model::{Meta, ObjectKey, StorageClass};
+use crate::model::{Meta, ObjectKey, Snapshot, StorageClass, WorkloadKind};
 
 /// The kinds that feed the evidence, as they appear in files and lists.
 pub const EVIDENCE_KINDS: &[&str] = &["Event", "VolumeAttachment", "CSIDriver", "CSINode"];
@@ -35,6 +35,9 @@ pub enum Provisioner {
 pub struct Event {
     /// The object it is about (`involvedObject`, or `regarding` in events.k8s.io/v1).
     pub object: ObjectKey,
+    /// That object's uid, when the event names it: tells an object from an earlier one of the
+    /// same name (a StatefulSet's claim deleted and made again).
+    pub uid: Option<String>,
     pub reason: String,
     pub message: String,
     /// `Warning` or `Normal`.
@@ -159,6 +162,38 @@ impl Evidence {
         evidence
     }
 
+    /// Forgets the events about earlier objects of the same name: an event whose uid is not the
+    /// uid of the object of its kind and name now (a claim deleted and created again under its
+    /// name, as every StatefulSet claim is). Names decide only when either side has no uid
+    /// (objects in files, events that do not say). Call it before `sort`.
+    pub fn forget_predecessors(&mut self, snapshot: &Snapshot) {
+        let uids: HashMap<ObjectKey, &str> = snapshot
+            .claims
+            .iter()
+            .map(|c| (c.key(), c.meta.uid.as_deref()))
+            .chain(
+                snapshot
+                    .volumes
+                    .iter()
+                    .map(|v| (v.key(), v.meta.uid.as_deref())),
+            )
+            .chain(
+                snapshot
+                    .workloads
+                    .iter()
+                    .filter(|w| w.kind == WorkloadKind::Pod)
+                    .map(|w| (w.key(), w.meta.uid.as_deref())),
+            )
+            .filter_map(|(key, uid)| Some((key, uid?)))
+            .collect();
+        self.events.retain(
+            |event| match (event.uid.as_deref(), uids.get(&event.object)) {
+                (Some(about), Some(now)) => about == *now,
+                _ => true,
+            },
+        );
+    }
+
     /// Puts events in the order they happened (last seen), so the latest is last, and indexes
     /// them by object. Call it once every event is added.
     pub fn sort(&mut self) {
@@ -267,6 +302,7 @@ fn event(value: Value, source: Option<ObjectSource>) -> Option<Event> {
                     .filter(|_| kind != "PersistentVolume"),
                 regarding.name.as_deref()?,
             ),
+            uid: regarding.uid.clone().filter(|u| !u.is_empty()),
             reason: e.reason.unwrap_or_default(),
             message: e.note.unwrap_or_default(),
             warning: e.type_.as_deref() == Some("Warning"),
@@ -292,6 +328,7 @@ fn event(value: Value, source: Option<ObjectSource>) -> Option<Event> {
                 .filter(|_| kind != "PersistentVolume"),
             involved.name.as_deref()?,
         ),
+        uid: involved.uid.clone().filter(|u| !u.is_empty()),
         reason: e.reason.unwrap_or_default(),
         message: e.message.unwrap_or_default(),
         warning: e.type_.as_deref() == Some("Warning"),
@@ -364,5 +401,36 @@ mod tests {
             None,
         );
         assert_eq!(evidence.driver_installed("a"), Some(true));
+    }
+
+    /// A claim deleted and made again under its name does not inherit the old one's events;
+    /// an event or object without a uid still matches by name.
+    #[test]
+    fn events_of_an_earlier_object_of_the_same_name_are_forgotten() {
+        let text = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data, namespace: shop, uid: new}\nspec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}\n";
+        let loaded = crate::load::load_str("t.yaml", text, &crate::load::LoadOptions::default());
+        let mut evidence = Evidence::default();
+        for (name, uid) in [("old", Some("old")), ("new", Some("new")), ("unsaid", None)] {
+            let mut involved =
+                json!({"kind": "PersistentVolumeClaim", "namespace": "shop", "name": "data"});
+            if let Some(uid) = uid {
+                involved["uid"] = json!(uid);
+            }
+            evidence.add(
+                "Event",
+                json!({"apiVersion": "v1", "kind": "Event", "metadata": {"name": name, "namespace": "shop"},
+                    "involvedObject": involved, "reason": "ProvisioningFailed", "message": name}),
+                None,
+            );
+        }
+        evidence.forget_predecessors(&loaded.snapshot);
+        evidence.sort();
+        let claim = ObjectKey::new("PersistentVolumeClaim", Some("shop"), "data");
+        let kept: Vec<&str> = evidence
+            .events_of(&claim)
+            .map(|e| e.message.as_str())
+            .collect();
+        assert_eq!(kept.len(), 2, "{kept:?}");
+        assert!(!kept.contains(&"old"), "{kept:?}");
     }
 }

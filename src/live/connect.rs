@@ -64,9 +64,12 @@ pub async fn connect(args: &ClusterArgs) -> Result<Connection, LiveError> {
     };
     let config_error = |e: kube::config::KubeconfigError| LiveError::Config(e.to_string());
     let mut config = match read_kubeconfig(args)? {
-        Some(kubeconfig) => Config::from_custom_kubeconfig(kubeconfig, &options)
-            .await
-            .map_err(config_error)?,
+        Some(kubeconfig) => {
+            check_named(&kubeconfig, &options)?;
+            Config::from_custom_kubeconfig(kubeconfig, &options)
+                .await
+                .map_err(config_error)?
+        }
         None => {
             let overrides =
                 options.context.is_some() || options.cluster.is_some() || options.user.is_some();
@@ -106,6 +109,43 @@ pub async fn connect(args: &ClusterArgs) -> Result<Connection, LiveError> {
         default_namespace,
         timeout,
     })
+}
+
+/// The context, cluster and user named on the command line must be in the kubeconfig, as
+/// kubectl requires of a name given explicitly (client-go `DirectClientConfig.getAuthInfo`,
+/// `getCluster`, `getContext`). The client would fall back to no credentials for a user it
+/// does not find, and the run would read as anonymous: an empty plan that looks clean.
+fn check_named(kubeconfig: &Kubeconfig, options: &KubeConfigOptions) -> Result<(), LiveError> {
+    let missing = |flag: &'static str, name: &Option<String>, known: Vec<&str>| match name {
+        Some(name) if !known.contains(&name.as_str()) => Some(LiveError::NotInKubeconfig {
+            flag,
+            name: name.clone(),
+            known: known.iter().map(|k| (*k).to_owned()).collect(),
+        }),
+        _ => None,
+    };
+    let contexts = kubeconfig
+        .contexts
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    let clusters = kubeconfig
+        .clusters
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    let users = kubeconfig
+        .auth_infos
+        .iter()
+        .map(|u| u.name.as_str())
+        .collect();
+    match missing("--context", &options.context, contexts)
+        .or_else(|| missing("--cluster", &options.cluster, clusters))
+        .or_else(|| missing("--user", &options.user, users))
+    {
+        Some(error) => Err(error),
+        None => Ok(()),
+    }
 }
 
 /// `~/.kube/config` (`%USERPROFILE%\.kube\config` on Windows).

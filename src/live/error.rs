@@ -9,6 +9,24 @@ use std::time::Duration;
 pub enum LiveError {
     /// No kubeconfig, or one that cannot be used.
     Config(String),
+    /// `--context`, `--cluster` or `--user` names an entry the kubeconfig does not have.
+    NotInKubeconfig {
+        flag: &'static str,
+        name: String,
+        /// The names the kubeconfig has for that kind of entry.
+        known: Vec<String>,
+    },
+    /// The claims (which every command needs) may not be listed: nothing can be checked.
+    Forbidden {
+        server: String,
+        /// Where the claims were listed: a namespace, or every namespace.
+        namespace: Option<String>,
+        /// The API server's message, which names the user it took the request for.
+        message: String,
+        /// Every resource the run was refused, to ask for all at once: the namespaced ones,
+        /// then the cluster-scoped ones.
+        refused: (Vec<String>, Vec<String>),
+    },
     /// Nothing answered at the server's address.
     Unreachable { server: String, detail: String },
     /// The server refused the credentials (401).
@@ -35,6 +53,54 @@ impl fmt::Display for LiveError {
                 f,
                 "cannot read the kubeconfig: {detail}; check KUBECONFIG, --kubeconfig and --context"
             ),
+            LiveError::NotInKubeconfig { flag, name, known } => {
+                let entry = match *flag {
+                    "--context" => "context",
+                    "--cluster" => "cluster",
+                    _ => "user",
+                };
+                let known = if known.is_empty() {
+                    format!("it has no {entry}")
+                } else {
+                    format!("it has {}", known.join(", "))
+                };
+                write!(
+                    f,
+                    "{flag} {name:?}: the kubeconfig has no {entry} of that name ({known}); name one it has, or check KUBECONFIG and --kubeconfig"
+                )
+            }
+            LiveError::Forbidden {
+                server,
+                namespace,
+                message,
+                refused: (namespaced, cluster_scoped),
+            } => {
+                let place = match namespace {
+                    Some(ns) => format!("in namespace {ns}"),
+                    None => "in every namespace (-A)".to_owned(),
+                };
+                let mut ask = format!(
+                    "get and list on {} {place} (a {})",
+                    namespaced.join(", "),
+                    if namespace.is_some() { "Role and RoleBinding" } else { "ClusterRole and ClusterRoleBinding" }
+                );
+                if !cluster_scoped.is_empty() {
+                    ask.push_str(&format!(
+                        ", and on {} (a ClusterRole and ClusterRoleBinding)",
+                        cluster_scoped.join(", ")
+                    ));
+                }
+                // No credentials at all reach the server as this user.
+                let anonymous = if message.contains("system:anonymous") {
+                    " the request went without credentials: the kubeconfig's user has none (check --user and the context's user);"
+                } else {
+                    ""
+                };
+                write!(
+                    f,
+                    "cannot list persistentvolumeclaims {place} at {server}: forbidden ({message});{anonymous} nothing can be checked without them: ask for {ask}, or use the credentials of a user who has them"
+                )
+            }
             LiveError::Unreachable { server, detail } => write!(
                 f,
                 "cannot reach the cluster at {server}: {detail}; check that the cluster is running, the address in the kubeconfig, and the network or VPN"

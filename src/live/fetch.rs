@@ -97,27 +97,27 @@ impl Degraded {
             DegradedWhy::NotServed => "note",
         }
     }
-}
 
-impl std::fmt::Display for Degraded {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    /// Why the kind could not be read, without what that weakens.
+    pub fn cause(&self) -> String {
         match self.why {
-            DegradedWhy::Forbidden => write!(
-                f,
-                "not allowed to list {} (403 Forbidden): {} are left out",
-                self.resource, self.weakens
-            ),
-            DegradedWhy::NotServed => write!(
-                f,
-                "the cluster does not serve {}: {} are left out",
-                self.resource, self.weakens
-            ),
+            DegradedWhy::Forbidden => {
+                format!("not allowed to list {} (403 Forbidden)", self.resource)
+            }
+            DegradedWhy::NotServed => format!("the cluster does not serve {}", self.resource),
         }
     }
 }
 
-/// Lists every kind concurrently. A kind the user may not list degrades the run; anything that
-/// says the cluster cannot be used (unreachable, credentials, TLS, timeout) stops it.
+impl std::fmt::Display for Degraded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {} are left out", self.cause(), self.weakens)
+    }
+}
+
+/// Lists every kind concurrently. A kind the user may not list degrades the run, except the
+/// claims, without which there is nothing to check; anything that says the cluster cannot be
+/// used (unreachable, credentials, TLS, timeout) stops it.
 pub async fn fetch(connection: &Connection) -> Result<LiveObjects, LiveError> {
     let tasks: Vec<_> = LIVE_KINDS
         .iter()
@@ -130,6 +130,7 @@ pub async fn fetch(connection: &Connection) -> Result<LiveObjects, LiveError> {
         .collect();
     let mut objects = LiveObjects::default();
     let mut first_error = None;
+    let mut refused_claims = None;
     for (kind, task) in LIVE_KINDS.iter().zip(tasks) {
         let listed = match task.await {
             Ok(listed) => listed,
@@ -138,6 +139,11 @@ pub async fn fetch(connection: &Connection) -> Result<LiveObjects, LiveError> {
         match listed {
             Ok(items) => objects.lists.push((kind, items)),
             Err(ListError::Api(status)) if matches!(status.code, 403 | 404) => {
+                // Every command is about claims: without them the run would be an empty plan
+                // that looks clean, so a refusal to list them stops it.
+                if status.code == 403 && kind.kind == "PersistentVolumeClaim" {
+                    refused_claims = Some(status.message.clone());
+                }
                 objects.degraded.push(Degraded {
                     kind: kind.kind,
                     resource: kind.resource(),
@@ -156,10 +162,32 @@ pub async fn fetch(connection: &Connection) -> Result<LiveObjects, LiveError> {
             }
         }
     }
-    match first_error {
-        Some(error) => Err(error),
+    if let Some(error) = first_error {
+        return Err(error);
+    }
+    match refused_claims {
+        Some(message) => Err(LiveError::Forbidden {
+            server: connection.server.clone(),
+            namespace: connection.scope.namespace().map(str::to_owned),
+            message,
+            refused: refused(&objects.degraded),
+        }),
         None => Ok(objects),
     }
+}
+
+/// The resources the run was refused, namespaced ones first, then cluster-scoped ones.
+fn refused(degraded: &[Degraded]) -> (Vec<String>, Vec<String>) {
+    let (namespaced, cluster_scoped): (Vec<&LiveKind>, Vec<&LiveKind>) = LIVE_KINDS
+        .iter()
+        .filter(|kind| {
+            degraded
+                .iter()
+                .any(|d| d.kind == kind.kind && d.why == DegradedWhy::Forbidden)
+        })
+        .partition(|kind| kind.namespaced);
+    let names = |kinds: Vec<&LiveKind>| kinds.iter().map(|k| k.resource()).collect();
+    (names(namespaced), names(cluster_scoped))
 }
 
 pub(super) enum ListError {

@@ -70,6 +70,17 @@ impl LiveRead {
             .collect()
     }
 
+    /// The namespace of the claim a volume read is reserved for (its claimRef).
+    pub fn claim_namespace_of(&self, volume: &str) -> Option<String> {
+        self.objects
+            .of("PersistentVolume")
+            .iter()
+            .find(|v| v.pointer("/metadata/name").and_then(Value::as_str) == Some(volume))?
+            .pointer("/spec/claimRef/namespace")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    }
+
     /// A loader holding the live objects of the kinds the plan reads, for manifests to be
     /// overlaid on as `kubectl apply` would (a manifest of an object already there updates
     /// it); and the rest of what was read: the kinds kept as JSON, and what could not be read.
@@ -86,6 +97,12 @@ impl LiveRead {
         });
         if !degraded.iter().any(|d| d.kind == "StorageClass") {
             loader.set_classes_complete();
+        }
+        if !degraded.iter().any(|d| d.kind == "PersistentVolumeClaim") {
+            loader.set_claims_complete();
+        }
+        for d in degraded {
+            loader.set_unreadable(d.kind, d.cause());
         }
         loader.set_evidence(evidence(&objects));
         for object in objects.take_planned() {

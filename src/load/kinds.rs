@@ -83,6 +83,16 @@ impl SnapshotBuilder {
         self.snapshot.classes_complete = true;
     }
 
+    /// Records that the claims added are all the namespaces read have (read live).
+    pub fn set_claims_complete(&mut self) {
+        self.snapshot.claims_complete = true;
+    }
+
+    /// Records a kind the cluster would not let the run list, and why.
+    pub fn set_unreadable(&mut self, kind: &'static str, why: String) {
+        self.snapshot.unreadable.push((kind, why));
+    }
+
     /// Reads one document (or one item of a List).
     pub fn add_node(&mut self, file: FileId, node: &YamlNode, findings: &mut Vec<Finding>) {
         let source = ObjectSource {

@@ -258,6 +258,18 @@ impl Loader {
         self.builder.set_classes_complete();
     }
 
+    /// Records that the claims added are every claim of the namespaces read: a claim not among
+    /// them does not exist.
+    pub fn set_claims_complete(&mut self) {
+        self.builder.set_claims_complete();
+    }
+
+    /// Records a kind the cluster would not let the run list: its objects are unknown, not
+    /// absent.
+    pub fn set_unreadable(&mut self, kind: &'static str, why: String) {
+        self.builder.set_unreadable(kind, why);
+    }
+
     /// Starts from the evidence read from a cluster; evidence in files is added to it.
     pub fn set_evidence(&mut self, evidence: Evidence) {
         self.builder.evidence = Some(evidence);
@@ -265,12 +277,14 @@ impl Loader {
 
     pub fn finish(mut self) -> Loaded {
         let mut evidence = self.builder.evidence.take();
+        let snapshot = self.builder.finish();
         if let Some(evidence) = &mut evidence {
+            evidence.forget_predecessors(&snapshot);
             evidence.sort();
         }
         Loaded {
             evidence,
-            snapshot: self.builder.finish(),
+            snapshot,
             sources: self.sources,
             findings: self.findings,
         }

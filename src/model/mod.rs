@@ -29,4 +29,21 @@ pub struct Snapshot {
     /// The classes are every StorageClass of a cluster (read live), so a class not among them
     /// does not exist, rather than being merely left out of the input.
     pub classes_complete: bool,
+    /// The claims are every claim of the namespaces read (read live), so a claim a pod names
+    /// that is not among them does not exist.
+    pub claims_complete: bool,
+    /// Kinds a live read could not list, each with why ("not allowed to list persistentvolumes
+    /// (403 Forbidden)"). Their objects may well exist: what the plan would look for among them
+    /// is unknown, never absent.
+    pub unreadable: Vec<(&'static str, String)>,
+}
+
+impl Snapshot {
+    /// Why the objects of `kind` could not be read, when they could not.
+    pub fn unreadable(&self, kind: &str) -> Option<&str> {
+        self.unreadable
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, why)| why.as_str())
+    }
 }

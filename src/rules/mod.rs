@@ -62,6 +62,7 @@ pub mod ids {
     pub const EXPANSION_IN_PROGRESS: &str = "expansion-in-progress";
     pub const EXPANSION_WAITS_FOR_POD_RESTART: &str = "expansion-waits-for-pod-restart";
     pub const EXPANSION_FAILED: &str = "expansion-failed";
+    pub const POD_CLAIM_NOT_FOUND: &str = "pod-claim-not-found";
 
     /// Every rule the code can report.
     pub const ALL: &[&str] = &[
@@ -114,6 +115,7 @@ pub mod ids {
         EXPANSION_IN_PROGRESS,
         EXPANSION_WAITS_FOR_POD_RESTART,
         EXPANSION_FAILED,
+        POD_CLAIM_NOT_FOUND,
     ];
 }
 

@@ -170,7 +170,7 @@ pub fn what_if(
         binding,
         deletion,
     };
-    let (mut claims, notes) = match target {
+    let (mut claims, mut notes) = match target {
         Target::Namespace(ns) => predict.namespace(ns)?,
         Target::Claim { namespace, name } => predict.claim(namespace, name)?,
         Target::StatefulSet { namespace, name } => predict.statefulset(namespace, name)?,
@@ -183,6 +183,15 @@ pub fn what_if(
         };
         a.fate.cmp(&b.fate).then_with(|| name(a).cmp(&name(b)))
     });
+    // Without pods, no claim is seen in use: pvc-protection may keep a deleted claim, and its
+    // volume, until its pods are gone, which the prediction cannot tell.
+    if let Some(why) = snapshot.unreadable("Pod") {
+        if claims.iter().any(|c| c.claim_deleted) {
+            notes.push(format!(
+                "pods could not be read ({why}): a deleted claim that a running pod uses stays Terminating, its volume untouched, until that pod is gone"
+            ));
+        }
+    }
     Ok(WhatIf {
         target: target.clone(),
         claims,

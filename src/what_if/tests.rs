@@ -268,3 +268,48 @@ fn unknown_targets_name_what_the_input_holds() {
     assert!(predict(&text, &target("sts/db")).is_err());
     assert!(predict(&text, &target("pod/db-0")).is_err());
 }
+
+/// A live run not allowed to list volumes: a bound claim's volume is unknown, not gone, so the
+/// claim stays Bound and the fate of its data is unknown, with why.
+#[test]
+fn volumes_that_could_not_be_read_leave_the_data_unknown() {
+    let dump = bound(
+        "data",
+        "Retain",
+        ", annotations: {pv.kubernetes.io/bind-completed: \"yes\"}",
+    );
+    // Only the claim, as a user who may list claims but not volumes reads the cluster.
+    let claim_only = dump.split("---\n").nth(1).unwrap_or_default();
+    let mut loaded = load_str("t.yaml", claim_only, &LoadOptions::default());
+    loaded.snapshot.unreadable.push((
+        "PersistentVolume",
+        "not allowed to list persistentvolumes (403 Forbidden)".to_owned(),
+    ));
+    let binding = crate::binding::plan(&loaded.snapshot);
+    assert_eq!(binding.claims[0].outcome, crate::binding::Outcome::Bound);
+    assert!(
+        binding.claims[0].reason.contains("cannot see"),
+        "{}",
+        binding.claims[0].reason
+    );
+    let deletion = crate::deletion::plan(&loaded.snapshot, &binding);
+    let p = what_if(&loaded.snapshot, &binding, &deletion, &target("ns/app")).unwrap();
+    assert_eq!(fates(&loaded.snapshot, &p), ["data: unknown"]);
+    let reasons = p.claims[0].reasons.join("; ");
+    assert!(reasons.contains("403 Forbidden"), "{reasons}");
+    assert!(p.notes.is_empty(), "{:?}", p.notes);
+    loaded
+        .snapshot
+        .unreadable
+        .push(("Pod", "not allowed to list pods (403 Forbidden)".to_owned()));
+    let p = what_if(&loaded.snapshot, &binding, &deletion, &target("ns/app")).unwrap();
+    assert!(
+        p.notes.iter().any(|n| n.contains("pods could not be read")),
+        "{:?}",
+        p.notes
+    );
+    // Without the notes the volume is missing from a complete input: the claim is Lost.
+    loaded.snapshot.unreadable.clear();
+    let binding = crate::binding::plan(&loaded.snapshot);
+    assert_eq!(binding.claims[0].outcome, crate::binding::Outcome::Lost);
+}

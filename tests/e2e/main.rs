@@ -67,6 +67,7 @@ spec:
     let _ = json!(null);
 }
 
+mod access;
 mod cases;
 mod differential;
 mod scenario;
