@@ -101,7 +101,7 @@ fn a_developer_who_cannot_list_volumes_sees_bound_claims_bound_and_their_data_un
     ) else {
         return;
     };
-    let _scope = plane.cluster_scope.lock().unwrap();
+    let _scope = plane.lock_cluster_scope();
     let (ns, volume) = ("access-dev", "access-dev-pv");
     bound_claim(plane, ns, volume);
     let kubeconfig = developer(plane, "access-dev-user", ns);
@@ -234,7 +234,7 @@ fn diagnose_finds_a_volume_bound_in_another_namespace() {
     else {
         return;
     };
-    let _scope = plane.cluster_scope.lock().unwrap();
+    let _scope = plane.lock_cluster_scope();
     let (ns, volume) = ("access-pv", "access-pv-vol");
     bound_claim(plane, ns, volume);
     // The administrator's context reads namespace default.
@@ -330,7 +330,7 @@ fn a_pod_whose_claim_does_not_exist_is_reported() {
     else {
         return;
     };
-    let _scope = plane.cluster_scope.lock().unwrap();
+    let _scope = plane.lock_cluster_scope();
     let (ns, node) = ("access-orphan", "access-orphan-node");
     // The scheduler reaches the volume check only when there is a node to consider.
     plane.node(node, "access-orphan-zone");
