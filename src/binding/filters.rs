@@ -365,3 +365,29 @@ pub struct Found {
     /// `MAX_TIES` by name.
     pub ties: Vec<usize>,
 }
+
+/// Upstream searches sets of access modes fewest modes first, but sets with as many modes in
+/// no fixed order (its index lists them from a map): what the other sets of the same size would
+/// give the claim is as likely as `found`. Their answers join `found`'s ties, by name.
+pub fn with_group_order_ties(
+    snapshot: &Snapshot,
+    mut found: Found,
+    others: impl Iterator<Item = Found>,
+) -> Found {
+    for other in others {
+        found.ties.extend(other.volume);
+        found.ties.extend(other.ties);
+    }
+    if let Some(chosen) = found.volume {
+        found.ties.retain(|v| *v != chosen);
+    }
+    found.ties.sort_by(|a, b| {
+        snapshot.volumes[*a]
+            .meta
+            .name
+            .cmp(&snapshot.volumes[*b].meta.name)
+    });
+    found.ties.dedup();
+    found.ties.truncate(MAX_TIES);
+    found
+}

@@ -14,7 +14,8 @@ use crate::model::selector::{LabelOperator, HOSTNAME_LABEL};
 use crate::model::{Labels, Snapshot, Volume, VolumeMode, VolumePhase};
 
 use super::filters::{
-    access_mode_groups, judge, ClaimQuery, Context, Found, Verdict, VolumeState, MAX_TIES,
+    access_mode_groups, judge, with_group_order_ties, ClaimQuery, Context, Found, Verdict,
+    VolumeState, MAX_TIES,
 };
 use super::reference::Finder;
 
@@ -78,6 +79,84 @@ enum Hosts {
 }
 
 impl IndexedFinder {
+    /// The controller's answer among volumes with exactly the access modes `bits`.
+    fn find_in_group(
+        &self,
+        snapshot: &Snapshot,
+        states: &[VolumeState],
+        q: &ClaimQuery<'_>,
+        ctx: Context<'_>,
+        bits: u8,
+    ) -> Option<Found> {
+        let reserved = self.reserved_for(q);
+        let kind = self.claim_kind(q);
+        let labels = self.required_labels(q);
+        {
+            // Upstream returns the first volume pre-bound to the claim it meets, in cache order.
+            let mut prebound = reserved.iter().copied().filter(|&v| {
+                let volume = &snapshot.volumes[v];
+                volume.access_modes.bits() == bits
+                    && judge(q, volume, &states[v], ctx) == Verdict::PreBound
+            });
+            if let Some(first) = prebound.next() {
+                return Some(Found {
+                    volume: Some(first),
+                    prebound: true,
+                    ties: prebound.take(MAX_TIES).collect(),
+                });
+            }
+            if ctx.delay_binding {
+                return None;
+            }
+            let kind = kind?;
+            let free = Self::shelves(
+                &self.free,
+                &self.free_labeled,
+                bits,
+                kind,
+                labels.as_deref(),
+            );
+            let mut best = Self::best_fit(&free, snapshot, states, q, ctx);
+            if ctx.ignore_taken {
+                let taken = Self::shelves(
+                    &self.taken,
+                    &self.taken_labeled,
+                    bits,
+                    kind,
+                    labels.as_deref(),
+                );
+                best = best
+                    .into_iter()
+                    .chain(Self::best_fit(&taken, snapshot, states, q, ctx))
+                    .min();
+            }
+            let (slot, v) = best?;
+            let ties = if ctx.ignore_taken {
+                Vec::new()
+            } else {
+                let mut ties: Vec<(Slot, usize)> = free
+                    .iter()
+                    .flat_map(|shelf| {
+                        shelf
+                            .range((slot.0, slot.1 + 1)..(slot.0 + 1, 0))
+                            .filter(|(_, t)| {
+                                judge(q, &snapshot.volumes[**t], &states[**t], ctx) == Verdict::Fits
+                            })
+                            .take(MAX_TIES)
+                            .map(|(s, t)| (*s, *t))
+                    })
+                    .collect();
+                ties.sort_unstable();
+                ties.into_iter().take(MAX_TIES).map(|(_, t)| t).collect()
+            };
+            Some(Found {
+                volume: Some(v),
+                prebound: false,
+                ties,
+            })
+        }
+    }
+
     fn filing(&mut self, volume: &Volume, v: usize) -> Filing {
         let kind = Kind {
             class: intern(&mut self.names, volume.class()),
@@ -328,72 +407,16 @@ impl Finder for IndexedFinder {
         q: &ClaimQuery<'_>,
         ctx: Context<'_>,
     ) -> Found {
-        let reserved = self.reserved_for(q);
-        let kind = self.claim_kind(q);
-        let labels = self.required_labels(q);
-        for &group in access_mode_groups(q.modes) {
-            let bits = group.bits();
-            for &v in reserved {
-                let volume = &snapshot.volumes[v];
-                if volume.access_modes.bits() == bits
-                    && judge(q, volume, &states[v], ctx) == Verdict::PreBound
-                {
-                    return Found {
-                        volume: Some(v),
-                        prebound: true,
-                        ties: Vec::new(),
-                    };
-                }
-            }
-            if ctx.delay_binding {
+        let groups = access_mode_groups(q.modes);
+        for (i, group) in groups.iter().enumerate() {
+            let Some(found) = self.find_in_group(snapshot, states, q, ctx, group.bits()) else {
                 continue;
-            }
-            let Some(kind) = kind else { continue };
-            let free = Self::shelves(
-                &self.free,
-                &self.free_labeled,
-                bits,
-                kind,
-                labels.as_deref(),
-            );
-            let mut best = Self::best_fit(&free, snapshot, states, q, ctx);
-            if ctx.ignore_taken {
-                let taken = Self::shelves(
-                    &self.taken,
-                    &self.taken_labeled,
-                    bits,
-                    kind,
-                    labels.as_deref(),
-                );
-                best = best
-                    .into_iter()
-                    .chain(Self::best_fit(&taken, snapshot, states, q, ctx))
-                    .min();
-            }
-            let Some((slot, v)) = best else { continue };
-            let ties = if ctx.ignore_taken {
-                Vec::new()
-            } else {
-                let mut ties: Vec<(Slot, usize)> = free
-                    .iter()
-                    .flat_map(|shelf| {
-                        shelf
-                            .range((slot.0, slot.1 + 1)..(slot.0 + 1, 0))
-                            .filter(|(_, t)| {
-                                judge(q, &snapshot.volumes[**t], &states[**t], ctx) == Verdict::Fits
-                            })
-                            .take(MAX_TIES)
-                            .map(|(s, t)| (*s, *t))
-                    })
-                    .collect();
-                ties.sort_unstable();
-                ties.into_iter().take(MAX_TIES).map(|(_, t)| t).collect()
             };
-            return Found {
-                volume: Some(v),
-                prebound: false,
-                ties,
-            };
+            let others = groups[i + 1..]
+                .iter()
+                .take_while(|g| g.len() == group.len())
+                .filter_map(|g| self.find_in_group(snapshot, states, q, ctx, g.bits()));
+            return with_group_order_ties(snapshot, found, others);
         }
         Found::default()
     }

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use crate::model::{Labels, Snapshot};
 
 use super::filters::{
-    access_mode_groups, judge, ClaimQuery, Context, Found, Verdict, VolumeState, MAX_TIES,
+    access_mode_groups, judge, with_group_order_ties, ClaimQuery, Context, Found, Verdict,
+    VolumeState, MAX_TIES,
 };
 
 /// Answers the matcher's two questions. Implementations must agree exactly: the property tests
@@ -69,48 +70,21 @@ impl Finder for ReferenceFinder {
                 .or_default()
                 .push(v);
         }
-        for &group in access_mode_groups(q.modes) {
-            let Some(members) = groups.get(&group.bits()) else {
+        let sets = access_mode_groups(q.modes);
+        let answer = |bits: u8| {
+            groups
+                .get(&bits)
+                .and_then(|members| best_in_group(snapshot, states, q, ctx, members))
+        };
+        for (i, set) in sets.iter().enumerate() {
+            let Some(found) = answer(set.bits()) else {
                 continue;
             };
-            let mut best: Option<usize> = None;
-            let mut ties = Vec::new();
-            for &v in members {
-                let volume = &snapshot.volumes[v];
-                match judge(q, volume, &states[v], ctx) {
-                    Verdict::PreBound => {
-                        return Found {
-                            volume: Some(v),
-                            prebound: true,
-                            ties: Vec::new(),
-                        }
-                    }
-                    Verdict::Fits => match best {
-                        Some(b)
-                            if snapshot.volumes[b].capacity_or_zero()
-                                <= volume.capacity_or_zero() =>
-                        {
-                            if snapshot.volumes[b].capacity_or_zero() == volume.capacity_or_zero()
-                                && ties.len() < MAX_TIES
-                            {
-                                ties.push(v);
-                            }
-                        }
-                        _ => {
-                            best = Some(v);
-                            ties.clear();
-                        }
-                    },
-                    Verdict::PreBoundElsewhere | Verdict::Fails(_) => {}
-                }
-            }
-            if best.is_some() {
-                return Found {
-                    volume: best,
-                    prebound: false,
-                    ties,
-                };
-            }
+            let others = sets[i + 1..]
+                .iter()
+                .take_while(|g| g.len() == set.len())
+                .filter_map(|g| answer(g.bits()));
+            return with_group_order_ties(snapshot, found, others);
         }
         Found::default()
     }
@@ -155,4 +129,54 @@ impl Finder for ReferenceFinder {
 
     fn taken(&mut self, _: &Snapshot, _: &[VolumeState], _: usize) {}
     fn freed(&mut self, _: &Snapshot, _: &[VolumeState], _: usize) {}
+}
+
+/// The controller's answer among the volumes of one set of access modes (`members`, by name):
+/// a volume pre-bound to the claim, else the smallest that fits, with those as small.
+fn best_in_group(
+    snapshot: &Snapshot,
+    states: &[VolumeState],
+    q: &ClaimQuery<'_>,
+    ctx: Context<'_>,
+    members: &[usize],
+) -> Option<Found> {
+    // Upstream returns the first volume pre-bound to the claim it meets, in cache order.
+    let prebound: Vec<usize> = members
+        .iter()
+        .copied()
+        .filter(|&v| judge(q, &snapshot.volumes[v], &states[v], ctx) == Verdict::PreBound)
+        .collect();
+    if let Some((&first, rest)) = prebound.split_first() {
+        return Some(Found {
+            volume: Some(first),
+            prebound: true,
+            ties: rest.iter().copied().take(MAX_TIES).collect(),
+        });
+    }
+    let mut best: Option<usize> = None;
+    let mut ties = Vec::new();
+    for &v in members {
+        let volume = &snapshot.volumes[v];
+        match judge(q, volume, &states[v], ctx) {
+            Verdict::Fits => match best {
+                Some(b) if snapshot.volumes[b].capacity_or_zero() <= volume.capacity_or_zero() => {
+                    if snapshot.volumes[b].capacity_or_zero() == volume.capacity_or_zero()
+                        && ties.len() < MAX_TIES
+                    {
+                        ties.push(v);
+                    }
+                }
+                _ => {
+                    best = Some(v);
+                    ties.clear();
+                }
+            },
+            Verdict::PreBound | Verdict::PreBoundElsewhere | Verdict::Fails(_) => {}
+        }
+    }
+    best.map(|b| Found {
+        volume: Some(b),
+        prebound: false,
+        ties,
+    })
 }

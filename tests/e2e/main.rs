@@ -70,6 +70,7 @@ spec:
 mod access;
 mod cases;
 mod differential;
+mod matcher;
 mod scenario;
 
 /// Random scenarios planned from their manifests and applied to the real control plane must
@@ -128,4 +129,41 @@ fn the_project_binding_cases_hold_on_the_real_control_plane() {
     let _scope = plane.lock_cluster_scope();
     let differences = cases::run_all(plane);
     assert!(differences.is_empty(), "{}", differences.join("\n"));
+}
+
+/// The plan's matcher against upstream's FindMatchingVolume on many random claims (see
+/// `matcher`).
+#[test]
+fn the_matcher_picks_what_upstream_can_pick() {
+    let Some(program) =
+        support::control_plane::program("the_matcher_picks_what_upstream_can_pick", "matcher")
+    else {
+        return;
+    };
+    let count = std::env::var("E2E_MATCHER_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100_000);
+    let seed = std::env::var("E2E_SEED")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let started = std::time::Instant::now();
+    let differences = matcher::compare(&program, seed, count);
+    {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "matcher: {count} claims from seed {seed} in {:.0?}, {} differences",
+            started.elapsed(),
+            differences.len()
+        );
+    }
+    let shown = differences.len().min(20);
+    assert!(
+        differences.is_empty(),
+        "{} of {count} claims differ (rerun one with E2E_SEED=<seed> E2E_MATCHER_CASES=1):\n{}",
+        differences.len(),
+        differences[..shown].join("\n")
+    );
 }

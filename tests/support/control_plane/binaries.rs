@@ -7,11 +7,14 @@ use std::process::Command;
 
 pub const KUBERNETES: &str = "v1.36.3";
 pub const ETCD: &str = "v3.6.8";
-pub const PROGRAMS: [&str; 4] = [
+/// The control plane, and `matcher` (tests/controlplane/kube/matcher): upstream's volume
+/// matching as a program the tests ask.
+pub const PROGRAMS: [&str; 5] = [
     "etcd",
     "kube-apiserver",
     "kube-controller-manager",
     "kube-scheduler",
+    "matcher",
 ];
 
 /// The build modules: their go.mod and go.sum pin every version, so they key the cache.
@@ -33,7 +36,7 @@ pub fn cache_dir() -> PathBuf {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     let mut texts = vec![include_bytes!("binaries.rs").to_vec()];
     for module in modules() {
-        for file in ["go.mod", "go.sum", "main.go"] {
+        for file in ["go.mod", "go.sum", "main.go", "matcher/main.go"] {
             texts.push(std::fs::read(module.join(file)).unwrap_or_default());
         }
     }
@@ -83,6 +86,7 @@ pub fn ensure() -> Result<PathBuf, String> {
             "k8s.io/kubernetes/cmd/kube-apiserver",
             "k8s.io/kubernetes/cmd/kube-controller-manager",
             "k8s.io/kubernetes/cmd/kube-scheduler",
+            "./matcher",
         ],
     )?;
     for program in PROGRAMS {

@@ -39,19 +39,31 @@ pub fn control_plane(test: &str) -> Option<&'static ControlPlane> {
     static PLANE: OnceLock<Result<ControlPlane, String>> = OnceLock::new();
     match PLANE.get_or_init(start) {
         Ok(plane) => Some(plane),
-        Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("{test}: the real control plane is needed under CI: {why}")
-        }
-        Err(why) => {
-            // Straight to standard error: the test harness captures eprintln!.
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "skipped {test}: no real control plane ({why})"
-            );
-            None
-        }
+        Err(why) => unavailable(test, why),
     }
+}
+
+/// One of the built programs (`binaries::PROGRAMS`), built first if need be; `None` as for
+/// `control_plane`.
+pub fn program(test: &str, name: &str) -> Option<PathBuf> {
+    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    match BUILT.get_or_init(binaries::ensure) {
+        Ok(dir) => Some(dir.join(name)),
+        Err(why) => unavailable(test, why),
+    }
+}
+
+fn unavailable<T>(test: &str, why: &str) -> Option<T> {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{test}: the real control plane is needed under CI: {why}")
+    }
+    // Straight to standard error: the test harness captures eprintln!.
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipped {test}: no real control plane ({why})"
+    );
+    None
 }
 
 fn start() -> Result<ControlPlane, String> {
