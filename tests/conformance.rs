@@ -67,7 +67,6 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
     Option::<String>::deserialize(d).map(Some)
 }
 
-
 fn snapshot_of(case: &Case) -> Snapshot {
     let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": case.objects});
     let loaded = load_str(&case.name, &list.to_string(), &LoadOptions::default());
@@ -215,9 +214,10 @@ fn assert_cases_pass(dir: &Path) {
 /// The shared conformance cases, transcribed from upstream's tests.
 #[test]
 fn conformance_cases_pass() {
-    if let Some(dir) =
-        kubectl_storage::shared_fixtures::shared_dir("conformance/binding", "conformance_cases_pass")
-    {
+    if let Some(dir) = kubectl_storage::shared_fixtures::shared_dir(
+        "conformance/binding",
+        "conformance_cases_pass",
+    ) {
         assert_cases_pass(&dir);
     }
 }

@@ -454,7 +454,8 @@ fn plan_cluster_json_follows_the_contract() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     let plan: Value = serde_json::from_str(&out.stdout).unwrap();
     let schema_path = root().join("contracts/plan.schema.json");
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     let errors: Vec<String> = validator
         .iter_errors(&plan)

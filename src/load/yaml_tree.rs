@@ -2937,7 +2937,6 @@ again: *s
         }
     }
 
-
     /// Every real-world manifest loads, except those with a genuine YAML error that go-yaml
     /// (so kubectl) rejects as well.
     #[test]

@@ -40,7 +40,11 @@ pub struct Observed {
 }
 
 impl Observed {
-    pub fn read(plane: &ControlPlane, namespaces: &BTreeSet<String>, volumes: &BTreeSet<String>) -> Observed {
+    pub fn read(
+        plane: &ControlPlane,
+        namespaces: &BTreeSet<String>,
+        volumes: &BTreeSet<String>,
+    ) -> Observed {
         let mut observed = Observed::default();
         let pods = plane.list("v1", "Pod", None);
         let used: BTreeSet<String> = pods
@@ -52,7 +56,11 @@ impl Observed {
                     .as_array()
                     .into_iter()
                     .flatten()
-                    .filter_map(move |v| v["persistentVolumeClaim"]["claimName"].as_str().map(|c| format!("{ns}/{c}")))
+                    .filter_map(move |v| {
+                        v["persistentVolumeClaim"]["claimName"]
+                            .as_str()
+                            .map(|c| format!("{ns}/{c}"))
+                    })
                     .collect::<Vec<_>>()
             })
             .collect();
@@ -82,10 +90,16 @@ impl Observed {
             }
             let claim_ref = &volume["spec"]["claimRef"];
             let state = VolumeState {
-                phase: volume["status"]["phase"].as_str().unwrap_or("Pending").to_owned(),
-                claim: claim_ref["name"]
+                phase: volume["status"]["phase"]
                     .as_str()
-                    .map(|n| format!("{}/{n}", claim_ref["namespace"].as_str().unwrap_or_default())),
+                    .unwrap_or("Pending")
+                    .to_owned(),
+                claim: claim_ref["name"].as_str().map(|n| {
+                    format!(
+                        "{}/{n}",
+                        claim_ref["namespace"].as_str().unwrap_or_default()
+                    )
+                }),
             };
             observed.volumes.insert(name, (state, volume));
         }
@@ -97,9 +111,24 @@ impl Observed {
         let prefix = format!("{}/", scenario.namespace);
         let volumes: BTreeSet<String> = scenario.volume_names().into_iter().collect();
         Observed {
-            claims: self.claims.iter().filter(|(k, _)| k.starts_with(&prefix)).map(|(k, v)| (k.clone(), v.clone())).collect(),
-            volumes: self.volumes.iter().filter(|(k, _)| volumes.contains(*k)).map(|(k, v)| (k.clone(), v.clone())).collect(),
-            pods: self.pods.iter().filter(|(k, _)| k.starts_with(&prefix)).map(|(k, v)| (k.clone(), v.clone())).collect(),
+            claims: self
+                .claims
+                .iter()
+                .filter(|(k, _)| k.starts_with(&prefix))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            volumes: self
+                .volumes
+                .iter()
+                .filter(|(k, _)| volumes.contains(*k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            pods: self
+                .pods
+                .iter()
+                .filter(|(k, _)| k.starts_with(&prefix))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
         }
     }
 
@@ -113,7 +142,10 @@ impl Observed {
             ));
         }
         for (key, (state, volume)) in &self.volumes {
-            lines.push(format!("volume {key}: {state:?} claimRef={}", volume["spec"]["claimRef"]));
+            lines.push(format!(
+                "volume {key}: {state:?} claimRef={}",
+                volume["spec"]["claimRef"]
+            ));
         }
         for (key, pod) in &self.pods {
             lines.push(format!(
@@ -126,12 +158,23 @@ impl Observed {
 
     /// What changes while the controllers are still at work.
     fn signature(&self) -> String {
-        let claims = self.claims.iter().map(|(k, (s, c))| {
-            format!("{k}={s:?}{}", c["metadata"]["annotations"])
-        });
-        let volumes = self.volumes.iter().map(|(k, (s, v))| format!("{k}={s:?}{}", v["metadata"]["resourceVersion"]));
-        let pods = self.pods.iter().map(|(k, p)| format!("{k}={}", p["spec"]["nodeName"]));
-        claims.chain(volumes).chain(pods).collect::<Vec<_>>().join("\n")
+        let claims = self
+            .claims
+            .iter()
+            .map(|(k, (s, c))| format!("{k}={s:?}{}", c["metadata"]["annotations"]));
+        let volumes = self
+            .volumes
+            .iter()
+            .map(|(k, (s, v))| format!("{k}={s:?}{}", v["metadata"]["resourceVersion"]));
+        let pods = self
+            .pods
+            .iter()
+            .map(|(k, p)| format!("{k}={}", p["spec"]["nodeName"]));
+        claims
+            .chain(volumes)
+            .chain(pods)
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
 
@@ -171,7 +214,11 @@ fn claim_state(claim: &Value, classes: &BTreeMap<String, Value>, used: bool) -> 
 }
 
 /// Waits until nothing has changed for three seconds (the PV controller resyncs every second).
-pub fn settle(plane: &ControlPlane, namespaces: &BTreeSet<String>, volumes: &BTreeSet<String>) -> Observed {
+pub fn settle(
+    plane: &ControlPlane,
+    namespaces: &BTreeSet<String>,
+    volumes: &BTreeSet<String>,
+) -> Observed {
     let deadline = Instant::now() + Duration::from_secs(90);
     let mut last = Observed::read(plane, namespaces, volumes);
     let mut since = Instant::now();
@@ -202,13 +249,22 @@ pub fn plan(plane: &ControlPlane, file: Option<&Path>) -> Value {
 }
 
 /// The plan's claims and volumes by name.
-pub fn planned(plan: &Value) -> (BTreeMap<String, (ClaimState, Vec<String>)>, BTreeMap<String, VolumeState>) {
+pub fn planned(
+    plan: &Value,
+) -> (
+    BTreeMap<String, (ClaimState, Vec<String>)>,
+    BTreeMap<String, VolumeState>,
+) {
     let claims = plan["claims"]
         .as_array()
         .unwrap()
         .iter()
         .map(|c| {
-            let key = format!("{}/{}", c["namespace"].as_str().unwrap(), c["name"].as_str().unwrap());
+            let key = format!(
+                "{}/{}",
+                c["namespace"].as_str().unwrap(),
+                c["name"].as_str().unwrap()
+            );
             let outcome = match c["outcome"].as_str().unwrap() {
                 "binds" => "bound",
                 other => other,
@@ -359,7 +415,13 @@ fn run_batch(plane: &ControlPlane, batch: &[Scenario], keep: &Path) -> Vec<Strin
         // The settled volumes without their claims: what reclaiming them will do.
         let items: Vec<Value> = scenario::nodes()
             .into_iter()
-            .chain(scenario.objects.iter().filter(|o| o["kind"] == "StorageClass").cloned())
+            .chain(
+                scenario
+                    .objects
+                    .iter()
+                    .filter(|o| o["kind"] == "StorageClass")
+                    .cloned(),
+            )
             .chain(ours.volumes.values().map(|(_, v)| as_dumped(v)))
             .collect();
         let after = file.with_extension("claims-deleted.json");
@@ -388,9 +450,17 @@ fn run_batch(plane: &ControlPlane, batch: &[Scenario], keep: &Path) -> Vec<Strin
             let _ = std::fs::remove_file(file);
             let _ = std::fs::remove_file(file.with_extension("claims-deleted.json"));
         } else {
-            std::fs::write(file.with_extension("observed.txt"), settled.of(scenario).describe()).unwrap();
+            std::fs::write(
+                file.with_extension("observed.txt"),
+                settled.of(scenario).describe(),
+            )
+            .unwrap();
         }
-        lines.extend(differences.into_iter().map(|d| format!("seed {} ({}): {d}", scenario.seed, file.display())));
+        lines.extend(
+            differences
+                .into_iter()
+                .map(|d| format!("seed {} ({}): {d}", scenario.seed, file.display())),
+        );
     }
     lines
 }
@@ -433,12 +503,16 @@ fn clean_up(plane: &ControlPlane, batch: &[Scenario], volumes: &BTreeSet<String>
         plane.delete("v1", "Namespace", None, &scenario.namespace);
     }
     plane
-        .wait_for(Duration::from_secs(60), "the batch's volumes to be gone", || {
-            let left = plane
-                .list("v1", "PersistentVolume", None)
-                .iter()
-                .any(|v| volumes.contains(v["metadata"]["name"].as_str().unwrap()));
-            (!left).then_some(())
-        })
+        .wait_for(
+            Duration::from_secs(60),
+            "the batch's volumes to be gone",
+            || {
+                let left = plane
+                    .list("v1", "PersistentVolume", None)
+                    .iter()
+                    .any(|v| volumes.contains(v["metadata"]["name"].as_str().unwrap()));
+                (!left).then_some(())
+            },
+        )
         .unwrap();
 }

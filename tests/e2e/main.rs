@@ -52,9 +52,15 @@ spec:
         .unwrap();
     assert_eq!(bound["spec"]["volumeName"], "smoke-pv");
     let out = support::run(tool(plane, &plane.admin_kubeconfig()).args([
-        "plan", "--cluster", "-n", "smoke", "-o", "json",
+        "plan",
+        "--cluster",
+        "-n",
+        "smoke",
+        "-o",
+        "json",
     ]));
-    let plan: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
+    let plan: Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
     let claim = &plan["claims"][0];
     assert_eq!(claim["outcome"], "bound", "{plan:#}");
     assert_eq!(claim["volume"], "smoke-pv");

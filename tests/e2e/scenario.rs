@@ -201,7 +201,8 @@ pub fn generate(seed: u64, open: bool) -> Scenario {
             metadata["labels"] = json!({"app": if rng.chance(50) { "a" } else { "b" }});
         }
         if rng.chance(15) {
-            spec["claimRef"] = json!({"namespace": ns, "name": claim_name(rng.below(claim_count + 1))});
+            spec["claimRef"] =
+                json!({"namespace": ns, "name": claim_name(rng.below(claim_count + 1))});
         }
         objects.push(json!({"apiVersion": "v1", "kind": "PersistentVolume",
             "metadata": metadata, "spec": spec}));
@@ -223,7 +224,8 @@ pub fn generate(seed: u64, open: bool) -> Scenario {
             spec["volumeMode"] = json!("Block");
         }
         if rng.chance(15) {
-            spec["selector"] = json!({"matchLabels": {"app": if rng.chance(50) { "a" } else { "b" }}});
+            spec["selector"] =
+                json!({"matchLabels": {"app": if rng.chance(50) { "a" } else { "b" }}});
         }
         if volume_count > 0 && rng.chance(15) {
             spec["volumeName"] = json!(format!("{ns}-pv{}", rng.below(volume_count)));
@@ -261,7 +263,6 @@ pub fn generate(seed: u64, open: bool) -> Scenario {
         seed,
         namespace: ns,
         objects,
-
     }
 }
 

@@ -7,7 +7,12 @@ use std::process::Command;
 
 pub const KUBERNETES: &str = "v1.36.3";
 pub const ETCD: &str = "v3.6.8";
-pub const PROGRAMS: [&str; 4] = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"];
+pub const PROGRAMS: [&str; 4] = [
+    "etcd",
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+];
 
 /// The build modules: their go.mod and go.sum pin every version, so they key the cache.
 fn modules() -> [PathBuf; 2] {
@@ -69,10 +74,7 @@ pub fn ensure() -> Result<PathBuf, String> {
         dir.display()
     );
     let started = std::time::Instant::now();
-    go_build(
-        &etcd,
-        &["-o", &staging.join("etcd").to_string_lossy(), "."],
-    )?;
+    go_build(&etcd, &["-o", &staging.join("etcd").to_string_lossy(), "."])?;
     go_build(
         &kube,
         &[
@@ -88,10 +90,7 @@ pub fn ensure() -> Result<PathBuf, String> {
             .map_err(|e| format!("{program}: {e}"))?;
     }
     let _ = std::fs::remove_dir_all(&staging);
-    eprintln!(
-        "built the control plane in {:.0?}",
-        started.elapsed()
-    );
+    eprintln!("built the control plane in {:.0?}", started.elapsed());
     Ok(dir)
 }
 
@@ -118,6 +117,9 @@ fn go_build(module: &Path, args: &[&str]) -> Result<(), String> {
     if status.success() {
         Ok(())
     } else {
-        Err(format!("go build in {} failed ({status})", module.display()))
+        Err(format!(
+            "go build in {} failed ({status})",
+            module.display()
+        ))
     }
 }

@@ -315,7 +315,10 @@ fn resource(api_version: &str, kind: &str) -> (ApiResource, bool) {
             | "VolumeAttachment"
     );
     let gvk = GroupVersionKind::gvk(group, version, kind);
-    (ApiResource::from_gvk_with_plural(&gvk, &plural), !cluster_scoped)
+    (
+        ApiResource::from_gvk_with_plural(&gvk, &plural),
+        !cluster_scoped,
+    )
 }
 
 impl ControlPlane {
@@ -457,7 +460,13 @@ impl ControlPlane {
     }
 
     /// Removes finalizers an object still has, so that a deletion completes.
-    pub fn drop_finalizers(&self, api_version: &str, kind: &str, namespace: Option<&str>, name: &str) {
+    pub fn drop_finalizers(
+        &self,
+        api_version: &str,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) {
         let api = self.api(api_version, kind, namespace);
         let patch = json!({"metadata": {"finalizers": null}});
         match self.block_on(api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))) {
@@ -470,9 +479,11 @@ impl ControlPlane {
     /// A namespace whose default service account exists, so that pods can be created in it.
     pub fn namespace(&self, name: &str) {
         self.apply(&[json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})]);
-        self.wait_for(Duration::from_secs(60), "the default service account", || {
-            self.get("v1", "ServiceAccount", Some(name), "default")
-        })
+        self.wait_for(
+            Duration::from_secs(60),
+            "the default service account",
+            || self.get("v1", "ServiceAccount", Some(name), "default"),
+        )
         .unwrap();
     }
 
