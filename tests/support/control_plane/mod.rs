@@ -441,7 +441,13 @@ impl ControlPlane {
             .unwrap_or_else(|e| panic!("list {kind}: {e}"))
             .items
             .into_iter()
-            .map(|o| serde_json::to_value(o).unwrap())
+            .map(|o| {
+                // List items come without apiVersion and kind; a dump of them needs both.
+                let mut item = serde_json::to_value(o).unwrap();
+                item["apiVersion"] = json!(api_version);
+                item["kind"] = json!(kind);
+                item
+            })
             .collect()
     }
 
