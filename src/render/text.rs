@@ -221,7 +221,15 @@ fn volume_line(
     let who = who(volume);
     let who_pad = who_width.saturating_sub(who.chars().count());
     let fate = match volume.on_claim_delete {
+        // Delete that nothing can carry out: the volume turns Failed with its data.
+        "retained" if volume.reclaim_policy == "Delete" => {
+            "Delete fails: kept when its claim is deleted".to_owned()
+        }
         "retained" => format!("{}: kept when its claim is deleted", volume.reclaim_policy),
+        "deleted" if volume.deleter == Some("external-provisioner") => format!(
+            "{}: data deleted by the driver's provisioner when its claim is deleted",
+            volume.reclaim_policy
+        ),
         "deleted" => format!(
             "{}: data deleted when its claim is deleted",
             volume.reclaim_policy

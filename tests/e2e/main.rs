@@ -68,6 +68,7 @@ spec:
 }
 
 mod differential;
+mod reclaim;
 mod scenario;
 
 /// Random scenarios planned from their manifests and applied to the real control plane must

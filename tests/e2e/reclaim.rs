@@ -1,0 +1,208 @@
+//! What the real PV controller does with a volume whose claim is deleted, per volume source and
+//! `pv.kubernetes.io/provisioned-by`, against the plan's prediction for the same volumes.
+//! No external provisioner runs in the test control plane: a volume left to one stays Released.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::differential::{as_dumped, compare_reclaimed, plan, settle};
+use crate::support::control_plane::control_plane;
+
+const NAMESPACE: &str = "reclaim-e2e";
+
+/// One volume: its name suffix, source, provisioned-by annotation, and what the cluster does
+/// with it once its claim is gone ("deleted", or the phase it stays in).
+struct Case {
+    name: &'static str,
+    source: Value,
+    provisioned_by: Option<&'static str>,
+    real: &'static str,
+    deleter: Option<&'static str>,
+}
+
+fn cases(run: &str) -> Vec<Case> {
+    // Paths that do not exist: the hostPath deleter removes them on this machine.
+    let tmp = format!("/tmp/kubectl-storage-{run}/data");
+    let var_tmp = format!("/var/tmp/kubectl-storage-{run}/data");
+    vec![
+        Case {
+            name: "host-path-tmp",
+            source: json!({"hostPath": {"path": tmp}}),
+            provisioned_by: None,
+            real: "deleted",
+            deleter: Some("kube-controller-manager"),
+        },
+        Case {
+            name: "host-path-var-tmp",
+            source: json!({"hostPath": {"path": var_tmp}}),
+            provisioned_by: None,
+            real: "deleted",
+            deleter: Some("kube-controller-manager"),
+        },
+        Case {
+            name: "host-path-data",
+            source: json!({"hostPath": {"path": "/srv/kubectl-storage-e2e"}}),
+            provisioned_by: None,
+            real: "Failed",
+            deleter: None,
+        },
+        Case {
+            name: "host-path-provisioned-data",
+            source: json!({"hostPath": {"path": "/srv/kubectl-storage-e2e"}}),
+            provisioned_by: Some("kubernetes.io/host-path"),
+            real: "Failed",
+            deleter: None,
+        },
+        Case {
+            // The named plugin wins over the source, whose deleter would accept the path.
+            name: "glusterfs-gone",
+            source: json!({"hostPath": {"path": format!("/tmp/kubectl-storage-{run}/gluster")}}),
+            provisioned_by: Some("kubernetes.io/glusterfs"),
+            real: "Failed",
+            deleter: None,
+        },
+        Case {
+            name: "csi-static",
+            source: json!({"csi": {"driver": "reclaim.e2e.example.com", "volumeHandle": "static"}}),
+            provisioned_by: None,
+            real: "Released",
+            deleter: Some("external-provisioner"),
+        },
+        Case {
+            name: "csi-provisioned",
+            source: json!({"csi": {"driver": "reclaim.e2e.example.com", "volumeHandle": "dynamic"}}),
+            provisioned_by: Some("reclaim.e2e.example.com"),
+            real: "Released",
+            deleter: Some("external-provisioner"),
+        },
+        Case {
+            name: "nfs",
+            source: json!({"nfs": {"server": "127.0.0.1", "path": "/exports/reclaim"}}),
+            provisioned_by: None,
+            real: "Failed",
+            deleter: None,
+        },
+        Case {
+            name: "local",
+            source: json!({"local": {"path": "/mnt/reclaim"}}),
+            provisioned_by: None,
+            real: "Failed",
+            deleter: None,
+        },
+    ]
+}
+
+fn volume(case: &Case, name: &str) -> Value {
+    let mut spec = json!({
+        "capacity": {"storage": "1Gi"},
+        "accessModes": ["ReadWriteOnce"],
+        "storageClassName": "reclaim-e2e",
+        "persistentVolumeReclaimPolicy": "Delete",
+        "claimRef": {"namespace": NAMESPACE, "name": name},
+    });
+    for (key, value) in case.source.as_object().into_iter().flatten() {
+        spec[key] = value.clone();
+    }
+    if case.name == "local" {
+        spec["nodeAffinity"] = json!({"required": {"nodeSelectorTerms": [{"matchExpressions": [
+            {"key": "kubernetes.io/hostname", "operator": "In", "values": ["reclaim-e2e-node"]}
+        ]}]}});
+    }
+    let mut metadata = json!({"name": name});
+    if let Some(provisioner) = case.provisioned_by {
+        metadata["annotations"] = json!({"pv.kubernetes.io/provisioned-by": provisioner});
+    }
+    json!({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": metadata, "spec": spec})
+}
+
+fn claim(name: &str) -> Value {
+    json!({
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": name, "namespace": NAMESPACE},
+        "spec": {
+            "accessModes": ["ReadWriteOnce"],
+            "storageClassName": "reclaim-e2e",
+            "volumeName": name,
+            "resources": {"requests": {"storage": "1Gi"}},
+        },
+    })
+}
+
+#[test]
+fn deleting_claims_reclaims_volumes_as_planned() {
+    let Some(plane) = control_plane("deleting_claims_reclaims_volumes_as_planned") else {
+        return;
+    };
+    let _scope = plane.cluster_scope.lock().unwrap();
+    plane.namespace(NAMESPACE);
+    let run = std::process::id().to_string();
+    let cases = cases(&run);
+    let names: Vec<String> = cases
+        .iter()
+        .map(|c| format!("reclaim-e2e-{}", c.name))
+        .collect();
+    let volumes: BTreeSet<String> = names.iter().cloned().collect();
+    let namespaces: BTreeSet<String> = [NAMESPACE.to_owned()].into();
+    for (case, name) in cases.iter().zip(&names) {
+        plane.apply(&[volume(case, name), claim(name)]);
+    }
+    plane
+        .wait_for(Duration::from_secs(60), "every claim to bind", || {
+            let bound = plane
+                .list("v1", "PersistentVolumeClaim", Some(NAMESPACE))
+                .iter()
+                .filter(|c| c["status"]["phase"] == "Bound")
+                .count();
+            (bound == names.len()).then_some(())
+        })
+        .unwrap();
+
+    // The bound volumes without their claims, as a dump: what reclaiming them will do.
+    let bound = settle(plane, &namespaces, &volumes);
+    let items: Vec<Value> = bound.volumes.values().map(|(_, v)| as_dumped(v)).collect();
+    let file = crate::support::scratch("e2e-reclaim").join("volumes.json");
+    let list = json!({"apiVersion": "v1", "kind": "List", "items": items});
+    std::fs::write(&file, serde_json::to_string_pretty(&list).unwrap()).unwrap();
+    let predicted = plan(plane, Some(&file));
+
+    for name in &names {
+        plane.delete("v1", "PersistentVolumeClaim", Some(NAMESPACE), name);
+    }
+    let reclaimed = settle(plane, &namespaces, &volumes);
+    let mut differences = compare_reclaimed(&predicted, &reclaimed);
+    // The real fates themselves, so that this test says what v1.36 does without the plan.
+    for (case, name) in cases.iter().zip(&names) {
+        let real = reclaimed
+            .volumes
+            .get(name)
+            .map_or("deleted", |(state, _)| state.phase.as_str());
+        if real != case.real {
+            differences.push(format!(
+                "{name}: expected the cluster to leave it {}, it has {real}",
+                case.real
+            ));
+        }
+        let entry = predicted["volumes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|v| v["name"] == name.as_str());
+        let deleter = entry.and_then(|v| v["deleter"].as_str());
+        if deleter != case.deleter {
+            differences.push(format!(
+                "{name}: planned deleter {deleter:?}, expected {:?}: {entry:?}",
+                case.deleter
+            ));
+        }
+    }
+
+    for name in &names {
+        plane.delete("v1", "PersistentVolume", None, name);
+        plane.drop_finalizers("v1", "PersistentVolume", None, name);
+    }
+    plane.delete("v1", "Namespace", None, NAMESPACE);
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
+}
