@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::binding::{BindingPlan, Outcome};
 use crate::evidence::{Evidence, Provisioner};
-use crate::model::{Claim, ObjectKey, Snapshot, Workload, WorkloadKind};
+use crate::model::{Claim, ObjectKey, Snapshot, VolumePhase, Workload, WorkloadKind};
 use crate::report::{PlanReport, Summary};
 
 /// What to diagnose, as kubectl names it.
@@ -250,10 +250,10 @@ fn chain(
             let volume = &snapshot.volumes[v];
             let plan = &binding.volumes[v];
             chain.keys.insert(volume.key());
+            let phase = volume_phase(volume.written_phase, plan.phase);
             chain.lines.push(format!(
-                "volume {}: {}, {} — {}",
+                "volume {}: {phase}, {} — {}",
                 volume.meta.name,
-                plan.phase.as_str(),
                 volume
                     .capacity
                     .as_ref()
@@ -505,6 +505,16 @@ fn users(snapshot: &Snapshot, claim: &Claim, indent: &str, chain: &mut Chain) {
     }
 }
 
+/// Where a volume stands now (`status.phase`) first, as for claims, and the plan's prediction
+/// when it differs: a live phase is never shown as if it were the predicted one.
+fn volume_phase(now: Option<VolumePhase>, predicted: VolumePhase) -> String {
+    match now {
+        Some(now) if now == predicted => now.as_str().to_owned(),
+        Some(now) => format!("{} now, {} next", now.as_str(), predicted.as_str()),
+        None => format!("{} (predicted)", predicted.as_str()),
+    }
+}
+
 fn attachments(evidence: &Evidence, volume: &str, indent: &str, chain: &mut Chain) {
     if !evidence.readable("VolumeAttachment") {
         chain.lines.push(format!(
@@ -532,5 +542,26 @@ fn attachments(evidence: &Evidence, volume: &str, indent: &str, chain: &mut Chai
             "{indent}{state} to node {} (VolumeAttachment {}){error}",
             a.node, a.meta.name
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_volume_shows_its_phase_now_before_the_prediction() {
+        assert_eq!(
+            volume_phase(Some(VolumePhase::Bound), VolumePhase::Bound),
+            "Bound"
+        );
+        assert_eq!(
+            volume_phase(Some(VolumePhase::Bound), VolumePhase::Released),
+            "Bound now, Released next"
+        );
+        assert_eq!(
+            volume_phase(None, VolumePhase::Available),
+            "Available (predicted)"
+        );
     }
 }

@@ -181,6 +181,10 @@ pub struct VolumeEntry {
     /// cannot see; until it acts the volume stays Released).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleter: Option<&'static str>,
+    /// `status.phase` of a volume that exists (read live or from a dump): where it stands now,
+    /// next to the plan's predicted `phase`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_phase: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reserved_for: Option<String>,
     /// For a Released or Failed volume, the claim that is gone.
@@ -479,6 +483,7 @@ pub fn build(
             reclaim_policy: plan.reclaim_policy.as_str(),
             on_claim_delete: plan.on_claim_delete.as_str(),
             deleter: plan.deleter.as_ref().map(|d| d.as_str()),
+            current_phase: volume.written_phase.map(|p| p.as_str()),
             reserved_for: plan.reserved_for.clone(),
             previous_claim: plan.previous_claim.clone(),
             capacity: volume

@@ -180,6 +180,11 @@ fn a_released_volume_still_attached_to_a_gone_node() {
         chain.contains("reserved for claim web/reports, which does not exist"),
         "{chain}"
     );
+    // Released now and predicted so: said once.
+    assert!(
+        chain.contains("volume pvc-0e0e0b44: Released, 100Gi"),
+        "{chain}"
+    );
 }
 
 #[test]

@@ -218,6 +218,11 @@ fn volume_line(
         _ => p.red(volume.phase),
     };
     let pad = 9usize.saturating_sub(volume.phase.len());
+    // Where a live volume stands now, when the prediction differs (as for claims).
+    let now = match volume.current_phase.filter(|now| *now != volume.phase) {
+        Some(now) => format!(" {}", p.yellow(&format!("({now} now)"))),
+        None => String::new(),
+    };
     let who = who(volume);
     let who_pad = who_width.saturating_sub(who.chars().count());
     let fate = match volume.on_claim_delete {
@@ -242,7 +247,7 @@ fn volume_line(
     };
     let _ = writeln!(
         out,
-        "  {:width$}  {phase}{:pad$}  {who}{:who_pad$}  {}",
+        "  {:width$}  {phase}{:pad$}  {who}{:who_pad$}  {}{now}",
         volume.name,
         "",
         "",
