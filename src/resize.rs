@@ -94,7 +94,7 @@ fn stage<'a>(claim: &'a Claim, evidence: &'a Evidence) -> Stage<'a> {
         return Stage::WaitsForNode(fs_pending);
     }
     // kube-controller-manager's expand controller (upstream pkg/controller/volume/expand
-    // `expandAndRecover`/`syncHandler`) only says it waits for an external controller; the
+    // `syncHandler`) only says it waits for an external controller; the
     // external-resizer then marks the claim (condition Resizing, allocatedResourceStatuses)
     // and emits its own events. The first alone is no sign that anything resizes.
     let taken_up = claim.status.condition("Resizing").is_some()

@@ -1,6 +1,7 @@
 //! What the real PV controller does with a volume whose claim is deleted, per volume source and
 //! `pv.kubernetes.io/provisioned-by`, against the plan's prediction for the same volumes.
-//! No external provisioner runs in the test control plane: a volume left to one stays Released.
+//! No external provisioner or resizer runs in the test control plane: a volume left to one
+//! stays Released, a CSI claim grown there is only handed over (ExternalExpanding).
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -205,4 +206,107 @@ fn deleting_claims_reclaims_volumes_as_planned() {
     }
     plane.delete("v1", "Namespace", None, NAMESPACE);
     assert!(differences.is_empty(), "{}", differences.join("\n"));
+}
+
+/// A CSI claim grown in a cluster without the driver's external-resizer: kube-controller-manager
+/// only records ExternalExpanding, and the plan must not say the backend is resizing.
+#[test]
+fn a_resize_nobody_takes_up_waits_for_an_external_resizer() {
+    let Some(plane) = control_plane("a_resize_nobody_takes_up_waits_for_an_external_resizer")
+    else {
+        return;
+    };
+    let _scope = plane.cluster_scope.lock().unwrap();
+    let ns = "resize-e2e";
+    plane.namespace(ns);
+    plane.apply_yaml(
+        "apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: resize-e2e}
+provisioner: resize.e2e.example.com
+allowVolumeExpansion: true
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: resize-e2e-pv}
+spec:
+  capacity: {storage: 1Gi}
+  accessModes: [ReadWriteOnce]
+  storageClassName: resize-e2e
+  persistentVolumeReclaimPolicy: Retain
+  claimRef: {namespace: resize-e2e, name: data}
+  csi: {driver: resize.e2e.example.com, volumeHandle: resize}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data, namespace: resize-e2e}
+spec:
+  accessModes: [ReadWriteOnce]
+  storageClassName: resize-e2e
+  volumeName: resize-e2e-pv
+  resources: {requests: {storage: 1Gi}}
+",
+    );
+    plane
+        .wait_for(Duration::from_secs(60), "the claim to bind", || {
+            let claim = plane.get("v1", "PersistentVolumeClaim", Some(ns), "data")?;
+            (claim["status"]["capacity"]["storage"] == "1Gi").then_some(())
+        })
+        .unwrap();
+    plane.apply(&[json!({
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": "data", "namespace": ns},
+        "spec": {
+            "accessModes": ["ReadWriteOnce"],
+            "storageClassName": "resize-e2e",
+            "volumeName": "resize-e2e-pv",
+            "resources": {"requests": {"storage": "2Gi"}},
+        },
+    })]);
+    let event = plane.wait_for(Duration::from_secs(60), "ExternalExpanding", || {
+        plane
+            .list("v1", "Event", Some(ns))
+            .into_iter()
+            .find(|e| e["reason"] == "ExternalExpanding")
+    });
+
+    let home = crate::support::scratch("e2e-resize");
+    let mut cmd = crate::support::tool(&home);
+    cmd.env("KUBECONFIG", plane.admin_kubeconfig()).args([
+        "plan",
+        "--cluster",
+        "-n",
+        ns,
+        "-o",
+        "json",
+    ]);
+    let out = crate::support::run(&mut cmd);
+    let report: Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
+    let claim = plane.get("v1", "PersistentVolumeClaim", Some(ns), "data");
+
+    plane.delete("v1", "PersistentVolumeClaim", Some(ns), "data");
+    plane.delete("v1", "PersistentVolume", None, "resize-e2e-pv");
+    plane.drop_finalizers("v1", "PersistentVolume", None, "resize-e2e-pv");
+    plane.delete("storage.k8s.io/v1", "StorageClass", None, "resize-e2e");
+    plane.delete("v1", "Namespace", None, ns);
+
+    let event = event.unwrap();
+    assert_eq!(
+        event["message"],
+        "waiting for an external controller to expand this PVC"
+    );
+    let finding = report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["rule"] == "expansion-in-progress")
+        .unwrap_or_else(|| panic!("no expansion-in-progress: {report:#}\nclaim: {claim:#?}"));
+    let message = finding["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("external-resizer sidecar, which may not be deployed"),
+        "{message}"
+    );
+    assert!(!message.contains("being resized"), "{message}");
 }
