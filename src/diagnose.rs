@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 
 use crate::binding::{BindingPlan, Outcome};
-use crate::evidence::{Evidence, Provisioner};
+use crate::evidence::{Event, Evidence, Provisioner};
 use crate::model::{Claim, ObjectKey, Snapshot, VolumePhase, Workload, WorkloadKind};
 use crate::report::{PlanReport, Summary};
 
@@ -92,6 +92,7 @@ pub fn narrow(
         .events
         .iter()
         .filter(|e| chain.keys.contains(&e.object))
+        .filter(|e| !superseded_scheduling(evidence, e))
         .map(|e| EventEntry {
             object: e.object.to_string(),
             reason: e.reason.clone(),
@@ -342,6 +343,13 @@ fn pod_chain(
         pod.meta.qualified_name(),
         pod_state(pod)
     ));
+    // The pod's PodScheduled condition is the scheduler's latest word; events may be older.
+    if let Some(message) = &pod.unschedulable {
+        chain.lines.push(format!(
+            "{indent}  the scheduler cannot place it (condition PodScheduled False, Unschedulable): {}",
+            message.trim()
+        ));
+    }
     let ns = pod.meta.namespace.as_deref().unwrap_or_default();
     for usage in &pod.template.claims {
         let claim = snapshot
@@ -475,6 +483,15 @@ fn claim_chain(
 }
 
 /// A pod's phase and node, as the chain shows them.
+/// A FailedScheduling event older than another about the same pod: each scheduling attempt
+/// says why it failed then, so only the latest still stands.
+fn superseded_scheduling(evidence: &Evidence, event: &Event) -> bool {
+    event.reason == "FailedScheduling"
+        && evidence
+            .latest(&event.object, &["FailedScheduling"])
+            .is_some_and(|latest| !std::ptr::eq(latest, event))
+}
+
 fn pod_state(pod: &Workload) -> String {
     let node = pod
         .template

@@ -234,6 +234,18 @@ impl SnapshotBuilder {
                 );
                 if let Some(w) = self.snapshot.workloads.get_mut(index) {
                     w.phase = pod.status.as_ref().and_then(|s| s.phase.clone());
+                    w.unschedulable = pod
+                        .status
+                        .as_ref()
+                        .and_then(|s| s.conditions.as_ref())
+                        .into_iter()
+                        .flatten()
+                        .find(|c| {
+                            c.type_ == "PodScheduled"
+                                && c.status == "False"
+                                && c.reason.as_deref() == Some("Unschedulable")
+                        })
+                        .map(|c| c.message.clone().unwrap_or_default());
                 }
             }),
             "Deployment" => typed::<Deployment>(json, unknown).map(|d| {
@@ -422,6 +434,7 @@ impl SnapshotBuilder {
             finished,
             surges: false,
             phase: None,
+            unschedulable: None,
         };
         let key = workload.key();
         self.upsert(key, workload, |s| &mut s.workloads, findings)

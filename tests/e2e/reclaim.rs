@@ -310,3 +310,172 @@ spec:
     );
     assert!(!message.contains("being resized"), "{message}");
 }
+
+/// What the v1.36 scheduler says of a pod whose volume is pinned elsewhere and of a second
+/// pod of a ReadWriteOncePod claim: the rules quote it, and `diagnose pod/` reads it from the
+/// pod's PodScheduled condition.
+#[test]
+fn scheduler_messages_are_quoted_as_the_scheduler_says_them() {
+    let Some(plane) = control_plane("scheduler_messages_are_quoted_as_the_scheduler_says_them")
+    else {
+        return;
+    };
+    let _scope = plane.cluster_scope.lock().unwrap();
+    for (name, zone) in crate::scenario::NODES {
+        plane.node(name, zone);
+    }
+    let ns = "sched-e2e";
+    plane.namespace(ns);
+    plane.apply_yaml(
+        "apiVersion: v1
+kind: PersistentVolume
+metadata: {name: sched-e2e-pinned}
+spec:
+  capacity: {storage: 1Gi}
+  accessModes: [ReadWriteOnce]
+  storageClassName: sched-e2e
+  claimRef: {namespace: sched-e2e, name: pinned}
+  local: {path: /mnt/sched-e2e}
+  nodeAffinity:
+    required:
+      nodeSelectorTerms:
+      - matchExpressions:
+        - {key: kubernetes.io/hostname, operator: In, values: [sched-e2e-elsewhere]}
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: sched-e2e-solo}
+spec:
+  capacity: {storage: 1Gi}
+  accessModes: [ReadWriteOncePod]
+  storageClassName: sched-e2e
+  claimRef: {namespace: sched-e2e, name: solo}
+  csi: {driver: sched.e2e.example.com, volumeHandle: solo}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: pinned, namespace: sched-e2e}
+spec:
+  accessModes: [ReadWriteOnce]
+  storageClassName: sched-e2e
+  volumeName: sched-e2e-pinned
+  resources: {requests: {storage: 1Gi}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: solo, namespace: sched-e2e}
+spec:
+  accessModes: [ReadWriteOncePod]
+  storageClassName: sched-e2e
+  volumeName: sched-e2e-solo
+  resources: {requests: {storage: 1Gi}}
+",
+    );
+    plane
+        .wait_for(Duration::from_secs(60), "both claims to bind", || {
+            let bound = plane
+                .list("v1", "PersistentVolumeClaim", Some(ns))
+                .iter()
+                .filter(|c| c["status"]["phase"] == "Bound")
+                .count();
+            (bound == 2).then_some(())
+        })
+        .unwrap();
+    let pod = |name: &str, claim: &str| {
+        json!({
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": name, "namespace": ns},
+            "spec": {
+                "containers": [{"name": "c", "image": "busybox"}],
+                "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": claim}}],
+            },
+        })
+    };
+    plane.apply(&[pod("reader", "pinned"), pod("first", "solo")]);
+    plane
+        .wait_for(Duration::from_secs(60), "pod first to be scheduled", || {
+            let first = plane.get("v1", "Pod", Some(ns), "first")?;
+            first["spec"]["nodeName"].as_str().map(|_| ())
+        })
+        .unwrap();
+    plane.apply(&[pod("second", "solo")]);
+    let unschedulable = |name: &str| {
+        plane.wait_for(
+            Duration::from_secs(60),
+            "the pod to be unschedulable",
+            || {
+                let pod = plane.get("v1", "Pod", Some(ns), name)?;
+                pod["status"]["conditions"]
+                    .as_array()?
+                    .iter()
+                    .find(|c| c["type"] == "PodScheduled" && c["reason"] == "Unschedulable")
+                    .and_then(|c| c["message"].as_str().map(str::to_owned))
+            },
+        )
+    };
+    let reader = unschedulable("reader");
+    let second = unschedulable("second");
+    let diagnose = |name: &str| -> Value {
+        let home = crate::support::scratch("e2e-sched");
+        let mut cmd = crate::support::tool(&home);
+        cmd.env("KUBECONFIG", plane.admin_kubeconfig()).args([
+            "diagnose",
+            &format!("pod/{name}"),
+            "-n",
+            ns,
+            "-o",
+            "json",
+        ]);
+        let out = crate::support::run(&mut cmd);
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr))
+    };
+    let reader_report = diagnose("reader");
+    let second_report = diagnose("second");
+
+    for name in ["reader", "first", "second"] {
+        plane.delete("v1", "Pod", Some(ns), name);
+    }
+    for name in ["pinned", "solo"] {
+        plane.delete("v1", "PersistentVolumeClaim", Some(ns), name);
+    }
+    for name in ["sched-e2e-pinned", "sched-e2e-solo"] {
+        plane.delete("v1", "PersistentVolume", None, name);
+        plane.drop_finalizers("v1", "PersistentVolume", None, name);
+    }
+    plane.delete("v1", "Namespace", None, ns);
+
+    let reader = reader.unwrap();
+    let second = second.unwrap();
+    let finding = |report: &Value, rule: &str| -> String {
+        report["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|f| f["rule"] == rule)
+            .and_then(|f| f["message"].as_str())
+            .unwrap_or_else(|| panic!("no {rule}: {report:#}"))
+            .to_owned()
+    };
+    // The text each rule quotes, between its last pair of double quotes.
+    let quoted = |message: &str| -> String {
+        let end = message.rfind('"').unwrap_or(0);
+        let start = message[..end].rfind('"').map_or(0, |s| s + 1);
+        message[start..end].to_owned()
+    };
+    let affinity = quoted(&finding(&reader_report, "volume-node-affinity-conflict"));
+    assert!(
+        !affinity.is_empty() && reader.contains(&affinity),
+        "the scheduler says {reader:?}, the rule quotes {affinity:?}"
+    );
+    let rwop = quoted(&finding(&second_report, "rwop-claim-used-by-several-pods"));
+    assert!(
+        !rwop.is_empty() && second.contains(&rwop),
+        "the scheduler says {second:?}, the rule quotes {rwop:?}"
+    );
+    let chain = reader_report["target"]["chain"].to_string();
+    assert!(
+        chain.contains("condition PodScheduled False, Unschedulable"),
+        "{chain}"
+    );
+}
