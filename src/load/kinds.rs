@@ -84,7 +84,14 @@ impl SnapshotBuilder {
     }
 
     /// Reads one document (or one item of a List).
-    pub fn add_node(&mut self, file: FileId, node: &YamlNode, findings: &mut Vec<Finding>) {
+    /// `text` is the file's text, to quote a value a finding is about.
+    pub fn add_node(
+        &mut self,
+        file: FileId,
+        text: &str,
+        node: &YamlNode,
+        findings: &mut Vec<Finding>,
+    ) {
         let source = ObjectSource {
             file,
             start: node.start,
@@ -106,7 +113,7 @@ impl SnapshotBuilder {
         if let Some(Value::Seq(items)) = node.get("items").map(|n| &n.value) {
             if kind == "List" || kind.ends_with("List") {
                 for item in items {
-                    self.add_node(file, item, findings);
+                    self.add_node(file, text, item, findings);
                 }
                 return;
             }
@@ -133,7 +140,14 @@ impl SnapshotBuilder {
             findings,
         );
         match added {
-            Err(error) => findings.push(invalid_field(node, &source, kind, &self.namespace, error)),
+            Err(error) => findings.push(invalid_field(
+                node,
+                text,
+                &source,
+                kind,
+                &self.namespace,
+                error,
+            )),
             Ok(()) => findings.extend(
                 unknown
                     .iter()
@@ -763,6 +777,7 @@ fn invalid_live_field(
 
 fn invalid_field(
     node: &YamlNode,
+    text: &str,
     source: &ObjectSource,
     kind: &str,
     default_namespace: &str,
@@ -773,6 +788,25 @@ fn invalid_field(
     let segments = yaml_tree::parse_path(&path);
     let (start, end) = node.locate(&yaml_tree::borrow_path(&segments), false);
     let message = type_error(&error);
+    // An unquoted y, yes, on, n, no, off… is a boolean to kubectl (go-yaml v2), which the API
+    // refuses where it wants a string: say so, with the value as written.
+    let written = text.get(start.offset..end.offset).unwrap_or_default();
+    if message.starts_with("invalid type: boolean") && !written.starts_with(['"', '\'']) {
+        return Finding::new(
+            ids::INVALID_FIELD,
+            key.clone(),
+            format!("{key}: field {path}: the unquoted value {written} is read by kubectl as a boolean (YAML 1.1, as go-yaml reads y, yes, on, n, no, off, true, false) and the API rejects a boolean where a string is required; the object is left out of the plan"),
+        )
+        .at(
+            Some(Pointer::At {
+                file: source.file,
+                start,
+                end: end.offset,
+            }),
+            "read as a boolean",
+        )
+        .help(format!("quote it: \"{written}\""));
+    }
     Finding::new(
         ids::INVALID_FIELD,
         key.clone(),

@@ -479,3 +479,63 @@ spec:
         "{chain}"
     );
 }
+
+/// What kubectl sends for `labels: {backup: y}` (go-yaml v2 reads `y` as true): the API server
+/// refuses it, as the plan's invalid-field finding says.
+#[test]
+fn a_label_read_as_a_boolean_is_refused_as_planned() {
+    let Some(plane) = control_plane("a_label_read_as_a_boolean_is_refused_as_planned") else {
+        return;
+    };
+    let ns = "yaml11-e2e";
+    plane.namespace(ns);
+    let manifest = "apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: data
+  namespace: yaml11-e2e
+  labels: {backup: y}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+";
+    let sent = json!({
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": "data", "namespace": ns, "labels": {"backup": true}},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
+    });
+    let refused = plane.post_raw(
+        &format!("/api/v1/namespaces/{ns}/persistentvolumeclaims"),
+        &sent,
+    );
+    plane.delete("v1", "PersistentVolumeClaim", Some(ns), "data");
+    plane.delete("v1", "Namespace", None, ns);
+    let refusal = refused.expect_err("the API server accepted a boolean label value");
+    assert!(refusal.contains("cannot unmarshal bool"), "{refusal}");
+
+    let file = crate::support::scratch("e2e-yaml11").join("claim.yaml");
+    std::fs::write(&file, manifest).unwrap();
+    let report = plan(plane, Some(&file));
+    let finding = report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["rule"] == "invalid-field")
+        .unwrap_or_else(|| panic!("no invalid-field: {report:#}"));
+    let message = finding["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(
+            "field metadata.labels.backup: the unquoted value y is read by kubectl as a boolean"
+        ),
+        "{message}"
+    );
+    assert_eq!(
+        (
+            finding["location"]["line"].as_u64(),
+            finding["location"]["column"].as_u64()
+        ),
+        (Some(6), Some(20)),
+        "{finding:#}"
+    );
+}
