@@ -1069,7 +1069,7 @@ impl Builder {
         // Deviation: go-yaml v2 reads a key `y:` or `on:` as a boolean too (sigs.k8s.io/yaml
         // then writes it "true"); keys stay as written here, so that paths name them.
         let is_key = self.frames.last().is_some_and(|f| {
-            matches!(f.kind, FrameKind::Map) && (self.children.len() - f.base) % 2 == 0
+            matches!(f.kind, FrameKind::Map) && (self.children.len() - f.base).is_multiple_of(2)
         });
         let resolved = if is_key && plain && tag.is_none() && is_yaml11_bool(&value) {
             Value::String(value.into_owned())

@@ -248,13 +248,11 @@ pub fn plan(plane: &ControlPlane, file: Option<&Path>) -> Value {
     serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout))
 }
 
+/// Planned claims by name: their state and the volumes tied with their choice.
+type PlannedClaims = BTreeMap<String, (ClaimState, Vec<String>)>;
+
 /// The plan's claims and volumes by name.
-pub fn planned(
-    plan: &Value,
-) -> (
-    BTreeMap<String, (ClaimState, Vec<String>)>,
-    BTreeMap<String, VolumeState>,
-) {
+pub fn planned(plan: &Value) -> (PlannedClaims, BTreeMap<String, VolumeState>) {
     let claims = plan["claims"]
         .as_array()
         .unwrap()
@@ -430,11 +428,11 @@ fn run_batch(plane: &ControlPlane, batch: &[Scenario], keep: &Path) -> Vec<Strin
         after_plans.push(plan(plane, Some(&after)));
     }
 
-    for (key, _) in &settled.pods {
+    for key in settled.pods.keys() {
         let (ns, name) = key.split_once('/').unwrap();
         plane.delete("v1", "Pod", Some(ns), name);
     }
-    for (key, _) in &settled.claims {
+    for key in settled.claims.keys() {
         let (ns, name) = key.split_once('/').unwrap();
         plane.delete("v1", "PersistentVolumeClaim", Some(ns), name);
     }
