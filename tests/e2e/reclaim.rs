@@ -137,7 +137,11 @@ fn deleting_claims_reclaims_volumes_as_planned() {
     let Some(plane) = control_plane("deleting_claims_reclaims_volumes_as_planned") else {
         return;
     };
-    let _scope = plane.cluster_scope.lock().unwrap();
+    // Another test failing while holding the scope does not make this one fail.
+    let _scope = plane
+        .cluster_scope
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     plane.namespace(NAMESPACE);
     let run = std::process::id().to_string();
     let cases = cases(&run);
@@ -216,7 +220,11 @@ fn a_resize_nobody_takes_up_waits_for_an_external_resizer() {
     else {
         return;
     };
-    let _scope = plane.cluster_scope.lock().unwrap();
+    // Another test failing while holding the scope does not make this one fail.
+    let _scope = plane
+        .cluster_scope
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let ns = "resize-e2e";
     plane.namespace(ns);
     plane.apply_yaml(
@@ -320,7 +328,11 @@ fn scheduler_messages_are_quoted_as_the_scheduler_says_them() {
     else {
         return;
     };
-    let _scope = plane.cluster_scope.lock().unwrap();
+    // Another test failing while holding the scope does not make this one fail.
+    let _scope = plane
+        .cluster_scope
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     for (name, zone) in crate::scenario::NODES {
         plane.node(name, zone);
     }
