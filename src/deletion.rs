@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::binding::volume_sync::reclaim;
+use crate::binding::reclaim::reclaim;
 use crate::binding::{BindingPlan, OnClaimDelete, Outcome};
 use crate::model::annotations::HELM_RESOURCE_POLICY;
 use crate::model::workload::{ClaimRetention, RetentionAction};
@@ -217,8 +217,9 @@ fn claim_data(
                 return (DataFate::NoData, None, false, "it has no volume".to_owned());
             };
             let volume = &snapshot.volumes[v];
-            let (fate, why) = reclaim(volume);
-            let data = match fate {
+            let reclaimed = reclaim(volume);
+            let why = reclaimed.reason;
+            let data = match reclaimed.fate {
                 OnClaimDelete::Deleted => DataFate::Deleted,
                 OnClaimDelete::Recycled => DataFate::Recycled,
                 OnClaimDelete::Retained => DataFate::Kept,

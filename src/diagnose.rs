@@ -8,8 +8,8 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 
 use crate::binding::{BindingPlan, Outcome};
-use crate::evidence::{Evidence, Provisioner};
-use crate::model::{Claim, ObjectKey, Snapshot, Workload, WorkloadKind};
+use crate::evidence::{Event, Evidence, Provisioner};
+use crate::model::{Claim, ObjectKey, Snapshot, VolumePhase, Workload, WorkloadKind};
 use crate::report::{PlanReport, Summary};
 
 /// What to diagnose, as kubectl names it.
@@ -92,6 +92,7 @@ pub fn narrow(
         .events
         .iter()
         .filter(|e| chain.keys.contains(&e.object))
+        .filter(|e| !superseded_scheduling(evidence, e))
         .map(|e| EventEntry {
             object: e.object.to_string(),
             reason: e.reason.clone(),
@@ -250,10 +251,10 @@ fn chain(
             let volume = &snapshot.volumes[v];
             let plan = &binding.volumes[v];
             chain.keys.insert(volume.key());
+            let phase = volume_phase(volume.written_phase, plan.phase);
             chain.lines.push(format!(
-                "volume {}: {}, {} — {}",
+                "volume {}: {phase}, {} — {}",
                 volume.meta.name,
-                plan.phase.as_str(),
                 volume
                     .capacity
                     .as_ref()
@@ -342,6 +343,13 @@ fn pod_chain(
         pod.meta.qualified_name(),
         pod_state(pod)
     ));
+    // The pod's PodScheduled condition is the scheduler's latest word; events may be older.
+    if let Some(message) = &pod.unschedulable {
+        chain.lines.push(format!(
+            "{indent}  the scheduler cannot place it (condition PodScheduled False, Unschedulable): {}",
+            message.trim()
+        ));
+    }
     let ns = pod.meta.namespace.as_deref().unwrap_or_default();
     for usage in &pod.template.claims {
         let claim = snapshot
@@ -482,6 +490,15 @@ fn claim_chain(
 }
 
 /// A pod's phase and node, as the chain shows them.
+/// A FailedScheduling event older than another about the same pod: each scheduling attempt
+/// says why it failed then, so only the latest still stands.
+fn superseded_scheduling(evidence: &Evidence, event: &Event) -> bool {
+    event.reason == "FailedScheduling"
+        && evidence
+            .latest(&event.object, &["FailedScheduling"])
+            .is_some_and(|latest| !std::ptr::eq(latest, event))
+}
+
 fn pod_state(pod: &Workload) -> String {
     let node = pod
         .template
@@ -512,6 +529,16 @@ fn users(snapshot: &Snapshot, claim: &Claim, indent: &str, chain: &mut Chain) {
     }
 }
 
+/// Where a volume stands now (`status.phase`) first, as for claims, and the plan's prediction
+/// when it differs: a live phase is never shown as if it were the predicted one.
+fn volume_phase(now: Option<VolumePhase>, predicted: VolumePhase) -> String {
+    match now {
+        Some(now) if now == predicted => now.as_str().to_owned(),
+        Some(now) => format!("{} now, {} next", now.as_str(), predicted.as_str()),
+        None => format!("{} (predicted)", predicted.as_str()),
+    }
+}
+
 fn attachments(evidence: &Evidence, volume: &str, indent: &str, chain: &mut Chain) {
     if !evidence.readable("VolumeAttachment") {
         chain.lines.push(format!(
@@ -539,5 +566,26 @@ fn attachments(evidence: &Evidence, volume: &str, indent: &str, chain: &mut Chai
             "{indent}{state} to node {} (VolumeAttachment {}){error}",
             a.node, a.meta.name
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_volume_shows_its_phase_now_before_the_prediction() {
+        assert_eq!(
+            volume_phase(Some(VolumePhase::Bound), VolumePhase::Bound),
+            "Bound"
+        );
+        assert_eq!(
+            volume_phase(Some(VolumePhase::Bound), VolumePhase::Released),
+            "Bound now, Released next"
+        );
+        assert_eq!(
+            volume_phase(None, VolumePhase::Available),
+            "Available (predicted)"
+        );
     }
 }

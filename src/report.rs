@@ -189,6 +189,15 @@ pub struct VolumeEntry {
     pub claim: Option<String>,
     pub reclaim_policy: &'static str,
     pub on_claim_delete: &'static str,
+    /// Who deletes it when `on_claim_delete` is "deleted": "kube-controller-manager" (in-tree,
+    /// the object is then gone) or "external-provisioner" (a CSI driver's provisioner the plan
+    /// cannot see; until it acts the volume stays Released).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleter: Option<&'static str>,
+    /// `status.phase` of a volume that exists (read live or from a dump): where it stands now,
+    /// next to the plan's predicted `phase`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_phase: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reserved_for: Option<String>,
     /// For a Released or Failed volume, the claim that is gone.
@@ -498,6 +507,8 @@ pub fn build(
             claim: plan.claim.clone(),
             reclaim_policy: plan.reclaim_policy.as_str(),
             on_claim_delete: plan.on_claim_delete.as_str(),
+            deleter: plan.deleter.as_ref().map(|d| d.as_str()),
+            current_phase: volume.written_phase.map(|p| p.as_str()),
             reserved_for: plan.reserved_for.clone(),
             previous_claim: plan.previous_claim.clone(),
             capacity: volume

@@ -31,6 +31,10 @@ pub enum Stage<'a> {
     /// The volume was resized; its file system waits for the kubelet, which grows it when a
     /// pod mounts the volume (again).
     WaitsForNode(Option<&'a ClaimCondition>),
+    /// kube-controller-manager handed the resize to an external resizer (event
+    /// `ExternalExpanding`) and nothing shows one took it up: the CSI driver's external-resizer
+    /// sidecar may not be deployed.
+    WaitsForExternalResizer(&'a Event),
     /// The backend (`on_node: false`) or the kubelet is resizing.
     InProgress { on_node: bool },
     /// Nothing shows that a resizer took the request up.
@@ -88,6 +92,20 @@ fn stage<'a>(claim: &'a Claim, evidence: &'a Evidence) -> Stage<'a> {
     let fs_pending = claim.status.condition("FileSystemResizePending");
     if fs_pending.is_some() || status == Some("NodeResizePending") {
         return Stage::WaitsForNode(fs_pending);
+    }
+    // kube-controller-manager's expand controller (upstream pkg/controller/volume/expand
+    // `syncHandler`) only says it waits for an external controller; the
+    // external-resizer then marks the claim (condition Resizing, allocatedResourceStatuses)
+    // and emits its own events. The first alone is no sign that anything resizes.
+    let taken_up = claim.status.condition("Resizing").is_some()
+        || status.is_some()
+        || evidence
+            .latest(&key, &[&["Resizing"], FAILED_EVENTS, DONE_EVENTS].concat())
+            .is_some();
+    if !taken_up {
+        if let Some(handed) = evidence.latest(&key, &["ExternalExpanding"]) {
+            return Stage::WaitsForExternalResizer(handed);
+        }
     }
     let in_progress = claim.status.condition("Resizing").is_some()
         || matches!(

@@ -56,8 +56,13 @@ struct ClaimExpect {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct VolumeExpect {
     phase: Option<String>,
+    /// What deleting its claim does: "retained", "deleted", "recycled".
+    on_claim_delete: Option<String>,
+    /// Who deletes it: "kube-controller-manager" or "external-provisioner".
+    deleter: Option<String>,
     #[serde(default, deserialize_with = "present")]
     claim: Option<Option<String>>,
 }
@@ -141,6 +146,25 @@ fn check(case: &Case, snapshot: &Snapshot, plan: &BindingPlan, finder: &str) -> 
                 failures.push(format!(
                     "{} [{finder}]: volume {name}: phase: want {phase}, got {}",
                     case.name, got.phase
+                ));
+            }
+        }
+        if let Some(fate) = &want.on_claim_delete {
+            if fate != got.on_claim_delete.as_str() {
+                failures.push(format!(
+                    "{} [{finder}]: volume {name}: onClaimDelete: want {fate}, got {} ({})",
+                    case.name,
+                    got.on_claim_delete.as_str(),
+                    got.reason
+                ));
+            }
+        }
+        if let Some(deleter) = &want.deleter {
+            let got_deleter = got.deleter.as_ref().map(|d| d.as_str());
+            if Some(deleter.as_str()) != got_deleter {
+                failures.push(format!(
+                    "{} [{finder}]: volume {name}: deleter: want {deleter}, got {got_deleter:?}",
+                    case.name
                 ));
             }
         }

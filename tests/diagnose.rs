@@ -180,6 +180,11 @@ fn a_released_volume_still_attached_to_a_gone_node() {
         chain.contains("reserved for claim web/reports, which does not exist"),
         "{chain}"
     );
+    // Released now and predicted so: said once.
+    assert!(
+        chain.contains("volume pvc-0e0e0b44: Released, 100Gi"),
+        "{chain}"
+    );
 }
 
 #[test]
@@ -339,7 +344,26 @@ fn a_pod_pinned_away_from_its_local_volume() {
         message.contains("nodes with kubernetes.io/hostname in (node-a), which match none of the 1 nodes the pod may run on (node-b)"),
         "{message}"
     );
-    assert_eq!(report["target"]["events"][0]["reason"], "FailedScheduling");
+    // Only the latest scheduling attempt stands; the earlier one (unbound claim) is gone.
+    let events = report["target"]["events"].as_array().unwrap();
+    let scheduling: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["reason"] == "FailedScheduling")
+        .collect();
+    assert_eq!(scheduling.len(), 1, "{events:#?}");
+    assert!(
+        scheduling[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("didn't match PersistentVolume's node affinity"),
+        "{events:#?}"
+    );
+    // The pod's PodScheduled condition is read as the scheduler's current word.
+    let chain = report["target"]["chain"].to_string();
+    assert!(
+        chain.contains("the scheduler cannot place it (condition PodScheduled False, Unschedulable): 0/2 nodes are available"),
+        "{chain}"
+    );
 }
 
 #[test]

@@ -24,7 +24,7 @@ pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding
         let message = if pods > 1 {
             let who: Vec<String> = workloads.iter().map(|w| describe(w)).collect();
             format!(
-                "ReadWriteOncePod claim {name} is used by more than one pod ({}); only one runs, the others stay Pending: \"node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode\"",
+                "ReadWriteOncePod claim {name} is used by more than one pod ({}); only one runs, the others stay Pending: \"node(s) unavailable due to PersistentVolumeClaim with ReadWriteOncePod access mode already in-use by another pod\"",
                 who.join(", ")
             )
         } else if let Some(w) = workloads

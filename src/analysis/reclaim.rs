@@ -207,7 +207,7 @@ fn recycle(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
         if volume.reclaim_policy != Some(Ok(ReclaimPolicy::Recycle)) {
             continue;
         }
-        let (fate, _) = crate::binding::volume_sync::reclaim(volume);
+        let fate = crate::binding::reclaim::reclaim(volume).fate;
         let consequence = if fate == OnClaimDelete::Recycled {
             "when its claim is deleted, its data is scrubbed (rm -rf) and the volume offered to any claim".to_owned()
         } else {

@@ -13,9 +13,10 @@ use super::filters::{
 use super::outcome::{
     BindingPlan, Candidate, ClaimPlan, Competition, OnClaimDelete, Outcome, Rejection, VolumePlan,
 };
+use super::reclaim::reclaim;
 use super::reference::Finder;
 use super::scheduler;
-use super::volume_sync::{claim_lookup, reclaim, settle, Settled};
+use super::volume_sync::{claim_lookup, settle, Settled};
 
 /// At most this many rejected volumes are listed per claim; the rest are counted.
 pub const MAX_CANDIDATES: usize = 25;
@@ -780,15 +781,17 @@ impl<'a, F: Finder> Engine<'a, F> {
             .enumerate()
             .map(|(v, volume)| {
                 let state = &self.states[v];
-                let (on_delete, reclaim_reason) = reclaim(volume);
+                let reclaimed = reclaim(volume);
+                let released_phase = reclaimed.phase_after(volume.written_phase);
                 let mut plan = VolumePlan {
                     phase: state.phase,
                     claim: None,
                     claim_index: None,
                     reserved_for: None,
                     reclaim_policy: volume.reclaim_policy_or_default(),
-                    on_claim_delete: on_delete,
-                    reason: reclaim_reason,
+                    on_claim_delete: reclaimed.fate,
+                    deleter: reclaimed.deleter,
+                    reason: reclaimed.reason,
                     previous_claim: None,
                 };
                 if let Some((c, name)) = &state.taken_by {
@@ -799,7 +802,8 @@ impl<'a, F: Finder> Engine<'a, F> {
                 }
                 match &self.settled[v] {
                     Settled::Free | Settled::Unbound => {
-                        plan.on_claim_delete = OnClaimDelete::NotApplicable
+                        plan.on_claim_delete = OnClaimDelete::NotApplicable;
+                        plan.deleter = None;
                     }
                     Settled::Reserved | Settled::UidCleared => {
                         plan.reserved_for =
@@ -822,6 +826,7 @@ impl<'a, F: Finder> Engine<'a, F> {
                         };
                         if plan.phase == VolumePhase::Available {
                             plan.on_claim_delete = OnClaimDelete::NotApplicable;
+                            plan.deleter = None;
                         } else {
                             plan.previous_claim = gone;
                         }
@@ -837,10 +842,11 @@ impl<'a, F: Finder> Engine<'a, F> {
                             && volume.reclaim_policy_or_default()
                                 == crate::model::ReclaimPolicy::Delete
                         {
-                            plan.phase = VolumePhase::Released;
+                            plan.phase = released_phase;
                         } else if volume.bound_by_controller() {
                             plan.phase = VolumePhase::Available;
                             plan.on_claim_delete = OnClaimDelete::NotApplicable;
+                            plan.deleter = None;
                         } else {
                             plan.phase = VolumePhase::Available;
                             plan.reserved_for =

@@ -13,6 +13,7 @@ mod engine;
 pub mod filters;
 pub mod index;
 pub mod outcome;
+pub mod reclaim;
 pub mod reference;
 mod scheduler;
 pub mod volume_sync;

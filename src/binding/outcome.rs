@@ -239,6 +239,8 @@ pub struct VolumePlan {
     pub reserved_for: Option<String>,
     pub reclaim_policy: ReclaimPolicy,
     pub on_claim_delete: OnClaimDelete,
+    /// Who deletes it when `on_claim_delete` is Deleted.
+    pub deleter: Option<super::reclaim::Deleter>,
     pub reason: String,
     /// For a Released or Failed volume: the claim it was bound to, which is gone.
     pub previous_claim: Option<String>,

@@ -4,10 +4,10 @@
 
 use std::collections::HashMap;
 
-use crate::model::{ReclaimPolicy, Snapshot, Volume, VolumePhase, VolumePlugin};
+use crate::model::{ReclaimPolicy, Snapshot, Volume, VolumePhase};
 
 use super::filters::{Reservation, VolumeState};
-use super::outcome::OnClaimDelete;
+use super::reclaim::reclaim;
 
 /// Claims by (namespace, name), for claimRef lookups.
 pub type ClaimLookup<'a> = HashMap<(&'a str, &'a str), usize>;
@@ -37,52 +37,6 @@ pub enum Settled {
     /// Was bound by the user to a claim that bound another volume: the uid is cleared and the
     /// volume stays reserved for that claim name.
     UidCleared,
-}
-
-/// What reclaiming a volume does with it, by policy and by whether anything can delete or
-/// recycle it (upstream `reclaimVolume`, `findDeletablePlugin`, `findRecyclablePlugin`).
-pub fn reclaim(volume: &Volume) -> (OnClaimDelete, String) {
-    match volume.reclaim_policy_or_default() {
-        ReclaimPolicy::Retain => (
-            OnClaimDelete::Retained,
-            "reclaim policy Retain: the volume and its data are kept, Released, until an admin reuses or deletes it".to_owned(),
-        ),
-        ReclaimPolicy::Delete => match volume.provisioned_by() {
-            Some(provisioner) => (
-                OnClaimDelete::Deleted,
-                format!("reclaim policy Delete: {provisioner} deletes the volume and its data"),
-            ),
-            // Nothing provisioned it, so no provisioner deletes it; the controller has no
-            // deleter for a hand-made volume either and marks it Failed, data intact.
-            None => (
-                OnClaimDelete::Retained,
-                "reclaim policy Delete, but the volume was not dynamically provisioned (no pv.kubernetes.io/provisioned-by annotation): nothing can delete it, so it turns Failed and its data stays".to_owned(),
-            ),
-        },
-        ReclaimPolicy::Recycle => {
-            if recyclable(&volume.plugin) {
-                (
-                    OnClaimDelete::Recycled,
-                    "reclaim policy Recycle (deprecated): the data is scrubbed (rm -rf) and the volume becomes Available again".to_owned(),
-                )
-            } else {
-                (
-                    OnClaimDelete::Retained,
-                    format!(
-                        "reclaim policy Recycle, which only NFS and hostPath volumes support: this {} volume turns Failed and its data stays",
-                        volume.plugin.name()
-                    ),
-                )
-            }
-        }
-    }
-}
-
-fn recyclable(plugin: &VolumePlugin) -> bool {
-    matches!(
-        plugin,
-        VolumePlugin::InTree("kubernetes.io/nfs") | VolumePlugin::InTree("kubernetes.io/host-path")
-    )
 }
 
 /// Settles every volume. Returns the matcher's view of each volume and how it was settled.
@@ -124,20 +78,11 @@ fn settle_one(
         .copied()
         .filter(|c| snapshot.claims[*c].meta.uid.as_deref() == Some(uid.as_str()));
     let Some(c) = claim else {
-        let phase = match volume.written_phase {
-            Some(VolumePhase::Failed) => VolumePhase::Failed,
-            _ => match (volume.reclaim_policy_or_default(), reclaim(volume).0) {
-                // A hand-made volume with Delete, or Recycle without a recycler, ends Failed.
-                (ReclaimPolicy::Delete, OnClaimDelete::Retained)
-                | (ReclaimPolicy::Recycle, OnClaimDelete::Retained) => VolumePhase::Failed,
-                // Recycled: scrubbed and offered again, with the claimRef cleared.
-                (_, OnClaimDelete::Recycled) => {
-                    return (state(None, VolumePhase::Available), Settled::Released)
-                }
-                _ => VolumePhase::Released,
-            },
+        return match reclaim(volume).phase_after(volume.written_phase) {
+            // Recycled: scrubbed and offered again, with the claimRef cleared.
+            VolumePhase::Available => (state(None, VolumePhase::Available), Settled::Released),
+            phase => (state(Some(reservation), phase), Settled::Released),
         };
-        return (state(Some(reservation), phase), Settled::Released);
     };
     let claim = &snapshot.claims[c];
     match claim.volume_name.as_deref() {
@@ -159,10 +104,9 @@ fn settle_one(
             if volume.provisioned_by().is_some()
                 && volume.reclaim_policy_or_default() == ReclaimPolicy::Delete
             {
-                (
-                    state(Some(reservation), VolumePhase::Released),
-                    Settled::Released,
-                )
+                // Provisioned for that claim and not needed: reclaimed like a released one.
+                let phase = reclaim(volume).phase_after(volume.written_phase);
+                (state(Some(reservation), phase), Settled::Released)
             } else if volume.bound_by_controller() {
                 (state(None, VolumePhase::Available), Settled::Unbound)
             } else {

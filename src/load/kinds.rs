@@ -94,7 +94,14 @@ impl SnapshotBuilder {
     }
 
     /// Reads one document (or one item of a List).
-    pub fn add_node(&mut self, file: FileId, node: &YamlNode, findings: &mut Vec<Finding>) {
+    /// `text` is the file's text, to quote a value a finding is about.
+    pub fn add_node(
+        &mut self,
+        file: FileId,
+        text: &str,
+        node: &YamlNode,
+        findings: &mut Vec<Finding>,
+    ) {
         let source = ObjectSource {
             file,
             start: node.start,
@@ -116,7 +123,7 @@ impl SnapshotBuilder {
         if let Some(Value::Seq(items)) = node.get("items").map(|n| &n.value) {
             if kind == "List" || kind.ends_with("List") {
                 for item in items {
-                    self.add_node(file, item, findings);
+                    self.add_node(file, text, item, findings);
                 }
                 return;
             }
@@ -143,7 +150,14 @@ impl SnapshotBuilder {
             findings,
         );
         match added {
-            Err(error) => findings.push(invalid_field(node, &source, kind, &self.namespace, error)),
+            Err(error) => findings.push(invalid_field(
+                node,
+                text,
+                &source,
+                kind,
+                &self.namespace,
+                error,
+            )),
             Ok(()) => findings.extend(
                 unknown
                     .iter()
@@ -244,6 +258,18 @@ impl SnapshotBuilder {
                 );
                 if let Some(w) = self.snapshot.workloads.get_mut(index) {
                     w.phase = pod.status.as_ref().and_then(|s| s.phase.clone());
+                    w.unschedulable = pod
+                        .status
+                        .as_ref()
+                        .and_then(|s| s.conditions.as_ref())
+                        .into_iter()
+                        .flatten()
+                        .find(|c| {
+                            c.type_ == "PodScheduled"
+                                && c.status == "False"
+                                && c.reason.as_deref() == Some("Unschedulable")
+                        })
+                        .map(|c| c.message.clone().unwrap_or_default());
                 }
             }),
             "Deployment" => typed::<Deployment>(json, unknown).map(|d| {
@@ -432,6 +458,7 @@ impl SnapshotBuilder {
             finished,
             surges: false,
             phase: None,
+            unschedulable: None,
         };
         let key = workload.key();
         self.upsert(key, workload, |s| &mut s.workloads, findings)
@@ -760,6 +787,7 @@ fn invalid_live_field(
 
 fn invalid_field(
     node: &YamlNode,
+    text: &str,
     source: &ObjectSource,
     kind: &str,
     default_namespace: &str,
@@ -770,6 +798,25 @@ fn invalid_field(
     let segments = yaml_tree::parse_path(&path);
     let (start, end) = node.locate(&yaml_tree::borrow_path(&segments), false);
     let message = type_error(&error);
+    // An unquoted y, yes, on, n, no, off… is a boolean to kubectl (go-yaml v2), which the API
+    // refuses where it wants a string: say so, with the value as written.
+    let written = text.get(start.offset..end.offset).unwrap_or_default();
+    if message.starts_with("invalid type: boolean") && !written.starts_with(['"', '\'']) {
+        return Finding::new(
+            ids::INVALID_FIELD,
+            key.clone(),
+            format!("{key}: field {path}: the unquoted value {written} is read by kubectl as a boolean (YAML 1.1, as go-yaml reads y, yes, on, n, no, off, true, false) and the API rejects a boolean where a string is required; the object is left out of the plan"),
+        )
+        .at(
+            Some(Pointer::At {
+                file: source.file,
+                start,
+                end: end.offset,
+            }),
+            "read as a boolean",
+        )
+        .help(format!("quote it: \"{written}\""));
+    }
     Finding::new(
         ids::INVALID_FIELD,
         key.clone(),

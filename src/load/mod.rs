@@ -227,7 +227,8 @@ impl Loader {
         // One thread: reading on a second thread while this one types the objects was tried,
         // and freeing nodes across threads made it more than twice as slow.
         let error = read_nodes(&text, &mut |node| {
-            self.builder.add_node(file, &node, &mut self.findings)
+            self.builder
+                .add_node(file, &text, &node, &mut self.findings)
         });
         if let Some(error) = error {
             let object = ObjectKey::new("File", None, &name);

@@ -4,9 +4,10 @@
 //! line/column of every node so diagnostics can point into the source. JSON input goes through
 //! the same parser (JSON is YAML 1.2).
 //!
-//! Scalar resolution follows the YAML 1.2 core schema, which is what Kubernetes manifests get
-//! in practice, with go-yaml's merge keys (`<<`). Known deviations from go-yaml v2 (what
-//! sigs.k8s.io/yaml uses) are deliberate and noted where they happen.
+//! Scalar resolution follows the YAML 1.2 core schema, with go-yaml's merge keys (`<<`) and
+//! go-yaml v2's booleans (what sigs.k8s.io/yaml, and so kubectl, uses): an unquoted `y`, `yes`,
+//! `on`, `n`, `no`, `off` is a boolean to kubectl, and the API then rejects it where a string
+//! is required. Other deviations from go-yaml v2 are deliberate and noted where they happen.
 //!
 //! Syntax follows go-yaml where saphyr is stricter: quoted scalars whose continuation lines are
 //! not indented past their key (as controller-gen writes CRD descriptions) are accepted by
@@ -414,14 +415,24 @@ fn is_null(s: &str) -> bool {
     matches!(s, "" | "~" | "null" | "Null" | "NULL")
 }
 
-/// YAML 1.2 core booleans only. go-yaml v2 (and so Kubernetes) also reads yes/no/on/off/y/n
-/// as booleans; we deliberately keep those as strings, per the YAML 1.2 core schema.
+/// Booleans as go-yaml v2 resolves them (its resolve.go table, YAML 1.1), which is how kubectl
+/// reads a manifest (sigs.k8s.io/yaml `YAMLToJSON`): not only true/false but y/yes/on and
+/// n/no/off, in their lower, capitalized and upper case forms.
 fn parse_bool(s: &str) -> Option<bool> {
     match s {
-        "true" | "True" | "TRUE" => Some(true),
-        "false" | "False" | "FALSE" => Some(false),
+        "true" | "True" | "TRUE" | "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => {
+            Some(true)
+        }
+        "false" | "False" | "FALSE" | "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => {
+            Some(false)
+        }
         _ => None,
     }
+}
+
+/// The booleans of go-yaml v2 that YAML 1.2 reads as strings.
+fn is_yaml11_bool(s: &str) -> bool {
+    parse_bool(s).is_some() && !matches!(s, "true" | "True" | "TRUE" | "false" | "False" | "FALSE")
 }
 
 enum Num {
@@ -528,10 +539,12 @@ fn resolve_plain(s: Cow<'_, str>) -> Value {
     match s.as_bytes().first() {
         None => Value::Null,
         Some(b'~' | b'n' | b'N') if is_null(&s) => Value::Null,
-        Some(b't' | b'T' | b'f' | b'F') => match parse_bool(&s) {
-            Some(v) => Value::Bool(v),
-            None => Value::String(s.into_owned()),
-        },
+        Some(b't' | b'T' | b'f' | b'F' | b'y' | b'Y' | b'n' | b'N' | b'o' | b'O') => {
+            match parse_bool(&s) {
+                Some(v) => Value::Bool(v),
+                None => Value::String(s.into_owned()),
+            }
+        }
         Some(b'0'..=b'9' | b'-' | b'+' | b'.') => match parse_int(&s) {
             Some(Num::Int(i)) => Value::Int(i),
             Some(Num::Float(f)) => Value::Float(f),
@@ -1053,7 +1066,16 @@ impl Builder {
             CoreTag::Other => plain && tag.is_none() && value == "<<",
             _ => false,
         };
-        let resolved = resolve_scalar(value, plain, ctag).map_err(|m| self.err(m, start))?;
+        // Deviation: go-yaml v2 reads a key `y:` or `on:` as a boolean too (sigs.k8s.io/yaml
+        // then writes it "true"); keys stay as written here, so that paths name them.
+        let is_key = self.frames.last().is_some_and(|f| {
+            matches!(f.kind, FrameKind::Map) && (self.children.len() - f.base).is_multiple_of(2)
+        });
+        let resolved = if is_key && plain && tag.is_none() && is_yaml11_bool(&value) {
+            Value::String(value.into_owned())
+        } else {
+            resolve_scalar(value, plain, ctag).map_err(|m| self.err(m, start))?
+        };
         let node = Node {
             value: resolved,
             start,
@@ -2489,11 +2511,23 @@ again: *s
             ("false", json!(false)),
             ("FALSE", json!(false)),
             ("tRUE", json!("tRUE")),
-            ("yes", json!("yes")),
-            ("no", json!("no")),
-            ("on", json!("on")),
-            ("off", json!("off")),
-            ("y", json!("y")),
+            // go-yaml v2's booleans, as kubectl reads them.
+            ("yes", json!(true)),
+            ("Yes", json!(true)),
+            ("YES", json!(true)),
+            ("no", json!(false)),
+            ("on", json!(true)),
+            ("ON", json!(true)),
+            ("off", json!(false)),
+            ("Off", json!(false)),
+            ("y", json!(true)),
+            ("Y", json!(true)),
+            ("n", json!(false)),
+            ("N", json!(false)),
+            ("yES", json!("yES")),
+            ("oN", json!("oN")),
+            ("nope", json!("nope")),
+            ("onion", json!("onion")),
             ("0", json!(0)),
             ("-17", json!(-17)),
             ("+17", json!(17)),
@@ -2558,7 +2592,7 @@ again: *s
         );
         for bad in [
             "a: !!int abc\n",
-            "a: !!bool yes\n",
+            "a: !!bool maybe\n",
             "a: !!null x\n",
             "a: !!float xyz\n",
         ] {
@@ -2649,7 +2683,7 @@ again: *s
             parse_path("a[\"unterminated"),
             vec![k("a"), k("unterminated")]
         );
-        let root = parse_one("metadata:\n  annotations:\n    a.b/c: yes\n");
+        let root = parse_one("metadata:\n  annotations:\n    a.b/c: \"yes\"\n");
         assert_eq!(
             node_at(&root, "metadata.annotations[\"a.b/c\"]").as_str(),
             Some("yes")

@@ -395,6 +395,8 @@ pub struct Volume {
     pub plugin: VolumePlugin,
     /// `spec.csi.volumeHandle` of a CSI volume.
     pub csi_volume_handle: Option<String>,
+    /// `spec.hostPath.path` of a hostPath volume: the in-tree deleter judges it.
+    pub host_path: Option<String>,
 }
 
 impl Volume {
@@ -434,6 +436,7 @@ impl Volume {
                 .filter(|v| !v.is_empty()),
             plugin: VolumePlugin::from_spec(&spec),
             csi_volume_handle: spec.csi.as_ref().map(|c| c.volume_handle.clone()),
+            host_path: spec.host_path.as_ref().map(|h| h.path.clone()),
             meta,
         }
     }
@@ -483,6 +486,12 @@ impl Volume {
 
     pub fn provisioned_by(&self) -> Option<&str> {
         self.meta.annotation(ann::PROVISIONED_BY)
+    }
+
+    pub fn migrated_to(&self) -> Option<&str> {
+        self.meta
+            .annotation(ann::MIGRATED_TO)
+            .filter(|driver| !driver.is_empty())
     }
 }
 

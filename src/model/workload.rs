@@ -221,6 +221,10 @@ pub struct Workload {
     pub surges: bool,
     /// For a pod read from a cluster: `status.phase` (Pending, Running, …).
     pub phase: Option<String>,
+    /// For a pod the scheduler could not place: the message of its `PodScheduled` condition
+    /// (status False, reason Unschedulable), the scheduler's current word on it; events about
+    /// earlier attempts may be superseded.
+    pub unschedulable: Option<String>,
 }
 
 impl Workload {

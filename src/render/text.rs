@@ -218,10 +218,23 @@ fn volume_line(
         _ => p.red(volume.phase),
     };
     let pad = 9usize.saturating_sub(volume.phase.len());
+    // Where a live volume stands now, when the prediction differs (as for claims).
+    let now = match volume.current_phase.filter(|now| *now != volume.phase) {
+        Some(now) => format!(" {}", p.yellow(&format!("({now} now)"))),
+        None => String::new(),
+    };
     let who = who(volume);
     let who_pad = who_width.saturating_sub(who.chars().count());
     let fate = match volume.on_claim_delete {
+        // Delete that nothing can carry out: the volume turns Failed with its data.
+        "retained" if volume.reclaim_policy == "Delete" => {
+            "Delete fails: kept when its claim is deleted".to_owned()
+        }
         "retained" => format!("{}: kept when its claim is deleted", volume.reclaim_policy),
+        "deleted" if volume.deleter == Some("external-provisioner") => format!(
+            "{}: data deleted by the driver's provisioner when its claim is deleted",
+            volume.reclaim_policy
+        ),
         "deleted" => format!(
             "{}: data deleted when its claim is deleted",
             volume.reclaim_policy
@@ -234,7 +247,7 @@ fn volume_line(
     };
     let _ = writeln!(
         out,
-        "  {:width$}  {phase}{:pad$}  {who}{:who_pad$}  {}",
+        "  {:width$}  {phase}{:pad$}  {who}{:who_pad$}  {}{now}",
         volume.name,
         "",
         "",

@@ -121,9 +121,16 @@ fn run_case(plane: &ControlPlane, file: &str, case: &Value) -> Vec<String> {
     differences
 }
 
+/// Runs the cases made to be applied: those with a Namespace of their own (the reclaim cases,
+/// volumes whose claims are gone, are applied by `reclaim` instead, with their claims).
 pub fn run_all(plane: &ControlPlane) -> Vec<String> {
     cases()
         .iter()
+        .filter(|(_, case)| {
+            case["objects"]
+                .as_array()
+                .is_some_and(|o| o.iter().any(|o| o["kind"] == "Namespace"))
+        })
         .flat_map(|(file, case)| run_case(plane, file, case))
         .collect()
 }

@@ -71,6 +71,7 @@ mod access;
 mod cases;
 mod differential;
 mod matcher;
+mod reclaim;
 mod scenario;
 
 /// Random scenarios planned from their manifests and applied to the real control plane must

@@ -102,6 +102,20 @@ pub fn check(
                     .help(help),
                 );
             }
+            Stage::WaitsForExternalResizer(event) => {
+                findings.push(
+                    Finding::new(
+                        ids::EXPANSION_IN_PROGRESS,
+                        key.clone(),
+                        format!("claim {name} {sizes}: kube-controller-manager handed the resize to an external resizer ({}) and nothing has taken it up since: it waits for the CSI driver's external-resizer sidecar, which may not be deployed", quote(event)),
+                    )
+                    .at(
+                        at_event(event).or_else(|| at_status("spec.resources.requests.storage")),
+                        "waits for an external resizer",
+                    )
+                    .help("check that the driver's controller runs the csi-resizer (external-resizer) sidecar and read its logs; until one acts, nothing resizes the volume"),
+                );
+            }
             Stage::InProgress { on_node } => {
                 let stage = if on_node {
                     "the kubelet is growing the file system"
@@ -145,4 +159,49 @@ fn pods_using(snapshot: &Snapshot, claim: &Claim) -> Vec<String> {
         })
         .map(|w| w.meta.qualified_name())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::testing::clean_findings;
+
+    const CLAIM: &str = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data, namespace: shop, uid: u1, annotations: {pv.kubernetes.io/bind-completed: \"yes\"}}\nspec:\n  accessModes: [ReadWriteOnce]\n  storageClassName: sc\n  volumeName: pv1\n  resources: {requests: {storage: 50Gi}}\nstatus:\n  phase: Bound\n  capacity: {storage: 20Gi}\n---\napiVersion: v1\nkind: PersistentVolume\nmetadata: {name: pv1}\nspec:\n  accessModes: [ReadWriteOnce]\n  capacity: {storage: 20Gi}\n  storageClassName: sc\n  claimRef: {namespace: shop, name: data, uid: u1}\n  csi: {driver: ebs.csi.aws.com, volumeHandle: v}\nstatus: {phase: Bound}\n---\napiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: sc}\nprovisioner: ebs.csi.aws.com\nallowVolumeExpansion: true\n";
+
+    fn event(reason: &str, message: &str, time: &str) -> String {
+        format!("---\napiVersion: v1\nkind: Event\nmetadata: {{name: e-{reason}, namespace: shop}}\ninvolvedObject: {{apiVersion: v1, kind: PersistentVolumeClaim, name: data, namespace: shop}}\nreason: {reason}\nmessage: {message}\ncount: 1\nlastTimestamp: \"{time}\"\ntype: Normal\n")
+    }
+
+    fn in_progress(text: &str) -> String {
+        clean_findings(text)
+            .into_iter()
+            .find(|f| f.rule == "expansion-in-progress")
+            .map(|f| f.message)
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn handed_to_an_external_resizer_and_nothing_since() {
+        let handed = event(
+            "ExternalExpanding",
+            "waiting for an external controller to expand this PVC",
+            "2026-01-05T09:00:00Z",
+        );
+        let message = in_progress(&format!("{CLAIM}{handed}"));
+        assert!(
+            message.contains("external-resizer sidecar, which may not be deployed"),
+            "{message}"
+        );
+        assert!(!message.contains("being resized"), "{message}");
+        // Once the resizer says it works on it, the backend is resizing.
+        let resizing = event(
+            "Resizing",
+            "External resizer is resizing volume pv1",
+            "2026-01-05T09:00:01Z",
+        );
+        let message = in_progress(&format!("{CLAIM}{handed}{resizing}"));
+        assert!(
+            message.contains("being resized by the storage backend"),
+            "{message}"
+        );
+    }
 }

@@ -74,7 +74,7 @@ fn immediate_binding(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
                 ids::NO_PROVISIONER_IMMEDIATE_BINDING,
                 class.key(),
                 format!(
-                    "StorageClass {} has pre-created volumes only ({NO_PROVISIONER}) and binds claims at once (volumeBindingMode Immediate, the default): {which} before the scheduler knows where its pod will run, and a pod that cannot run on that volume's nodes stays Pending with \"node(s) had volume node affinity conflict\"",
+                    "StorageClass {} has pre-created volumes only ({NO_PROVISIONER}) and binds claims at once (volumeBindingMode Immediate, the default): {which} before the scheduler knows where its pod will run, and a pod that cannot run on that volume's nodes stays Pending with \"node(s) didn't match PersistentVolume's node affinity\"",
                     class.meta.name
                 ),
             )

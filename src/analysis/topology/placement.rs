@@ -48,7 +48,7 @@ pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding
                     ids::VOLUME_NODE_AFFINITY_CONFLICT,
                     pod.workload.key(),
                     format!(
-                        "{} claim {claim}, whose volume {} may only be used on nodes with {affinity}, which {why}: {} Pending with \"node(s) had volume node affinity conflict\"",
+                        "{} claim {claim}, whose volume {} may only be used on nodes with {affinity}, which {why}: {} Pending with \"node(s) didn't match PersistentVolume's node affinity\"",
                         who(&pod),
                         volume.meta.name,
                         stays(&pod),
@@ -222,7 +222,7 @@ fn disjoint_pair(
                     ids::CLAIMS_IN_DISJOINT_ZONES,
                     pod.workload.key(),
                     format!(
-                        "{} volumes {} ({a}) and {} ({b}), which no one node can reach: {why}; {} Pending with \"node(s) had volume node affinity conflict\"",
+                        "{} volumes {} ({a}) and {} ({b}), which no one node can reach: {why}; {} Pending with \"node(s) didn't match PersistentVolume's node affinity\"",
                         who(pod),
                         first.meta.name,
                         second.meta.name,

@@ -234,6 +234,11 @@ fn step(
     };
     match resize.stage {
         Stage::NotStarted => tell(claim, "waiting for the resizer to take the request up", bar),
+        Stage::WaitsForExternalResizer(_) => tell(
+            claim,
+            "handed to the driver's external resizer, which has not taken it up yet",
+            bar,
+        ),
         Stage::InProgress { on_node: false } => {
             tell(claim, "the storage backend is resizing the volume", bar)
         }

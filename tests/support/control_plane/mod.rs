@@ -435,6 +435,18 @@ impl ControlPlane {
         }
     }
 
+    /// POSTs a JSON body to an API path as is (no typed object in between, so that a field of
+    /// the wrong type reaches the server), with the API server's refusal as the error.
+    pub fn post_raw(&self, path: &str, body: &Value) -> Result<(), String> {
+        let request = http::Request::post(path)
+            .header("Content-Type", "application/json")
+            .body(serde_json::to_vec(body).unwrap())
+            .unwrap();
+        self.block_on(self.client.request_text(request))
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
     /// Applies a YAML text of one or more documents.
     pub fn apply_yaml(&self, text: &str) {
         let objects: Vec<Value> = serde_saphyr::from_multiple(text).unwrap();
@@ -460,7 +472,13 @@ impl ControlPlane {
             .unwrap_or_else(|e| panic!("list {kind}: {e}"))
             .items
             .into_iter()
-            .map(|o| serde_json::to_value(o).unwrap())
+            .map(|o| {
+                // List items come without apiVersion and kind; a dump of them needs both.
+                let mut item = serde_json::to_value(o).unwrap();
+                item["apiVersion"] = json!(api_version);
+                item["kind"] = json!(kind);
+                item
+            })
             .collect()
     }
 
