@@ -73,6 +73,7 @@ mod differential;
 mod matcher;
 mod reclaim;
 mod scenario;
+mod twins;
 
 /// Random scenarios planned from their manifests and applied to the real control plane must
 /// come out as planned (see `differential`).
@@ -167,4 +168,15 @@ fn the_matcher_picks_what_upstream_can_pick() {
         differences.len(),
         differences[..shown].join("\n")
     );
+}
+
+/// The in-process test server answers as the real API server does (see `twins`).
+#[test]
+fn the_test_server_answers_as_the_real_one() {
+    let Some(plane) = control_plane("the_test_server_answers_as_the_real_one") else {
+        return;
+    };
+    let _scope = plane.lock_cluster_scope();
+    let differences = twins::compare(plane);
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
 }

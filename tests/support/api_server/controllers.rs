@@ -112,8 +112,10 @@ pub(super) fn admit_update(
         let message = format!("persistentvolumeclaims \"{name}\" is forbidden: {why}");
         Some(status(403, "Forbidden", &message, None))
     };
+    // Validation, before the resize admission: only a bound claim's request may change.
     if current.pointer("/status/phase").and_then(Value::as_str) != Some("Bound") {
-        return forbidden("Only bound persistent volume claims can be expanded");
+        let message = format!("PersistentVolumeClaim \"{name}\" is invalid: spec: Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims");
+        return Some(status(422, "Invalid", &message, None));
     }
     let class = current
         .pointer("/spec/storageClassName")

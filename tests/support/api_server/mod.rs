@@ -784,9 +784,16 @@ current-context: {context}
             return status(409, "Conflict", &message, Some(details));
         }
         if let Some(field) = immutable_change(resource.plural, &current, &updated) {
+            let kind = if resource.group.is_empty() {
+                resource.kind.to_owned()
+            } else {
+                format!("{}.{}", resource.kind, resource.group)
+            };
+            let value = updated.pointer(field).cloned().unwrap_or(Value::Null);
             let message = format!(
-                "{} \"{}\" is invalid: {field}: Invalid value: field is immutable",
-                resource.kind, key.2
+                "{kind} \"{}\" is invalid: {}: Invalid value: {value}: field is immutable",
+                key.2,
+                field.trim_start_matches('/').replace('/', ".")
             );
             return status(422, "Invalid", &message, None);
         }
@@ -897,9 +904,14 @@ current-context: {context}
                 .and_then(Value::as_str)
                 .unwrap_or_default();
             if wanted != have {
+                let consequence = if field == "uid" {
+                    "deleted and then recreated"
+                } else {
+                    "modified"
+                };
                 let message = format!(
-                    "Operation cannot be fulfilled on {} \"{}\": Precondition failed: {label} in precondition: {wanted}, {label} in object meta: {have}",
-                    resource.name(),
+                    "Operation cannot be fulfilled on {} \"{}\": the {label} in the precondition ({wanted}) does not match the {label} in record ({have}). The object might have been {consequence}",
+                    resource.kind,
                     key.2
                 );
                 let details =
@@ -955,7 +967,7 @@ fn immutable_change(plural: &str, current: &Value, updated: &Value) -> Option<&'
     fields
         .iter()
         .find(|f| current.pointer(f) != updated.pointer(f))
-        .map(|f| f.trim_start_matches('/'))
+        .copied()
 }
 
 /// What the router needs of a request.
