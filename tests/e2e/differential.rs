@@ -3,7 +3,7 @@
 //! their claims are deleted and the volumes compared again; and `plan --cluster` on the settled
 //! cluster must say what the cluster says.
 //!
-//! `E2E_SCENARIOS` sets how many (default 96), `E2E_SEED` the first seed (default: from the
+//! `E2E_SCENARIOS` sets how many (default 200), `E2E_SEED` the first seed (default: from the
 //! clock, printed). A disagreement prints the scenario's seed and keeps its manifest.
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -89,7 +89,7 @@ fn plans_agree_with_the_real_controllers() {
     let count = std::env::var("E2E_SCENARIOS")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(96);
+        .unwrap_or(200);
     let seed = std::env::var("E2E_SEED")
         .ok()
         .and_then(|n| n.parse().ok())

@@ -253,6 +253,11 @@ pub fn generate(seed: u64, open: bool) -> Scenario {
         if rng.chance(40) {
             let (node, _) = rng.pick(&NODES);
             spec["nodeSelector"] = json!({"kubernetes.io/hostname": node});
+        } else if rng.chance(30) {
+            let zone = if rng.chance(50) { "zone-a" } else { "zone-b" };
+            spec["affinity"] = json!({"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+                "nodeSelectorTerms": [{"matchExpressions": [{"key": "topology.kubernetes.io/zone",
+                    "operator": "In", "values": [zone]}]}]}}});
         }
         objects.push(json!({"apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": format!("pod{pod}"), "namespace": ns}, "spec": spec}));
