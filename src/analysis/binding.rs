@@ -155,17 +155,11 @@ pub fn check(
                 .iter()
                 .map(|v| snapshot.volumes[*v].meta.name.as_str())
                 .collect();
-            findings.push(
-                Finding::new(
-                    ids::BINDING_TIE,
-                    claim.key(),
-                    format!(
-                        "claim {name} fits {chosen} and {} equally well; Kubernetes may bind any of them (the plan shows {chosen})",
-                        others.join(", ")
-                    ),
-                )
-                .at(Pointer::field(source, "metadata.name"), "several volumes fit"),
+            let message = format!(
+                "claim {name} fits {chosen} and {} equally well; Kubernetes may bind any of them (the plan shows {chosen})",
+                others.join(", ")
             );
+            findings.push(tie(claim, message, "several volumes fit"));
         }
         if !claim_plan.alternatives.is_empty() {
             let node = claim_plan.node.as_deref().unwrap_or_default();
@@ -184,17 +178,11 @@ pub fn check(
                     format!("on {} {what}", a.nodes.join(", "))
                 })
                 .collect();
-            findings.push(
-                Finding::new(
-                    ids::BINDING_TIE,
-                    claim.key(),
-                    format!(
-                        "claim {name}'s consumer fits several nodes, and the scheduler picks among them by their load: {here}; {} (the plan shows node {node})",
-                        elsewhere.join("; ")
-                    ),
-                )
-                .at(Pointer::field(source, "metadata.name"), "several nodes fit its pod"),
+            let message = format!(
+                "claim {name}'s consumer fits several nodes, and the scheduler picks among them by their load: {here}; {} (the plan shows node {node})",
+                elsewhere.join("; ")
             );
+            findings.push(tie(claim, message, "several nodes fit its pod"));
         }
     }
 }
@@ -207,6 +195,14 @@ fn names_unseen_volume(snapshot: &Snapshot, claim: &Claim) -> bool {
             .volume_name
             .as_deref()
             .is_some_and(|name| !snapshot.volumes.iter().any(|v| v.meta.name == name))
+}
+
+/// A binding-tie finding on a claim's name.
+fn tie(claim: &Claim, message: String, label: &'static str) -> Finding {
+    Finding::new(ids::BINDING_TIE, claim.key(), message).at(
+        Pointer::field(claim.meta.source.as_ref(), "metadata.name"),
+        label,
+    )
 }
 
 /// The field most to blame for a Pending claim: the volume it names, else its class (written

@@ -13,21 +13,9 @@ use kubectl_storage::binding;
 use kubectl_storage::load::{load_str, LoadOptions};
 use serde_json::{json, Value};
 
-use crate::scenario::Rng;
+use crate::scenario::{access_modes as modes, Rng};
 
 const SIZES: [&str; 4] = ["1Gi", "1500Mi", "2Gi", "5Gi"];
-const MODES: [&str; 3] = ["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany"];
-
-fn modes(rng: &mut Rng) -> Vec<&'static str> {
-    if rng.chance(10) {
-        return vec!["ReadWriteOncePod"];
-    }
-    let mut modes: Vec<&str> = MODES.iter().copied().filter(|_| rng.chance(45)).collect();
-    if modes.is_empty() {
-        modes.push(*rng.pick(&MODES));
-    }
-    modes
-}
 
 fn selector(rng: &mut Rng) -> Value {
     match rng.below(3) {

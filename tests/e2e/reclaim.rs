@@ -137,11 +137,7 @@ fn deleting_claims_reclaims_volumes_as_planned() {
     let Some(plane) = control_plane("deleting_claims_reclaims_volumes_as_planned") else {
         return;
     };
-    // Another test failing while holding the scope does not make this one fail.
-    let _scope = plane
-        .cluster_scope
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _scope = plane.lock_cluster_scope();
     plane.namespace(NAMESPACE);
     let run = std::process::id().to_string();
     let cases = cases(&run);
@@ -220,11 +216,7 @@ fn a_resize_nobody_takes_up_waits_for_an_external_resizer() {
     else {
         return;
     };
-    // Another test failing while holding the scope does not make this one fail.
-    let _scope = plane
-        .cluster_scope
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _scope = plane.lock_cluster_scope();
     let ns = "resize-e2e";
     plane.namespace(ns);
     plane.apply_yaml(
@@ -328,11 +320,7 @@ fn scheduler_messages_are_quoted_as_the_scheduler_says_them() {
     else {
         return;
     };
-    // Another test failing while holding the scope does not make this one fail.
-    let _scope = plane
-        .cluster_scope
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _scope = plane.lock_cluster_scope();
     for (name, zone) in crate::scenario::NODES {
         plane.node(name, zone);
     }

@@ -104,7 +104,8 @@ pub fn nodes() -> Vec<Value> {
         .collect()
 }
 
-fn access_modes(rng: &mut Rng) -> Vec<&'static str> {
+/// A valid set of access modes: ReadWriteOncePod alone, or some of the others.
+pub fn access_modes(rng: &mut Rng) -> Vec<&'static str> {
     // ReadWriteOncePod may not be combined with another mode.
     if rng.chance(10) {
         return vec!["ReadWriteOncePod"];
