@@ -275,9 +275,13 @@ fn class_check(facts: &Facts, checks: &mut Vec<Check>) -> bool {
 }
 
 fn driver_check(facts: &Facts, checks: &mut Vec<Check>) -> bool {
-    let by_volume = facts.volume.and_then(|v| drivers::for_plugin(&v.plugin));
     let provisioner = facts.class.map(|c| c.provisioner.as_str()).unwrap_or("");
-    let driver = by_volume.or_else(|| drivers::lookup(provisioner));
+    // The bound volume's own driver resizes it, whatever provisioner its class names (a
+    // volume made by hand may be of another driver); the class says only when there is none.
+    let driver = match facts.volume {
+        Some(v) => drivers::for_plugin(&v.plugin),
+        None => drivers::lookup(provisioner),
+    };
     let name = facts
         .volume
         .map(|v| v.plugin.name().to_owned())

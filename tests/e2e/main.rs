@@ -68,6 +68,7 @@ spec:
 }
 
 mod access;
+mod acting;
 mod cases;
 mod differential;
 mod matcher;
@@ -179,4 +180,24 @@ fn the_test_server_answers_as_the_real_one() {
     let _scope = plane.lock_cluster_scope();
     let differences = twins::compare(plane);
     assert!(differences.is_empty(), "{}", differences.join("\n"));
+}
+
+/// `rebind` against the real PV controller (see `acting`).
+#[test]
+fn rebind_gives_a_released_volume_to_a_new_claim() {
+    let Some(plane) = control_plane("rebind_gives_a_released_volume_to_a_new_claim") else {
+        return;
+    };
+    let _scope = plane.lock_cluster_scope();
+    acting::rebind_a_released_volume(plane);
+}
+
+/// `expand` against the real API server's validation and resize admission (see `acting`).
+#[test]
+fn expand_grows_what_the_api_lets_grow() {
+    let Some(plane) = control_plane("expand_grows_what_the_api_lets_grow") else {
+        return;
+    };
+    let _scope = plane.lock_cluster_scope();
+    acting::expand_as_the_api_allows(plane);
 }
