@@ -2,6 +2,7 @@
 //! (tests/controlplane/{kube,etcd}) and kept in a cache keyed by those pins, so that a second
 //! run on the same machine builds nothing.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -71,7 +72,9 @@ pub fn ensure() -> Result<PathBuf, String> {
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir_all(&staging).map_err(|e| e.to_string())?;
     let [kube, etcd] = modules();
-    eprintln!(
+    // Straight to standard error, past the test harness's capture: this takes minutes.
+    let _ = writeln!(
+        std::io::stderr(),
         "building the control plane (Kubernetes {KUBERNETES}, etcd {ETCD}) into {}; \
          this takes several minutes once",
         dir.display()
@@ -94,7 +97,11 @@ pub fn ensure() -> Result<PathBuf, String> {
             .map_err(|e| format!("{program}: {e}"))?;
     }
     let _ = std::fs::remove_dir_all(&staging);
-    eprintln!("built the control plane in {:.0?}", started.elapsed());
+    let _ = writeln!(
+        std::io::stderr(),
+        "built the control plane in {:.0?}",
+        started.elapsed()
+    );
     Ok(dir)
 }
 
