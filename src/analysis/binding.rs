@@ -163,9 +163,10 @@ pub fn check(
         }
         if !claim_plan.alternatives.is_empty() {
             let node = claim_plan.node.as_deref().unwrap_or_default();
-            let here = match &claim_plan.volume {
-                Some(volume) => format!("on node {node} it binds {volume}"),
-                None => format!("on node {node} a volume is provisioned"),
+            let here = match (&claim_plan.volume, claim_plan.outcome) {
+                (Some(volume), _) => format!("on node {node} it binds {volume}"),
+                (None, Outcome::Provisions) => format!("on node {node} a volume is provisioned"),
+                (None, _) => format!("on node {node} it stays Pending"),
             };
             let elsewhere: Vec<String> = claim_plan
                 .alternatives

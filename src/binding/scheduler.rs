@@ -419,6 +419,10 @@ fn commit<F: Finder>(
                             "{place}, which reserves volume {name} (pre-bound to the claim by its claimRef) for it; but the PV controller looks for the claim's volume only among volumes whose access modes include the claim's, and {name}'s do not, so the binding is never completed and the pod is not started"
                         ),
                     );
+                    if let Step::Done(plan) = &mut e.steps[d] {
+                        plan.node = node.clone();
+                        plan.alternatives = alternatives;
+                    }
                     continue;
                 }
                 let plan = e.bind(
