@@ -4,11 +4,10 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::differential::{delete_volumes, settle, ClaimState};
+use crate::differential::{delete_volumes, settle, volumes_synced, ClaimState};
 use crate::support::control_plane::ControlPlane;
 
 fn cases() -> Vec<(String, Value)> {
@@ -70,9 +69,9 @@ fn run_case(plane: &ControlPlane, file: &str, case: &Value) -> Vec<String> {
     let first = |o: &&Value| o["kind"] == "StorageClass" || o["kind"] == "PersistentVolume";
     let rest = |o: &&Value| !first(o) && o["kind"] != "Node" && o["kind"] != "Namespace";
     plane.apply(&objects.iter().filter(first).cloned().collect::<Vec<_>>());
-    std::thread::sleep(Duration::from_secs(1));
-    plane.apply(&objects.iter().filter(rest).cloned().collect::<Vec<_>>());
     let volumes: BTreeSet<String> = names(&objects, "PersistentVolume").into_iter().collect();
+    volumes_synced(plane, &volumes);
+    plane.apply(&objects.iter().filter(rest).cloned().collect::<Vec<_>>());
     let observed = settle(plane, &namespaces, &volumes);
 
     let mut differences = Vec::new();

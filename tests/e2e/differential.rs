@@ -453,15 +453,16 @@ fn run_batch(plane: &ControlPlane, batch: &[Scenario], keep: &Path) -> Vec<Strin
     for scenario in batch {
         plane.namespace(&scenario.namespace);
     }
-    // Volumes and classes first, and a moment for the controllers' caches to see them: in the
-    // same instant as the claims, whether the PV controller or the scheduler has seen a volume
-    // yet is a race the plan does not predict (nor do users meet it: volumes come first).
+    // Volumes and classes first, and claims once the PV controller has made every volume
+    // Available: a new volume is Pending until then, and a claim or pod that comes sooner
+    // passes it over (provisioning instead), a race the plan does not predict. Users meet it
+    // only when they create volumes and their consumers in the same instant.
     let (first, then): (Vec<&Value>, Vec<&Value>) = batch
         .iter()
         .flat_map(|s| &s.objects)
         .partition(|o| o["kind"] == "StorageClass" || o["kind"] == "PersistentVolume");
     plane.apply(&first.into_iter().cloned().collect::<Vec<_>>());
-    std::thread::sleep(Duration::from_secs(1));
+    volumes_synced(plane, &volumes);
     plane.apply(&then.into_iter().cloned().collect::<Vec<_>>());
     let settled = settle(plane, &namespaces, &volumes);
     let live_plan = plan(plane, None);
@@ -563,6 +564,21 @@ pub fn compare_reclaimed(plan: &Value, before: &Observed, observed: &Observed) -
         }
     }
     differences
+}
+
+/// Waits until the PV controller has synced every volume named (none is Pending any more),
+/// and a moment more for the scheduler's cache to see it.
+pub fn volumes_synced(plane: &ControlPlane, names: &BTreeSet<String>) {
+    plane
+        .wait_for(Duration::from_secs(60), "the volumes to be synced", || {
+            let pending = plane.list("v1", "PersistentVolume", None).iter().any(|v| {
+                names.contains(v["metadata"]["name"].as_str().unwrap())
+                    && v["status"]["phase"].as_str().unwrap_or("Pending") == "Pending"
+            });
+            (!pending).then_some(())
+        })
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
 }
 
 /// Deletes volumes, whatever protects them.
