@@ -33,6 +33,10 @@ pub struct ControlPlane {
 
 static PIDS: Mutex<Vec<u32>> = Mutex::new(Vec::new());
 
+/// The control plane's folder, removed at exit unless `KUBECTL_STORAGE_KEEP_CONTROL_PLANE` is
+/// set (to read its logs after a failure).
+static FOLDER: Mutex<Option<PathBuf>> = Mutex::new(None);
+
 /// The control plane of this test binary, started on first use; `None` when it cannot be had
 /// here (no Go) outside CI, after a one-line notice. Under CI (`CI=true`) that is a failure.
 pub fn control_plane(test: &str) -> Option<&'static ControlPlane> {
@@ -128,6 +132,7 @@ fn launch(binaries: &Path) -> Result<(PathBuf, String, certs::Authority), String
     write("admin.kubeconfig", &kubeconfig(&dir, &url, "admin", None));
     let admin_kubeconfig = dir.join("admin.kubeconfig").to_string_lossy().into_owned();
 
+    *FOLDER.lock().unwrap() = Some(dir.clone());
     unsafe_register_cleanup();
     spawn(
         &dir,
@@ -260,6 +265,11 @@ fn unsafe_register_cleanup() {
                     std::thread::sleep(Duration::from_millis(20));
                 }
             }
+            if std::env::var_os("KUBECTL_STORAGE_KEEP_CONTROL_PLANE").is_none() {
+                if let Some(dir) = FOLDER.lock().ok().and_then(|mut d| d.take()) {
+                    let _ = std::fs::remove_dir_all(dir);
+                }
+            }
         }
         // SAFETY: registers a plain function to run at exit.
         unsafe {
@@ -361,7 +371,7 @@ impl ControlPlane {
             }
             if Instant::now() > deadline {
                 return Err(format!(
-                    "the API server did not become ready in 120 s ({last}); logs in {}",
+                    "the API server did not become ready in 120 s ({last}); logs in {} (kept with KUBECTL_STORAGE_KEEP_CONTROL_PLANE=1)",
                     self.dir.display()
                 ));
             }
@@ -395,7 +405,7 @@ impl ControlPlane {
             }
             if Instant::now() > deadline {
                 return Err(format!(
-                    "waited {timeout:?} for {what}; control plane logs in {}",
+                    "waited {timeout:?} for {what}; control plane logs in {} (kept with KUBECTL_STORAGE_KEEP_CONTROL_PLANE=1)",
                     self.dir.display()
                 ));
             }
