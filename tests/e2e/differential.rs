@@ -351,6 +351,7 @@ pub fn planned(
 pub fn compare(plan: &Value, observed: &Observed, what: &str) -> Vec<String> {
     let (claims, volumes) = planned(plan);
     let mut traded: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut tied: BTreeSet<&str> = BTreeSet::new();
     let mut diverged = false;
     for (key, (real, _)) in &observed.claims {
         let Some(planned) = claims.get(key) else {
@@ -360,11 +361,24 @@ pub fn compare(plan: &Value, observed: &Observed, what: &str) -> Vec<String> {
             if real != predicted && planned.ties.contains(real) {
                 traded.insert(real, predicted);
                 traded.insert(predicted, real);
+                tied.insert(key.as_str());
             }
         }
         if *real != planned.state && planned.alternatives.contains(real) {
             diverged = true;
         }
+    }
+    // A tie that went the other way frees a volume the plan gave to the tied claim and takes
+    // one it may have given to another: that other claim then follows from a choice the plan
+    // could not know, as after an alternative.
+    if claims.iter().any(|(key, c)| {
+        !tied.contains(key.as_str())
+            && c.state
+                .volume
+                .as_deref()
+                .is_some_and(|v| traded.contains_key(v))
+    }) {
+        diverged = true;
     }
     let trade = |v: &str| traded.get(v).copied().unwrap_or(v).to_owned();
     let mut differences = Vec::new();
