@@ -46,7 +46,7 @@ fn relative(file: &Path) -> String {
 }
 
 /// One line per file: what its claims do and which rules it trips.
-fn summary_line(file: &Path, report: &PlanReport) -> String {
+fn summary_line(file: &str, report: &PlanReport) -> String {
     let mut outcomes = std::collections::BTreeMap::<&str, usize>::new();
     for claim in &report.claims {
         *outcomes.entry(claim.outcome).or_default() += 1;
@@ -63,12 +63,24 @@ fn summary_line(file: &Path, report: &PlanReport) -> String {
     };
     format!(
         "{}: {} claims [{}] {} volumes; findings [{}]",
-        relative(file),
+        file,
         report.claims.len(),
         join(&outcomes),
         report.volumes.len(),
         join(&rules)
     )
+}
+
+/// The corpus's manifests, each planned alone as a pre-commit hook plans the files it is given.
+fn plan_each(files: &[PathBuf]) -> Vec<(String, PlanReport)> {
+    files
+        .iter()
+        .filter(|f| {
+            f.extension()
+                .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
+        })
+        .map(|file| (relative(file), plan_files(std::slice::from_ref(file))))
+        .collect()
 }
 
 #[test]
@@ -77,15 +89,111 @@ fn every_corpus_file_plans_alone() {
         return;
     };
     assert_eq!(files.len(), 392, "the corpus holds 392 manifests");
+    let planned = plan_each(&files);
     let mut lines = String::new();
-    for file in files.iter().filter(|f| {
-        f.extension()
-            .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
-    }) {
-        let report = plan_files(std::slice::from_ref(file));
-        writeln!(lines, "{}", summary_line(file, &report)).unwrap();
+    for (file, report) in &planned {
+        writeln!(lines, "{}", summary_line(file, report)).unwrap();
     }
     insta::assert_snapshot!("corpus_by_file", lines);
+    insta::assert_snapshot!("corpus_rule_counts", rule_counts(&planned));
+}
+
+/// Per rule, how many findings the corpus gets one file at a time and on how many files; then
+/// how many files a pre-commit hook would fail (an error finding: exit 1 at `--fail-on error`).
+fn rule_counts(planned: &[(String, PlanReport)]) -> String {
+    let mut per_rule = std::collections::BTreeMap::<&str, (usize, usize, &str)>::new();
+    let mut failing = 0;
+    for (_, report) in planned {
+        let mut seen = std::collections::BTreeSet::new();
+        for finding in &report.findings {
+            let entry = per_rule
+                .entry(finding.rule)
+                .or_insert((0, 0, finding.severity.as_str()));
+            entry.0 += 1;
+            if seen.insert(finding.rule) {
+                entry.1 += 1;
+            }
+        }
+        if report
+            .findings
+            .iter()
+            .any(|f| f.severity == kubectl_storage::findings::Severity::Error)
+        {
+            failing += 1;
+        }
+    }
+    let mut out = String::new();
+    for (rule, (findings, files, severity)) in &per_rule {
+        writeln!(out, "{rule} ({severity}): {findings} findings in {files} files").unwrap();
+    }
+    let total: usize = per_rule.values().map(|(n, _, _)| n).sum();
+    writeln!(
+        out,
+        "total: {total} findings; {failing} of {} files exit 1",
+        planned.len()
+    )
+    .unwrap();
+    out
+}
+
+/// One reviewed judgement: planned alone, `file` must (or must not) get a finding of `rule`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expectation {
+    file: String,
+    rule: String,
+    fires: bool,
+    why: String,
+}
+
+/// `testdata/corpus-expectations.yaml`: what a storage engineer reading each listed corpus file
+/// found there (or judged not a problem). Every rule it names must exist, and every judgement
+/// must hold.
+#[test]
+fn the_reviewed_corpus_expectations_hold() {
+    let Some(files) = corpus_files("the_reviewed_corpus_expectations_hold") else {
+        return;
+    };
+    let text = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/corpus-expectations.yaml"),
+    )
+    .unwrap();
+    let expectations: Vec<Expectation> = serde_saphyr::from_str(&text).unwrap();
+    let planned: std::collections::HashMap<String, PlanReport> =
+        plan_each(&files).into_iter().collect();
+    let mut wrong = Vec::new();
+    for e in &expectations {
+        assert!(
+            kubectl_storage::rules::ids::ALL.contains(&e.rule.as_str()),
+            "{}: no rule {}",
+            e.file,
+            e.rule
+        );
+        assert!(!e.why.trim().is_empty(), "{}: say why", e.file);
+        let Some(report) = planned.get(&e.file) else {
+            panic!("{}: not a corpus manifest", e.file);
+        };
+        let fired: Vec<&str> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule == e.rule)
+            .map(|f| f.message.as_str())
+            .collect();
+        if fired.is_empty() == e.fires {
+            wrong.push(format!(
+                "{}: {} {} ({}){}",
+                e.file,
+                e.rule,
+                if e.fires { "does not fire" } else { "fires" },
+                e.why.trim(),
+                fired
+                    .iter()
+                    .map(|m| format!("\n    {m}"))
+                    .collect::<String>()
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 #[test]
