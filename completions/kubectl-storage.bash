@@ -539,7 +539,7 @@ _kubectl__storage() {
             return 0
             ;;
         kubectl__subcmd__storage__subcmd__plan)
-            opts="-f -n -A -o -h -V --filename --cluster --kubeconfig --context --user --namespace --all-namespaces --request-timeout --output --fail-on --config --disable --enable --color --help --version"
+            opts="-f -n -A -o -h -V --filename --cluster --kubeconfig --context --user --namespace --all-namespaces --request-timeout --complete --partial --output --fail-on --config --disable --enable --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -744,7 +744,7 @@ _kubectl__storage() {
             return 0
             ;;
         kubectl__subcmd__storage__subcmd__what__subcmd__if__subcmd__delete)
-            opts="-f -n -A -o -h -V --filename --cluster --kubeconfig --context --user --namespace --all-namespaces --request-timeout --output --color --help --version"
+            opts="-f -n -A -o -h -V --filename --cluster --kubeconfig --context --user --namespace --all-namespaces --request-timeout --complete --partial --output --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

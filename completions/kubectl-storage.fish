@@ -59,6 +59,8 @@ complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -l
 always\t''
 never\t''"
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s A -l all-namespaces -d 'Read every namespace (a namespace given with -n is then ignored, as by kubectl)'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -l complete -d 'Take the input as the whole cluster: what it does not show does not exist'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -l partial -d 'Take the input as a part of a cluster: what it does not show is assumed to exist'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s V -l version -d 'Print version'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand rules" -s o -l output -d 'Output format' -r -f -a "text\t''
@@ -86,6 +88,8 @@ complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if;
 always\t''
 never\t''"
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from delete" -s A -l all-namespaces -d 'Read every namespace (a namespace given with -n is then ignored, as by kubectl)'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from delete" -l complete -d 'Take the input as the whole cluster: what it does not show does not exist'
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from delete" -l partial -d 'Take the input as a part of a cluster: what it does not show is assumed to exist'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Which volumes\' data deleting a namespace, claim, StatefulSet or pod deletes, keeps on a Released volume, or leaves untouched, and why'

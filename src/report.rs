@@ -30,10 +30,53 @@ pub struct PlanReport {
     /// `diagnose TARGET`: the object diagnosed and what it depends on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<crate::diagnose::TargetEntry>,
+    /// Whether the input is the whole cluster or a part, and what the plan assumed about the
+    /// objects a part does not show.
+    pub input: InputEntry,
     /// Kinds a live run could not list, so what the plan says is missing them; absent for
     /// files.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub degraded: Vec<DegradedEntry>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InputEntry {
+    /// `partial` (a part of a cluster: what is absent may exist elsewhere) or `complete` (the
+    /// whole: what is absent does not exist).
+    pub scope: &'static str,
+    /// Why: `manifests`, `dump` (objects as the API server returns them), `cluster` (read live)
+    /// or `flag` (`--complete`, `--partial`).
+    pub basis: &'static str,
+    /// Objects a partial input does not show that the plan assumed the cluster has.
+    pub assumed: Vec<AssumedEntry>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssumedEntry {
+    pub kind: &'static str,
+    /// `null` for the cluster's default StorageClass; "namespace/name" for a claim.
+    pub name: Option<String>,
+    /// What relies on it: "claim ns/name", "volume name", "Pod ns/name".
+    pub needed_by: Vec<String>,
+}
+
+impl InputEntry {
+    fn new(snapshot: &Snapshot, binding: &BindingPlan) -> InputEntry {
+        InputEntry {
+            scope: snapshot.scope.as_str(),
+            basis: snapshot.scope.basis_str(),
+            assumed: crate::analysis::assumptions::collect(snapshot, binding)
+                .into_iter()
+                .map(|a| AssumedEntry {
+                    kind: a.kind,
+                    name: a.name,
+                    needed_by: a.needed_by,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// A kind a live run could not list.
@@ -558,6 +601,7 @@ pub fn build(
         summary,
         deletion: deletion_entry(snapshot, deletion),
         target: None,
+        input: InputEntry::new(snapshot, binding),
         degraded: Vec::new(),
     }
 }

@@ -176,20 +176,49 @@ fn exit_codes() {
     assert_eq!(run(&["explain", "no-such-rule"]).code, 2);
 }
 
-/// The contract shipped with the project is the one the project was given.
+/// The contract shipped with the project is the one the project was given, extended: every
+/// field, requirement and value the given one names is there unchanged, and new fields are
+/// added (as its description allows).
 #[test]
-fn the_shipped_contract_is_the_shared_one() {
+fn the_shipped_contract_extends_the_shared_one() {
     let Some(shared) = kubectl_storage::shared_fixtures::shared_dir(
         "contracts/plan.schema.json",
-        "the_shipped_contract_is_the_shared_one",
+        "the_shipped_contract_extends_the_shared_one",
     ) else {
         return;
     };
-    assert_eq!(
-        std::fs::read_to_string(shared).unwrap(),
-        std::fs::read_to_string(root().join("contracts/plan.schema.json")).unwrap(),
-        "contracts/plan.schema.json differs from ../shared/contracts/plan.schema.json"
+    let read = |path: &std::path::Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    let mut differences = Vec::new();
+    extends(
+        &read(&shared),
+        &read(&root().join("contracts/plan.schema.json")),
+        "",
+        &mut differences,
     );
+    assert!(
+        differences.is_empty(),
+        "contracts/plan.schema.json does not extend ../shared/contracts/plan.schema.json:\n{}",
+        differences.join("\n")
+    );
+}
+
+/// Whether `ours` keeps everything of `given`: objects may gain keys (and `properties` new
+/// fields); every other value is the same.
+fn extends(given: &serde_json::Value, ours: &serde_json::Value, at: &str, out: &mut Vec<String>) {
+    match (given, ours) {
+        (serde_json::Value::Object(given), serde_json::Value::Object(ours)) => {
+            for (key, value) in given {
+                match ours.get(key) {
+                    Some(mine) => extends(value, mine, &format!("{at}/{key}"), out),
+                    None => out.push(format!("{at}/{key} is missing")),
+                }
+            }
+        }
+        _ if given == ours => {}
+        _ => out.push(format!("{at}: {given} became {ours}")),
+    }
 }
 
 #[test]
@@ -207,13 +236,25 @@ fn json_output_follows_the_contract() {
     if kubectl_storage::shared_fixtures::shared_dir("corpus", "the corpus's JSON").is_some() {
         inputs.push("../shared/corpus");
     }
+    // The shared contract, where it is beside the repository, holds too.
+    let shared = kubectl_storage::shared_fixtures::shared_dir(
+        "contracts/plan.schema.json",
+        "the shared contract",
+    )
+    .map(|path| {
+        let schema: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        jsonschema::validator_for(&schema).unwrap()
+    });
     for input in inputs {
         let plan = plan_json(&["-f", input]);
-        let errors: Vec<String> = validator
-            .iter_errors(&plan)
-            .map(|e| format!("{} at {}", e, e.instance_path))
-            .collect();
-        assert!(errors.is_empty(), "{input}: {}", errors.join("\n"));
+        for validator in std::iter::once(&validator).chain(shared.as_ref()) {
+            let errors: Vec<String> = validator
+                .iter_errors(&plan)
+                .map(|e| format!("{} at {}", e, e.instance_path))
+                .collect();
+            assert!(errors.is_empty(), "{input}: {}", errors.join("\n"));
+        }
     }
 }
 
@@ -266,8 +307,8 @@ fn the_readme_tour_is_the_real_output() {
 
 #[test]
 fn application_manifests_rely_on_the_cluster_default_class() {
-    // No StorageClass and no PersistentVolume among the inputs: a claim without a class gets
-    // the cluster's default class, which the plan assumes exists, with a warning.
+    // No default StorageClass among the inputs, which are a part of a cluster: a claim without a
+    // class gets the cluster's default class, which the plan assumes exists and names once.
     let manifest = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n";
     let out = cmd()
         .args(["plan", "-o", "json", "-f", "-"])
@@ -278,14 +319,32 @@ fn application_manifests_rely_on_the_cluster_default_class() {
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(plan["claims"][0]["outcome"], "provisions");
     assert_eq!(plan["claims"][0]["provisioner"], serde_json::Value::Null);
-    assert_eq!(plan["findings"][0]["rule"], "class-not-found");
-    assert_eq!(plan["findings"][0]["severity"], "warning");
+    assert_eq!(plan["findings"], serde_json::json!([]));
+    assert_eq!(
+        plan["input"],
+        serde_json::json!({
+            "scope": "partial",
+            "basis": "manifests",
+            "assumed": [{"kind": "StorageClass", "name": null, "neededBy": ["claim default/data"]}]
+        })
+    );
     let strict = cmd()
         .args(["plan", "--fail-on", "warning", "-f", "-"])
         .write_stdin(manifest)
         .output()
         .unwrap();
-    assert_eq!(strict.status.code(), Some(1));
+    assert_eq!(strict.status.code(), Some(0));
+    // Taken as the whole cluster, there is no default class: the claim stays Pending.
+    let out = cmd()
+        .args(["plan", "--complete", "-o", "json", "-f", "-"])
+        .write_stdin(manifest)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["claims"][0]["outcome"], "pending");
+    assert_eq!(plan["input"]["scope"], "complete");
+    assert_eq!(plan["input"]["basis"], "flag");
     // With a PersistentVolume among the inputs, the input describes the storage: the claim
     // binds it if it fits, else stays Pending as upstream would leave it.
     let with_pv = format!("{manifest}---\napiVersion: v1\nkind: PersistentVolume\nmetadata: {{name: small}}\nspec:\n  capacity: {{storage: 1Mi}}\n  accessModes: [ReadWriteOnce]\n  hostPath: {{path: /x}}\n");
@@ -296,6 +355,66 @@ fn application_manifests_rely_on_the_cluster_default_class() {
         .unwrap();
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(plan["claims"][0]["outcome"], "pending");
+}
+
+/// A dump (`kubectl get -o yaml`: a List) is the whole cluster; the same objects as manifests
+/// are a part, and `--partial` / `--complete` say otherwise.
+#[test]
+fn the_input_says_whether_it_is_the_whole_cluster() {
+    let claim = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data, namespace: default}\nspec:\n  storageClassName: fast\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n";
+    let dump = format!(
+        "apiVersion: v1\nkind: List\nitems:\n{}",
+        claim
+            .lines()
+            .enumerate()
+            .map(|(i, l)| format!("{}{l}\n", if i == 0 { "- " } else { "  " }))
+            .collect::<String>()
+    );
+    let plan = |args: &[&str], input: &str| {
+        let out = cmd()
+            .args(["plan", "-o", "json", "-f", "-"])
+            .args(args)
+            .write_stdin(input.to_owned())
+            .output()
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let rules: Vec<String> = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_owned())
+            .collect();
+        (
+            out.status.code(),
+            json["input"]["scope"].as_str().unwrap().to_owned(),
+            json["input"]["basis"].as_str().unwrap().to_owned(),
+            rules,
+        )
+    };
+    let (code, scope, basis, rules) = plan(&[], claim);
+    assert_eq!(
+        (code, scope.as_str(), basis.as_str()),
+        (Some(0), "partial", "manifests")
+    );
+    assert!(rules.is_empty(), "{rules:?}");
+    let (code, scope, basis, rules) = plan(&[], &dump);
+    assert_eq!(
+        (code, scope.as_str(), basis.as_str()),
+        (Some(1), "complete", "dump")
+    );
+    assert_eq!(rules, ["class-not-found"]);
+    let (_, scope, basis, rules) = plan(&["--partial"], &dump);
+    assert_eq!((scope.as_str(), basis.as_str()), ("partial", "flag"));
+    assert!(rules.is_empty(), "{rules:?}");
+    let (_, scope, _, rules) = plan(&["--complete"], claim);
+    assert_eq!(scope, "complete");
+    assert_eq!(rules, ["class-not-found"]);
+    let both = cmd()
+        .args(["plan", "--complete", "--partial", "-f", "-"])
+        .write_stdin(claim)
+        .output()
+        .unwrap();
+    assert_eq!(both.status.code(), Some(2));
 }
 
 #[test]

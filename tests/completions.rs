@@ -74,7 +74,7 @@ fn kubectl_plugin_completion_protocol() {
     let flags = complete(&["plan", "--c"]);
     assert_eq!(
         flags,
-        "--cluster\tRead the live cluster; `--cluster=NAME` also picks the kubeconfig cluster\n--context\tKubeconfig context to use instead of the current one\n--config\tSettings file to use instead of the nearest `.kubectl-storage.yaml` from the working directory upward\n--color\tWhen to use colour in text output\n:4\n"
+        "--cluster\tRead the live cluster; `--cluster=NAME` also picks the kubeconfig cluster\n--context\tKubeconfig context to use instead of the current one\n--complete\tTake the input as the whole cluster: what it does not show does not exist\n--config\tSettings file to use instead of the nearest `.kubectl-storage.yaml` from the working directory upward\n--color\tWhen to use colour in text output\n:4\n"
     );
     // Whatever was typed, the answer is a completion, never a usage error.
     for words in [

@@ -146,7 +146,7 @@ fn fail_on_sets_the_exit_code() {
 
 #[test]
 fn severities_and_standard_input() {
-    let manifest = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data}\nspec:\n  storageClassName: fast\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n";
+    let manifest = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data}\nspec:\n  selector: {matchLabels: {tier: db}}\n  storageClassName: fast\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n";
     let out = cmd()
         .args(["plan", "-o", "sarif", "-f", "-"])
         .write_stdin(manifest)
@@ -155,7 +155,7 @@ fn severities_and_standard_input() {
     assert_eq!(out.status.code(), Some(0), "a warning does not fail");
     let log: Value = serde_json::from_slice(&out.stdout).unwrap();
     let result = &log["runs"][0]["results"][0];
-    assert_eq!(result["ruleId"], "class-not-found");
+    assert_eq!(result["ruleId"], "selector-on-provisioned-claim");
     assert_eq!(result["level"], "warning");
     let location = &result["locations"][0];
     assert_eq!(
@@ -164,7 +164,7 @@ fn severities_and_standard_input() {
     );
     assert_eq!(
         location["physicalLocation"]["region"],
-        json!({"startLine": 5, "startColumn": 3, "endLine": 5, "endColumn": 19})
+        json!({"startLine": 5, "startColumn": 3, "endLine": 5, "endColumn": 11})
     );
     assert_eq!(
         location["logicalLocations"][0],

@@ -32,6 +32,8 @@ pub fn check(
             Outcome::Pending if claim.volume_name.is_some() && !claim.bind_completed() => {
                 findings.push(prebound_claim(snapshot, claim, claim_plan));
             }
+            // class-not-found, below, says why.
+            Outcome::Pending if missing_class(snapshot, claim_plan) => {}
             Outcome::Pending if !claim.has_class() && lacks_default(snapshot, plan) => {
                 findings.push(no_default_class(snapshot, claim));
             }
@@ -76,45 +78,25 @@ pub fn check(
                 live::quote(event)
             );
         }
-        // Classes the run could not read are unknown, not missing: the degraded note says so.
-        let classes_seen = snapshot.unreadable("StorageClass").is_none();
-        if let Some(class) = claim_plan.class.as_ref().filter(|_| classes_seen) {
-            if claim_plan.class_index.is_none() {
+        // In a part of a cluster an absent class is an assumption (the input's scope says so
+        // once); classes the run could not read are unknown, and the degraded note says so.
+        if let Some(class) = claim_plan.class.as_ref() {
+            if missing_class(snapshot, claim_plan) {
                 let field = if claim.meta.has_annotation(BETA_STORAGE_CLASS) {
                     format!("metadata.annotations[\"{BETA_STORAGE_CLASS}\"]")
                 } else {
                     "spec.storageClassName".to_owned()
                 };
-                let finding = if snapshot.classes_complete {
+                findings.push(
                     Finding::new(
                         ids::CLASS_NOT_FOUND,
                         claim.key(),
                         format!("claim {name} uses StorageClass {class:?}, which does not exist in the cluster; no volume is provisioned for it"),
                     )
                     .at(Pointer::field(source, &field), "no such class")
-                    .help("fix the name (see `kubectl get storageclass`), or create the class")
-                } else {
-                    Finding::new(
-                        ids::CLASS_NOT_FOUND,
-                        claim.key(),
-                        format!("claim {name} uses StorageClass {class:?}, which is not among the inputs; the plan assumes the cluster has it and that it provisions"),
-                    )
-                    .at(Pointer::field(source, &field), "class not seen")
-                    .help("check the name against `kubectl get storageclass`, or include the class in the plan's input")
-                };
-                findings.push(finding);
+                    .help("fix the name (see `kubectl get storageclass`), or create the class"),
+                );
             }
-        }
-        if claim_plan.assumes_cluster_default && classes_seen {
-            findings.push(
-                Finding::new(
-                    ids::CLASS_NOT_FOUND,
-                    claim.key(),
-                    format!("claim {name} sets no class and relies on the cluster's default StorageClass, which is not among the inputs; the plan assumes there is one and that it provisions"),
-                )
-                .at(Pointer::field(source, "spec"), "no storageClassName")
-                .help("check `kubectl get storageclass` for a (default) class, or name the class on the claim, or include the cluster's classes in the plan's input"),
-            );
         }
         if claim_plan.outcome == Outcome::Provisions && claim.selector.is_some() {
             findings.push(
@@ -229,30 +211,35 @@ fn default_classes(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<F
         .iter()
         .map(|i| snapshot.classes[*i].meta.name.as_str())
         .collect();
-    for &i in &plan.default_classes {
-        let class = &snapshot.classes[i];
-        findings.push(
-            Finding::new(
-                ids::SEVERAL_DEFAULT_CLASSES,
-                class.key(),
-                format!(
-                    "{} StorageClasses are marked default ({}); claims without a class get {} (the newest, then the first by name)",
-                    names.len(),
-                    names.join(", "),
-                    names[0]
-                ),
-            )
-            .at(
-                Pointer::field(class.meta.source.as_ref(), "metadata.annotations[\"storageclass.kubernetes.io/is-default-class\"]"),
-                "marked default",
-            )
-            .help("keep the default-class annotation on one class only"),
-        );
-    }
+    let chosen = &snapshot.classes[plan.default_classes[0]];
+    findings.push(
+        Finding::new(
+            ids::SEVERAL_DEFAULT_CLASSES,
+            chosen.key(),
+            format!(
+                "{} StorageClasses are marked default ({}); claims without a class get {} (the newest, then the first by name), and which one that is changes as classes come and go",
+                names.len(),
+                names.join(", "),
+                names[0]
+            ),
+        )
+        .at(
+            Pointer::field(chosen.meta.source.as_ref(), "metadata.annotations[\"storageclass.kubernetes.io/is-default-class\"]"),
+            "marked default",
+        )
+        .help(format!(
+            "keep the default-class annotation on one class only: remove it from {}",
+            names[1..].join(", ")
+        )),
+    );
 }
 
-/// Volumes whose claimRef (without uid) names a claim that is not among the inputs.
+/// Volumes whose claimRef (without uid) names a claim that does not exist. In a part of a
+/// cluster the claim may be made elsewhere: an assumption, not a finding.
 fn reservations(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding>) {
+    if !snapshot.claims_complete {
+        return;
+    }
     let claims: std::collections::HashSet<String> = snapshot
         .claims
         .iter()
@@ -269,7 +256,7 @@ fn reservations(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Find
             Finding::new(
                 ids::VOLUME_RESERVED_FOR_MISSING_CLAIM,
                 volume.key(),
-                format!("volume {} is reserved for claim {reserved}, which is not among the inputs: no other claim can bind it", volume.meta.name),
+                format!("volume {} is reserved for claim {reserved}, which does not exist: no other claim can bind it", volume.meta.name),
             )
             .at(Pointer::field(volume.meta.source.as_ref(), "spec.claimRef"), "reserved for a missing claim")
             .help("correct spec.claimRef to the claim meant, create that claim, or remove the claimRef"),
@@ -332,9 +319,18 @@ fn controller_event(volume: &str, rejection: &Rejection) -> Option<String> {
     Some(format!("Cannot bind to requested volume {volume:?}: {why}"))
 }
 
-/// StorageClasses are among the inputs, and none is marked default.
+/// The claim asks for a class (it names no volume) that the whole cluster does not have.
+fn missing_class(snapshot: &Snapshot, claim_plan: &ClaimPlan) -> bool {
+    snapshot.classes_complete
+        && claim_plan.class.is_some()
+        && claim_plan.class_index.is_none()
+        && claim_plan.volume.is_none()
+}
+
+/// No class is marked default, and the input shows every class (or those it shows are what
+/// the claim was meant for: it binds no volume, which a part of a cluster would have assumed).
 fn lacks_default(snapshot: &Snapshot, plan: &BindingPlan) -> bool {
-    !snapshot.classes.is_empty() && plan.default_classes.is_empty()
+    plan.default_classes.is_empty() && (snapshot.classes_complete || !snapshot.classes.is_empty())
 }
 
 /// A Pending claim without a class, among classes none of which is the default.
@@ -461,13 +457,23 @@ fn prebound_rejection(claim: &Claim, volume: &Volume) -> Option<Rejection> {
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::testing::findings;
+    use crate::analysis::testing::{complete_findings, findings};
+    use crate::report::FindingEntry;
 
-    fn rules(text: &str) -> Vec<(&'static str, String)> {
-        findings(text)
+    fn names(findings: Vec<FindingEntry>) -> Vec<(&'static str, String)> {
+        findings
             .iter()
             .map(|f| (f.rule, f.object.name.clone()))
             .collect()
+    }
+
+    fn rules(text: &str) -> Vec<(&'static str, String)> {
+        names(findings(text))
+    }
+
+    /// As [`rules`], with the input taken as the whole cluster.
+    fn complete_rules(text: &str) -> Vec<(&'static str, String)> {
+        names(complete_findings(text))
     }
 
     const VOLUME: &str = "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: pv-1}\nspec:\n  capacity: {storage: 10Gi}\n  accessModes: [MODES]\n  nfs: {server: nfs.example, path: /d}\n  EXTRA\n---\n";
@@ -491,13 +497,16 @@ mod tests {
             found,
             vec![("prebound-claim-cannot-bind", "data".to_owned())]
         );
-        let found = rules(&input(
+        // A volume the input does not show: in a part of a cluster it is made elsewhere; in
+        // the whole cluster it does not exist.
+        let missing = input(
             "ReadWriteOnce",
             "volumeMode: Filesystem",
             "volumeName: pv-2",
-        ));
+        );
+        assert_eq!(rules(&missing), vec![]);
         assert_eq!(
-            found,
+            complete_rules(&missing),
             vec![("prebound-claim-cannot-bind", "data".to_owned())]
         );
         assert!(rules(&input(
@@ -544,8 +553,10 @@ mod tests {
 
     #[test]
     fn no_default_class_replaces_claim_pending() {
-        let found = rules(&CLASSES.replace("ANNOTATIONS", "labels: {}"));
+        let found = complete_rules(&CLASSES.replace("ANNOTATIONS", "labels: {}"));
         assert_eq!(found, vec![("no-default-class", "data".to_owned())]);
+        // A part of a cluster: the cluster's default class, not shown, is assumed.
+        assert_eq!(rules(&CLASSES.replace("ANNOTATIONS", "labels: {}")), vec![]);
         let default = "annotations: {storageclass.kubernetes.io/is-default-class: \"true\"}";
         assert!(rules(&CLASSES.replace("ANNOTATIONS", default)).is_empty());
         // Without classes in the input the cluster may well have a default: claim-pending says so.
@@ -565,9 +576,14 @@ mod tests {
     /// claim still to be created.
     #[test]
     fn unreadable_volumes_and_classes_raise_no_absence_findings() {
-        let text = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: bound, namespace: default, uid: u1, annotations: {pv.kubernetes.io/bind-completed: \"yes\"}}\nspec: {storageClassName: fast, accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}, volumeName: pv-1}\nstatus: {phase: Bound}\n---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: named, namespace: default}\nspec: {storageClassName: \"\", accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}, volumeName: pv-2}\n---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: new, namespace: default}\nspec: {storageClassName: \"\", accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}\n";
+        let text = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: bound, namespace: default, uid: u1, annotations: {pv.kubernetes.io/bind-completed: \"yes\"}}\nspec: {storageClassName: fast, accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}, volumeName: pv-1}\nstatus: {phase: Bound}\n---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: named, namespace: default}\nspec: {storageClassName: \"\", accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}, volumeName: pv-2}\n---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: new, namespace: default}\nspec: {storageClassName: \"\", accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}\n---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: fast, namespace: default}\nspec: {storageClassName: fast, accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}\n";
         let mut loaded =
             crate::load::load_str("t.yaml", text, &crate::load::LoadOptions::default());
+        let complete = crate::model::Scope {
+            complete: true,
+            basis: crate::model::ScopeBasis::Cluster,
+        };
+        loaded.snapshot.set_scope(complete);
         let seen = crate::report::plan(&loaded).findings;
         let rules_seen: Vec<&str> = seen.iter().map(|f| f.rule).collect();
         for rule in [
@@ -584,6 +600,7 @@ mod tests {
                 .unreadable
                 .push((kind, "not allowed to list them (403 Forbidden)".to_owned()));
         }
+        loaded.snapshot.set_scope(complete);
         let unseen = crate::report::plan(&loaded).findings;
         assert!(
             unseen.is_empty(),

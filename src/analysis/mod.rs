@@ -1,6 +1,7 @@
 //! Analyses read the snapshot and the binding plan and report findings; they never print.
 
 pub mod access_modes;
+pub mod assumptions;
 pub mod binding;
 mod claim_specs;
 mod claim_users;

@@ -2,9 +2,8 @@
 //! (`persistentvolumeclaim "X" not found`, from the VolumeBinding plugin's PreFilter) until the
 //! claim is created.
 //!
-//! Only where the input shows every claim of the pod's namespace: a live read, or a dump (the
-//! pod and claims of its namespace read from a cluster). A repository's manifests are partial:
-//! the claim may well exist in the cluster they are applied to.
+//! Only where the input is the whole cluster (a live read, a dump, `--complete`). A repository's
+//! manifests are partial: the claim may well exist in the cluster they are applied to.
 
 use std::collections::HashSet;
 
@@ -23,22 +22,15 @@ pub fn check(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
             )
         })
         .collect();
-    // Namespaces whose claims came from a cluster dump: existing claims are in the input.
-    let dumped: HashSet<&str> = snapshot
-        .claims
-        .iter()
-        .filter(|c| c.meta.exists)
-        .filter_map(|c| c.meta.namespace.as_deref())
-        .collect();
+    // A part of a cluster: the claim may be made elsewhere (the input's scope names it).
+    if !snapshot.claims_complete {
+        return;
+    }
     for pod in &snapshot.workloads {
         if pod.kind != WorkloadKind::Pod || pod.finished || pod.meta.deleting {
             continue;
         }
         let ns = pod.meta.namespace.as_deref().unwrap_or_default();
-        let complete = snapshot.claims_complete || (pod.meta.exists && dumped.contains(ns));
-        if !complete {
-            continue;
-        }
         for usage in &pod.template.claims {
             if claims.contains(&(ns, usage.claim.as_str())) {
                 continue;

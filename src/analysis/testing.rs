@@ -14,3 +14,14 @@ pub fn clean_findings(text: &str) -> Vec<FindingEntry> {
     assert!(loaded.findings.is_empty(), "{:?}", loaded.findings);
     report::plan(&loaded).findings
 }
+
+/// The findings of planning `text` as the whole cluster (`--complete`): what it does not show
+/// does not exist.
+pub fn complete_findings(text: &str) -> Vec<FindingEntry> {
+    let mut loaded = load_str("t.yaml", text, &LoadOptions::default());
+    loaded.snapshot.set_scope(crate::model::Scope {
+        complete: true,
+        basis: crate::model::ScopeBasis::Flag,
+    });
+    report::plan(&loaded).findings
+}

@@ -298,6 +298,14 @@ impl<'a, F: Finder> Engine<'a, F> {
                     format!("bound to volume {name}, which the plan cannot see ({why})"),
                 );
             }
+            if !self.snapshot.volumes_complete {
+                return self.fail(
+                    c,
+                    Outcome::Bound,
+                    Some(name.clone()),
+                    format!("bound to volume {name}, which is not among the inputs"),
+                );
+            }
             return self.fail(
                 c,
                 Outcome::Lost,
@@ -358,6 +366,13 @@ impl<'a, F: Finder> Engine<'a, F> {
                 Some(why) => format!(
                     "spec.volumeName asks for volume {name}, which the plan cannot see ({why}): whether it binds is unknown"
                 ),
+                None if !self.snapshot.volumes_complete => {
+                    // A part of a cluster: the volume is made elsewhere (another file, by hand).
+                    let reason = format!(
+                        "spec.volumeName names volume {name}, which is not among the inputs: the plan assumes the cluster has it and that it fits the claim"
+                    );
+                    return self.fail(c, Outcome::Binds, Some(name), reason);
+                }
                 None => format!("spec.volumeName asks for volume {name}, which does not exist"),
             };
             return self.fail(c, Outcome::Pending, None, reason);
@@ -491,7 +506,7 @@ impl<'a, F: Finder> Engine<'a, F> {
             self.settle_unbound(
                 c,
                 Outcome::Provisions,
-                "the claim sets no class, and the inputs hold no StorageClass or PersistentVolume: the cluster's default class provisions it, if the cluster has one".to_owned(),
+                "the claim sets no class, and the inputs show no default StorageClass: the cluster's default class provisions it, if the cluster has one".to_owned(),
             );
             if let Step::Done(plan) = &mut self.steps[c] {
                 plan.assumes_cluster_default = true;
@@ -552,16 +567,15 @@ impl<'a, F: Finder> Engine<'a, F> {
         }
     }
 
-    /// Application manifests that describe no storage (no StorageClass, no PersistentVolume)
-    /// rely on the cluster's: a claim still to be created that sets no class gets whatever the
-    /// cluster's default class is, which the plan cannot see. An input that does describe
-    /// storage, or a claim that already exists (a dump), is taken as the whole picture.
+    /// Manifests that are a part of a cluster rely on its default class: a claim still to be
+    /// created that sets no class gets whatever the cluster's default class is, which the plan
+    /// cannot see (were one among the inputs, the claim would have it already). Complete input
+    /// shows every class; volumes among the inputs are what such a claim is meant for.
     fn relies_on_cluster_default(&self, c: usize) -> bool {
         let claim = &self.snapshot.claims[c];
         !claim.has_class()
             && !claim.meta.exists
             && !self.snapshot.classes_complete
-            && self.snapshot.classes.is_empty()
             && self.snapshot.volumes.is_empty()
     }
 

@@ -69,7 +69,7 @@ pub fn run(args: &DiagnoseArgs) -> u8 {
         },
         None => None,
     };
-    let input = match load_over_read(Some(read), &[], &cluster) {
+    let input = match load_over_read(Some(read), &[], &cluster, None) {
         Ok(input) => input,
         Err(error) => return fail(error),
     };

@@ -7,6 +7,34 @@ use std::io::Write as _;
 use crate::live::{self, ClusterArgs, Degraded, LiveObjects, LiveRead};
 use crate::load::{self, Input, LoadOptions, Loaded, Loader};
 
+/// Whether the input is the whole cluster or a part of it, when the user says so.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct ScopeArgs {
+    /// Take the input as the whole cluster: what it does not show does not exist.
+    ///
+    /// A class, volume or claim the input does not show is then reported missing. The default
+    /// for a dump (`kubectl get -o yaml`) and for --cluster.
+    #[arg(long, conflicts_with = "partial")]
+    pub complete: bool,
+
+    /// Take the input as a part of a cluster: what it does not show is assumed to exist.
+    ///
+    /// The plan names what it assumed once, in the input line and the JSON `input` entry. The
+    /// default for manifests.
+    #[arg(long)]
+    pub partial: bool,
+}
+
+impl ScopeArgs {
+    pub fn chosen(&self) -> Option<bool> {
+        match (self.complete, self.partial) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        }
+    }
+}
+
 /// The loaded input, and what the live read could not see.
 pub struct CommandInput {
     pub loaded: Loaded,
@@ -24,6 +52,7 @@ pub struct CommandInput {
 pub fn load_input(
     files: &[String],
     cluster: &ClusterArgs,
+    scope: &ScopeArgs,
     purpose: &str,
 ) -> Result<CommandInput, String> {
     let read = if cluster.live() {
@@ -36,7 +65,7 @@ pub fn load_input(
         }
         None
     };
-    load_over_read(read, files, cluster)
+    load_over_read(read, files, cluster, scope.chosen())
 }
 
 /// The second half of [`load_input`]: turns what was read (if anything) into a loader and loads
@@ -46,6 +75,7 @@ pub fn load_over_read(
     read: Option<LiveRead>,
     files: &[String],
     cluster: &ClusterArgs,
+    scope: Option<bool>,
 ) -> Result<CommandInput, String> {
     let inputs: Vec<Input> = files.iter().map(|f| Input::parse(f)).collect();
     let (loader, live, namespace) = match read {
@@ -68,6 +98,8 @@ pub fn load_over_read(
             (loader, None, namespace)
         }
     };
+    let mut loader = loader;
+    loader.choose_scope(scope);
     let loaded = load::load_over(loader, &inputs).map_err(|e| e.to_string())?;
     Ok(CommandInput {
         loaded,

@@ -95,12 +95,7 @@ impl LiveRead {
         let mut loader = Loader::new(&LoadOptions {
             namespace: default_namespace,
         });
-        if !degraded.iter().any(|d| d.kind == "StorageClass") {
-            loader.set_classes_complete();
-        }
-        if !degraded.iter().any(|d| d.kind == "PersistentVolumeClaim") {
-            loader.set_claims_complete();
-        }
+        loader.set_live();
         for d in degraded {
             loader.set_unreadable(d.kind, d.cause());
         }

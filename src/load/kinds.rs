@@ -65,6 +65,8 @@ pub struct SnapshotBuilder {
     statefulsets: Vec<PendingStatefulSet>,
     /// Where each object already sits in its list, to let a later definition replace it.
     seen: HashMap<ObjectKey, usize>,
+    /// A List document was read: the input is a dump.
+    dumped: bool,
 }
 
 impl SnapshotBuilder {
@@ -75,17 +77,8 @@ impl SnapshotBuilder {
             snapshot: Snapshot::default(),
             statefulsets: Vec::new(),
             seen: HashMap::new(),
+            dumped: false,
         }
-    }
-
-    /// Records that the classes added are all the cluster has (read live).
-    pub fn set_classes_complete(&mut self) {
-        self.snapshot.classes_complete = true;
-    }
-
-    /// Records that the claims added are all the namespaces read have (read live).
-    pub fn set_claims_complete(&mut self) {
-        self.snapshot.claims_complete = true;
     }
 
     /// Records a kind the cluster would not let the run list, and why.
@@ -122,6 +115,8 @@ impl SnapshotBuilder {
         };
         if let Some(Value::Seq(items)) = node.get("items").map(|n| &n.value) {
             if kind == "List" || kind.ends_with("List") {
+                // What `kubectl get -o yaml` writes: the input is a cluster's objects.
+                self.dumped = true;
                 for item in items {
                     self.add_node(file, text, item, findings);
                 }
@@ -503,6 +498,18 @@ impl SnapshotBuilder {
 
     /// Expands StatefulSet claim templates into the claims the StatefulSet controller creates,
     /// `<template>-<statefulset>-<ordinal>` per replica, unless such a claim was given.
+    /// Whether the input looks like a cluster's objects: a List as `kubectl get` writes it, or
+    /// objects carrying what the API server adds.
+    pub fn dumped(&self) -> bool {
+        let s = &self.snapshot;
+        self.dumped
+            || s.classes.iter().any(|o| o.meta.exists)
+            || s.claims.iter().any(|o| o.meta.exists)
+            || s.volumes.iter().any(|o| o.meta.exists)
+            || s.nodes.iter().any(|o| o.meta.exists)
+            || s.workloads.iter().any(|o| o.meta.exists)
+    }
+
     pub fn finish(mut self) -> Snapshot {
         let given: HashSet<(String, String)> = self
             .snapshot

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use crate::evidence::Evidence;
 use crate::findings::{Finding, Pointer};
+use crate::model::scope::ScopeSignals;
 use crate::model::{ObjectKey, Snapshot};
 use crate::rules::ids;
 
@@ -211,6 +212,7 @@ pub struct Loader {
     builder: SnapshotBuilder,
     sources: Sources,
     findings: Vec<Finding>,
+    scope: ScopeSignals,
 }
 
 impl Loader {
@@ -219,6 +221,7 @@ impl Loader {
             builder: SnapshotBuilder::new(options.namespace.clone()),
             sources: Sources::default(),
             findings: Vec::new(),
+            scope: ScopeSignals::default(),
         }
     }
 
@@ -253,16 +256,15 @@ impl Loader {
         self.builder.add_value(value, &mut self.findings);
     }
 
-    /// Records that the classes added are all the cluster has: a class not among them does not
-    /// exist.
-    pub fn set_classes_complete(&mut self) {
-        self.builder.set_classes_complete();
+    /// Records that the objects added were read from a cluster: the input is the whole of it
+    /// (but for kinds it could not read).
+    pub fn set_live(&mut self) {
+        self.scope.live = true;
     }
 
-    /// Records that the claims added are every claim of the namespaces read: a claim not among
-    /// them does not exist.
-    pub fn set_claims_complete(&mut self) {
-        self.builder.set_claims_complete();
+    /// `--complete` (true) or `--partial` (false): what the input is, whatever it looks like.
+    pub fn choose_scope(&mut self, complete: Option<bool>) {
+        self.scope.chosen = complete.or(self.scope.chosen);
     }
 
     /// Records a kind the cluster would not let the run list: its objects are unknown, not
@@ -278,7 +280,12 @@ impl Loader {
 
     pub fn finish(mut self) -> Loaded {
         let mut evidence = self.builder.evidence.take();
-        let snapshot = self.builder.finish();
+        let signals = ScopeSignals {
+            dumped: self.builder.dumped(),
+            ..self.scope
+        };
+        let mut snapshot = self.builder.finish();
+        snapshot.set_scope(signals.decide());
         if let Some(evidence) = &mut evidence {
             evidence.forget_predecessors(&snapshot);
             evidence.sort();

@@ -107,8 +107,55 @@ pub fn write(
             }
         }
     }
+    input_scope(&mut chunk, report);
     summary(&mut chunk, report, p);
     flush(&mut chunk, out)
+}
+
+/// One line: whether the input is the whole cluster, and what a part of one made the plan
+/// assume.
+fn input_scope(out: &mut String, report: &PlanReport) {
+    let input = &report.input;
+    let basis = match input.basis {
+        "dump" => "a dump",
+        "flag" if input.scope == "complete" => "--complete",
+        "flag" => "--partial",
+        _ => "manifests",
+    };
+    let line = if input.basis == "cluster" {
+        // Read live: the whole cluster, as the user asked.
+        return;
+    } else if input.scope == "complete" {
+        format!("Input: complete ({basis}): what it does not show does not exist")
+    } else if input.assumed.is_empty() {
+        format!("Input: partial ({basis}), nothing assumed")
+    } else {
+        const SHOWN: usize = 6;
+        let mut assumed: Vec<String> = input
+            .assumed
+            .iter()
+            .take(SHOWN)
+            .map(|a| {
+                let what = match &a.name {
+                    Some(name) => format!("{} {name}", a.kind),
+                    None => "a default StorageClass".to_owned(),
+                };
+                let by = match a.needed_by.as_slice() {
+                    [one] => one.clone(),
+                    many => format!("{} users", many.len()),
+                };
+                format!("{what} ({by})")
+            })
+            .collect();
+        if input.assumed.len() > SHOWN {
+            assumed.push(format!("{} more", input.assumed.len() - SHOWN));
+        }
+        format!(
+            "Input: partial ({basis}), assumed in the cluster: {} (--complete reports them missing)",
+            assumed.join(", ")
+        )
+    };
+    let _ = writeln!(out, "{line}");
 }
 
 pub fn render(report: &PlanReport, sources: &Sources, color: bool) -> Result<String, String> {

@@ -255,7 +255,10 @@ pub fn plan(plane: &ControlPlane, file: Option<&Path>) -> Value {
     let mut cmd = crate::support::tool(&home);
     cmd.env("KUBECONFIG", plane.admin_kubeconfig());
     match file {
-        Some(file) => cmd.args(["plan", "-o", "json", "-f"]).arg(file),
+        // A scenario is all the storage its part of the test cluster has.
+        Some(file) => cmd
+            .args(["plan", "--complete", "-o", "json", "-f"])
+            .arg(file),
         None => cmd.args(["plan", "--cluster", "-A", "-o", "json"]),
     };
     let out = crate::support::run(&mut cmd);

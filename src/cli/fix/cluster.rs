@@ -23,7 +23,7 @@ pub fn run(args: &FixArgs, selection: &Selection) -> u8 {
     };
     let server = read.server.clone();
     let objects = read.objects_by_key();
-    let input = match load_over_read(Some(read), &[], &args.cluster) {
+    let input = match load_over_read(Some(read), &[], &args.cluster, None) {
         Ok(input) => input,
         Err(error) => return fail(error),
     };
