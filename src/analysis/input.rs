@@ -13,7 +13,10 @@ pub fn check(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
                 findings.push(not_positive(
                     claim.key(),
                     format!("claim {}: storage request", claim.meta.qualified_name()),
-                    Pointer::field(claim.meta.source.as_ref(), "spec.resources.requests.storage"),
+                    Pointer::field(
+                        claim.meta.source.as_ref(),
+                        "spec.resources.requests.storage",
+                    ),
                     "spec.resources[storage]",
                     request,
                 ));

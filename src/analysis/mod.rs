@@ -44,7 +44,9 @@ pub type Analysis = fn(&Inputs, &mut Vec<Finding>);
 pub const ANALYSES: &[(&str, Analysis)] = &[
     ("input", |i, f| input::check(i.snapshot, f)),
     ("input values", |i, f| input::check_values(i.snapshot, f)),
-    ("required fields", |i, f| required_fields::check(i.snapshot, f)),
+    ("required fields", |i, f| {
+        required_fields::check(i.snapshot, f)
+    }),
     ("storage names", |i, f| storage_names::check(i.snapshot, f)),
     ("declared access modes", |i, f| {
         declared_access_modes::check(i.snapshot, f)

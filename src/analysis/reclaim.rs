@@ -252,7 +252,12 @@ fn recycle(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
 /// Whether a volume was written by hand rather than made by a provisioner: it names no
 /// provisioner, or it does but is still to be created from a manifest (a provisioner creates
 /// its volumes through the API, never from a file; a dump of a live one carries its status).
+/// Provisioners name volumes `pvc-<claim uid>`, so such a name is taken as theirs even when a
+/// trimmed dump dropped the annotation.
 fn written_by_hand(volume: &Volume) -> bool {
+    if volume.meta.name.starts_with("pvc-") {
+        return false;
+    }
     volume.provisioned_by().is_none_or(str::is_empty)
         || (!volume.meta.exists && volume.written_phase.is_none())
 }

@@ -112,7 +112,10 @@ mod tests {
     fn a_volume_needs_capacity_and_exactly_one_source() {
         let none = rules("apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: pv}\nspec:\n  accessModes: [ReadWriteOnce]\n");
         assert_eq!(none.len(), 2, "{none:?}");
-        assert!(none[0].1.contains("spec.capacity: Required value"), "{none:?}");
+        assert!(
+            none[0].1.contains("spec.capacity: Required value"),
+            "{none:?}"
+        );
         assert!(none[1].1.contains("must specify a volume type"), "{none:?}");
         let two = rules("apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: pv}\nspec:\n  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n  hostPath: {path: /x}\n  nfs: {server: s, path: /x}\n");
         assert_eq!(two.len(), 1, "{two:?}");
@@ -124,6 +127,8 @@ mod tests {
     fn a_claim_needs_a_storage_request() {
         let found = rules("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: c, namespace: d}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {limits: {storage: 1Gi}}\n");
         assert_eq!(found.len(), 1, "{found:?}");
-        assert!(found[0].1.contains("spec.resources[storage]: Required value"));
+        assert!(found[0]
+            .1
+            .contains("spec.resources[storage]: Required value"));
     }
 }

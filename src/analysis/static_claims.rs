@@ -53,12 +53,7 @@ pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding
             .help(HELP);
             // Templates share one text: the fix would need the template's path.
             if claim.origin == ClaimOrigin::Manifest {
-                finding = finding.fix(Fix::set(
-                    claim.key(),
-                    source,
-                    "spec.storageClassName",
-                    "",
-                ));
+                finding = finding.fix(Fix::set(claim.key(), source, "spec.storageClassName", ""));
             }
             finding
         } else if let Some(volume) = unseen_volume(snapshot, plan, claim, &volumes) {
@@ -117,7 +112,11 @@ mod tests {
     fn a_class_less_claim_for_a_class_less_volume() {
         let found = messages(&(PV.replace("CLASS", "") + PVC));
         assert_eq!(found.len(), 1, "{found:?}");
-        assert!(found[0].contains("storageClassName does not match"), "{}", found[0]);
+        assert!(
+            found[0].contains("storageClassName does not match"),
+            "{}",
+            found[0]
+        );
         let plan = crate::report::plan(&crate::load::load_str(
             "t.yaml",
             &(PV.replace("CLASS", "") + PVC),

@@ -36,7 +36,11 @@ impl Named<'_> {
     /// A subdomain check; empty values are left to the fields' own rules.
     fn subdomain(&self, findings: &mut Vec<Finding>, path: &str, value: &str) {
         if !value.is_empty() && !substituted(value) && !is_dns_subdomain(value) {
-            let problem = if value.len() > 253 { "must be no more than 253 characters" } else { SUBDOMAIN };
+            let problem = if value.len() > 253 {
+                "must be no more than 253 characters"
+            } else {
+                SUBDOMAIN
+            };
             self.report(findings, path, value, problem);
         }
     }
@@ -80,7 +84,12 @@ pub fn check(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
         if let crate::model::VolumePlugin::Csi(driver) = &volume.plugin {
             // Driver names compare case-insensitively, so upstream checks them lowercased.
             if driver.len() > 63 {
-                named.report(findings, "spec.csi.driver", driver, "must have at most 63 characters");
+                named.report(
+                    findings,
+                    "spec.csi.driver",
+                    driver,
+                    "must have at most 63 characters",
+                );
             } else if !driver.is_empty() && !is_dns_subdomain(&driver.to_lowercase()) {
                 named.report(findings, "spec.csi.driver", driver, SUBDOMAIN);
             }

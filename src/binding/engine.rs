@@ -579,7 +579,8 @@ impl<'a, F: Finder> Engine<'a, F> {
         let claim = &self.snapshot.claims[c];
         let volume = &self.snapshot.volumes[v];
         let prebound_to_it = volume.claim_ref.as_ref().is_some_and(|r| {
-            r.name == claim.meta.name && Some(r.namespace.as_str()) == claim.meta.namespace.as_deref()
+            r.name == claim.meta.name
+                && Some(r.namespace.as_str()) == claim.meta.namespace.as_deref()
         });
         !claim.has_class()
             && !claim.meta.exists
