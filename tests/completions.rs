@@ -66,7 +66,7 @@ fn kubectl_plugin_completion_protocol() {
     assert_eq!(complete(&["plan", "-f", ""]), "yaml\nyml\njson\n:8\n");
     assert_eq!(complete(&["plan", "--config", ""]), "yaml\nyml\n:8\n");
     assert_eq!(
-        complete(&["explain", "several"]),
+        complete(&["explain", "several-d"]),
         "several-default-classes\tMore than one StorageClass is marked default\n:4\n"
     );
     assert!(complete(&["plan", "--disable", ""])

@@ -162,7 +162,8 @@ fn the_reviewed_corpus_expectations_hold() {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/corpus-expectations.yaml"),
     )
     .unwrap();
-    let expectations: Vec<Expectation> = serde_saphyr::from_str(&text).unwrap();
+    let expectations: Vec<Expectation> = serde_saphyr::from_str(&text)
+        .unwrap_or_else(|e| panic!("testdata/corpus-expectations.yaml: {e}"));
     let planned: std::collections::HashMap<String, PlanReport> =
         plan_each(&files).into_iter().collect();
     let mut wrong = Vec::new();

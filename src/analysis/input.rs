@@ -8,6 +8,20 @@ use crate::rules::ids;
 
 pub fn check(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
     for claim in &snapshot.claims {
+        if let Some(Ok(request)) = &claim.request {
+            if request.nanos() <= 0 && !claim.meta.exists {
+                findings.push(not_positive(
+                    claim.key(),
+                    format!("claim {}: storage request", claim.meta.qualified_name()),
+                    Pointer::field(
+                        claim.meta.source.as_ref(),
+                        "spec.resources.requests.storage",
+                    ),
+                    "spec.resources[storage]",
+                    request,
+                ));
+            }
+        }
         if let Some(Err(error)) = &claim.request {
             findings.push(
                 Finding::new(
@@ -21,6 +35,17 @@ pub fn check(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
         }
     }
     for volume in &snapshot.volumes {
+        if let Some(Ok(capacity)) = &volume.capacity {
+            if capacity.nanos() <= 0 && !volume.meta.exists {
+                findings.push(not_positive(
+                    volume.key(),
+                    format!("volume {}: capacity", volume.meta.name),
+                    Pointer::field(volume.meta.source.as_ref(), "spec.capacity.storage"),
+                    "spec.capacity[storage]",
+                    capacity,
+                ));
+            }
+        }
         if let Some(Err(error)) = &volume.capacity {
             findings.push(
                 Finding::new(
@@ -33,6 +58,25 @@ pub fn check(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
             );
         }
     }
+}
+
+/// A size of zero or less, which the API server refuses for a claim's request and a volume's
+/// capacity (upstream `ValidatePositiveQuantityValue`).
+fn not_positive(
+    object: crate::model::ObjectKey,
+    what: String,
+    pointer: Option<Pointer>,
+    upstream_path: &str,
+    value: &crate::model::Quantity,
+) -> Finding {
+    let value = value.as_str();
+    Finding::new(
+        ids::INVALID_QUANTITY,
+        object,
+        format!("{what} is {value}; the API server rejects it: \"{upstream_path}: Invalid value: {value:?}: must be greater than zero\""),
+    )
+    .at(pointer, "must be greater than zero")
+    .help("give the size the volume must have, for example 10Gi")
 }
 
 /// Values outside an enumeration the API server knows ("Unsupported value").

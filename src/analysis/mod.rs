@@ -14,6 +14,9 @@ pub mod pod_claims;
 pub mod read_only_many;
 pub mod read_write_once_pod;
 pub mod reclaim;
+mod required_fields;
+mod static_claims;
+mod storage_names;
 #[cfg(test)]
 mod testing;
 pub mod topology;
@@ -42,6 +45,10 @@ pub type Analysis = fn(&Inputs, &mut Vec<Finding>);
 pub const ANALYSES: &[(&str, Analysis)] = &[
     ("input", |i, f| input::check(i.snapshot, f)),
     ("input values", |i, f| input::check_values(i.snapshot, f)),
+    ("required fields", |i, f| {
+        required_fields::check(i.snapshot, f)
+    }),
+    ("storage names", |i, f| storage_names::check(i.snapshot, f)),
     ("declared access modes", |i, f| {
         declared_access_modes::check(i.snapshot, f)
     }),
@@ -68,6 +75,9 @@ pub const ANALYSES: &[(&str, Analysis)] = &[
         reclaim::check(i.snapshot, i.binding, i.deletion, f)
     }),
     ("topology", |i, f| topology::check(i.snapshot, i.binding, f)),
+    ("claims for volumes made by hand", |i, f| {
+        static_claims::check(i.snapshot, i.binding, f)
+    }),
     ("provisioning evidence", |i, f| {
         if let Some(e) = i.evidence {
             live::provisioning::check(i.snapshot, i.binding, e, f);

@@ -1,13 +1,14 @@
 //! Reclaim: what deleting claims does to data. StatefulSet data on volumes that are deleted
-//! with their claim, retention policies that delete claims, the deprecated Recycle policy, and
-//! Released volumes that hold data no claim can bind.
+//! with their claim, retention policies that delete claims, the deprecated Recycle policy,
+//! volumes made by hand for storage that existed before them but set to Delete, and Released
+//! volumes that hold data no claim can bind.
 
 use crate::binding::{BindingPlan, OnClaimDelete};
 use crate::deletion::{DataFate, DeletionPlan, StatefulSetFate};
 use crate::findings::{Finding, Pointer, Severity};
 use crate::fix::{Change, FieldEdit, Fix};
 use crate::model::workload::RetentionAction;
-use crate::model::{ReclaimPolicy, Snapshot, VolumePhase};
+use crate::model::{ClaimOrigin, ReclaimPolicy, Snapshot, Volume, VolumePhase, VolumePlugin};
 use crate::rules::ids;
 
 pub fn check(
@@ -21,6 +22,7 @@ pub fn check(
         retention(snapshot, plan, deletion, set, findings);
     }
     recycle(snapshot, findings);
+    static_delete(snapshot, plan, findings);
     released(snapshot, plan, findings);
 }
 
@@ -243,6 +245,79 @@ fn recycle(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
         .fix(Fix::set(class.key(), class.meta.source.as_ref(), "reclaimPolicy", "Retain"))
         .help("use reclaimPolicy: Retain to keep provisioned volumes after their claims, or Delete (the default)");
         finding.severity = Severity::Error;
+        findings.push(finding);
+    }
+}
+
+/// Whether a volume was written by hand rather than made by a provisioner: it names no
+/// provisioner, or it does but is still to be created from a manifest (a provisioner creates
+/// its volumes through the API, never from a file; a dump of a live one carries its status).
+/// Provisioners name volumes `pvc-<claim uid>`, so such a name is taken as theirs even when a
+/// trimmed dump dropped the annotation.
+fn written_by_hand(volume: &Volume) -> bool {
+    if volume.meta.name.starts_with("pvc-") {
+        return false;
+    }
+    volume.provisioned_by().is_none_or(str::is_empty)
+        || (!volume.meta.exists && volume.written_phase.is_none())
+}
+
+/// What storage a volume made by hand points at, for messages.
+fn imported_storage(volume: &Volume) -> String {
+    match (&volume.plugin, &volume.csi_volume_handle, &volume.host_path) {
+        (VolumePlugin::Csi(driver), Some(handle), _) => {
+            format!("{driver} volume {handle:?} (spec.csi.volumeHandle)")
+        }
+        (_, _, Some(path)) => format!("host path {path}"),
+        (plugin, _, _) => format!("an existing {} volume", plugin.name()),
+    }
+}
+
+/// A volume written by hand for storage that existed before it, with an explicit reclaim
+/// policy Delete: deleting its claim hands that storage to a deleter (upstream
+/// `reclaimVolume`), which either destroys data the cluster never created or fails and leaves
+/// the volume Failed. `binding::reclaim` says which.
+fn static_delete(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding>) {
+    for (volume, volume_plan) in snapshot.volumes.iter().zip(&plan.volumes) {
+        if volume.reclaim_policy != Some(Ok(ReclaimPolicy::Delete)) || !written_by_hand(volume) {
+            continue;
+        }
+        let reclaim = crate::binding::reclaim::reclaim(volume);
+        // A StatefulSet's data deleted with its claim is delete-reclaim-on-statefulset-data's.
+        let statefulset_claim = volume_plan.claim_index.is_some_and(|c| {
+            matches!(
+                snapshot.claims[c].origin,
+                ClaimOrigin::StatefulSetTemplate { .. }
+            )
+        });
+        if statefulset_claim && reclaim.fate == OnClaimDelete::Deleted {
+            continue;
+        }
+        let name = &volume.meta.name;
+        let posing = if volume.provisioned_by().is_some_and(|p| !p.is_empty()) {
+            " (its pv.kubernetes.io/provisioned-by annotation, written by hand, makes the provisioner treat it as one of its own)"
+        } else {
+            ""
+        };
+        let mut finding = Finding::new(
+            ids::DELETE_RECLAIM_ON_STATIC_VOLUME,
+            volume.key(),
+            format!(
+                "volume {name} is written by hand for {}, which existed before it, and sets persistentVolumeReclaimPolicy: Delete{posing}; when its claim is deleted: {}",
+                imported_storage(volume),
+                reclaim.reason
+            ),
+        )
+        .at(
+            Pointer::field(volume.meta.source.as_ref(), "spec.persistentVolumeReclaimPolicy"),
+            if reclaim.fate == OnClaimDelete::Deleted { "deletes storage the cluster did not create" } else { "the delete fails" },
+        )
+        .fix(Fix::set(volume.key(), volume.meta.source.as_ref(), "spec.persistentVolumeReclaimPolicy", "Retain"))
+        .help("set persistentVolumeReclaimPolicy: Retain (the default for a volume made by hand), so that deleting the claim leaves the volume Released and the storage untouched for an admin to reuse or remove");
+        if reclaim.fate != OnClaimDelete::Deleted {
+            // The data stays; what is left is a Failed volume to clean up by hand.
+            finding.severity = Severity::Info;
+        }
         findings.push(finding);
     }
 }

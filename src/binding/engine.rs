@@ -245,6 +245,7 @@ impl<'a, F: Finder> Engine<'a, F> {
             alternatives: Vec::new(),
             competition: None,
             assumes_cluster_default: false,
+            assumes_no_default_class: false,
         }
     }
 
@@ -259,6 +260,10 @@ impl<'a, F: Finder> Engine<'a, F> {
         let mut plan = self.new_plan(c, outcome, reason);
         plan.volume = Some(self.snapshot.volumes[volume].meta.name.clone());
         plan.volume_index = Some(volume);
+        if self.binds_only_without_default_class(c, volume) {
+            plan.assumes_no_default_class = true;
+            plan.reason.push_str(", as long as the cluster has no default StorageClass: admission would give the claim, which sets no class, that class, and the class-less volume would then not match it");
+        }
         self.steps[c] = Step::Done(Box::new(plan));
         match &mut self.steps[c] {
             Step::Done(plan) => plan,
@@ -579,6 +584,27 @@ impl<'a, F: Finder> Engine<'a, F> {
             && self.snapshot.volumes.is_empty()
     }
 
+    /// A claim still to be created that sets no class but asks for a class-less volume (by
+    /// spec.volumeName or a selector), in input that shows no default class: it binds only if
+    /// the cluster has none, because the DefaultStorageClass admission plugin would give it the
+    /// default, and the PV controller binds only equal classes (upstream
+    /// `checkVolumeSatisfyClaim`) unless the volume's claimRef already names the claim.
+    fn binds_only_without_default_class(&self, c: usize, v: usize) -> bool {
+        let claim = &self.snapshot.claims[c];
+        let volume = &self.snapshot.volumes[v];
+        let prebound_to_it = volume.claim_ref.as_ref().is_some_and(|r| {
+            r.name == claim.meta.name
+                && Some(r.namespace.as_str()) == claim.meta.namespace.as_deref()
+        });
+        !claim.has_class()
+            && !claim.meta.exists
+            && (claim.volume_name.is_some() || claim.selector.is_some())
+            && self.default_classes.is_empty()
+            && !self.snapshot.classes_complete
+            && volume.class().is_empty()
+            && !prebound_to_it
+    }
+
     /// Whether a claim processed earlier took the volume this claim would otherwise get.
     fn competition(
         &self,
@@ -785,6 +811,7 @@ impl<'a, F: Finder> Engine<'a, F> {
                     alternatives: Vec::new(),
                     competition: None,
                     assumes_cluster_default: false,
+                    assumes_no_default_class: false,
                 },
             })
             .collect();

@@ -200,6 +200,9 @@ pub struct ClaimPlan {
     /// Sets no class and is planned against the cluster's default class, which the inputs do
     /// not show.
     pub assumes_cluster_default: bool,
+    /// Sets no class and binds a class-less volume it asks for: the plan assumes the cluster
+    /// has no default class, which would be given to the claim and keep it from binding.
+    pub assumes_no_default_class: bool,
 }
 
 /// The claim's fate if the scheduler places its consumer on one of `nodes` instead: that

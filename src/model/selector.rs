@@ -749,7 +749,7 @@ fn is_label_token(s: &str) -> bool {
 }
 
 /// RFC 1123 subdomain: dot-separated lowercase labels, at most 253 bytes.
-fn is_dns_subdomain(s: &str) -> bool {
+pub(crate) fn is_dns_subdomain(s: &str) -> bool {
     s.len() <= 253
         && s.split('.').all(|label| {
             let b = label.as_bytes();
@@ -764,7 +764,7 @@ fn is_dns_subdomain(s: &str) -> bool {
 }
 
 /// Why `key` is not a qualified name (`[prefix/]name`), as `validateLabelKey` checks.
-fn qualified_name_problem(key: &str) -> Option<String> {
+pub(crate) fn qualified_name_problem(key: &str) -> Option<String> {
     let name = match key.split_once('/') {
         None => key,
         Some((prefix, name)) => {

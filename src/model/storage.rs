@@ -304,6 +304,104 @@ pub struct ClaimRef {
     pub uid: Option<String>,
 }
 
+/// The volume sources written in a PV spec, by field name, with the in-tree plugin of each
+/// (`None` for csi). The API requires exactly one.
+fn volume_sources(spec: &PersistentVolumeSpec) -> Vec<(&'static str, Option<&'static str>)> {
+    let written: [(&'static str, Option<&'static str>, bool); 22] = [
+        ("csi", None, spec.csi.is_some()),
+        (
+            "awsElasticBlockStore",
+            Some("kubernetes.io/aws-ebs"),
+            spec.aws_elastic_block_store.is_some(),
+        ),
+        (
+            "azureDisk",
+            Some("kubernetes.io/azure-disk"),
+            spec.azure_disk.is_some(),
+        ),
+        (
+            "azureFile",
+            Some("kubernetes.io/azure-file"),
+            spec.azure_file.is_some(),
+        ),
+        (
+            "cephfs",
+            Some("kubernetes.io/cephfs"),
+            spec.cephfs.is_some(),
+        ),
+        (
+            "cinder",
+            Some("kubernetes.io/cinder"),
+            spec.cinder.is_some(),
+        ),
+        ("fc", Some("kubernetes.io/fc"), spec.fc.is_some()),
+        ("flexVolume", Some("flexVolume"), spec.flex_volume.is_some()),
+        (
+            "flocker",
+            Some("kubernetes.io/flocker"),
+            spec.flocker.is_some(),
+        ),
+        (
+            "gcePersistentDisk",
+            Some("kubernetes.io/gce-pd"),
+            spec.gce_persistent_disk.is_some(),
+        ),
+        (
+            "glusterfs",
+            Some("kubernetes.io/glusterfs"),
+            spec.glusterfs.is_some(),
+        ),
+        (
+            "hostPath",
+            Some("kubernetes.io/host-path"),
+            spec.host_path.is_some(),
+        ),
+        ("iscsi", Some("kubernetes.io/iscsi"), spec.iscsi.is_some()),
+        (
+            "local",
+            Some("kubernetes.io/local-volume"),
+            spec.local.is_some(),
+        ),
+        ("nfs", Some("kubernetes.io/nfs"), spec.nfs.is_some()),
+        (
+            "photonPersistentDisk",
+            Some("kubernetes.io/photon-pd"),
+            spec.photon_persistent_disk.is_some(),
+        ),
+        (
+            "portworxVolume",
+            Some("kubernetes.io/portworx-volume"),
+            spec.portworx_volume.is_some(),
+        ),
+        (
+            "quobyte",
+            Some("kubernetes.io/quobyte"),
+            spec.quobyte.is_some(),
+        ),
+        ("rbd", Some("kubernetes.io/rbd"), spec.rbd.is_some()),
+        (
+            "scaleIO",
+            Some("kubernetes.io/scaleio"),
+            spec.scale_io.is_some(),
+        ),
+        (
+            "storageos",
+            Some("kubernetes.io/storageos"),
+            spec.storageos.is_some(),
+        ),
+        (
+            "vsphereVolume",
+            Some("kubernetes.io/vsphere-volume"),
+            spec.vsphere_volume.is_some(),
+        ),
+    ];
+    written
+        .into_iter()
+        .filter(|(_, _, present)| *present)
+        .map(|(field, plugin, _)| (field, plugin))
+        .collect()
+}
+
 /// The volume plugin a PV uses: the CSI driver name, or the in-tree plugin.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum VolumePlugin {
@@ -317,47 +415,10 @@ impl VolumePlugin {
         if let Some(csi) = &spec.csi {
             return VolumePlugin::Csi(csi.driver.clone());
         }
-        let in_tree: [(&'static str, bool); 21] = [
-            (
-                "kubernetes.io/aws-ebs",
-                spec.aws_elastic_block_store.is_some(),
-            ),
-            ("kubernetes.io/azure-disk", spec.azure_disk.is_some()),
-            ("kubernetes.io/azure-file", spec.azure_file.is_some()),
-            ("kubernetes.io/cephfs", spec.cephfs.is_some()),
-            ("kubernetes.io/cinder", spec.cinder.is_some()),
-            ("kubernetes.io/fc", spec.fc.is_some()),
-            ("flexVolume", spec.flex_volume.is_some()),
-            ("kubernetes.io/flocker", spec.flocker.is_some()),
-            ("kubernetes.io/gce-pd", spec.gce_persistent_disk.is_some()),
-            ("kubernetes.io/glusterfs", spec.glusterfs.is_some()),
-            ("kubernetes.io/host-path", spec.host_path.is_some()),
-            ("kubernetes.io/iscsi", spec.iscsi.is_some()),
-            ("kubernetes.io/local-volume", spec.local.is_some()),
-            ("kubernetes.io/nfs", spec.nfs.is_some()),
-            (
-                "kubernetes.io/photon-pd",
-                spec.photon_persistent_disk.is_some(),
-            ),
-            (
-                "kubernetes.io/portworx-volume",
-                spec.portworx_volume.is_some(),
-            ),
-            ("kubernetes.io/quobyte", spec.quobyte.is_some()),
-            ("kubernetes.io/rbd", spec.rbd.is_some()),
-            ("kubernetes.io/scaleio", spec.scale_io.is_some()),
-            ("kubernetes.io/storageos", spec.storageos.is_some()),
-            (
-                "kubernetes.io/vsphere-volume",
-                spec.vsphere_volume.is_some(),
-            ),
-        ];
-        in_tree
+        volume_sources(spec)
             .into_iter()
-            .find(|(_, present)| *present)
-            .map_or(VolumePlugin::Unknown, |(name, _)| {
-                VolumePlugin::InTree(name)
-            })
+            .find_map(|(_, plugin)| plugin)
+            .map_or(VolumePlugin::Unknown, VolumePlugin::InTree)
     }
 
     pub fn name(&self) -> &str {
@@ -393,6 +454,10 @@ pub struct Volume {
     pub node_affinity: Option<Parsed<NodeSelector>>,
     pub attributes_class: Option<String>,
     pub plugin: VolumePlugin,
+    /// The volume source fields written (`csi`, `nfs`, …): the API requires exactly one.
+    pub sources: Vec<&'static str>,
+    /// `spec.capacity` is written (possibly without a storage entry).
+    pub capacity_written: bool,
     /// `spec.csi.volumeHandle` of a CSI volume.
     pub csi_volume_handle: Option<String>,
     /// `spec.hostPath.path` of a hostPath volume: the in-tree deleter judges it.
@@ -435,6 +500,8 @@ impl Volume {
                 .clone()
                 .filter(|v| !v.is_empty()),
             plugin: VolumePlugin::from_spec(&spec),
+            sources: volume_sources(&spec).into_iter().map(|(f, _)| f).collect(),
+            capacity_written: spec.capacity.as_ref().is_some_and(|c| !c.is_empty()),
             csi_volume_handle: spec.csi.as_ref().map(|c| c.volume_handle.clone()),
             host_path: spec.host_path.as_ref().map(|h| h.path.clone()),
             meta,

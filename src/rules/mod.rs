@@ -63,6 +63,11 @@ pub mod ids {
     pub const EXPANSION_WAITS_FOR_POD_RESTART: &str = "expansion-waits-for-pod-restart";
     pub const EXPANSION_FAILED: &str = "expansion-failed";
     pub const POD_CLAIM_NOT_FOUND: &str = "pod-claim-not-found";
+    pub const DELETE_RECLAIM_ON_STATIC_VOLUME: &str = "delete-reclaim-on-static-volume";
+    pub const STATIC_CLAIM_GETS_DEFAULT_CLASS: &str = "static-claim-gets-default-class";
+    pub const MISSING_REQUIRED_FIELD: &str = "missing-required-field";
+    pub const SEVERAL_VOLUME_SOURCES: &str = "several-volume-sources";
+    pub const INVALID_NAME: &str = "invalid-name";
 
     /// Every rule the code can report.
     pub const ALL: &[&str] = &[
@@ -116,6 +121,11 @@ pub mod ids {
         EXPANSION_WAITS_FOR_POD_RESTART,
         EXPANSION_FAILED,
         POD_CLAIM_NOT_FOUND,
+        DELETE_RECLAIM_ON_STATIC_VOLUME,
+        STATIC_CLAIM_GETS_DEFAULT_CLASS,
+        MISSING_REQUIRED_FIELD,
+        SEVERAL_VOLUME_SOURCES,
+        INVALID_NAME,
     ];
 }
 
