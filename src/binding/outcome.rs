@@ -200,6 +200,9 @@ pub struct ClaimPlan {
     /// Sets no class and is planned against the cluster's default class, which the inputs do
     /// not show.
     pub assumes_cluster_default: bool,
+    /// Would be provisioned, but its data source cannot be used (`binding::data_source`), so
+    /// it stays Pending.
+    pub blocked_by_data_source: bool,
 }
 
 /// The claim's fate if the scheduler places its consumer on one of `nodes` instead: that

@@ -63,6 +63,13 @@ pub mod ids {
     pub const EXPANSION_WAITS_FOR_POD_RESTART: &str = "expansion-waits-for-pod-restart";
     pub const EXPANSION_FAILED: &str = "expansion-failed";
     pub const POD_CLAIM_NOT_FOUND: &str = "pod-claim-not-found";
+    pub const SNAPSHOT_OBJECT_INVALID: &str = "snapshot-object-invalid";
+    pub const DATA_SOURCE_DROPPED: &str = "data-source-dropped";
+    pub const DATA_SOURCE_REJECTED: &str = "data-source-rejected";
+    pub const DATA_SOURCE_NOT_FOUND: &str = "data-source-not-found";
+    pub const SNAPSHOT_NOT_READY: &str = "snapshot-not-ready";
+    pub const DATA_SOURCE_REFUSED: &str = "data-source-refused";
+    pub const VOLUME_POPULATOR_MISSING: &str = "volume-populator-missing";
 
     /// Every rule the code can report.
     pub const ALL: &[&str] = &[
@@ -116,6 +123,13 @@ pub mod ids {
         EXPANSION_WAITS_FOR_POD_RESTART,
         EXPANSION_FAILED,
         POD_CLAIM_NOT_FOUND,
+        SNAPSHOT_OBJECT_INVALID,
+        DATA_SOURCE_DROPPED,
+        DATA_SOURCE_REJECTED,
+        DATA_SOURCE_NOT_FOUND,
+        SNAPSHOT_NOT_READY,
+        DATA_SOURCE_REFUSED,
+        VOLUME_POPULATOR_MISSING,
     ];
 }
 
