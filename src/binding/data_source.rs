@@ -22,7 +22,10 @@ pub enum Problem {
     /// The source does not exist (judged only on complete input).
     NotFound { field: &'static str, what: String },
     /// The snapshot is not ready to restore from yet.
-    NotReady { field: &'static str, snapshot: usize },
+    NotReady {
+        field: &'static str,
+        snapshot: usize,
+    },
     /// The provisioner refuses to make the volume from this source.
     Refused { field: &'static str, why: String },
     /// No VolumePopulator is registered for the kind.
@@ -65,7 +68,10 @@ fn source_field(claim: &crate::model::Claim) -> (&'static str, Option<&DataSourc
 pub fn admitted(snapshot: &Snapshot, c: usize) -> (Option<Problem>, Option<DataSource>) {
     let claim = &snapshot.claims[c];
     if claim.meta.exists {
-        return (None, claim.data_source_ref.clone().or(claim.data_source.clone()));
+        return (
+            None,
+            claim.data_source_ref.clone().or(claim.data_source.clone()),
+        );
     }
     let namespace = claim.meta.namespace.as_deref().unwrap_or_default();
     if let Some(r) = &claim.data_source_ref {
@@ -171,11 +177,9 @@ pub fn provisioning<'p>(
         .unwrap_or_default();
     let provisioner = own.provisioner.as_deref();
     if source.is_snapshot() {
-        let Some(s) = snapshot
-            .volume_snapshots
-            .iter()
-            .position(|s| s.meta.namespace.as_deref() == Some(&namespace) && s.meta.name == source.name)
-        else {
+        let Some(s) = snapshot.volume_snapshots.iter().position(|s| {
+            s.meta.namespace.as_deref() == Some(&namespace) && s.meta.name == source.name
+        }) else {
             // A claim from a dump beside the namespace's dumped snapshots is judged on them.
             let dumped = claim.meta.exists
                 && snapshot
@@ -219,11 +223,9 @@ pub fn provisioning<'p>(
         return None;
     }
     if source.is_claim() {
-        let Some(sc) = snapshot
-            .claims
-            .iter()
-            .position(|o| o.meta.namespace.as_deref() == Some(&namespace) && o.meta.name == source.name)
-        else {
+        let Some(sc) = snapshot.claims.iter().position(|o| {
+            o.meta.namespace.as_deref() == Some(&namespace) && o.meta.name == source.name
+        }) else {
             // A claim from a dump is judged on the claims dumped with it, as pods are.
             let dumped = claim.meta.exists && source.namespace.is_none();
             return (snapshot.claims_complete || dumped).then(|| Problem::NotFound {
@@ -240,7 +242,10 @@ pub fn provisioning<'p>(
         let source_claim = &snapshot.claims[sc];
         let source_plan = plan_of(sc);
         if let Some(p) = source_plan {
-            if matches!(p.outcome, Outcome::Pending | Outcome::Lost | Outcome::WaitsForConsumer) {
+            if matches!(
+                p.outcome,
+                Outcome::Pending | Outcome::Lost | Outcome::WaitsForConsumer
+            ) {
                 return Some(Problem::Refused {
                     field,
                     why: format!(

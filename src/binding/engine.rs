@@ -189,12 +189,11 @@ impl<'a, F: Finder> Engine<'a, F> {
                 if plan.outcome != Outcome::Provisions {
                     continue;
                 }
-                let problem = data_source::judge(self.snapshot, c, plan, |other| {
-                    match &self.steps[other] {
+                let problem =
+                    data_source::judge(self.snapshot, c, plan, |other| match &self.steps[other] {
                         Step::Done(p) => Some(&**p),
                         _ => None,
-                    }
-                });
+                    });
                 if let Some(problem) = problem.filter(data_source::Problem::blocks) {
                     blocked.push((c, problem));
                 }

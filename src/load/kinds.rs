@@ -21,9 +21,9 @@ use crate::model::workload::{
     statefulset_claim_name, ClaimRetention, ClaimTemplate, RetentionAction,
 };
 use crate::model::{
-    Claim, ClaimOrigin, Meta, Node, ObjectKey, PodTemplate, ReferenceGrant, Snapshot,
-    StorageClass, Volume, VolumePopulator, VolumeSnapshot, VolumeSnapshotClass,
-    VolumeSnapshotContent, Workload, WorkloadKind,
+    Claim, ClaimOrigin, Meta, Node, ObjectKey, PodTemplate, ReferenceGrant, Snapshot, StorageClass,
+    Volume, VolumePopulator, VolumeSnapshot, VolumeSnapshotClass, VolumeSnapshotContent, Workload,
+    WorkloadKind,
 };
 use crate::rules::ids;
 
@@ -148,7 +148,13 @@ impl SnapshotBuilder {
         // Fields the typed model does not know: kubectl's strict validation rejects them.
         let mut unknown = Vec::new();
         let added = if snapshot_kind.is_some() {
-            self.add_snapshot_kind(kind, node.to_json(), Some(source.clone()), &mut unknown, findings)
+            self.add_snapshot_kind(
+                kind,
+                node.to_json(),
+                Some(source.clone()),
+                &mut unknown,
+                findings,
+            )
         } else {
             self.add_object(
                 kind,
@@ -201,8 +207,7 @@ impl SnapshotBuilder {
             let key = object_key(&value, kind);
             // A live object passed the API server's validation; a field the wire type lacks is
             // newer than the type.
-            if let Err(error) =
-                self.add_snapshot_kind(kind, value, None, &mut Vec::new(), findings)
+            if let Err(error) = self.add_snapshot_kind(kind, value, None, &mut Vec::new(), findings)
             {
                 findings.push(invalid_live_field(key, error));
             }
@@ -468,14 +473,28 @@ impl SnapshotBuilder {
         if namespaced && key.namespace.as_deref().is_none_or(str::is_empty) {
             key.namespace = Some(self.namespace.clone());
         }
-        let exists = ["uid", "creationTimestamp", "resourceVersion"].iter().any(|field| {
-            json.get("metadata")
-                .and_then(|m| m.get(field))
-                .and_then(serde_json::Value::as_str)
-                .is_some_and(|v| !v.is_empty())
-        });
-        let wire = snapshot_kinds::type_wire(kind, json, unknown)?;
+        let exists = ["uid", "creationTimestamp", "resourceVersion"]
+            .iter()
+            .any(|field| {
+                json.get("metadata")
+                    .and_then(|m| m.get(field))
+                    .and_then(serde_json::Value::as_str)
+                    .is_some_and(|v| !v.is_empty())
+            });
         // An object that exists was accepted when it was created.
+        if !exists {
+            let api_version = json
+                .get("apiVersion")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default();
+            if let Some(finding) =
+                snapshot_validation::unserved_version(api_version, &key, source.as_ref())
+            {
+                findings.push(finding);
+                return Ok(());
+            }
+        }
+        let wire = snapshot_kinds::type_wire(kind, json, unknown)?;
         if !exists {
             snapshot_validation::check(&wire, &key, source.as_ref(), findings);
         }
@@ -778,8 +797,10 @@ fn explain_path(kind: &str, path: &str) -> String {
 }
 
 fn namespaced(kind: &str) -> bool {
-    snapshot_kinds::namespaced(kind)
-        .unwrap_or(!matches!(kind, "PersistentVolume" | "StorageClass" | "Node"))
+    snapshot_kinds::namespaced(kind).unwrap_or(!matches!(
+        kind,
+        "PersistentVolume" | "StorageClass" | "Node"
+    ))
 }
 
 /// The object a document describes, for findings about the document's fields.

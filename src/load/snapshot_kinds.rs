@@ -42,6 +42,17 @@ pub fn kind_of(kind: &str, api_version: &str) -> Option<&'static str> {
         .map(|(k, _, _)| *k)
 }
 
+/// The versions of the group the current CRDs serve: external-snapshotter serves VolumeSnapshots
+/// only as v1 (v1beta1 is `served: false` since v8), and group snapshots as v1beta1 and later
+/// (v1alpha1 was dropped when v1beta1 came). `None` for a group the plan does not judge.
+pub fn served_versions(group: &str) -> Option<&'static [&'static str]> {
+    match group {
+        SNAPSHOT_GROUP => Some(&["v1"]),
+        GROUP_SNAPSHOT_GROUP => Some(&["v1beta1", "v1beta2", "v1"]),
+        _ => None,
+    }
+}
+
 pub fn namespaced(kind: &str) -> Option<bool> {
     KINDS
         .iter()
@@ -307,9 +318,7 @@ pub fn keep(wire: &Wire, meta: impl Fn(&ObjectMeta, bool) -> Meta) -> Kept {
             Kept::Content(VolumeSnapshotContent {
                 meta: meta(&c.metadata, false),
                 driver: spec.and_then(|s| s.driver.clone()).unwrap_or_default(),
-                snapshot_ref: reference.and_then(|r| {
-                    Some((r.namespace.clone()?, r.name.clone()?))
-                }),
+                snapshot_ref: reference.and_then(|r| Some((r.namespace.clone()?, r.name.clone()?))),
                 restore_size: c
                     .status
                     .as_ref()

@@ -58,10 +58,7 @@ impl Check<'_> {
         let Some(value) = value else {
             return;
         };
-        let allowed: Vec<&str> = supported
-            .split(", ")
-            .map(|v| v.trim_matches('"'))
-            .collect();
+        let allowed: Vec<&str> = supported.split(", ").map(|v| v.trim_matches('"')).collect();
         if allowed.contains(&value) {
             return;
         }
@@ -102,8 +99,37 @@ impl Check<'_> {
     }
 }
 
+/// An apiVersion the CRDs no longer serve: kubectl finds no such kind, and the object's fields
+/// are not judged against another version's schema.
+pub fn unserved_version(
+    api_version: &str,
+    key: &ObjectKey,
+    source: Option<&ObjectSource>,
+) -> Option<Finding> {
+    let (group, version) = api_version.split_once('/')?;
+    let served = super::snapshot_kinds::served_versions(group)?;
+    if served.contains(&version) {
+        return None;
+    }
+    let kind = key.kind;
+    Some(
+        Finding::new(
+            ids::SNAPSHOT_OBJECT_INVALID,
+            key.clone(),
+            format!("{key}: apiVersion {api_version} is not served by the current external-snapshotter CRDs (served: {}): kubectl apply fails with no matches for kind \"{kind}\" in version \"{api_version}\", and nothing of it is created", served.join(", ")),
+        )
+        .at(Pointer::field(source, "apiVersion"), "no longer served")
+        .help(format!("rewrite the object for {group}/{}: the fields changed between versions (see the CRD in kubernetes-csi/external-snapshotter client/config/crd)", served[0])),
+    )
+}
+
 /// Reports what the API server would refuse in `wire`.
-pub fn check(wire: &Wire, key: &ObjectKey, source: Option<&ObjectSource>, findings: &mut Vec<Finding>) {
+pub fn check(
+    wire: &Wire,
+    key: &ObjectKey,
+    source: Option<&ObjectSource>,
+    findings: &mut Vec<Finding>,
+) {
     let mut check = Check {
         key,
         source,

@@ -13,12 +13,12 @@ pub mod workload;
 pub use access_modes::{AccessMode, AccessModes};
 pub use object::{Labels, Meta, ObjectKey, OwnerRef};
 pub use quantity::Quantity;
-pub use storage::{
-    BindingMode, Claim, ClaimCondition, ClaimOrigin, ClaimRef, ClaimStatus, DataSource, ReclaimPolicy,
-    StorageClass, Volume, VolumeMode, VolumePhase, VolumePlugin,
-};
 pub use snapshots::{
     ReferenceGrant, VolumePopulator, VolumeSnapshot, VolumeSnapshotClass, VolumeSnapshotContent,
+};
+pub use storage::{
+    BindingMode, Claim, ClaimCondition, ClaimOrigin, ClaimRef, ClaimStatus, DataSource,
+    ReclaimPolicy, StorageClass, Volume, VolumeMode, VolumePhase, VolumePlugin,
 };
 pub use workload::{Node, PodTemplate, Workload, WorkloadKind};
 

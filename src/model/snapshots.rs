@@ -109,10 +109,11 @@ impl ReferenceGrant {
         kind: &str,
         name: &str,
     ) -> bool {
-        let from = self
-            .from
-            .iter()
-            .any(|f| f.group.is_empty() && f.kind == "PersistentVolumeClaim" && f.namespace == claim_namespace);
+        let from = self.from.iter().any(|f| {
+            f.group.is_empty()
+                && f.kind == "PersistentVolumeClaim"
+                && f.namespace == claim_namespace
+        });
         let to = self.to.iter().any(|t| {
             t.group == group && t.kind == kind && t.name.as_deref().is_none_or(|n| n == name)
         });
