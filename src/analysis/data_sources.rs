@@ -80,3 +80,85 @@ pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding
         findings.push(finding);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::testing::findings;
+
+    fn rules(text: &str) -> Vec<(&'static str, String)> {
+        findings(text)
+            .into_iter()
+            .map(|f| (f.rule, f.object.name.clone()))
+            .collect()
+    }
+
+    const CLASS: &str = "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: csi}\nprovisioner: hostpath.csi.k8s.io\n";
+
+    #[test]
+    fn a_clone_of_a_claim_that_stays_pending_stays_pending_too() {
+        let text = format!(
+            "{CLASS}---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {{name: a, namespace: ns}}\nspec:\n  storageClassName: csi\n  accessModes: [ReadWriteOnce]\n  resources: {{requests: {{storage: 1Mi}}}}\n  dataSource: {{apiGroup: snapshot.storage.k8s.io, kind: VolumeSnapshot, name: s}}\n---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {{name: b, namespace: ns}}\nspec:\n  storageClassName: csi\n  accessModes: [ReadWriteOnce]\n  resources: {{requests: {{storage: 2Gi}}}}\n  dataSource: {{kind: PersistentVolumeClaim, name: a}}\n---\napiVersion: snapshot.storage.k8s.io/v1\nkind: VolumeSnapshot\nmetadata: {{name: s, namespace: ns}}\nspec: {{source: {{persistentVolumeClaimName: x}}}}\nstatus: {{readyToUse: true, restoreSize: 1Gi}}\n"
+        );
+        let found = rules(&text);
+        assert_eq!(
+            found,
+            [
+                ("data-source-refused", "a".to_owned()),
+                ("data-source-refused", "b".to_owned())
+            ],
+            "the claims' own rule says why, not claim-pending"
+        );
+    }
+
+    #[test]
+    fn a_cross_namespace_source_names_the_grant_and_a_dumped_claim_is_not_judged() {
+        let claim = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: copy, namespace: dev}\nspec:\n  storageClassName: csi\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n  dataSourceRef: {kind: PersistentVolumeClaim, name: db, namespace: prod}\n";
+        let grant = "apiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\nmetadata: {name: clones, namespace: prod}\nspec:\n  from: [{group: '', kind: PersistentVolumeClaim, namespace: dev}]\n  to: [{group: '', kind: PersistentVolumeClaim}]\n";
+        let found = findings(&format!("{CLASS}---\n{claim}---\n{grant}"));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].rule, "data-source-dropped");
+        assert!(
+            found[0]
+                .message
+                .contains("ReferenceGrant prod/clones would allow it"),
+            "{}",
+            found[0].message
+        );
+        let dumped = claim.replace(
+            "namespace: dev}",
+            "namespace: dev, uid: 0d6f0e56-0000-4000-8000-000000000001}",
+        );
+        assert!(rules(&format!("{CLASS}---\n{dumped}")).is_empty());
+    }
+
+    #[test]
+    fn group_snapshot_rules_of_the_crd() {
+        let text = "apiVersion: groupsnapshot.storage.k8s.io/v1beta1\nkind: VolumeGroupSnapshot\nmetadata: {name: g, namespace: ns}\nspec:\n  volumeGroupSnapshotClassName: ''\n  source:\n    selector: {matchLabels: {app: db}}\n    volumeGroupSnapshotContentName: c\n---\napiVersion: groupsnapshot.storage.k8s.io/v1beta1\nkind: VolumeGroupSnapshotContent\nmetadata: {name: c}\nspec:\n  deletionPolicy: Keep\n  driver: hostpath.csi.k8s.io\n  source: {volumeHandles: [v1]}\n  volumeGroupSnapshotRef: {name: g}\n";
+        let messages: Vec<String> = findings(text)
+            .into_iter()
+            .map(|f| {
+                format!(
+                    "{}: {}",
+                    f.rule,
+                    f.message.split(';').next().unwrap_or_default()
+                )
+            })
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "snapshot-object-invalid: VolumeGroupSnapshot ns/g: spec.volumeGroupSnapshotClassName: Invalid value: volumeGroupSnapshotClassName must not be the empty string when set",
+                "snapshot-object-invalid: VolumeGroupSnapshot ns/g: spec.source: Invalid value: exactly one of selector and volumeGroupSnapshotContentName must be set",
+                "unsupported-value: VolumeGroupSnapshotContent c: spec.deletionPolicy: unsupported value \"Keep\"",
+                "snapshot-object-invalid: VolumeGroupSnapshotContent c: spec.volumeGroupSnapshotRef: Invalid value: both volumeGroupSnapshotRef.name and volumeGroupSnapshotRef.namespace must be set",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_wrong_type_in_a_snapshot_is_an_invalid_field_and_no_panic() {
+        let text = "apiVersion: snapshot.storage.k8s.io/v1\nkind: VolumeSnapshot\nmetadata: {name: s}\nspec: {source: [a]}\n---\napiVersion: snapshot.storage.k8s.io/v1\nkind: VolumeSnapshot\nmetadata: {name: t}\nspec: {source: {persistentVolumeClaimName: a}}\nstatus: {restoreSize: {x: 1}, readyToUse: maybe}\n";
+        let found = rules(text);
+        assert_eq!(found, [("invalid-field", "s".to_owned())]);
+    }
+}
