@@ -75,19 +75,22 @@ pub fn admitted(snapshot: &Snapshot, c: usize) -> (Option<Problem>, Option<DataS
     }
     let namespace = claim.meta.namespace.as_deref().unwrap_or_default();
     if let Some(r) = &claim.data_source_ref {
-        if let Some(ns) = r.namespace.as_deref().filter(|ns| *ns != namespace) {
+        // The gate drops any namespace that is set, even the claim's own (`DropDisabledFields`).
+        if let Some(ns) = r.namespace.as_deref() {
             let grant = snapshot
                 .reference_grants
                 .iter()
                 .filter(|g| g.meta.namespace.as_deref() == Some(ns))
                 .find(|g| g.allows_claim_source(namespace, &r.group, &r.kind, &r.name));
             let grant = match grant {
+                _ if ns == namespace => "the claim's own namespace needs no ReferenceGrant: leave namespace out".to_owned(),
                 Some(g) => format!("ReferenceGrant {ns}/{} would allow it once the gate is on", g.meta.name),
                 None => format!("with the gate on, it would also need a ReferenceGrant in namespace {ns} allowing PersistentVolumeClaims of namespace {namespace} to use {} {}, and the inputs hold none", r.kind, r.name),
             };
             let why = format!(
-                "spec.dataSourceRef names {} in namespace {ns}: a data source in another namespace needs the CrossNamespaceVolumeDataSource feature gate (alpha, off by default), without which the API server drops dataSourceRef{}; {grant}",
+                "spec.dataSourceRef names {} {} with namespace {ns}: a namespace there needs the CrossNamespaceVolumeDataSource feature gate (alpha, off by default), without which the API server drops dataSourceRef{}; {grant}",
                 r.kind,
+                r.name,
                 if claim.data_source.is_some() { " and keeps dataSource" } else { " and the volume is made empty" },
             );
             return (

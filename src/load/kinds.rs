@@ -690,12 +690,30 @@ has_meta!(
     StorageClass,
     Node,
     Workload,
-    VolumeSnapshot,
     VolumeSnapshotClass,
     VolumeSnapshotContent,
     ReferenceGrant,
     VolumePopulator
 );
+
+impl HasMeta for VolumeSnapshot {
+    fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
+    fn meta_mut(&mut self) -> &mut Meta {
+        &mut self.meta
+    }
+
+    /// A manifest applied over a dumped snapshot keeps what the snapshot controller wrote.
+    fn update(&mut self, live: &VolumeSnapshot) {
+        keep_identity(&mut self.meta, &live.meta);
+        self.ready = live.ready;
+        self.restore_size.clone_from(&live.restore_size);
+        self.bound_content.clone_from(&live.bound_content);
+        self.error.clone_from(&live.error);
+    }
+}
 
 /// Annotations controllers and admission write on a claim, which applying a manifest keeps.
 const CONTROLLER_CLAIM_ANNOTATIONS: &[&str] = &[
