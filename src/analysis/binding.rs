@@ -29,6 +29,8 @@ pub fn check(
         match claim_plan.outcome {
             // The volume it names may be among those the run could not read.
             Outcome::Pending if !claim.bind_completed() && names_unseen_volume(snapshot, claim) => {}
+            // The data source rules say why.
+            Outcome::Pending if claim_plan.blocked_by_data_source => {}
             Outcome::Pending if claim.volume_name.is_some() && !claim.bind_completed() => {
                 findings.push(prebound_claim(snapshot, claim, claim_plan));
             }

@@ -5,6 +5,7 @@ pub mod assumptions;
 pub mod binding;
 mod claim_specs;
 mod claim_users;
+pub mod data_sources;
 pub mod declared_access_modes;
 pub mod driver_support;
 pub mod expansion;
@@ -56,6 +57,9 @@ pub const ANALYSES: &[(&str, Analysis)] = &[
         binding::check(i.snapshot, i.binding, i.evidence, f)
     }),
     ("pod claims", |i, f| pod_claims::check(i.snapshot, f)),
+    ("data sources", |i, f| {
+        data_sources::check(i.snapshot, i.binding, f)
+    }),
     ("access modes", |i, f| {
         access_modes::check(i.snapshot, i.binding, f)
     }),

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use crate::model::object::processing_order;
 use crate::model::{BindingMode, Snapshot, VolumePhase};
 
+use super::data_source;
 use super::defaults::{choose_class, default_classes, ClassChoice};
 use super::filters::{
     check_requested_volume, explain, judge, ClaimQuery, Context, Reservation, Verdict, VolumeState,
@@ -173,6 +174,45 @@ impl<'a, F: Finder> Engine<'a, F> {
             }
         }
         self.rebind_freed_volumes();
+        self.data_sources();
+    }
+
+    /// A claim to be provisioned from a data source the provisioner cannot use stays Pending.
+    /// A clone waits for its source, so this repeats until nothing changes (chains of clones).
+    fn data_sources(&mut self) {
+        for _ in 0..self.steps.len() {
+            let mut blocked = Vec::new();
+            for c in 0..self.steps.len() {
+                let Step::Done(plan) = &self.steps[c] else {
+                    continue;
+                };
+                if plan.outcome != Outcome::Provisions {
+                    continue;
+                }
+                let problem =
+                    data_source::judge(self.snapshot, c, plan, |other| match &self.steps[other] {
+                        Step::Done(p) => Some(&**p),
+                        _ => None,
+                    });
+                if let Some(problem) = problem.filter(data_source::Problem::blocks) {
+                    blocked.push((c, problem));
+                }
+            }
+            if blocked.is_empty() {
+                return;
+            }
+            for (c, problem) in blocked {
+                if let Step::Done(plan) = &mut self.steps[c] {
+                    plan.outcome = Outcome::Pending;
+                    plan.blocked_by_data_source = true;
+                    plan.reason = format!(
+                        "{}, but {}",
+                        plan.reason,
+                        data_source::why_blocked(&problem)
+                    );
+                }
+            }
+        }
     }
 
     pub fn query(&self, c: usize) -> ClaimQuery<'a> {
@@ -246,6 +286,7 @@ impl<'a, F: Finder> Engine<'a, F> {
             competition: None,
             assumes_cluster_default: false,
             assumes_no_default_class: false,
+            blocked_by_data_source: false,
         }
     }
 
@@ -812,6 +853,7 @@ impl<'a, F: Finder> Engine<'a, F> {
                     competition: None,
                     assumes_cluster_default: false,
                     assumes_no_default_class: false,
+                    blocked_by_data_source: false,
                 },
             })
             .collect();

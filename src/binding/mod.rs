@@ -8,6 +8,7 @@
 //! chosen": a plain one that follows upstream loop by loop (`reference`) and an indexed one that
 //! stays fast on large clusters (`index`); property tests prove them equal.
 
+pub mod data_source;
 pub mod defaults;
 mod engine;
 pub mod filters;

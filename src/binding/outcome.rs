@@ -203,6 +203,9 @@ pub struct ClaimPlan {
     /// Sets no class and binds a class-less volume it asks for: the plan assumes the cluster
     /// has no default class, which would be given to the claim and keep it from binding.
     pub assumes_no_default_class: bool,
+    /// Would be provisioned, but its data source cannot be used (`binding::data_source`), so
+    /// it stays Pending.
+    pub blocked_by_data_source: bool,
 }
 
 /// The claim's fate if the scheduler places its consumer on one of `nodes` instead: that

@@ -21,11 +21,14 @@ use crate::model::workload::{
     statefulset_claim_name, ClaimRetention, ClaimTemplate, RetentionAction,
 };
 use crate::model::{
-    Claim, ClaimOrigin, Meta, Node, ObjectKey, PodTemplate, Snapshot, StorageClass, Volume,
-    Workload, WorkloadKind,
+    Claim, ClaimOrigin, Meta, Node, ObjectKey, PodTemplate, ReferenceGrant, Snapshot, StorageClass,
+    Volume, VolumePopulator, VolumeSnapshot, VolumeSnapshotClass, VolumeSnapshotContent, Workload,
+    WorkloadKind,
 };
 use crate::rules::ids;
 
+use super::snapshot_kinds::{self, Kept};
+use super::snapshot_validation;
 use super::source::{FileId, ObjectSource};
 use super::yaml_tree::{self, Node as YamlNode, Value};
 
@@ -131,19 +134,31 @@ impl SnapshotBuilder {
             );
             return;
         }
-        let Some(&(kind, _)) = KINDS.iter().find(|(k, _)| *k == kind) else {
+        let snapshot_kind = api_version.and_then(|v| snapshot_kinds::kind_of(kind, v));
+        let planned = KINDS.iter().find(|(k, _)| *k == kind).map(|(k, _)| *k);
+        let Some(kind) = snapshot_kind.or(planned) else {
             // Kinds the plan does not read are skipped silently.
             return;
         };
         // Fields the typed model does not know: kubectl's strict validation rejects them.
         let mut unknown = Vec::new();
-        let added = self.add_object(
-            kind,
-            node.to_json(),
-            Some(source.clone()),
-            &mut unknown,
-            findings,
-        );
+        let added = if snapshot_kind.is_some() {
+            self.add_snapshot_kind(
+                kind,
+                node.to_json(),
+                Some(source.clone()),
+                &mut unknown,
+                findings,
+            )
+        } else {
+            self.add_object(
+                kind,
+                node.to_json(),
+                Some(source.clone()),
+                &mut unknown,
+                findings,
+            )
+        };
         match added {
             Err(error) => findings.push(invalid_field(
                 node,
@@ -178,6 +193,20 @@ impl SnapshotBuilder {
                 }
                 return;
             }
+        }
+        let api_version = value.get("apiVersion").and_then(serde_json::Value::as_str);
+        if let Some(kind) = kind
+            .zip(api_version)
+            .and_then(|(k, v)| snapshot_kinds::kind_of(k, v))
+        {
+            let key = object_key(&value, kind);
+            // A live object passed the API server's validation; a field the wire type lacks is
+            // newer than the type.
+            if let Err(error) = self.add_snapshot_kind(kind, value, None, &mut Vec::new(), findings)
+            {
+                findings.push(invalid_live_field(key, error));
+            }
+            return;
         }
         let Some(&(kind, _)) = KINDS.iter().find(|(k, _)| Some(*k) == kind) else {
             return;
@@ -424,6 +453,72 @@ impl SnapshotBuilder {
         }
     }
 
+    /// Types one object of a snapshot kind, reports what its CRD refuses (for an object still
+    /// to be created), and keeps what the plan reads of it.
+    fn add_snapshot_kind(
+        &mut self,
+        kind: &'static str,
+        json: serde_json::Value,
+        source: Option<ObjectSource>,
+        unknown: &mut Vec<String>,
+        findings: &mut Vec<Finding>,
+    ) -> Result<(), serde_path_to_error::Error<serde_json::Error>> {
+        let namespaced = snapshot_kinds::namespaced(kind).unwrap_or(true);
+        let mut key = object_key(&json, kind);
+        if namespaced && key.namespace.as_deref().is_none_or(str::is_empty) {
+            key.namespace = Some(self.namespace.clone());
+        }
+        let exists = ["uid", "creationTimestamp", "resourceVersion"]
+            .iter()
+            .any(|field| {
+                json.get("metadata")
+                    .and_then(|m| m.get(field))
+                    .and_then(serde_json::Value::as_str)
+                    .is_some_and(|v| !v.is_empty())
+            });
+        // An object that exists was accepted when it was created.
+        if !exists {
+            let api_version = json
+                .get("apiVersion")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default();
+            if let Some(finding) =
+                snapshot_validation::unserved_version(api_version, &key, source.as_ref())
+            {
+                findings.push(finding);
+                return Ok(());
+            }
+        }
+        let wire = snapshot_kinds::type_wire(kind, json, unknown)?;
+        if !exists {
+            snapshot_validation::check(&wire, &key, source.as_ref(), findings);
+        }
+        let kept = snapshot_kinds::keep(&wire, |meta, namespaced| {
+            self.meta(meta, namespaced, source.clone())
+        });
+        match kept {
+            Kept::Snapshot(s) => {
+                self.upsert(s.key(), s, |s| &mut s.volume_snapshots, findings);
+            }
+            Kept::Class(c) => {
+                self.upsert(c.key(), c, |s| &mut s.snapshot_classes, findings);
+            }
+            Kept::Content(c) => {
+                self.upsert(c.key(), c, |s| &mut s.snapshot_contents, findings);
+            }
+            Kept::Grant(g) => {
+                let key = g.meta.key("ReferenceGrant");
+                self.upsert(key, g, |s| &mut s.reference_grants, findings);
+            }
+            Kept::Populator(p) => {
+                let key = p.meta.key("VolumePopulator");
+                self.upsert(key, p, |s| &mut s.volume_populators, findings);
+            }
+            Kept::Nothing => {}
+        }
+        Ok(())
+    }
+
     fn meta(&self, meta: &ObjectMeta, namespaced: bool, source: Option<ObjectSource>) -> Meta {
         let default = namespaced.then_some(self.namespace.as_str());
         Meta::from_k8s(meta, default, source)
@@ -597,7 +692,35 @@ macro_rules! has_meta {
         fn meta_mut(&mut self) -> &mut Meta { &mut self.meta }
     })* };
 }
-has_meta!(Volume, StorageClass, Node, Workload);
+has_meta!(
+    Volume,
+    StorageClass,
+    Node,
+    Workload,
+    VolumeSnapshotClass,
+    VolumeSnapshotContent,
+    ReferenceGrant,
+    VolumePopulator
+);
+
+impl HasMeta for VolumeSnapshot {
+    fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
+    fn meta_mut(&mut self) -> &mut Meta {
+        &mut self.meta
+    }
+
+    /// A manifest applied over a dumped snapshot keeps what the snapshot controller wrote.
+    fn update(&mut self, live: &VolumeSnapshot) {
+        keep_identity(&mut self.meta, &live.meta);
+        self.ready = live.ready;
+        self.restore_size.clone_from(&live.restore_size);
+        self.bound_content.clone_from(&live.bound_content);
+        self.error.clone_from(&live.error);
+    }
+}
 
 /// Annotations controllers and admission write on a claim, which applying a manifest keeps.
 const CONTROLLER_CLAIM_ANNOTATIONS: &[&str] = &[
@@ -647,7 +770,7 @@ impl HasMeta for Claim {
 /// Types a document, remembering the path of the field that did not fit.
 /// Types a document, remembering the path of the field that did not fit, and collecting the
 /// paths of fields the type does not have (k8s-openapi would drop them silently).
-fn typed<T: DeserializeOwned>(
+pub(super) fn typed<T: DeserializeOwned>(
     json: serde_json::Value,
     unknown: &mut Vec<String>,
 ) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {
@@ -699,7 +822,10 @@ fn explain_path(kind: &str, path: &str) -> String {
 }
 
 fn namespaced(kind: &str) -> bool {
-    !matches!(kind, "PersistentVolume" | "StorageClass" | "Node")
+    snapshot_kinds::namespaced(kind).unwrap_or(!matches!(
+        kind,
+        "PersistentVolume" | "StorageClass" | "Node"
+    ))
 }
 
 /// The object a document describes, for findings about the document's fields.
@@ -715,8 +841,10 @@ fn document_key(node: &YamlNode, kind: &str, default_namespace: Option<&str>) ->
         .or(default_namespace);
     let kind: &'static str = KINDS
         .iter()
-        .find(|(k, _)| *k == kind)
-        .map_or("Object", |(k, _)| k);
+        .map(|(k, _)| *k)
+        .chain(snapshot_kinds::KINDS.iter().map(|(k, _, _)| *k))
+        .find(|k| *k == kind)
+        .unwrap_or("Object");
     ObjectKey::new(kind, namespace, name)
 }
 

@@ -3,6 +3,8 @@
 
 pub mod json_tree;
 pub mod kinds;
+pub mod snapshot_kinds;
+mod snapshot_validation;
 pub mod source;
 pub mod yaml_tree;
 

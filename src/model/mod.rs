@@ -7,6 +7,7 @@ pub mod object;
 pub mod quantity;
 pub mod scope;
 pub mod selector;
+pub mod snapshots;
 pub mod storage;
 pub mod workload;
 
@@ -14,9 +15,12 @@ pub use access_modes::{AccessMode, AccessModes};
 pub use object::{Labels, Meta, ObjectKey, OwnerRef};
 pub use quantity::Quantity;
 pub use scope::{Scope, ScopeBasis};
+pub use snapshots::{
+    ReferenceGrant, VolumePopulator, VolumeSnapshot, VolumeSnapshotClass, VolumeSnapshotContent,
+};
 pub use storage::{
-    BindingMode, Claim, ClaimCondition, ClaimOrigin, ClaimRef, ClaimStatus, ReclaimPolicy,
-    StorageClass, Volume, VolumeMode, VolumePhase, VolumePlugin,
+    BindingMode, Claim, ClaimCondition, ClaimOrigin, ClaimRef, ClaimStatus, DataSource,
+    ReclaimPolicy, StorageClass, Volume, VolumeMode, VolumePhase, VolumePlugin,
 };
 pub use workload::{Node, PodTemplate, Workload, WorkloadKind};
 
@@ -28,6 +32,11 @@ pub struct Snapshot {
     pub volumes: Vec<Volume>,
     pub nodes: Vec<Node>,
     pub workloads: Vec<Workload>,
+    pub volume_snapshots: Vec<VolumeSnapshot>,
+    pub snapshot_classes: Vec<VolumeSnapshotClass>,
+    pub snapshot_contents: Vec<VolumeSnapshotContent>,
+    pub reference_grants: Vec<ReferenceGrant>,
+    pub volume_populators: Vec<VolumePopulator>,
     /// Whether the input is the whole cluster (read live, a dump, `--complete`) or a part.
     pub scope: Scope,
     /// The classes are every StorageClass of the cluster (complete input, and the kind could be
@@ -38,6 +47,10 @@ pub struct Snapshot {
     pub claims_complete: bool,
     /// The volumes are every PersistentVolume of the cluster.
     pub volumes_complete: bool,
+    /// The VolumeSnapshots are every snapshot of the cluster (a dump, `--complete`; a live read
+    /// does not list them), so a snapshot a claim restores from that is not among them does not
+    /// exist.
+    pub snapshots_complete: bool,
     /// Kinds a live read could not list, each with why ("not allowed to list persistentvolumes
     /// (403 Forbidden)"). Their objects may well exist: what the plan would look for among them
     /// is unknown, never absent.
@@ -53,6 +66,23 @@ impl Snapshot {
         self.classes_complete = known(self, "StorageClass");
         self.claims_complete = known(self, "PersistentVolumeClaim");
         self.volumes_complete = known(self, "PersistentVolume");
+        // A live read does not list VolumeSnapshots; a dump or --complete shows them all.
+        self.snapshots_complete = scope.complete
+            && scope.basis != ScopeBasis::Cluster
+            && self.unreadable("VolumeSnapshot").is_none();
+    }
+
+    /// Whether the VolumePopulators among the inputs are all the cluster registers: the
+    /// cluster-scoped objects are complete and the input lists VolumePopulators, or the input
+    /// holds a dump of them (a cluster-scoped list is dumped whole).
+    pub fn populators_known(&self) -> bool {
+        (self.classes_complete && !self.volume_populators.is_empty())
+            || self.volume_populators.iter().any(|p| p.meta.exists)
+    }
+
+    /// Whether a VolumeSnapshot not among the inputs is known not to exist.
+    pub fn snapshots_known(&self) -> bool {
+        self.snapshots_complete || (self.claims_complete && !self.volume_snapshots.is_empty())
     }
 
     /// Why the objects of `kind` could not be read, when they could not.

@@ -163,6 +163,39 @@ pub struct Claim {
     pub previous_request: Option<Quantity>,
     /// What the controllers wrote in `status`: phase, conditions and resize progress.
     pub status: ClaimStatus,
+    /// `spec.dataSource`: a claim to clone or a VolumeSnapshot to restore, as written.
+    pub data_source: Option<DataSource>,
+    /// `spec.dataSourceRef`: the same, or a populator's object, possibly in another namespace.
+    pub data_source_ref: Option<DataSource>,
+}
+
+/// What a claim's volume is made from (`spec.dataSource` or `spec.dataSourceRef`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DataSource {
+    /// `apiGroup`; "" for the core group (a PersistentVolumeClaim).
+    pub group: String,
+    pub kind: String,
+    pub name: String,
+    /// Only `dataSourceRef` has one: the source lives in another namespace.
+    pub namespace: Option<String>,
+}
+
+impl DataSource {
+    pub fn is_claim(&self) -> bool {
+        self.group.is_empty() && self.kind == "PersistentVolumeClaim"
+    }
+
+    pub fn is_snapshot(&self) -> bool {
+        self.group == super::snapshots::SNAPSHOT_GROUP && self.kind == "VolumeSnapshot"
+    }
+
+    /// `kind name`, with the group when it has one (`VolumeSnapshot db-snap`).
+    pub fn describe(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{} {ns}/{}", self.kind, self.name),
+            None => format!("{} {}", self.kind, self.name),
+        }
+    }
 }
 
 /// A claim's `status` beyond its capacity: where binding and resizing stand.
@@ -251,6 +284,18 @@ impl Claim {
             status_capacity: parse_storage(pvc.status.as_ref().and_then(|s| s.capacity.as_ref())),
             previous_request: None,
             status: ClaimStatus::from_k8s(pvc.status.as_ref()),
+            data_source: spec.data_source.as_ref().map(|d| DataSource {
+                group: d.api_group.clone().unwrap_or_default(),
+                kind: d.kind.clone(),
+                name: d.name.clone(),
+                namespace: None,
+            }),
+            data_source_ref: spec.data_source_ref.as_ref().map(|d| DataSource {
+                group: d.api_group.clone().unwrap_or_default(),
+                kind: d.kind.clone(),
+                name: d.name.clone(),
+                namespace: d.namespace.clone().filter(|n| !n.is_empty()),
+            }),
         }
     }
 

@@ -68,6 +68,13 @@ pub mod ids {
     pub const MISSING_REQUIRED_FIELD: &str = "missing-required-field";
     pub const SEVERAL_VOLUME_SOURCES: &str = "several-volume-sources";
     pub const INVALID_NAME: &str = "invalid-name";
+    pub const SNAPSHOT_OBJECT_INVALID: &str = "snapshot-object-invalid";
+    pub const DATA_SOURCE_DROPPED: &str = "data-source-dropped";
+    pub const DATA_SOURCE_REJECTED: &str = "data-source-rejected";
+    pub const DATA_SOURCE_NOT_FOUND: &str = "data-source-not-found";
+    pub const SNAPSHOT_NOT_READY: &str = "snapshot-not-ready";
+    pub const DATA_SOURCE_REFUSED: &str = "data-source-refused";
+    pub const VOLUME_POPULATOR_MISSING: &str = "volume-populator-missing";
 
     /// Every rule the code can report.
     pub const ALL: &[&str] = &[
@@ -126,6 +133,13 @@ pub mod ids {
         MISSING_REQUIRED_FIELD,
         SEVERAL_VOLUME_SOURCES,
         INVALID_NAME,
+        SNAPSHOT_OBJECT_INVALID,
+        DATA_SOURCE_DROPPED,
+        DATA_SOURCE_REJECTED,
+        DATA_SOURCE_NOT_FOUND,
+        SNAPSHOT_NOT_READY,
+        DATA_SOURCE_REFUSED,
+        VOLUME_POPULATOR_MISSING,
     ];
 }
 
