@@ -18,11 +18,11 @@ use crate::findings::{Finding, Pointer};
 use crate::model::annotations;
 use crate::model::storage::parse_storage;
 use crate::model::workload::{
-    statefulset_claim_name, ClaimRetention, ClaimTemplate, RetentionAction,
+    ephemeral_claim_name, statefulset_claim_name, ClaimRetention, ClaimTemplate, RetentionAction,
 };
 use crate::model::{
-    Claim, ClaimOrigin, Meta, Node, ObjectKey, PodTemplate, Snapshot, StorageClass, Volume,
-    Workload, WorkloadKind,
+    Claim, ClaimOrigin, Meta, Node, ObjectKey, OwnerRef, PodTemplate, Snapshot, StorageClass,
+    Volume, Workload, WorkloadKind,
 };
 use crate::rules::ids;
 
@@ -502,7 +502,9 @@ impl SnapshotBuilder {
     }
 
     /// Expands StatefulSet claim templates into the claims the StatefulSet controller creates,
-    /// `<template>-<statefulset>-<ordinal>` per replica, unless such a claim was given.
+    /// `<template>-<statefulset>-<ordinal>` per replica, and generic ephemeral volumes into the
+    /// claims the ephemeral volume controller creates, `<pod>-<volume>` per pod, unless such a
+    /// claim was given.
     pub fn finish(mut self) -> Snapshot {
         let given: HashSet<(String, String)> = self
             .snapshot
@@ -556,7 +558,62 @@ impl SnapshotBuilder {
                 }
             }
         }
+        self.expand_ephemeral_volumes(&given);
         self.snapshot
+    }
+
+    /// The claims of generic ephemeral volumes, one per pod and volume, owned by the pod (upstream
+    /// pkg/controller/volume/ephemeral: the claim gets the template's metadata and spec, and a
+    /// controller owner reference to the pod).
+    fn expand_ephemeral_volumes(&mut self, given: &HashSet<(String, String)>) {
+        let mut claims = Vec::new();
+        for workload in &self.snapshot.workloads {
+            if workload.template.ephemeral.is_empty() {
+                continue;
+            }
+            let namespace = workload.meta.namespace.clone().unwrap_or_default();
+            for pod in 0..workload.distinct_pods() {
+                let pod_name = workload.pod_name(pod);
+                for volume in &workload.template.ephemeral {
+                    let name = ephemeral_claim_name(&pod_name, &volume.volume);
+                    if given.contains(&(namespace.clone(), name.clone())) {
+                        continue;
+                    }
+                    let source = workload.meta.source.clone().map(|s| ObjectSource {
+                        base_path: Some(Arc::from(volume.path.as_str())),
+                        ..s
+                    });
+                    let template_meta = volume.template.metadata.clone().unwrap_or_default();
+                    let mut meta = Meta::from_k8s(&template_meta, Some(&namespace), source);
+                    meta.name = name;
+                    meta.namespace = Some(namespace.clone());
+                    meta.namespace_defaulted = workload.meta.namespace_defaulted;
+                    meta.uid = None;
+                    meta.created = None;
+                    meta.exists = false;
+                    meta.owners = vec![OwnerRef {
+                        kind: "Pod".to_owned(),
+                        name: pod_name.clone(),
+                        uid: match workload.kind {
+                            WorkloadKind::Pod => workload.meta.uid.clone(),
+                            _ => None,
+                        },
+                    }];
+                    let pvc = PersistentVolumeClaim {
+                        metadata: template_meta,
+                        spec: Some(volume.template.spec.clone()),
+                        status: None,
+                    };
+                    let origin = ClaimOrigin::EphemeralVolume {
+                        workload: workload.key(),
+                        volume: volume.volume.clone(),
+                        pod: pod_name.clone(),
+                    };
+                    claims.push(Claim::from_k8s(&pvc, meta, origin));
+                }
+            }
+        }
+        self.snapshot.claims.extend(claims);
     }
 }
 
