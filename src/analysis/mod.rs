@@ -10,6 +10,7 @@ pub mod expansion;
 pub mod input;
 pub mod live;
 pub mod pod_claims;
+pub mod pod_volume_modes;
 pub mod read_only_many;
 pub mod read_write_once_pod;
 pub mod reclaim;
@@ -48,6 +49,9 @@ pub const ANALYSES: &[(&str, Analysis)] = &[
         binding::check(i.snapshot, i.binding, i.evidence, f)
     }),
     ("pod claims", |i, f| pod_claims::check(i.snapshot, f)),
+    ("pod volume modes", |i, f| {
+        pod_volume_modes::check(i.snapshot, f)
+    }),
     ("access modes", |i, f| {
         access_modes::check(i.snapshot, i.binding, f)
     }),

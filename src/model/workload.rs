@@ -46,6 +46,7 @@ pub struct ClaimUse {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VolumeUse {
     pub volume: String,
+    pub container: String,
     pub device: bool,
     /// Path of the `volumeMounts` or `volumeDevices` entry inside the workload.
     pub path: String,
@@ -138,6 +139,7 @@ impl PodTemplate {
             for (i, m) in c.volume_mounts.iter().flatten().enumerate() {
                 uses.push(VolumeUse {
                     volume: m.name.clone(),
+                    container: c.name.clone(),
                     device: false,
                     path: format!("{container}.volumeMounts[{i}]"),
                 });
@@ -145,6 +147,7 @@ impl PodTemplate {
             for (i, d) in c.volume_devices.iter().flatten().enumerate() {
                 uses.push(VolumeUse {
                     volume: d.name.clone(),
+                    container: c.name.clone(),
                     device: true,
                     path: format!("{container}.volumeDevices[{i}]"),
                 });

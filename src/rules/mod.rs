@@ -63,6 +63,7 @@ pub mod ids {
     pub const EXPANSION_WAITS_FOR_POD_RESTART: &str = "expansion-waits-for-pod-restart";
     pub const EXPANSION_FAILED: &str = "expansion-failed";
     pub const POD_CLAIM_NOT_FOUND: &str = "pod-claim-not-found";
+    pub const POD_VOLUME_MODE_MISMATCH: &str = "pod-volume-mode-mismatch";
 
     /// Every rule the code can report.
     pub const ALL: &[&str] = &[
@@ -116,6 +117,7 @@ pub mod ids {
         EXPANSION_WAITS_FOR_POD_RESTART,
         EXPANSION_FAILED,
         POD_CLAIM_NOT_FOUND,
+        POD_VOLUME_MODE_MISMATCH,
     ];
 }
 
