@@ -2,6 +2,7 @@
 
 pub mod access_modes;
 pub mod binding;
+pub mod claim_namespaces;
 mod claim_specs;
 mod claim_users;
 pub mod declared_access_modes;
@@ -49,6 +50,7 @@ pub const ANALYSES: &[(&str, Analysis)] = &[
         binding::check(i.snapshot, i.binding, i.evidence, f)
     }),
     ("pod claims", |i, f| pod_claims::check(i.snapshot, f)),
+    ("claim namespaces", |i, f| claim_namespaces::check(i.snapshot, f)),
     ("pod volume modes", |i, f| {
         pod_volume_modes::check(i.snapshot, f)
     }),

@@ -64,6 +64,7 @@ pub mod ids {
     pub const EXPANSION_FAILED: &str = "expansion-failed";
     pub const POD_CLAIM_NOT_FOUND: &str = "pod-claim-not-found";
     pub const POD_VOLUME_MODE_MISMATCH: &str = "pod-volume-mode-mismatch";
+    pub const CLAIM_IN_OTHER_NAMESPACE: &str = "claim-in-other-namespace";
 
     /// Every rule the code can report.
     pub const ALL: &[&str] = &[
@@ -118,6 +119,7 @@ pub mod ids {
         EXPANSION_FAILED,
         POD_CLAIM_NOT_FOUND,
         POD_VOLUME_MODE_MISMATCH,
+        CLAIM_IN_OTHER_NAMESPACE,
     ];
 }
 
