@@ -131,8 +131,14 @@ mod tests {
         let found = messages(&input("", ", namespace: shop"));
         assert!(found[0].contains("applied with -n shop"), "{found:?}");
         let found = messages(&input(", namespace: shop", ""));
-        assert!(found[0].contains("the claim has no namespace of its own"), "{found:?}");
+        assert!(
+            found[0].contains("the claim has no namespace of its own"),
+            "{found:?}"
+        );
         let found = messages(&input(", namespace: shop", ", namespace: db"));
-        assert!(found[0].contains("both namespaces are written"), "{found:?}");
+        assert!(
+            found[0].contains("both namespaces are written"),
+            "{found:?}"
+        );
     }
 }

@@ -8,6 +8,7 @@ mod claim_users;
 pub mod declared_access_modes;
 pub mod driver_support;
 pub mod expansion;
+pub mod fs_group;
 pub mod input;
 pub mod live;
 pub mod pod_claims;
@@ -50,7 +51,9 @@ pub const ANALYSES: &[(&str, Analysis)] = &[
         binding::check(i.snapshot, i.binding, i.evidence, f)
     }),
     ("pod claims", |i, f| pod_claims::check(i.snapshot, f)),
-    ("claim namespaces", |i, f| claim_namespaces::check(i.snapshot, f)),
+    ("claim namespaces", |i, f| {
+        claim_namespaces::check(i.snapshot, f)
+    }),
     ("pod volume modes", |i, f| {
         pod_volume_modes::check(i.snapshot, f)
     }),
@@ -68,6 +71,9 @@ pub const ANALYSES: &[(&str, Analysis)] = &[
     }),
     ("driver support", |i, f| {
         driver_support::check(i.snapshot, i.binding, f)
+    }),
+    ("fs group", |i, f| {
+        fs_group::check(i.snapshot, i.binding, i.evidence, f)
     }),
     ("reclaim", |i, f| {
         reclaim::check(i.snapshot, i.binding, i.deletion, f)

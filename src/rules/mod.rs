@@ -65,6 +65,7 @@ pub mod ids {
     pub const POD_CLAIM_NOT_FOUND: &str = "pod-claim-not-found";
     pub const POD_VOLUME_MODE_MISMATCH: &str = "pod-volume-mode-mismatch";
     pub const CLAIM_IN_OTHER_NAMESPACE: &str = "claim-in-other-namespace";
+    pub const FS_GROUP_RECURSIVE_CHANGE: &str = "fs-group-recursive-change";
 
     /// Every rule the code can report.
     pub const ALL: &[&str] = &[
@@ -120,6 +121,7 @@ pub mod ids {
         POD_CLAIM_NOT_FOUND,
         POD_VOLUME_MODE_MISMATCH,
         CLAIM_IN_OTHER_NAMESPACE,
+        FS_GROUP_RECURSIVE_CHANGE,
     ];
 }
 
