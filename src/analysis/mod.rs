@@ -7,6 +7,7 @@ mod claim_specs;
 mod claim_users;
 pub mod declared_access_modes;
 pub mod driver_support;
+pub mod empty_dirs;
 pub mod expansion;
 pub mod fs_group;
 pub mod input;
@@ -72,6 +73,7 @@ pub const ANALYSES: &[(&str, Analysis)] = &[
     ("driver support", |i, f| {
         driver_support::check(i.snapshot, i.binding, f)
     }),
+    ("empty dirs", |i, f| empty_dirs::check(i.snapshot, f)),
     ("fs group", |i, f| {
         fs_group::check(i.snapshot, i.binding, i.evidence, f)
     }),

@@ -50,6 +50,8 @@ pub struct VolumeUse {
     pub device: bool,
     /// Path of the `volumeMounts` or `volumeDevices` entry inside the workload.
     pub path: String,
+    /// Where the container sees it: `mountPath` or `devicePath`.
+    pub target: String,
 }
 
 /// A generic ephemeral volume (`volumes[].ephemeral.volumeClaimTemplate`): the ephemeral volume
@@ -60,6 +62,17 @@ pub struct EphemeralVolume {
     /// Path of the `volumeClaimTemplate` inside the workload.
     pub path: String,
     pub template: PersistentVolumeClaimTemplate,
+}
+
+/// An `emptyDir` volume: scratch space on the node's disk (or in memory), gone with the pod.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmptyDir {
+    pub volume: String,
+    /// Path of the volume entry inside the workload.
+    pub path: String,
+    pub size_limit: bool,
+    /// `medium: Memory`: a tmpfs, counted against the pod's memory, not the node's disk.
+    pub memory: bool,
 }
 
 /// The parts of a pod spec that decide where it can run and which claims it uses.
@@ -83,6 +96,10 @@ pub struct PodTemplate {
     /// `securityContext.fsGroupChangePolicy`: `OnRootMismatch` skips the recursive change when
     /// the volume's root already has the right owner; absent means `Always`.
     pub fs_group_change_policy: Option<String>,
+    pub empty_dirs: Vec<EmptyDir>,
+    /// Some container sets `limits.ephemeral-storage`, so the pod has a limit on what it
+    /// writes to the node's disk, emptyDir volumes included.
+    pub ephemeral_storage_limited: bool,
 }
 
 impl PodTemplate {
@@ -90,7 +107,16 @@ impl PodTemplate {
     pub fn from_k8s(spec: &PodSpec, path: &str) -> PodTemplate {
         let mut claims = Vec::new();
         let mut ephemeral = Vec::new();
+        let mut empty_dirs = Vec::new();
         for (i, volume) in spec.volumes.iter().flatten().enumerate() {
+            if let Some(empty_dir) = &volume.empty_dir {
+                empty_dirs.push(EmptyDir {
+                    volume: volume.name.clone(),
+                    path: format!("{path}.volumes[{i}]"),
+                    size_limit: empty_dir.size_limit.is_some(),
+                    memory: empty_dir.medium.as_deref() == Some("Memory"),
+                });
+            }
             if let Some(template) = volume
                 .ephemeral
                 .as_ref()
@@ -142,6 +168,7 @@ impl PodTemplate {
                     container: c.name.clone(),
                     device: false,
                     path: format!("{container}.volumeMounts[{i}]"),
+                    target: m.mount_path.clone(),
                 });
             }
             for (i, d) in c.volume_devices.iter().flatten().enumerate() {
@@ -150,6 +177,7 @@ impl PodTemplate {
                     container: c.name.clone(),
                     device: true,
                     path: format!("{container}.volumeDevices[{i}]"),
+                    target: d.device_path.clone(),
                 });
             }
         }
@@ -179,6 +207,13 @@ impl PodTemplate {
             uses,
             fs_group: security.and_then(|s| s.fs_group),
             fs_group_change_policy: security.and_then(|s| s.fs_group_change_policy.clone()),
+            empty_dirs,
+            ephemeral_storage_limited: spec.containers.iter().any(|c| {
+                c.resources
+                    .as_ref()
+                    .and_then(|r| r.limits.as_ref())
+                    .is_some_and(|l| l.contains_key("ephemeral-storage"))
+            }),
         }
     }
 

@@ -66,6 +66,7 @@ pub mod ids {
     pub const POD_VOLUME_MODE_MISMATCH: &str = "pod-volume-mode-mismatch";
     pub const CLAIM_IN_OTHER_NAMESPACE: &str = "claim-in-other-namespace";
     pub const FS_GROUP_RECURSIVE_CHANGE: &str = "fs-group-recursive-change";
+    pub const EMPTY_DIR_WITHOUT_SIZE_LIMIT: &str = "empty-dir-without-size-limit";
 
     /// Every rule the code can report.
     pub const ALL: &[&str] = &[
@@ -122,6 +123,7 @@ pub mod ids {
         POD_VOLUME_MODE_MISMATCH,
         CLAIM_IN_OTHER_NAMESPACE,
         FS_GROUP_RECURSIVE_CHANGE,
+        EMPTY_DIR_WITHOUT_SIZE_LIMIT,
     ];
 }
 
