@@ -6,7 +6,8 @@
 //!
 //! Reported once per workload, as info: almost every pod has one, and most are scratch space
 //! that stays small. Volumes that only carry a socket or configuration (CSI sidecars' socket
-//! directories, config files rendered by an init container) are left out: they never grow.
+//! directories, config files) and those an init container fills (binaries, configuration) are
+//! left out: they do not grow with the pod's work.
 
 use crate::findings::{Finding, Pointer};
 use crate::model::Snapshot;
@@ -27,14 +28,16 @@ pub fn check(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
             .iter()
             .filter(|e| !e.size_limit && !e.memory)
             .filter(|e| {
-                let mut paths = template
+                let mounts: Vec<_> = template
                     .uses
                     .iter()
                     .filter(|u| u.volume == e.volume && !u.device)
-                    .map(|u| u.target.as_str())
-                    .peekable();
-                // A volume no container mounts holds nothing.
-                paths.peek().is_some() && !paths.all(never_grows)
+                    .collect();
+                // A volume no container mounts holds nothing; one an init container fills holds
+                // what the pod is set up with (binaries, configuration), not what it produces.
+                !mounts.is_empty()
+                    && !mounts.iter().any(|u| u.path.contains(".initContainers["))
+                    && !mounts.iter().all(|u| never_grows(&u.target))
             })
             .collect();
         let Some(first) = unbounded.first() else {
