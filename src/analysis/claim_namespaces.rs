@@ -57,8 +57,9 @@ pub fn check(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
             let claim_ns = namespaces.join(", ");
             let meet = if workload.meta.namespace_defaulted {
                 format!(
-                    "{} has no namespace of its own, so the two meet only when the file is applied with -n {} (or a context whose namespace is that); applied anywhere else, its pods stay Pending (persistentvolumeclaim {:?} not found)",
+                    "the {} has no namespace of its own, so the two meet only when the file is applied with -n {} (or from a context whose namespace is {}); applied anywhere else, its pods stay Pending (persistentvolumeclaim {:?} not found)",
                     workload.key().kind,
+                    namespaces[0],
                     namespaces[0],
                     usage.claim
                 )
