@@ -568,7 +568,11 @@ impl SnapshotBuilder {
     fn expand_ephemeral_volumes(&mut self, given: &HashSet<(String, String)>) {
         let mut claims = Vec::new();
         for workload in &self.snapshot.workloads {
-            if workload.template.ephemeral.is_empty() {
+            // Pods of an existing Deployment, DaemonSet or Job have claims named after pods the
+            // plan cannot name: a cluster's copy of them is in the input, or unknown.
+            let names_known =
+                matches!(workload.kind, WorkloadKind::Pod | WorkloadKind::StatefulSet);
+            if workload.template.ephemeral.is_empty() || (workload.meta.exists && !names_known) {
                 continue;
             }
             let namespace = workload.meta.namespace.clone().unwrap_or_default();
@@ -918,5 +922,59 @@ mod unknown_field_tests {
             super::explain_path("StatefulSet", "spec.template.spec.containers[0].imagee"),
             "statefulset.spec.template.spec.containers"
         );
+    }
+}
+
+#[cfg(test)]
+mod ephemeral_tests {
+    use crate::load::{load_str, LoadOptions};
+    use crate::model::ClaimOrigin;
+
+    const VOLUMES: &str = "      volumes:\n        - name: scratch\n          ephemeral: {volumeClaimTemplate: {spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}}}\n";
+
+    const POD_VOLUMES: &str = "  volumes:\n    - name: scratch\n      ephemeral: {volumeClaimTemplate: {spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}}}\n";
+
+    fn claims(text: &str) -> Vec<(String, Vec<String>)> {
+        load_str("t.yaml", text, &LoadOptions::default())
+            .snapshot
+            .claims
+            .iter()
+            .filter(|c| matches!(c.origin, ClaimOrigin::EphemeralVolume { .. }))
+            .map(|c| {
+                let owners = c
+                    .meta
+                    .owners
+                    .iter()
+                    .map(|o| format!("{}/{}", o.kind, o.name));
+                (c.meta.name.clone(), owners.collect())
+            })
+            .collect()
+    }
+
+    fn deployment(metadata: &str) -> String {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata: {metadata}\nspec:\n  replicas: 2\n  selector: {{}}\n  template:\n    spec:\n      containers: [{{name: c, image: busybox}}]\n{VOLUMES}")
+    }
+
+    #[test]
+    fn each_pod_gets_a_claim_it_owns() {
+        let pod = format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n  containers: [{{name: c, image: busybox}}]\n{}", POD_VOLUMES);
+        assert_eq!(
+            claims(&pod),
+            [("p-scratch".to_owned(), vec!["Pod/p".to_owned()])]
+        );
+        let names: Vec<String> = claims(&deployment("{name: web}"))
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(names, ["web-<pod 1>-scratch", "web-<pod 2>-scratch"]);
+        // A running Deployment's pods have claims named after pods the plan cannot name.
+        assert!(claims(&deployment("{name: web, uid: u1}")).is_empty());
+    }
+
+    #[test]
+    fn a_claim_given_in_the_input_is_not_made_again() {
+        let pod = format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n  containers: [{{name: c, image: busybox}}]\n{}---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {{name: p-scratch}}\nspec: {{accessModes: [ReadWriteOnce], resources: {{requests: {{storage: 1Gi}}}}}}\n", POD_VOLUMES);
+        let loaded = load_str("t.yaml", &pod, &LoadOptions::default());
+        assert_eq!(loaded.snapshot.claims.len(), 1);
     }
 }
