@@ -62,6 +62,9 @@ pub struct ClaimFate {
     /// Workloads whose running pods use the claim: kubernetes.io/pvc-protection keeps a deleted
     /// claim Terminating until those pods are gone.
     pub used_by: Vec<usize>,
+    /// The pod that owns the claim (a generic ephemeral volume's, as "Pod ns/name"): the garbage
+    /// collector deletes the claim with it, and the volume then follows its reclaim policy.
+    pub deleted_with: Option<String>,
 }
 
 /// What one deletion does: the claims it deletes, those it leaves, and their data.
@@ -154,6 +157,7 @@ pub fn plan(snapshot: &Snapshot, binding: &BindingPlan) -> DeletionPlan {
                 reason,
                 helm_keep: helm_keeps(&snapshot.claims[c].meta),
                 used_by: users.get(&c).cloned().unwrap_or_default(),
+                deleted_with: owning_pod(&snapshot.claims[c].meta),
             }
         })
         .collect();
@@ -295,6 +299,14 @@ fn claim_data(
     }
 }
 
+/// The pod a claim is owned by, as "Pod ns/name" (upstream the ephemeral volume controller
+/// makes the pod the claim's controller owner).
+fn owning_pod(meta: &Meta) -> Option<String> {
+    let owner = meta.owners.iter().find(|o| o.kind == "Pod")?;
+    let ns = meta.namespace.as_deref().unwrap_or_default();
+    Some(format!("Pod {ns}/{}", owner.name))
+}
+
 /// The workloads whose running pods use each claim.
 fn claim_users(snapshot: &Snapshot) -> HashMap<usize, Vec<usize>> {
     let mut claims: HashMap<(&str, &str), usize> = HashMap::new();
@@ -312,11 +324,7 @@ fn claim_users(snapshot: &Snapshot) -> HashMap<usize, Vec<usize>> {
             continue;
         }
         let ns = workload.meta.namespace.as_deref().unwrap_or_default();
-        let pods = if workload.kind == WorkloadKind::StatefulSet {
-            workload.pods
-        } else {
-            1
-        };
+        let pods = workload.distinct_pods();
         for pod in 0..pods {
             for name in workload.claims_of_pod(pod) {
                 if let Some(&c) = claims.get(&(ns, name.as_str())) {

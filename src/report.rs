@@ -139,6 +139,9 @@ pub struct ClaimDeletionEntry {
     /// Workloads whose pods use it: a deleted claim stays Terminating until they are gone.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub used_by: Vec<String>,
+    /// The pod that owns it (a generic ephemeral volume's claim): deleting the pod deletes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted_with: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -198,7 +201,8 @@ pub struct ClaimEntry {
     /// as well (it picks among them by load).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub alternatives: Vec<AlternativeEntry>,
-    /// For claims made from a StatefulSet's volumeClaimTemplates: "StatefulSet ns/name".
+    /// For claims made from a template: "StatefulSet ns/name" for its volumeClaimTemplates, the
+    /// pod or workload for a generic ephemeral volume.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub template_of: Option<String>,
     /// `status.phase` of a claim that exists (read live or from a dump): where it stands now,
@@ -376,6 +380,7 @@ fn deletion_entry(snapshot: &Snapshot, plan: &DeletionPlan) -> DeletionEntry {
                 .iter()
                 .map(|w| snapshot.workloads[*w].key().to_string())
                 .collect(),
+            deleted_with: fate.deleted_with.clone(),
         })
         .collect();
     claims.sort_by(|a, b| {
@@ -524,12 +529,7 @@ pub fn build(
                         nodes: a.nodes.clone(),
                     })
                     .collect(),
-                template_of: match &claim.origin {
-                    crate::model::ClaimOrigin::StatefulSetTemplate { statefulset, .. } => {
-                        Some(statefulset.to_string())
-                    }
-                    crate::model::ClaimOrigin::Manifest => None,
-                },
+                template_of: claim.origin.template().map(|(owner, _)| owner.to_string()),
                 phase: claim.status.phase.clone(),
                 source: locate(&claim.meta),
             }

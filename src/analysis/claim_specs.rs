@@ -1,9 +1,10 @@
 //! Claims as they are written, for checks of the spec itself: a PersistentVolumeClaim once, and
-//! a StatefulSet's volumeClaimTemplate once rather than once per replica.
+//! a StatefulSet's volumeClaimTemplate or an ephemeral volume's template once rather than once
+//! per pod.
 
 use std::collections::HashSet;
 
-use crate::model::{Claim, ClaimOrigin, ObjectKey, Snapshot};
+use crate::model::{Claim, ObjectKey, Snapshot};
 
 pub struct ClaimSpec<'a> {
     pub claim: &'a Claim,
@@ -18,22 +19,19 @@ pub fn written_once(snapshot: &Snapshot) -> impl Iterator<Item = ClaimSpec<'_>> 
     snapshot
         .claims
         .iter()
-        .filter_map(move |claim| match &claim.origin {
-            ClaimOrigin::Manifest => Some(ClaimSpec {
+        .filter_map(move |claim| match claim.origin.template() {
+            None => Some(ClaimSpec {
                 claim,
                 object: claim.key(),
                 name: format!("claim {}", claim.meta.qualified_name()),
             }),
-            ClaimOrigin::StatefulSetTemplate {
-                statefulset,
-                template,
-                ..
-            } => seen
-                .insert((statefulset.clone(), template.clone()))
-                .then(|| ClaimSpec {
-                    claim,
-                    object: statefulset.clone(),
-                    name: format!("volumeClaimTemplate {template} of {statefulset}"),
-                }),
+            Some((owner, template)) => {
+                seen.insert((owner.clone(), template.to_owned()))
+                    .then(|| ClaimSpec {
+                        claim,
+                        object: owner.clone(),
+                        name: claim.origin.describe_template().unwrap_or_default(),
+                    })
+            }
         })
 }

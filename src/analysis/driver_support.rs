@@ -46,13 +46,8 @@ fn check_claims(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Find
         let Ok(volume_mode) = claim.volume_mode.clone() else {
             continue;
         };
-        if let ClaimOrigin::StatefulSetTemplate {
-            statefulset,
-            template,
-            ..
-        } = &claim.origin
-        {
-            if !templates_seen.insert((statefulset.clone(), template.clone())) {
+        if let Some((owner, template)) = claim.origin.template() {
+            if !templates_seen.insert((owner.clone(), template.to_owned())) {
                 continue;
             }
         }
@@ -200,6 +195,12 @@ fn describe_claim(claim: &Claim) -> String {
             ..
         } => format!(
             "{} (and every claim of {statefulset}'s template {template:?})",
+            claim.meta.qualified_name()
+        ),
+        ClaimOrigin::EphemeralVolume {
+            workload, volume, ..
+        } => format!(
+            "{} (and every claim of {workload}'s ephemeral volume {volume:?})",
             claim.meta.qualified_name()
         ),
         ClaimOrigin::Manifest => claim.meta.qualified_name(),

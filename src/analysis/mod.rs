@@ -3,15 +3,19 @@
 pub mod access_modes;
 pub mod assumptions;
 pub mod binding;
+pub mod claim_namespaces;
 mod claim_specs;
 mod claim_users;
 pub mod data_sources;
 pub mod declared_access_modes;
 pub mod driver_support;
+pub mod empty_dirs;
 pub mod expansion;
+pub mod fs_group;
 pub mod input;
 pub mod live;
 pub mod pod_claims;
+pub mod pod_volume_modes;
 pub mod read_only_many;
 pub mod read_write_once_pod;
 pub mod reclaim;
@@ -60,6 +64,12 @@ pub const ANALYSES: &[(&str, Analysis)] = &[
     ("data sources", |i, f| {
         data_sources::check(i.snapshot, i.binding, f)
     }),
+    ("claim namespaces", |i, f| {
+        claim_namespaces::check(i.snapshot, f)
+    }),
+    ("pod volume modes", |i, f| {
+        pod_volume_modes::check(i.snapshot, f)
+    }),
     ("access modes", |i, f| {
         access_modes::check(i.snapshot, i.binding, f)
     }),
@@ -74,6 +84,10 @@ pub const ANALYSES: &[(&str, Analysis)] = &[
     }),
     ("driver support", |i, f| {
         driver_support::check(i.snapshot, i.binding, f)
+    }),
+    ("empty dirs", |i, f| empty_dirs::check(i.snapshot, f)),
+    ("fs group", |i, f| {
+        fs_group::check(i.snapshot, i.binding, i.evidence, f)
     }),
     ("reclaim", |i, f| {
         reclaim::check(i.snapshot, i.binding, i.deletion, f)

@@ -48,13 +48,28 @@ pub fn check(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
                     ),
                 )
                 .at(Pointer::field(pod.meta.source.as_ref(), &format!("{}.persistentVolumeClaim.claimName", usage.path)), "no such claim")
-                .help(format!(
-                    "create claim {:?} in namespace {ns}, or correct the claimName (see `kubectl get pvc -n {ns}`)",
-                    usage.claim
-                )),
+                .help(match elsewhere(snapshot, &usage.claim) {
+                    Some(other) => format!(
+                        "claim {:?} exists in namespace {other}, but a pod can only use claims of its own namespace: create the claim in namespace {ns}, or run the pod in {other}",
+                        usage.claim
+                    ),
+                    None => format!(
+                        "create claim {:?} in namespace {ns}, or correct the claimName (see `kubectl get pvc -n {ns}`)",
+                        usage.claim
+                    ),
+                }),
             );
         }
     }
+}
+
+/// A namespace that has a claim of this name, for a pod that looked in its own.
+fn elsewhere<'a>(snapshot: &'a Snapshot, name: &str) -> Option<&'a str> {
+    snapshot
+        .claims
+        .iter()
+        .find(|c| c.meta.name == name)
+        .and_then(|c| c.meta.namespace.as_deref())
 }
 
 #[cfg(test)]

@@ -39,8 +39,7 @@ struct PodUse<'a> {
     claims: Vec<(usize, String)>,
 }
 
-/// Every pod that runs, one per workload except StatefulSets, whose pods each have their own
-/// claims.
+/// Every pod that runs: one per workload, except where each pod has claims of its own.
 fn running_pods(snapshot: &Snapshot) -> Vec<PodUse<'_>> {
     let mut lookup: HashMap<(&str, &str), usize> = HashMap::new();
     for (c, claim) in snapshot.claims.iter().enumerate() {
@@ -55,11 +54,7 @@ fn running_pods(snapshot: &Snapshot) -> Vec<PodUse<'_>> {
         .filter(|(_, w)| w.pods > 0 && !w.finished)
     {
         let ns = workload.meta.namespace.as_deref().unwrap_or("default");
-        let distinct = if workload.kind == WorkloadKind::StatefulSet {
-            workload.pods
-        } else {
-            1
-        };
+        let distinct = workload.distinct_pods();
         for pod in 0..distinct {
             let claims = workload
                 .claims_of_pod(pod)
@@ -92,6 +87,15 @@ fn claim_path(workload: &Workload, pod: u32, name: &str) -> String {
                 return t.path.clone();
             }
         }
+    }
+    let pod_name = workload.pod_name(pod);
+    if let Some(e) = workload
+        .template
+        .ephemeral
+        .iter()
+        .find(|e| crate::model::workload::ephemeral_claim_name(&pod_name, &e.volume) == name)
+    {
+        return e.path.clone();
     }
     workload
         .template

@@ -37,12 +37,8 @@ pub(super) fn place_consumers<F: Finder>(e: &mut Engine<'_, F>) -> HashMap<usize
     for w in workloads {
         let workload = &snapshot.workloads[w];
         let ns = workload.meta.namespace.as_deref().unwrap_or("default");
-        // Pods of one template share their claims; only StatefulSet pods differ.
-        let distinct_pods = if workload.kind == WorkloadKind::StatefulSet {
-            workload.pods.max(1)
-        } else {
-            1
-        };
+        // Pods of one template share their claims, except their own (StatefulSet, ephemeral).
+        let distinct_pods = workload.distinct_pods().max(1);
         for pod in 0..distinct_pods {
             let claims: Vec<usize> = workload
                 .claims_of_pod(pod)

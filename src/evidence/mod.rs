@@ -2,7 +2,7 @@
 //! volume is attached to, which CSI drivers are installed. Read live, or from manifests that
 //! include those objects (a `kubectl get events -o yaml` dump); the diagnoses read it.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use k8s_openapi::api::core::v1::Event as CoreEvent;
 use k8s_openapi::api::events::v1::Event as EventsEvent;
@@ -77,6 +77,9 @@ pub struct Evidence {
     pub attachments: Vec<Attachment>,
     /// The CSIDriver objects' names, when they were read (live: all of them; files: those given).
     pub csi_drivers: Option<BTreeSet<String>>,
+    /// Per CSIDriver object, its `spec.fsGroupPolicy` (absent means ReadWriteOnceWithFSType):
+    /// whether the kubelet changes a volume's ownership to the pod's fsGroup.
+    pub fs_group_policies: BTreeMap<String, String>,
     /// Per node, the CSI drivers running on it (CSINode objects), when they were read.
     pub csi_nodes: Option<Vec<(String, BTreeSet<String>)>>,
     /// Kinds the run could not read (403), to say what was not checked.
@@ -116,7 +119,14 @@ impl Evidence {
             "CSIDriver" => {
                 let drivers = self.csi_drivers.get_or_insert_with(BTreeSet::new);
                 if let Ok(driver) = serde_json::from_value::<CSIDriver>(typed(value, "v1")) {
-                    drivers.extend(driver.metadata.name);
+                    if let Some(name) = driver.metadata.name {
+                        let policy = driver
+                            .spec
+                            .fs_group_policy
+                            .unwrap_or_else(|| "ReadWriteOnceWithFSType".to_owned());
+                        self.fs_group_policies.insert(name.clone(), policy);
+                        drivers.insert(name);
+                    }
                 }
             }
             "CSINode" => {

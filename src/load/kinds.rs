@@ -18,12 +18,12 @@ use crate::findings::{Finding, Pointer};
 use crate::model::annotations;
 use crate::model::storage::parse_storage;
 use crate::model::workload::{
-    statefulset_claim_name, ClaimRetention, ClaimTemplate, RetentionAction,
+    ephemeral_claim_name, statefulset_claim_name, ClaimRetention, ClaimTemplate, RetentionAction,
 };
 use crate::model::{
-    Claim, ClaimOrigin, Meta, Node, ObjectKey, PodTemplate, ReferenceGrant, Snapshot, StorageClass,
-    Volume, VolumePopulator, VolumeSnapshot, VolumeSnapshotClass, VolumeSnapshotContent, Workload,
-    WorkloadKind,
+    Claim, ClaimOrigin, Meta, Node, ObjectKey, OwnerRef, PodTemplate, ReferenceGrant, Snapshot,
+    StorageClass, Volume, VolumePopulator, VolumeSnapshot, VolumeSnapshotClass,
+    VolumeSnapshotContent, Workload, WorkloadKind,
 };
 use crate::rules::ids;
 
@@ -591,8 +591,6 @@ impl SnapshotBuilder {
         list.len() - 1
     }
 
-    /// Expands StatefulSet claim templates into the claims the StatefulSet controller creates,
-    /// `<template>-<statefulset>-<ordinal>` per replica, unless such a claim was given.
     /// Whether the input looks like a cluster's objects: a List as `kubectl get` writes it, or
     /// objects carrying what the API server adds.
     pub fn dumped(&self) -> bool {
@@ -605,6 +603,10 @@ impl SnapshotBuilder {
             || s.workloads.iter().any(|o| o.meta.exists)
     }
 
+    /// Expands StatefulSet claim templates into the claims the StatefulSet controller creates,
+    /// `<template>-<statefulset>-<ordinal>` per replica, and generic ephemeral volumes into the
+    /// claims the ephemeral volume controller creates, `<pod>-<volume>` per pod, unless such a
+    /// claim was given.
     pub fn finish(mut self) -> Snapshot {
         let given: HashSet<(String, String)> = self
             .snapshot
@@ -658,7 +660,66 @@ impl SnapshotBuilder {
                 }
             }
         }
+        self.expand_ephemeral_volumes(&given);
         self.snapshot
+    }
+
+    /// The claims of generic ephemeral volumes, one per pod and volume, owned by the pod (upstream
+    /// pkg/controller/volume/ephemeral: the claim gets the template's metadata and spec, and a
+    /// controller owner reference to the pod).
+    fn expand_ephemeral_volumes(&mut self, given: &HashSet<(String, String)>) {
+        let mut claims = Vec::new();
+        for workload in &self.snapshot.workloads {
+            // Pods of an existing Deployment, DaemonSet or Job have claims named after pods the
+            // plan cannot name: a cluster's copy of them is in the input, or unknown.
+            let names_known =
+                matches!(workload.kind, WorkloadKind::Pod | WorkloadKind::StatefulSet);
+            if workload.template.ephemeral.is_empty() || (workload.meta.exists && !names_known) {
+                continue;
+            }
+            let namespace = workload.meta.namespace.clone().unwrap_or_default();
+            for pod in 0..workload.distinct_pods() {
+                let pod_name = workload.pod_name(pod);
+                for volume in &workload.template.ephemeral {
+                    let name = ephemeral_claim_name(&pod_name, &volume.volume);
+                    if given.contains(&(namespace.clone(), name.clone())) {
+                        continue;
+                    }
+                    let source = workload.meta.source.clone().map(|s| ObjectSource {
+                        base_path: Some(Arc::from(volume.path.as_str())),
+                        ..s
+                    });
+                    let template_meta = volume.template.metadata.clone().unwrap_or_default();
+                    let mut meta = Meta::from_k8s(&template_meta, Some(&namespace), source);
+                    meta.name = name;
+                    meta.namespace = Some(namespace.clone());
+                    meta.namespace_defaulted = workload.meta.namespace_defaulted;
+                    meta.uid = None;
+                    meta.created = None;
+                    meta.exists = false;
+                    meta.owners = vec![OwnerRef {
+                        kind: "Pod".to_owned(),
+                        name: pod_name.clone(),
+                        uid: match workload.kind {
+                            WorkloadKind::Pod => workload.meta.uid.clone(),
+                            _ => None,
+                        },
+                    }];
+                    let pvc = PersistentVolumeClaim {
+                        metadata: template_meta,
+                        spec: Some(volume.template.spec.clone()),
+                        status: None,
+                    };
+                    let origin = ClaimOrigin::EphemeralVolume {
+                        workload: workload.key(),
+                        volume: volume.volume.clone(),
+                        pod: pod_name.clone(),
+                    };
+                    claims.push(Claim::from_k8s(&pvc, meta, origin));
+                }
+            }
+        }
+        self.snapshot.claims.extend(claims);
     }
 }
 
@@ -996,5 +1057,59 @@ mod unknown_field_tests {
             super::explain_path("StatefulSet", "spec.template.spec.containers[0].imagee"),
             "statefulset.spec.template.spec.containers"
         );
+    }
+}
+
+#[cfg(test)]
+mod ephemeral_tests {
+    use crate::load::{load_str, LoadOptions};
+    use crate::model::ClaimOrigin;
+
+    const VOLUMES: &str = "      volumes:\n        - name: scratch\n          ephemeral: {volumeClaimTemplate: {spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}}}\n";
+
+    const POD_VOLUMES: &str = "  volumes:\n    - name: scratch\n      ephemeral: {volumeClaimTemplate: {spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}}}\n";
+
+    fn claims(text: &str) -> Vec<(String, Vec<String>)> {
+        load_str("t.yaml", text, &LoadOptions::default())
+            .snapshot
+            .claims
+            .iter()
+            .filter(|c| matches!(c.origin, ClaimOrigin::EphemeralVolume { .. }))
+            .map(|c| {
+                let owners = c
+                    .meta
+                    .owners
+                    .iter()
+                    .map(|o| format!("{}/{}", o.kind, o.name));
+                (c.meta.name.clone(), owners.collect())
+            })
+            .collect()
+    }
+
+    fn deployment(metadata: &str) -> String {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata: {metadata}\nspec:\n  replicas: 2\n  selector: {{}}\n  template:\n    spec:\n      containers: [{{name: c, image: busybox}}]\n{VOLUMES}")
+    }
+
+    #[test]
+    fn each_pod_gets_a_claim_it_owns() {
+        let pod = format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n  containers: [{{name: c, image: busybox}}]\n{}", POD_VOLUMES);
+        assert_eq!(
+            claims(&pod),
+            [("p-scratch".to_owned(), vec!["Pod/p".to_owned()])]
+        );
+        let names: Vec<String> = claims(&deployment("{name: web}"))
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(names, ["web-<pod 1>-scratch", "web-<pod 2>-scratch"]);
+        // A running Deployment's pods have claims named after pods the plan cannot name.
+        assert!(claims(&deployment("{name: web, uid: u1}")).is_empty());
+    }
+
+    #[test]
+    fn a_claim_given_in_the_input_is_not_made_again() {
+        let pod = format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n  containers: [{{name: c, image: busybox}}]\n{}---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {{name: p-scratch}}\nspec: {{accessModes: [ReadWriteOnce], resources: {{requests: {{storage: 1Gi}}}}}}\n", POD_VOLUMES);
+        let loaded = load_str("t.yaml", &pod, &LoadOptions::default());
+        assert_eq!(loaded.snapshot.claims.len(), 1);
     }
 }

@@ -42,6 +42,9 @@ pub struct Meta {
     pub name: String,
     /// `None` for cluster-scoped kinds.
     pub namespace: Option<String>,
+    /// The namespace was not written: the object goes to whatever namespace it is applied to
+    /// (`kubectl apply -n`, else the context's), which the plan takes as `--namespace`.
+    pub namespace_defaulted: bool,
     pub uid: Option<String>,
     /// Unix nanoseconds; `None` for an object that is still to be created.
     pub created: Option<i128>,
@@ -72,6 +75,8 @@ impl Meta {
         default_namespace: Option<&str>,
         source: Option<ObjectSource>,
     ) -> Meta {
+        let namespace_defaulted =
+            default_namespace.is_some() && meta.namespace.as_deref().is_none_or(str::is_empty);
         let namespace = default_namespace.map(|default| {
             meta.namespace
                 .as_deref()
@@ -93,6 +98,7 @@ impl Meta {
         Meta {
             name: meta.name.clone().unwrap_or_default(),
             namespace,
+            namespace_defaulted,
             uid,
             created,
             exists,

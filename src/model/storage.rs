@@ -140,6 +140,47 @@ pub enum ClaimOrigin {
         template: String,
         ordinal: i32,
     },
+    /// Made by the ephemeral volume controller for a pod's generic ephemeral volume,
+    /// `<pod>-<volume>`: the pod owns it, so it is deleted with the pod.
+    EphemeralVolume {
+        /// The pod, or the workload whose pod template holds the volume.
+        workload: ObjectKey,
+        volume: String,
+        pod: String,
+    },
+}
+
+impl ClaimOrigin {
+    /// The object whose template the claim is made from, with the template's name (a
+    /// volumeClaimTemplate's, or the ephemeral volume's): claims of one template share its text.
+    pub fn template(&self) -> Option<(&ObjectKey, &str)> {
+        match self {
+            ClaimOrigin::Manifest => None,
+            ClaimOrigin::StatefulSetTemplate {
+                statefulset,
+                template,
+                ..
+            } => Some((statefulset, template)),
+            ClaimOrigin::EphemeralVolume {
+                workload, volume, ..
+            } => Some((workload, volume)),
+        }
+    }
+
+    /// How a message names the template, e.g. `volumeClaimTemplate data of StatefulSet db/pg`.
+    pub fn describe_template(&self) -> Option<String> {
+        match self {
+            ClaimOrigin::Manifest => None,
+            ClaimOrigin::StatefulSetTemplate {
+                statefulset,
+                template,
+                ..
+            } => Some(format!("volumeClaimTemplate {template} of {statefulset}")),
+            ClaimOrigin::EphemeralVolume {
+                workload, volume, ..
+            } => Some(format!("ephemeral volume {volume} of {workload}")),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -1,7 +1,7 @@
 //! Nodes, pods and the workloads whose pod templates use claims. A workload becomes the pods it
 //! would run ("consumers"), which is what the scheduler's volume binding sees.
 
-use k8s_openapi::api::core::v1::{Node as K8sNode, PodSpec};
+use k8s_openapi::api::core::v1::{Node as K8sNode, PersistentVolumeClaimTemplate, PodSpec};
 
 use super::object::{Labels, Meta, ObjectKey};
 use super::quantity::Quantity;
@@ -41,17 +41,65 @@ pub struct ClaimUse {
     pub path: String,
 }
 
+/// How a container uses a pod volume: mounted as a filesystem (`volumeMounts`) or handed over as
+/// a raw block device (`volumeDevices`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VolumeUse {
+    pub volume: String,
+    pub container: String,
+    pub device: bool,
+    /// Path of the `volumeMounts` or `volumeDevices` entry inside the workload.
+    pub path: String,
+    /// Where the container sees it: `mountPath` or `devicePath`.
+    pub target: String,
+}
+
+/// A generic ephemeral volume (`volumes[].ephemeral.volumeClaimTemplate`): the ephemeral volume
+/// controller creates claim `<pod>-<volume>` from the template for each pod, owned by the pod.
+#[derive(Clone, Debug)]
+pub struct EphemeralVolume {
+    pub volume: String,
+    /// Path of the `volumeClaimTemplate` inside the workload.
+    pub path: String,
+    pub template: PersistentVolumeClaimTemplate,
+}
+
+/// An `emptyDir` volume: scratch space on the node's disk (or in memory), gone with the pod.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmptyDir {
+    pub volume: String,
+    /// Path of the volume entry inside the workload.
+    pub path: String,
+    pub size_limit: bool,
+    /// `medium: Memory`: a tmpfs, counted against the pod's memory, not the node's disk.
+    pub memory: bool,
+}
+
 /// The parts of a pod spec that decide where it can run and which claims it uses.
 #[derive(Clone, Debug, Default)]
 pub struct PodTemplate {
+    /// Where the pod spec sits inside its object, e.g. `spec.template.spec`.
+    pub path: String,
     pub node_name: Option<String>,
     pub node_selector: Labels,
     pub required_affinity: Option<Parsed<NodeSelector>>,
     pub tolerations: Vec<Toleration>,
     pub claims: Vec<ClaimUse>,
-    /// Names of the pod's generic ephemeral volumes: each gets a claim `<pod>-<volume>` that
-    /// the pod owns, deleted with the pod.
-    pub ephemeral: Vec<String>,
+    /// Generic ephemeral volumes: each gets a claim `<pod>-<volume>` that the pod owns, deleted
+    /// with the pod.
+    pub ephemeral: Vec<EphemeralVolume>,
+    /// Every `volumeMounts` and `volumeDevices` entry of every container.
+    pub uses: Vec<VolumeUse>,
+    /// `securityContext.fsGroup`: the kubelet makes every volume that supports ownership
+    /// management group-owned by it.
+    pub fs_group: Option<i64>,
+    /// `securityContext.fsGroupChangePolicy`: `OnRootMismatch` skips the recursive change when
+    /// the volume's root already has the right owner; absent means `Always`.
+    pub fs_group_change_policy: Option<String>,
+    pub empty_dirs: Vec<EmptyDir>,
+    /// Some container sets `limits.ephemeral-storage`, so the pod has a limit on what it
+    /// writes to the node's disk, emptyDir volumes included.
+    pub ephemeral_storage_limited: bool,
 }
 
 impl PodTemplate {
@@ -59,9 +107,26 @@ impl PodTemplate {
     pub fn from_k8s(spec: &PodSpec, path: &str) -> PodTemplate {
         let mut claims = Vec::new();
         let mut ephemeral = Vec::new();
+        let mut empty_dirs = Vec::new();
         for (i, volume) in spec.volumes.iter().flatten().enumerate() {
-            if volume.ephemeral.is_some() {
-                ephemeral.push(volume.name.clone());
+            if let Some(empty_dir) = &volume.empty_dir {
+                empty_dirs.push(EmptyDir {
+                    volume: volume.name.clone(),
+                    path: format!("{path}.volumes[{i}]"),
+                    size_limit: empty_dir.size_limit.is_some(),
+                    memory: empty_dir.medium.as_deref() == Some("Memory"),
+                });
+            }
+            if let Some(template) = volume
+                .ephemeral
+                .as_ref()
+                .and_then(|e| e.volume_claim_template.as_ref())
+            {
+                ephemeral.push(EphemeralVolume {
+                    volume: volume.name.clone(),
+                    path: format!("{path}.volumes[{i}].ephemeral.volumeClaimTemplate"),
+                    template: template.clone(),
+                });
             }
             let Some(source) = &volume.persistent_volume_claim else {
                 continue;
@@ -83,6 +148,39 @@ impl PodTemplate {
                 path: format!("{path}.volumes[{i}]"),
             });
         }
+        let mut uses = Vec::new();
+        let containers = spec
+            .containers
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (format!("{path}.containers[{i}]"), c))
+            .chain(
+                spec.init_containers
+                    .iter()
+                    .flatten()
+                    .enumerate()
+                    .map(|(i, c)| (format!("{path}.initContainers[{i}]"), c)),
+            );
+        for (container, c) in containers {
+            for (i, m) in c.volume_mounts.iter().flatten().enumerate() {
+                uses.push(VolumeUse {
+                    volume: m.name.clone(),
+                    container: c.name.clone(),
+                    device: false,
+                    path: format!("{container}.volumeMounts[{i}]"),
+                    target: m.mount_path.clone(),
+                });
+            }
+            for (i, d) in c.volume_devices.iter().flatten().enumerate() {
+                uses.push(VolumeUse {
+                    volume: d.name.clone(),
+                    container: c.name.clone(),
+                    device: true,
+                    path: format!("{container}.volumeDevices[{i}]"),
+                    target: d.device_path.clone(),
+                });
+            }
+        }
         let required_affinity = spec
             .affinity
             .as_ref()
@@ -92,7 +190,9 @@ impl PodTemplate {
                     .as_ref()
             })
             .map(|s| NodeSelector::from_k8s(s).map_err(|e| e.to_string()));
+        let security = spec.security_context.as_ref();
         PodTemplate {
+            path: path.to_owned(),
             node_name: spec.node_name.clone().filter(|n| !n.is_empty()),
             node_selector: spec.node_selector.clone().unwrap_or_default(),
             required_affinity,
@@ -104,6 +204,16 @@ impl PodTemplate {
                 .collect(),
             claims,
             ephemeral,
+            uses,
+            fs_group: security.and_then(|s| s.fs_group),
+            fs_group_change_policy: security.and_then(|s| s.fs_group_change_policy.clone()),
+            empty_dirs,
+            ephemeral_storage_limited: spec.containers.iter().any(|c| {
+                c.resources
+                    .as_ref()
+                    .and_then(|r| r.limits.as_ref())
+                    .is_some_and(|l| l.contains_key("ephemeral-storage"))
+            }),
         }
     }
 
@@ -232,25 +342,53 @@ impl Workload {
         self.meta.key(self.kind.as_str())
     }
 
-    /// The claims pod number `index` uses: shared claims from the pod template and, for a
-    /// StatefulSet, its own `<template>-<statefulset>-<ordinal>` claims.
+    /// The claims pod number `index` uses: shared claims from the pod template, for a
+    /// StatefulSet its own `<template>-<statefulset>-<ordinal>` claims, and the `<pod>-<volume>`
+    /// claims of its generic ephemeral volumes.
     pub fn claims_of_pod(&self, index: u32) -> Vec<String> {
-        let mut claims: Vec<String> = self
+        self.volume_claims_of_pod(index)
+            .into_iter()
+            .map(|(_, claim)| claim)
+            .collect()
+    }
+
+    /// Each claim pod number `index` uses, with the name of the pod volume it is: the volume a
+    /// container's `volumeMounts` or `volumeDevices` name.
+    pub fn volume_claims_of_pod(&self, index: u32) -> Vec<(String, String)> {
+        let mut claims: Vec<(String, String)> = self
             .template
             .claims
             .iter()
-            .map(|c| c.claim.clone())
+            .map(|c| (c.volume.clone(), c.claim.clone()))
             .collect();
         if self.kind == WorkloadKind::StatefulSet {
             let ordinal = self.ordinal_start.saturating_add(index as i32);
             for t in &self.claim_templates {
                 let name = statefulset_claim_name(&t.name, &self.meta.name, ordinal);
-                // A pod volume of the same name as a template is replaced by the template's claim.
-                claims.retain(|c| *c != name);
-                claims.push(name);
+                // The controller gives the pod a volume named after the template, replacing a
+                // pod volume of the same name.
+                claims.retain(|(volume, claim)| *claim != name && *volume != t.name);
+                claims.push((t.name.clone(), name));
+            }
+        }
+        if !self.template.ephemeral.is_empty() {
+            let pod = self.pod_name(index);
+            for e in &self.template.ephemeral {
+                claims.push((e.volume.clone(), ephemeral_claim_name(&pod, &e.volume)));
             }
         }
         claims
+    }
+
+    /// How many of its pods use claims of their own: every pod of a StatefulSet, or of a
+    /// workload with generic ephemeral volumes; one otherwise, as all pods of one template
+    /// share their claims.
+    pub fn distinct_pods(&self) -> u32 {
+        if self.kind == WorkloadKind::StatefulSet || !self.template.ephemeral.is_empty() {
+            self.pods
+        } else {
+            1
+        }
     }
 
     /// The name of StatefulSet pod number `index`.
@@ -272,4 +410,11 @@ impl Workload {
 /// `<template>-<statefulset>-<ordinal>`, as the StatefulSet controller names its claims.
 pub fn statefulset_claim_name(template: &str, statefulset: &str, ordinal: i32) -> String {
     format!("{template}-{statefulset}-{ordinal}")
+}
+
+/// `<pod>-<volume>`, as the ephemeral volume controller names a generic ephemeral volume's claim
+/// (upstream `ephemeral.VolumeClaimName`). For a workload whose pod names are random, the pod
+/// name is `<workload>-<pod N>`, as [`Workload::pod_name`] writes it.
+pub fn ephemeral_claim_name(pod: &str, volume: &str) -> String {
+    format!("{pod}-{volume}")
 }

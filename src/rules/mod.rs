@@ -75,6 +75,10 @@ pub mod ids {
     pub const SNAPSHOT_NOT_READY: &str = "snapshot-not-ready";
     pub const DATA_SOURCE_REFUSED: &str = "data-source-refused";
     pub const VOLUME_POPULATOR_MISSING: &str = "volume-populator-missing";
+    pub const POD_VOLUME_MODE_MISMATCH: &str = "pod-volume-mode-mismatch";
+    pub const CLAIM_IN_OTHER_NAMESPACE: &str = "claim-in-other-namespace";
+    pub const FS_GROUP_RECURSIVE_CHANGE: &str = "fs-group-recursive-change";
+    pub const EMPTY_DIR_WITHOUT_SIZE_LIMIT: &str = "empty-dir-without-size-limit";
 
     /// Every rule the code can report.
     pub const ALL: &[&str] = &[
@@ -140,6 +144,10 @@ pub mod ids {
         SNAPSHOT_NOT_READY,
         DATA_SOURCE_REFUSED,
         VOLUME_POPULATOR_MISSING,
+        POD_VOLUME_MODE_MISMATCH,
+        CLAIM_IN_OTHER_NAMESPACE,
+        FS_GROUP_RECURSIVE_CHANGE,
+        EMPTY_DIR_WITHOUT_SIZE_LIMIT,
     ];
 }
 

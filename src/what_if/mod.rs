@@ -407,7 +407,11 @@ impl Predict<'_> {
                         .iter()
                         .map(|u| u.claim.clone())
                         .collect(),
-                    pod.template.ephemeral.clone(),
+                    pod.template
+                        .ephemeral
+                        .iter()
+                        .map(|e| e.volume.clone())
+                        .collect(),
                     pod.meta.uid.as_deref(),
                 )
             }
@@ -420,7 +424,11 @@ impl Predict<'_> {
                     ));
                     (
                         set.claims_of_pod(index),
-                        set.template.ephemeral.clone(),
+                        set.template
+                            .ephemeral
+                            .iter()
+                            .map(|e| e.volume.clone())
+                            .collect(),
                         None,
                     )
                 }
@@ -445,7 +453,7 @@ impl Predict<'_> {
         let mut claims = Vec::new();
         let mut reached = Vec::new();
         for volume in &ephemeral {
-            let claim_name = format!("{name}-{volume}");
+            let claim_name = crate::model::workload::ephemeral_claim_name(name, volume);
             match self.find_claim(ns, &claim_name) {
                 Some(c) => {
                     reached.push(c);
