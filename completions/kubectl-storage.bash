@@ -106,7 +106,7 @@ _kubectl__storage() {
             return 0
             ;;
         kubectl__subcmd__storage__subcmd__diagnose)
-            opts="-n -A -o -h -V --cluster --kubeconfig --context --user --namespace --all-namespaces --request-timeout --output --fail-on --config --disable --enable --color --help --version"
+            opts="-n -A -o -h -V --cluster --kubeconfig --context --user --namespace --all-namespaces --request-timeout --kubernetes-version --output --fail-on --config --disable --enable --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -148,6 +148,10 @@ _kubectl__storage() {
                     return 0
                     ;;
                 --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubernetes-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -198,7 +202,7 @@ _kubectl__storage() {
             return 0
             ;;
         kubectl__subcmd__storage__subcmd__expand)
-            opts="-f -y -n -A -h -V --to --template --filename --diff --write --yes --wait --no-wait --timeout --restart-pods --poll-interval --cluster --kubeconfig --context --user --namespace --all-namespaces --request-timeout --color --help --version"
+            opts="-f -y -n -A -h -V --to --template --filename --diff --write --yes --wait --no-wait --timeout --restart-pods --poll-interval --cluster --kubeconfig --context --user --namespace --all-namespaces --request-timeout --kubernetes-version --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -267,6 +271,10 @@ _kubectl__storage() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --kubernetes-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -293,7 +301,7 @@ _kubectl__storage() {
             return 0
             ;;
         kubectl__subcmd__storage__subcmd__fix)
-            opts="-f -y -n -A -h -V --filename --diff --write --unsafe-fixes --yes --cluster --kubeconfig --context --user --namespace --all-namespaces --request-timeout --fail-on --config --disable --enable --color --help --version"
+            opts="-f -y -n -A -h -V --filename --diff --write --unsafe-fixes --yes --cluster --kubeconfig --context --user --namespace --all-namespaces --request-timeout --kubernetes-version --fail-on --config --disable --enable --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -343,6 +351,10 @@ _kubectl__storage() {
                     return 0
                     ;;
                 --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubernetes-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -539,7 +551,7 @@ _kubectl__storage() {
             return 0
             ;;
         kubectl__subcmd__storage__subcmd__plan)
-            opts="-f -n -A -o -h -V --filename --cluster --kubeconfig --context --user --namespace --all-namespaces --request-timeout --output --fail-on --config --disable --enable --color --help --version"
+            opts="-f -n -A -o -h -V --filename --cluster --kubeconfig --context --user --namespace --all-namespaces --request-timeout --kubernetes-version --output --fail-on --config --disable --enable --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -592,6 +604,10 @@ _kubectl__storage() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --kubernetes-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json yaml github junit sarif" -- "${cur}"))
                     return 0
@@ -639,7 +655,7 @@ _kubectl__storage() {
             return 0
             ;;
         kubectl__subcmd__storage__subcmd__rebind)
-            opts="-y -n -A -h -V --to --yes --restore-reclaim-policy --no-wait --timeout --poll-interval --cluster --kubeconfig --context --user --namespace --all-namespaces --request-timeout --color --help --version"
+            opts="-y -n -A -h -V --to --yes --restore-reclaim-policy --no-wait --timeout --poll-interval --cluster --kubeconfig --context --user --namespace --all-namespaces --request-timeout --kubernetes-version --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -696,6 +712,10 @@ _kubectl__storage() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --kubernetes-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -744,7 +764,7 @@ _kubectl__storage() {
             return 0
             ;;
         kubectl__subcmd__storage__subcmd__what__subcmd__if__subcmd__delete)
-            opts="-f -n -A -o -h -V --filename --cluster --kubeconfig --context --user --namespace --all-namespaces --request-timeout --output --color --help --version"
+            opts="-f -n -A -o -h -V --filename --cluster --kubeconfig --context --user --namespace --all-namespaces --request-timeout --kubernetes-version --output --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -794,6 +814,10 @@ _kubectl__storage() {
                     return 0
                     ;;
                 --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubernetes-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

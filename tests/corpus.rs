@@ -124,7 +124,11 @@ fn rule_counts(planned: &[(String, PlanReport)]) -> String {
     }
     let mut out = String::new();
     for (rule, (findings, files, severity)) in &per_rule {
-        writeln!(out, "{rule} ({severity}): {findings} findings in {files} files").unwrap();
+        writeln!(
+            out,
+            "{rule} ({severity}): {findings} findings in {files} files"
+        )
+        .unwrap();
     }
     let total: usize = per_rule.values().map(|(n, _, _)| n).sum();
     writeln!(

@@ -13,6 +13,7 @@ pub mod pod_claims;
 pub mod read_only_many;
 pub mod read_write_once_pod;
 pub mod reclaim;
+pub mod removed;
 #[cfg(test)]
 mod testing;
 pub mod topology;
@@ -67,6 +68,7 @@ pub const ANALYSES: &[(&str, Analysis)] = &[
         reclaim::check(i.snapshot, i.binding, i.deletion, f)
     }),
     ("topology", |i, f| topology::check(i.snapshot, i.binding, f)),
+    ("removed", |i, f| removed::check(i.snapshot, i.binding, f)),
     ("provisioning evidence", |i, f| {
         if let Some(e) = i.evidence {
             live::provisioning::check(i.snapshot, i.binding, e, f);

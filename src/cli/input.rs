@@ -48,6 +48,12 @@ pub fn load_over_read(
     cluster: &ClusterArgs,
 ) -> Result<CommandInput, String> {
     let inputs: Vec<Input> = files.iter().map(|f| Input::parse(f)).collect();
+    // A release given on the command line wins over the cluster's: planning a live cluster
+    // for the release it is about to be upgraded to is a question worth asking.
+    let version = cluster
+        .kubernetes_version
+        .or(read.as_ref().and_then(|r| r.version))
+        .unwrap_or_default();
     let (loader, live, namespace) = match read {
         Some(read) => {
             let namespace = read.default_namespace.clone();
@@ -68,7 +74,8 @@ pub fn load_over_read(
             (loader, None, namespace)
         }
     };
-    let loaded = load::load_over(loader, &inputs).map_err(|e| e.to_string())?;
+    let mut loaded = load::load_over(loader, &inputs).map_err(|e| e.to_string())?;
+    loaded.snapshot.kubernetes_version = version;
     Ok(CommandInput {
         loaded,
         degraded: live

@@ -63,6 +63,9 @@ pub mod ids {
     pub const EXPANSION_WAITS_FOR_POD_RESTART: &str = "expansion-waits-for-pod-restart";
     pub const EXPANSION_FAILED: &str = "expansion-failed";
     pub const POD_CLAIM_NOT_FOUND: &str = "pod-claim-not-found";
+    pub const REMOVED_API_VERSION: &str = "removed-api-version";
+    pub const REMOVED_PROVISIONER: &str = "removed-provisioner";
+    pub const REMOVED_VOLUME_PLUGIN: &str = "removed-volume-plugin";
 
     /// Every rule the code can report.
     pub const ALL: &[&str] = &[
@@ -116,6 +119,9 @@ pub mod ids {
         EXPANSION_WAITS_FOR_POD_RESTART,
         EXPANSION_FAILED,
         POD_CLAIM_NOT_FOUND,
+        REMOVED_API_VERSION,
+        REMOVED_PROVISIONER,
+        REMOVED_VOLUME_PLUGIN,
     ];
 }
 
