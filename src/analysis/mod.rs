@@ -4,11 +4,13 @@ pub mod access_modes;
 pub mod binding;
 mod claim_specs;
 mod claim_users;
+pub mod class_parameters;
 pub mod declared_access_modes;
 pub mod driver_support;
 pub mod expansion;
 pub mod input;
 pub mod live;
+pub mod mount_options;
 pub mod pod_claims;
 pub mod read_only_many;
 pub mod read_write_once_pod;
@@ -69,6 +71,10 @@ pub const ANALYSES: &[(&str, Analysis)] = &[
     }),
     ("topology", |i, f| topology::check(i.snapshot, i.binding, f)),
     ("removed", |i, f| removed::check(i.snapshot, i.binding, f)),
+    ("class parameters", |i, f| {
+        class_parameters::check(i.snapshot, f)
+    }),
+    ("mount options", |i, f| mount_options::check(i.snapshot, f)),
     ("provisioning evidence", |i, f| {
         if let Some(e) = i.evidence {
             live::provisioning::check(i.snapshot, i.binding, e, f);

@@ -66,6 +66,8 @@ pub mod ids {
     pub const REMOVED_API_VERSION: &str = "removed-api-version";
     pub const REMOVED_PROVISIONER: &str = "removed-provisioner";
     pub const REMOVED_VOLUME_PLUGIN: &str = "removed-volume-plugin";
+    pub const UNKNOWN_CLASS_PARAMETER: &str = "unknown-class-parameter";
+    pub const MOUNT_OPTIONS_UNSUPPORTED: &str = "mount-options-unsupported";
 
     /// Every rule the code can report.
     pub const ALL: &[&str] = &[
@@ -122,6 +124,8 @@ pub mod ids {
         REMOVED_API_VERSION,
         REMOVED_PROVISIONER,
         REMOVED_VOLUME_PLUGIN,
+        UNKNOWN_CLASS_PARAMETER,
+        MOUNT_OPTIONS_UNSUPPORTED,
     ];
 }
 
