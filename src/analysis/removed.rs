@@ -122,3 +122,49 @@ fn check_volume_sources(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::load::{load_str, LoadOptions};
+    use crate::model::KubernetesVersion;
+    use crate::report;
+
+    const GLUSTER: &str = "apiVersion: storage.k8s.io/v1beta1\nkind: StorageClass\nmetadata: {name: gluster}\nprovisioner: kubernetes.io/glusterfs\n---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data}\nspec:\n  storageClassName: gluster\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n---\napiVersion: v1\nkind: PersistentVolume\nmetadata: {name: old}\nspec:\n  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteMany]\n  storageClassName: \"\"\n  glusterfs: {endpoints: gluster, path: vol}\n";
+
+    /// The outcome of the claim and the rules reported, planned for `1.<minor>`.
+    fn plan_for(minor: u32) -> (&'static str, Vec<&'static str>) {
+        let mut loaded = load_str("t.yaml", GLUSTER, &LoadOptions::default());
+        loaded.snapshot.kubernetes_version = KubernetesVersion { major: 1, minor };
+        let report = report::plan(&loaded);
+        let mut rules: Vec<&str> = report.findings.iter().map(|f| f.rule).collect();
+        rules.sort_unstable();
+        rules.dedup();
+        (report.claims[0].outcome, rules)
+    }
+
+    #[test]
+    fn what_a_release_removed_depends_on_the_release() {
+        // 1.21 still serves storage.k8s.io/v1beta1 and has the GlusterFS plugin.
+        let (outcome, rules) = plan_for(21);
+        assert_eq!(outcome, "provisions");
+        assert!(
+            !rules.iter().any(|r| r.starts_with("removed-")),
+            "{rules:?}"
+        );
+        // 1.25 no longer serves the class's version, but still provisions GlusterFS.
+        let (outcome, rules) = plan_for(25);
+        assert_eq!(outcome, "provisions");
+        assert!(rules.contains(&"removed-api-version"), "{rules:?}");
+        assert!(!rules.contains(&"removed-provisioner"), "{rules:?}");
+        // From 1.26 nothing provisions the claim, and the volume does not mount.
+        let (outcome, rules) = plan_for(26);
+        assert_eq!(outcome, "pending");
+        for rule in [
+            "removed-api-version",
+            "removed-provisioner",
+            "removed-volume-plugin",
+        ] {
+            assert!(rules.contains(&rule), "{rule} in {rules:?}");
+        }
+    }
+}

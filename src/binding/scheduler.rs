@@ -327,7 +327,6 @@ fn try_node<F: Finder>(
                     q.class
                 ))
             }
-
             Some(sc) => {
                 let allowed = match (&sc.allowed_topologies, node_ref) {
                     (Some(topology), Some((name, labels))) => topology.matches(name, labels),

@@ -374,6 +374,13 @@ mod tests {
                 "{}: sources are URLs",
                 driver.id
             );
+            if let Some(params) = &driver.parameters {
+                assert!(
+                    params.source.starts_with("https://"),
+                    "{}: the parameters' source is a URL",
+                    driver.id
+                );
+            }
             assert!(
                 driver.names().next().is_some(),
                 "{} has no names",
