@@ -124,7 +124,7 @@ fn run(options: &Options) -> Result<(), String> {
         .map(|kind| (kind.kind, read.objects.of(kind.kind).len()))
         .collect();
     let t = Instant::now();
-    let loaded = input::load_over_read(Some(read), &[], &args)?;
+    let loaded = input::load_over_read(Some(read), &[], &args, &input::ReleaseArgs::default())?;
     let convert_time = t.elapsed();
     let t = Instant::now();
     let plan = report::plan(&loaded.loaded);

@@ -202,7 +202,7 @@ _kubectl__storage() {
             return 0
             ;;
         kubectl__subcmd__storage__subcmd__expand)
-            opts="-f -y -n -A -h -V --to --template --filename --diff --write --yes --wait --no-wait --timeout --restart-pods --poll-interval --cluster --kubeconfig --context --user --namespace --all-namespaces --request-timeout --kubernetes-version --color --help --version"
+            opts="-f -y -n -A -h -V --to --template --filename --diff --write --yes --wait --no-wait --timeout --restart-pods --poll-interval --cluster --kubeconfig --context --user --namespace --all-namespaces --request-timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -271,10 +271,6 @@ _kubectl__storage() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --kubernetes-version)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -301,7 +297,7 @@ _kubectl__storage() {
             return 0
             ;;
         kubectl__subcmd__storage__subcmd__fix)
-            opts="-f -y -n -A -h -V --filename --diff --write --unsafe-fixes --yes --cluster --kubeconfig --context --user --namespace --all-namespaces --request-timeout --kubernetes-version --fail-on --config --disable --enable --color --help --version"
+            opts="-f -y -n -A -h -V --filename --diff --write --unsafe-fixes --yes --cluster --kubeconfig --context --user --namespace --all-namespaces --request-timeout --fail-on --config --disable --enable --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -351,10 +347,6 @@ _kubectl__storage() {
                     return 0
                     ;;
                 --request-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --kubernetes-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -655,7 +647,7 @@ _kubectl__storage() {
             return 0
             ;;
         kubectl__subcmd__storage__subcmd__rebind)
-            opts="-y -n -A -h -V --to --yes --restore-reclaim-policy --no-wait --timeout --poll-interval --cluster --kubeconfig --context --user --namespace --all-namespaces --request-timeout --kubernetes-version --color --help --version"
+            opts="-y -n -A -h -V --to --yes --restore-reclaim-policy --no-wait --timeout --poll-interval --cluster --kubeconfig --context --user --namespace --all-namespaces --request-timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -709,10 +701,6 @@ _kubectl__storage() {
                     return 0
                     ;;
                 --request-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --kubernetes-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -125,7 +125,6 @@ complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -l 
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -l user -d 'Kubeconfig user to use instead of the context\'s' -r
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -s n -l namespace -d 'Namespace to read, and for namespaced objects written without one. Defaults to the context\'s namespace, or `default`' -r
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -l request-timeout -d 'How long to wait for one request before giving up: `0` (never), or a duration like `30s`, `1m`, `1m30s`; a bare number is seconds' -r
-complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -l kubernetes-version -d 'The Kubernetes release to plan for, like `1.30`: API versions and in-tree volume plugins it no longer serves are reported, and claims of a class whose provisioner it removed stay Pending. Defaults to the cluster\'s own release with --cluster, else the newest release the tool knows (1.36)' -r
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand fix" -l fail-on -d 'Exit with code 1 when a finding of this severity or a worse one is left after fixing' -r -f -a "error\t''
 warning\t''
 info\t''
@@ -154,7 +153,6 @@ complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand expand" 
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand expand" -l user -d 'Kubeconfig user to use instead of the context\'s' -r
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand expand" -s n -l namespace -d 'Namespace to read, and for namespaced objects written without one. Defaults to the context\'s namespace, or `default`' -r
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand expand" -l request-timeout -d 'How long to wait for one request before giving up: `0` (never), or a duration like `30s`, `1m`, `1m30s`; a bare number is seconds' -r
-complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand expand" -l kubernetes-version -d 'The Kubernetes release to plan for, like `1.30`: API versions and in-tree volume plugins it no longer serves are reported, and claims of a class whose provisioner it removed stay Pending. Defaults to the cluster\'s own release with --cluster, else the newest release the tool knows (1.36)' -r
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand expand" -l color -d 'When to use colour' -r -f -a "auto\t'When writing to a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
@@ -176,7 +174,6 @@ complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand rebind" 
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand rebind" -l user -d 'Kubeconfig user to use instead of the context\'s' -r
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand rebind" -s n -l namespace -d 'Namespace to read, and for namespaced objects written without one. Defaults to the context\'s namespace, or `default`' -r
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand rebind" -l request-timeout -d 'How long to wait for one request before giving up: `0` (never), or a duration like `30s`, `1m`, `1m30s`; a bare number is seconds' -r
-complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand rebind" -l kubernetes-version -d 'The Kubernetes release to plan for, like `1.30`: API versions and in-tree volume plugins it no longer serves are reported, and claims of a class whose provisioner it removed stay Pending. Defaults to the cluster\'s own release with --cluster, else the newest release the tool knows (1.36)' -r
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand rebind" -l color -d 'When to use colour' -r -f -a "auto\t'When writing to a terminal and NO_COLOR is not set'
 always\t''
 never\t''"

@@ -30,6 +30,10 @@ pub struct PlanArgs {
     #[command(flatten)]
     pub cluster: ClusterArgs,
 
+    /// The Kubernetes release to plan for.
+    #[command(flatten)]
+    pub release: input::ReleaseArgs,
+
     /// Output format, rule selection and colour.
     #[command(flatten)]
     pub report: ReportArgs,
@@ -41,7 +45,7 @@ pub fn run(args: &PlanArgs) -> u8 {
         Err(error) => return fail(error),
     };
     let files: Vec<String> = args.filenames.iter().chain(&args.paths).cloned().collect();
-    let input = match input::load_input(&files, &args.cluster, "plan against one") {
+    let input = match input::load_input(&files, &args.cluster, &args.release, "plan against one") {
         Ok(input) => input,
         Err(error) => return fail(error),
     };

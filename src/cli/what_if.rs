@@ -52,6 +52,10 @@ pub struct DeleteArgs {
     #[command(flatten)]
     pub cluster: ClusterArgs,
 
+    /// The Kubernetes release to plan for.
+    #[command(flatten)]
+    pub release: input::ReleaseArgs,
+
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t = WhatIfFormat::Text)]
     pub output: WhatIfFormat,
@@ -90,7 +94,12 @@ fn delete(args: &DeleteArgs) -> u8 {
             cluster.namespace = Some(name.clone());
         }
     }
-    let input = match input::load_input(&args.filenames, &cluster, "predict against one") {
+    let input = match input::load_input(
+        &args.filenames,
+        &cluster,
+        &args.release,
+        "predict against one",
+    ) {
         Ok(input) => input,
         Err(error) => return fail(error),
     };

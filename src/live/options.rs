@@ -5,8 +5,6 @@ use std::time::Duration;
 
 use clap::Args;
 
-use crate::model::KubernetesVersion;
-
 /// Connection flags, flattened into every command that reads a cluster.
 #[derive(Clone, Debug, Default, Args)]
 pub struct ClusterArgs {
@@ -49,13 +47,6 @@ pub struct ClusterArgs {
     /// `30s`, `1m`, `1m30s`; a bare number is seconds.
     #[arg(long, value_name = "DURATION", value_parser = parse_request_timeout)]
     pub request_timeout: Option<RequestTimeout>,
-
-    /// The Kubernetes release to plan for, like `1.30`: API versions and in-tree volume
-    /// plugins it no longer serves are reported, and claims of a class whose provisioner it
-    /// removed stay Pending. Defaults to the cluster's own release with --cluster, else the
-    /// newest release the tool knows (1.36).
-    #[arg(long, value_name = "VERSION")]
-    pub kubernetes_version: Option<KubernetesVersion>,
 }
 
 /// `--request-timeout`: `None` inside means no limit (`0`).
