@@ -1,6 +1,6 @@
-//! Embeds every `rules/*.yaml` file and every driver catalogue file `rules/drivers/*.yaml` in
-//! the binary, so that `rules` and `explain` need no files at run time and a new file is
-//! picked up without touching the code.
+//! Embeds every `rules/*.yaml` file, every driver catalogue file `rules/drivers/*.yaml` and the
+//! removals `rules/removals/*.yaml` in the binary, so that `rules` and `explain` need no files
+//! at run time and a new file is picked up without touching the code.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -20,6 +20,12 @@ fn main() {
         "DRIVER_FILES",
         "Every driver catalogue file under rules/drivers/, by file stem.",
         "driver_files.rs",
+    );
+    embed(
+        &rules.join("removals"),
+        "REMOVAL_FILES",
+        "Every file of what Kubernetes no longer serves, under rules/removals/, by file stem.",
+        "removal_files.rs",
     );
 }
 

@@ -124,7 +124,8 @@ fn run(options: &Options) -> Result<(), String> {
         .map(|kind| (kind.kind, read.objects.of(kind.kind).len()))
         .collect();
     let t = Instant::now();
-    let loaded = input::load_over_read(Some(read), &[], &args, None)?;
+    let loaded =
+        input::load_over_read(Some(read), &[], &args, None, &input::ReleaseArgs::default())?;
     let convert_time = t.elapsed();
     let t = Instant::now();
     let plan = report::plan(&loaded.loaded);

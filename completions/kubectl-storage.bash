@@ -106,7 +106,7 @@ _kubectl__storage() {
             return 0
             ;;
         kubectl__subcmd__storage__subcmd__diagnose)
-            opts="-n -A -o -h -V --cluster --kubeconfig --context --user --namespace --all-namespaces --request-timeout --output --fail-on --config --disable --enable --color --help --version"
+            opts="-n -A -o -h -V --cluster --kubeconfig --context --user --namespace --all-namespaces --request-timeout --kubernetes-version --output --fail-on --config --disable --enable --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -148,6 +148,10 @@ _kubectl__storage() {
                     return 0
                     ;;
                 --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubernetes-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -539,7 +543,7 @@ _kubectl__storage() {
             return 0
             ;;
         kubectl__subcmd__storage__subcmd__plan)
-            opts="-f -n -A -o -h -V --filename --cluster --kubeconfig --context --user --namespace --all-namespaces --request-timeout --complete --partial --output --fail-on --config --disable --enable --color --help --version"
+            opts="-f -n -A -o -h -V --filename --cluster --kubeconfig --context --user --namespace --all-namespaces --request-timeout --complete --partial --kubernetes-version --output --fail-on --config --disable --enable --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -589,6 +593,10 @@ _kubectl__storage() {
                     return 0
                     ;;
                 --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubernetes-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -744,7 +752,7 @@ _kubectl__storage() {
             return 0
             ;;
         kubectl__subcmd__storage__subcmd__what__subcmd__if__subcmd__delete)
-            opts="-f -n -A -o -h -V --filename --cluster --kubeconfig --context --user --namespace --all-namespaces --request-timeout --complete --partial --output --color --help --version"
+            opts="-f -n -A -o -h -V --filename --cluster --kubeconfig --context --user --namespace --all-namespaces --request-timeout --complete --partial --kubernetes-version --output --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -794,6 +802,10 @@ _kubectl__storage() {
                     return 0
                     ;;
                 --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubernetes-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -42,6 +42,7 @@ complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -l
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -l user -d 'Kubeconfig user to use instead of the context\'s' -r
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s n -l namespace -d 'Namespace to read, and for namespaced objects written without one. Defaults to the context\'s namespace, or `default`' -r
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -l request-timeout -d 'How long to wait for one request before giving up: `0` (never), or a duration like `30s`, `1m`, `1m30s`; a bare number is seconds' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -l kubernetes-version -d 'The Kubernetes release to plan for, like `1.30`: API versions and in-tree volume plugins it no longer serves are reported, and claims of a class whose provisioner it removed stay Pending. Defaults to the cluster\'s own release with --cluster, else the newest release the tool knows (1.36)' -r
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand plan" -s o -l output -d 'Output format' -r -f -a "text\t'Claims, volumes and findings for people, with source snippets'
 json\t'The plan contract (plan.schema.json)'
 yaml\t'The same data as json'
@@ -81,6 +82,7 @@ complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if;
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from delete" -l user -d 'Kubeconfig user to use instead of the context\'s' -r
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from delete" -s n -l namespace -d 'Namespace to read, and for namespaced objects written without one. Defaults to the context\'s namespace, or `default`' -r
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from delete" -l request-timeout -d 'How long to wait for one request before giving up: `0` (never), or a duration like `30s`, `1m`, `1m30s`; a bare number is seconds' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from delete" -l kubernetes-version -d 'The Kubernetes release to plan for, like `1.30`: API versions and in-tree volume plugins it no longer serves are reported, and claims of a class whose provisioner it removed stay Pending. Defaults to the cluster\'s own release with --cluster, else the newest release the tool knows (1.36)' -r
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand what-if; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format' -r -f -a "text\t'The claims grouped by what becomes of their data, with the reasons'
 json\t'The WhatIf document (apiVersion storage.kubectl.io/v1alpha1)'
 yaml\t'The same data as json'"
@@ -100,6 +102,7 @@ complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose" -l user -d 'Kubeconfig user to use instead of the context\'s' -r
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose" -s n -l namespace -d 'Namespace to read, and for namespaced objects written without one. Defaults to the context\'s namespace, or `default`' -r
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose" -l request-timeout -d 'How long to wait for one request before giving up: `0` (never), or a duration like `30s`, `1m`, `1m30s`; a bare number is seconds' -r
+complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose" -l kubernetes-version -d 'The Kubernetes release to plan for, like `1.30`: API versions and in-tree volume plugins it no longer serves are reported, and claims of a class whose provisioner it removed stay Pending. Defaults to the cluster\'s own release with --cluster, else the newest release the tool knows (1.36)' -r
 complete -c kubectl-storage -n "__fish_kubectl_storage_using_subcommand diagnose" -s o -l output -d 'Output format' -r -f -a "text\t'Claims, volumes and findings for people, with source snippets'
 json\t'The plan contract (plan.schema.json)'
 yaml\t'The same data as json'

@@ -19,6 +19,7 @@ pub mod live;
 pub mod load;
 pub mod model;
 pub mod rebind;
+pub mod removals;
 pub mod render;
 pub mod report;
 pub mod resize;

@@ -672,3 +672,30 @@ fn what_if_usage_errors() {
         );
     }
 }
+
+#[test]
+fn kubernetes_version_decides_what_is_removed() {
+    let rules = |version: &str| -> Vec<String> {
+        let out = plan_json(&[
+            "--kubernetes-version",
+            version,
+            "testdata/rules/removed-api-version.yaml",
+        ]);
+        out["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(rules("1.21").is_empty());
+    assert_eq!(rules("v1.22.3"), ["removed-api-version"]);
+    let bad = run(&[
+        "plan",
+        "--kubernetes-version",
+        "latest",
+        "testdata/rules/removed-api-version.yaml",
+    ]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("write it as 1.30"), "{}", bad.stderr);
+}

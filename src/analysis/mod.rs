@@ -6,6 +6,7 @@ pub mod binding;
 pub mod claim_namespaces;
 mod claim_specs;
 mod claim_users;
+pub mod class_parameters;
 pub mod data_sources;
 pub mod declared_access_modes;
 pub mod driver_support;
@@ -14,11 +15,13 @@ pub mod expansion;
 pub mod fs_group;
 pub mod input;
 pub mod live;
+pub mod mount_options;
 pub mod pod_claims;
 pub mod pod_volume_modes;
 pub mod read_only_many;
 pub mod read_write_once_pod;
 pub mod reclaim;
+pub mod removed;
 mod required_fields;
 mod static_claims;
 mod storage_names;
@@ -96,6 +99,11 @@ pub const ANALYSES: &[(&str, Analysis)] = &[
     ("claims for volumes made by hand", |i, f| {
         static_claims::check(i.snapshot, i.binding, f)
     }),
+    ("removed", |i, f| removed::check(i.snapshot, i.binding, f)),
+    ("class parameters", |i, f| {
+        class_parameters::check(i.snapshot, f)
+    }),
+    ("mount options", |i, f| mount_options::check(i.snapshot, f)),
     ("provisioning evidence", |i, f| {
         if let Some(e) = i.evidence {
             live::provisioning::check(i.snapshot, i.binding, e, f);

@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use crate::model::object::processing_order;
-use crate::model::{BindingMode, Snapshot, VolumePhase};
+use crate::model::{BindingMode, Snapshot, StorageClass, VolumePhase};
+use crate::removals;
 
 use super::data_source;
 use super::defaults::{choose_class, default_classes, ClassChoice};
@@ -564,11 +565,16 @@ impl<'a, F: Finder> Engine<'a, F> {
                 "no volume fits and the claim has no class, so none will be provisioned".to_owned(),
             );
         } else {
-            match self
+            let found = self
                 .class_index
                 .get(class.as_str())
-                .map(|i| &self.snapshot.classes[*i])
-            {
+                .map(|i| &self.snapshot.classes[*i]);
+            let unserved = found.and_then(|sc| unserved_provisioner(self.snapshot, sc));
+            match found {
+                Some(_) if unserved.is_some() => {
+                    let why = unserved.unwrap_or_default();
+                    self.settle_unbound(c, Outcome::Pending, format!("no volume fits, and {why}"));
+                }
                 Some(sc) if sc.provisions() => {
                     let reason = match &selected_node {
                         Some(node) => format!(
@@ -947,6 +953,21 @@ impl<'a, F: Finder> Engine<'a, F> {
             default_classes: self.default_classes,
         }
     }
+}
+
+/// Why a class's provisioner provisions nothing in the release planned for: its in-tree
+/// plugin was removed without CSI migration, and upstream `findProvisionablePlugin` answers
+/// any `kubernetes.io/` name it has no plugin for with an error, leaving the claim Pending.
+pub(crate) fn unserved_provisioner(snapshot: &Snapshot, class: &StorageClass) -> Option<String> {
+    let removed = removals::provisioner(&class.provisioner, snapshot.kubernetes_version)?;
+    Some(format!(
+        "class {:?} names provisioner {}, whose in-tree plugin Kubernetes {} removed without CSI migration: nothing provisions it in {} (ProvisioningFailed: no volume plugin matched name: {})",
+        class.meta.name,
+        class.provisioner,
+        removed.removed_in,
+        snapshot.kubernetes_version,
+        class.provisioner
+    ))
 }
 
 /// The claim a volume is bound to by uid gets another volume (binds one, or has one

@@ -307,6 +307,14 @@ fn try_node<F: Finder>(
             continue;
         }
         let class = e.class_index.get(q.class).map(|i| &snapshot.classes[*i]);
+        // The real scheduler lets such a claim through and the PV controller then fails to
+        // provision it; either way it stays Pending, which is what the plan says.
+        if let Some(why) = class.and_then(|sc| super::engine::unserved_provisioner(snapshot, sc)) {
+            return Err(format!(
+                "no free volume fits claim {}, and {why}",
+                e.qualified(d)
+            ));
+        }
         match class {
             Some(sc) if !sc.provisions() => {
                 return Err(format!(

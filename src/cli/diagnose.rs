@@ -3,7 +3,7 @@
 
 use clap::Args;
 
-use super::input::load_over_read;
+use super::input::{load_over_read, ReleaseArgs};
 use crate::diagnose::{self, Target};
 use crate::live::{self, ClusterArgs};
 use crate::render::text::Paint;
@@ -27,6 +27,10 @@ pub struct DiagnoseArgs {
     /// The cluster to read, and the namespace.
     #[command(flatten)]
     pub cluster: ClusterArgs,
+
+    /// The Kubernetes release to judge for, instead of the cluster's own.
+    #[command(flatten)]
+    pub release: ReleaseArgs,
 
     /// Output format, rule selection and colour.
     #[command(flatten)]
@@ -69,7 +73,7 @@ pub fn run(args: &DiagnoseArgs) -> u8 {
         },
         None => None,
     };
-    let input = match load_over_read(Some(read), &[], &cluster, None) {
+    let input = match load_over_read(Some(read), &[], &cluster, None, &args.release) {
         Ok(input) => input,
         Err(error) => return fail(error),
     };

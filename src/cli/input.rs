@@ -4,8 +4,22 @@
 
 use std::io::Write as _;
 
+use clap::Args;
+
 use crate::live::{self, ClusterArgs, Degraded, LiveObjects, LiveRead};
 use crate::load::{self, Input, LoadOptions, Loaded, Loader};
+use crate::model::KubernetesVersion;
+
+/// The Kubernetes release a command plans for, flattened into the commands that plan.
+#[derive(Clone, Debug, Default, Args)]
+pub struct ReleaseArgs {
+    /// The Kubernetes release to plan for, like `1.30`: API versions and in-tree volume
+    /// plugins it no longer serves are reported, and claims of a class whose provisioner it
+    /// removed stay Pending. Defaults to the cluster's own release with --cluster, else the
+    /// newest release the tool knows (1.36).
+    #[arg(long, value_name = "VERSION")]
+    pub kubernetes_version: Option<KubernetesVersion>,
+}
 
 /// Whether the input is the whole cluster or a part of it, when the user says so.
 #[derive(Clone, Debug, Default, clap::Args)]
@@ -53,6 +67,7 @@ pub fn load_input(
     files: &[String],
     cluster: &ClusterArgs,
     scope: &ScopeArgs,
+    release: &ReleaseArgs,
     purpose: &str,
 ) -> Result<CommandInput, String> {
     let read = if cluster.live() {
@@ -65,7 +80,7 @@ pub fn load_input(
         }
         None
     };
-    load_over_read(read, files, cluster, scope.chosen())
+    load_over_read(read, files, cluster, scope.chosen(), release)
 }
 
 /// The second half of [`load_input`]: turns what was read (if anything) into a loader and loads
@@ -76,8 +91,15 @@ pub fn load_over_read(
     files: &[String],
     cluster: &ClusterArgs,
     scope: Option<bool>,
+    release: &ReleaseArgs,
 ) -> Result<CommandInput, String> {
     let inputs: Vec<Input> = files.iter().map(|f| Input::parse(f)).collect();
+    // A release given on the command line wins over the cluster's: planning a live cluster
+    // for the release it is about to be upgraded to is a question worth asking.
+    let version = release
+        .kubernetes_version
+        .or(read.as_ref().and_then(|r| r.version))
+        .unwrap_or_default();
     let (loader, live, namespace) = match read {
         Some(read) => {
             let namespace = read.default_namespace.clone();
@@ -100,7 +122,8 @@ pub fn load_over_read(
     };
     let mut loader = loader;
     loader.choose_scope(scope);
-    let loaded = load::load_over(loader, &inputs).map_err(|e| e.to_string())?;
+    let mut loaded = load::load_over(loader, &inputs).map_err(|e| e.to_string())?;
+    loaded.snapshot.kubernetes_version = version;
     Ok(CommandInput {
         loaded,
         degraded: live

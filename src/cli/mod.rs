@@ -44,7 +44,7 @@ pub enum Command {
     /// Predict what deleting a namespace, claim, StatefulSet or pod does to the data of every
     /// volume it reaches.
     #[command(name = "what-if")]
-    WhatIf(what_if::WhatIfArgs),
+    WhatIf(Box<what_if::WhatIfArgs>),
     /// Explain, from a live cluster, why a claim is Pending, why a pod does not start for
     /// storage reasons, or where a resize is stuck: one object and what it depends on, or every
     /// problem in the namespace.

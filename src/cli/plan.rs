@@ -34,6 +34,10 @@ pub struct PlanArgs {
     #[command(flatten)]
     pub scope: input::ScopeArgs,
 
+    /// The Kubernetes release to plan for.
+    #[command(flatten)]
+    pub release: input::ReleaseArgs,
+
     /// Output format, rule selection and colour.
     #[command(flatten)]
     pub report: ReportArgs,
@@ -45,7 +49,13 @@ pub fn run(args: &PlanArgs) -> u8 {
         Err(error) => return fail(error),
     };
     let files: Vec<String> = args.filenames.iter().chain(&args.paths).cloned().collect();
-    let input = match input::load_input(&files, &args.cluster, &args.scope, "plan against one") {
+    let input = match input::load_input(
+        &files,
+        &args.cluster,
+        &args.scope,
+        &args.release,
+        "plan against one",
+    ) {
         Ok(input) => input,
         Err(error) => return fail(error),
     };

@@ -56,6 +56,10 @@ pub struct DeleteArgs {
     #[command(flatten)]
     pub scope: input::ScopeArgs,
 
+    /// The Kubernetes release to plan for.
+    #[command(flatten)]
+    pub release: input::ReleaseArgs,
+
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t = WhatIfFormat::Text)]
     pub output: WhatIfFormat,
@@ -98,6 +102,7 @@ fn delete(args: &DeleteArgs) -> u8 {
         &args.filenames,
         &cluster,
         &args.scope,
+        &args.release,
         "predict against one",
     ) {
         Ok(input) => input,

@@ -47,8 +47,51 @@ pub struct Driver {
     /// Pre-created CSI volumes whose volume handle starts with one of these are served
     /// differently (EBS node-local volumes, for example) and are not judged by access modes.
     pub special_volume_handles: Vec<String>,
+    /// The StorageClass parameters the driver reads, when the catalogue knows them.
+    pub parameters: Option<Parameters>,
     pub notes: Vec<String>,
     pub sources: Vec<String>,
+}
+
+/// What a driver does with a StorageClass parameter key it does not read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnknownKeys {
+    /// CreateVolume fails: the claim stays Pending.
+    Rejected,
+    Ignored,
+}
+
+/// The StorageClass parameters a driver reads (rules/drivers/README.md, `parameters`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Parameters {
+    keys: Vec<String>,
+    #[serde(default)]
+    key_prefixes: Vec<String>,
+    case_insensitive: bool,
+    pub unknown_keys: UnknownKeys,
+    /// `keys` is every key of the current release, so any other key is unknown to it.
+    pub complete: bool,
+    pub source: String,
+}
+
+impl Parameters {
+    /// Whether the driver reads `key`.
+    pub fn reads(&self, key: &str) -> bool {
+        let same = |a: &str, b: &str| {
+            if self.case_insensitive {
+                a.eq_ignore_ascii_case(b)
+            } else {
+                a == b
+            }
+        };
+        self.keys.iter().any(|k| same(k, key))
+            || self
+                .key_prefixes
+                .iter()
+                .any(|p| key.get(..p.len()).is_some_and(|head| same(head, p)))
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -119,6 +162,8 @@ struct DriverFile {
     expansion: Expansion,
     #[serde(default)]
     special_volume_handles: Vec<String>,
+    #[serde(default)]
+    parameters: Option<Parameters>,
     #[serde(default)]
     notes: Vec<String>,
     sources: Vec<String>,
@@ -207,6 +252,7 @@ impl DriverFile {
             node_local: self.topology.node_local,
             expansion: self.expansion,
             special_volume_handles: self.special_volume_handles,
+            parameters: self.parameters,
             notes: self.notes,
             sources: self.sources,
         })
@@ -272,6 +318,13 @@ pub fn provisioner_is_csi(provisioner: &str) -> bool {
     }
 }
 
+/// The drivers of the catalogue that read a StorageClass parameter key.
+pub fn parameter_readers(key: &str) -> impl Iterator<Item = &'static Driver> + '_ {
+    catalogue()
+        .iter()
+        .filter(move |d| d.parameters.as_ref().is_some_and(|p| p.reads(key)))
+}
+
 /// Whether volumes a provisioner creates live on one node.
 pub fn provisions_node_local(provisioner: &str) -> bool {
     lookup(provisioner).is_some_and(|d| d.node_local)
@@ -321,6 +374,13 @@ mod tests {
                 "{}: sources are URLs",
                 driver.id
             );
+            if let Some(params) = &driver.parameters {
+                assert!(
+                    params.source.starts_with("https://"),
+                    "{}: the parameters' source is a URL",
+                    driver.id
+                );
+            }
             assert!(
                 driver.names().next().is_some(),
                 "{} has no names",
@@ -360,6 +420,25 @@ mod tests {
         let efs = VolumePlugin::Csi("efs.csi.aws.com".to_owned());
         assert_eq!(for_plugin(&efs).unwrap().id, "aws-efs");
         assert!(for_plugin(&VolumePlugin::Unknown).is_none());
+    }
+
+    #[test]
+    fn parameters_by_driver() {
+        let gce = lookup("pd.csi.storage.gke.io").unwrap();
+        let params = gce.parameters.as_ref().unwrap();
+        assert!(params.reads("type") && params.reads("Replication-Type"));
+        assert!(!params.reads("fsType"));
+        let ebs = lookup("ebs.csi.aws.com")
+            .unwrap()
+            .parameters
+            .as_ref()
+            .unwrap();
+        assert!(ebs.reads("tagSpecification_1") && ebs.reads("iopspergb"));
+        let readers: Vec<&str> = parameter_readers("replication-type")
+            .map(|d| d.id.as_str())
+            .collect();
+        assert_eq!(readers, ["gce-pd"]);
+        assert!(lookup("topolvm.io").unwrap().parameters.is_none());
     }
 
     #[test]

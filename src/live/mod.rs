@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::load::kinds::object_key;
 use crate::load::{LoadOptions, Loader};
-use crate::model::ObjectKey;
+use crate::model::{KubernetesVersion, ObjectKey};
 
 pub use self::error::LiveError;
 pub use self::fetch::{Degraded, LiveObjects};
@@ -30,6 +30,8 @@ pub struct LiveRead {
     pub server: String,
     /// The namespace read, or `None` for all.
     pub namespace: Option<String>,
+    /// The cluster's release, from /version; `None` when it could not be read or parsed.
+    pub version: Option<KubernetesVersion>,
 }
 
 /// Connects and reads every kind, on a runtime of its own (the rest of the tool is
@@ -38,7 +40,18 @@ pub fn read(args: &ClusterArgs) -> Result<LiveRead, LiveError> {
     runtime()?.block_on(async {
         let connection = connect::connect(args).await?;
         let objects = fetch::fetch(&connection).await?;
+        // Without a readable version the plan assumes the newest release, as offline.
+        let version = connection
+            .client
+            .apiserver_version()
+            .await
+            .ok()
+            .and_then(|info| {
+                KubernetesVersion::from_server(&info.major, &info.minor)
+                    .or_else(|| info.git_version.parse().ok())
+            });
         Ok(LiveRead {
+            version,
             objects,
             default_namespace: connection.default_namespace.clone(),
             server: connection.server.clone(),

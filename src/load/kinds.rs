@@ -21,10 +21,11 @@ use crate::model::workload::{
     ephemeral_claim_name, statefulset_claim_name, ClaimRetention, ClaimTemplate, RetentionAction,
 };
 use crate::model::{
-    Claim, ClaimOrigin, Meta, Node, ObjectKey, OwnerRef, PodTemplate, ReferenceGrant, Snapshot,
-    StorageClass, Volume, VolumePopulator, VolumeSnapshot, VolumeSnapshotClass,
-    VolumeSnapshotContent, Workload, WorkloadKind,
+    Claim, ClaimOrigin, Meta, Node, ObjectKey, OwnerRef, PodTemplate, ReferenceGrant,
+    RetiredApiObject, Snapshot, StorageClass, Volume, VolumePopulator, VolumeSnapshot,
+    VolumeSnapshotClass, VolumeSnapshotContent, Workload, WorkloadKind,
 };
+use crate::removals::{self, RemovedApi};
 use crate::rules::ids;
 
 use super::snapshot_kinds::{self, Kept};
@@ -126,6 +127,9 @@ impl SnapshotBuilder {
                 return;
             }
         }
+        if let Some(removed) = api_version.and_then(|v| removals::api(v, kind)) {
+            self.retired_api_object(node, removed, kind, &source);
+        }
         if EVIDENCE_KINDS.contains(&kind) {
             self.evidence.get_or_insert_with(Evidence::default).add(
                 kind,
@@ -174,6 +178,35 @@ impl SnapshotBuilder {
                     .map(|path| unknown_field(node, &source, kind, &self.namespace, path)),
             ),
         }
+    }
+
+    /// Remembers an object written at an API version some release no longer serves. It is
+    /// still read (a storage.k8s.io/v1beta1 StorageClass carries the fields of v1, and is
+    /// planned as one); whether the release planned for refuses it is judged later.
+    fn retired_api_object(
+        &mut self,
+        node: &YamlNode,
+        removed: &'static RemovedApi,
+        kind: &str,
+        source: &ObjectSource,
+    ) {
+        let kind = removals::kind_name(removed, kind);
+        let metadata = node.get("metadata");
+        let field = |name: &str| {
+            metadata
+                .and_then(|m| m.get(name))
+                .and_then(YamlNode::as_str)
+        };
+        let namespaced = matches!(
+            kind,
+            "VolumeSnapshot" | "VolumeGroupSnapshot" | "CSIStorageCapacity"
+        );
+        let namespace = field("namespace").or(namespaced.then_some(self.namespace.as_str()));
+        self.snapshot.retired_api_objects.push(RetiredApiObject {
+            key: ObjectKey::new(kind, namespace, field("name").unwrap_or_default()),
+            api_version: removed.api_version.clone(),
+            source: Some(source.clone()),
+        });
     }
 
     /// Reads one object read from a cluster: it has no source text, so findings about it

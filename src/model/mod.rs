@@ -9,6 +9,7 @@ pub mod scope;
 pub mod selector;
 pub mod snapshots;
 pub mod storage;
+pub mod version;
 pub mod workload;
 
 pub use access_modes::{AccessMode, AccessModes};
@@ -22,6 +23,7 @@ pub use storage::{
     BindingMode, Claim, ClaimCondition, ClaimOrigin, ClaimRef, ClaimStatus, DataSource,
     ReclaimPolicy, StorageClass, Volume, VolumeMode, VolumePhase, VolumePlugin,
 };
+pub use version::KubernetesVersion;
 pub use workload::{Node, PodTemplate, Workload, WorkloadKind};
 
 /// Everything the plan knows: the objects loaded from manifests or a cluster.
@@ -55,6 +57,20 @@ pub struct Snapshot {
     /// (403 Forbidden)"). Their objects may well exist: what the plan would look for among them
     /// is unknown, never absent.
     pub unreadable: Vec<(&'static str, String)>,
+    /// The Kubernetes release planned for: `--kubernetes-version`, the live cluster's, or the
+    /// newest the tool knows.
+    pub kubernetes_version: KubernetesVersion,
+    /// Objects written at an API version some release no longer serves (whether the target
+    /// release serves it is the analysis's to judge).
+    pub retired_api_objects: Vec<RetiredApiObject>,
+}
+
+/// An object written at an API version that the removals catalogue (rules/removals/) lists.
+#[derive(Clone, Debug)]
+pub struct RetiredApiObject {
+    pub key: ObjectKey,
+    pub api_version: String,
+    pub source: Option<crate::load::source::ObjectSource>,
 }
 
 impl Snapshot {

@@ -548,6 +548,8 @@ pub struct Volume {
     pub csi_volume_handle: Option<String>,
     /// `spec.hostPath.path` of a hostPath volume: the in-tree deleter judges it.
     pub host_path: Option<String>,
+    /// `spec.mountOptions`, which the kubelet hands the volume plugin.
+    pub mount_options: Vec<String>,
 }
 
 impl Volume {
@@ -590,6 +592,7 @@ impl Volume {
             capacity_written: spec.capacity.as_ref().is_some_and(|c| !c.is_empty()),
             csi_volume_handle: spec.csi.as_ref().map(|c| c.volume_handle.clone()),
             host_path: spec.host_path.as_ref().map(|h| h.path.clone()),
+            mount_options: spec.mount_options.clone().unwrap_or_default(),
             meta,
         }
     }

@@ -79,6 +79,11 @@ pub mod ids {
     pub const CLAIM_IN_OTHER_NAMESPACE: &str = "claim-in-other-namespace";
     pub const FS_GROUP_RECURSIVE_CHANGE: &str = "fs-group-recursive-change";
     pub const EMPTY_DIR_WITHOUT_SIZE_LIMIT: &str = "empty-dir-without-size-limit";
+    pub const REMOVED_API_VERSION: &str = "removed-api-version";
+    pub const REMOVED_PROVISIONER: &str = "removed-provisioner";
+    pub const REMOVED_VOLUME_PLUGIN: &str = "removed-volume-plugin";
+    pub const UNKNOWN_CLASS_PARAMETER: &str = "unknown-class-parameter";
+    pub const MOUNT_OPTIONS_UNSUPPORTED: &str = "mount-options-unsupported";
 
     /// Every rule the code can report.
     pub const ALL: &[&str] = &[
@@ -148,6 +153,11 @@ pub mod ids {
         CLAIM_IN_OTHER_NAMESPACE,
         FS_GROUP_RECURSIVE_CHANGE,
         EMPTY_DIR_WITHOUT_SIZE_LIMIT,
+        REMOVED_API_VERSION,
+        REMOVED_PROVISIONER,
+        REMOVED_VOLUME_PLUGIN,
+        UNKNOWN_CLASS_PARAMETER,
+        MOUNT_OPTIONS_UNSUPPORTED,
     ];
 }
 

@@ -11,7 +11,7 @@ use crate::live::{self};
 use crate::render::text::Paint;
 use crate::report;
 
-use super::super::input::load_over_read;
+use super::super::input::{load_over_read, ReleaseArgs};
 use super::super::{confirmed, emit, exit, fail};
 use super::{count, line, line_with_reason, remaining_code, FixArgs};
 
@@ -23,7 +23,13 @@ pub fn run(args: &FixArgs, selection: &Selection) -> u8 {
     };
     let server = read.server.clone();
     let objects = read.objects_by_key();
-    let input = match load_over_read(Some(read), &[], &args.cluster, None) {
+    let input = match load_over_read(
+        Some(read),
+        &[],
+        &args.cluster,
+        None,
+        &ReleaseArgs::default(),
+    ) {
         Ok(input) => input,
         Err(error) => return fail(error),
     };
