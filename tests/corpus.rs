@@ -101,16 +101,15 @@ fn every_corpus_file_plans_alone() {
 /// Per rule, how many findings the corpus gets one file at a time and on how many files; then
 /// how many files a pre-commit hook would fail (an error finding: exit 1 at `--fail-on error`).
 fn rule_counts(planned: &[(String, PlanReport)]) -> String {
-    let mut per_rule = std::collections::BTreeMap::<&str, (usize, usize, &str)>::new();
+    let mut per_rule = std::collections::BTreeMap::<(&str, &str), (usize, usize)>::new();
     let mut failing = 0;
     for (_, report) in planned {
         let mut seen = std::collections::BTreeSet::new();
         for finding in &report.findings {
-            let entry = per_rule
-                .entry(finding.rule)
-                .or_insert((0, 0, finding.severity.as_str()));
+            let key = (finding.rule, finding.severity.as_str());
+            let entry = per_rule.entry(key).or_default();
             entry.0 += 1;
-            if seen.insert(finding.rule) {
+            if seen.insert(key) {
                 entry.1 += 1;
             }
         }
@@ -123,14 +122,14 @@ fn rule_counts(planned: &[(String, PlanReport)]) -> String {
         }
     }
     let mut out = String::new();
-    for (rule, (findings, files, severity)) in &per_rule {
+    for ((rule, severity), (findings, files)) in &per_rule {
         writeln!(
             out,
             "{rule} ({severity}): {findings} findings in {files} files"
         )
         .unwrap();
     }
-    let total: usize = per_rule.values().map(|(n, _, _)| n).sum();
+    let total: usize = per_rule.values().map(|(n, _)| n).sum();
     writeln!(
         out,
         "total: {total} findings; {failing} of {} files exit 1",
