@@ -6,13 +6,13 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use crate::binding::BindingPlan;
+use crate::binding::{data_source, BindingPlan};
 use crate::model::{Snapshot, WorkloadKind};
 
 /// One object the plan assumed the cluster has.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Assumption {
-    /// StorageClass, PersistentVolume or PersistentVolumeClaim.
+    /// StorageClass, PersistentVolume, PersistentVolumeClaim or VolumeSnapshot.
     pub kind: &'static str,
     /// `None` for the cluster's default StorageClass, whatever its name.
     pub name: Option<String>,
@@ -36,7 +36,7 @@ pub fn collect(snapshot: &Snapshot, plan: &BindingPlan) -> Vec<Assumption> {
         !snapshot.volumes_complete && snapshot.unreadable("PersistentVolume").is_none();
     let claims_assumed =
         !snapshot.claims_complete && snapshot.unreadable("PersistentVolumeClaim").is_none();
-    for (claim, claim_plan) in snapshot.claims.iter().zip(&plan.claims) {
+    for (c, (claim, claim_plan)) in snapshot.claims.iter().zip(&plan.claims).enumerate() {
         let by = format!("claim {}", claim.meta.qualified_name());
         // A claim that names its volume never asks for its class.
         let names_volume = claim_plan.volume.is_some();
@@ -50,7 +50,30 @@ pub fn collect(snapshot: &Snapshot, plan: &BindingPlan) -> Vec<Assumption> {
         }
         if volumes_assumed && claim_plan.volume_index.is_none() {
             if let Some(volume) = &claim_plan.volume {
-                assume("PersistentVolume", Some(volume), by);
+                assume("PersistentVolume", Some(volume), by.clone());
+            }
+        }
+        // The snapshot restored or the claim cloned, when the part does not show it.
+        if let (_, Some(source)) = data_source::admitted(snapshot, c) {
+            let ns = source
+                .namespace
+                .as_deref()
+                .or(claim.meta.namespace.as_deref())
+                .unwrap_or_default();
+            let named = |meta: &crate::model::Meta| {
+                meta.namespace.as_deref() == Some(ns) && meta.name == source.name
+            };
+            let name = format!("{ns}/{}", source.name);
+            if source.is_snapshot()
+                && !snapshot.snapshots_known()
+                && !snapshot.volume_snapshots.iter().any(|s| named(&s.meta))
+            {
+                assume("VolumeSnapshot", Some(&name), by);
+            } else if source.is_claim()
+                && claims_assumed
+                && !snapshot.claims.iter().any(|o| named(&o.meta))
+            {
+                assume("PersistentVolumeClaim", Some(&name), by);
             }
         }
     }
@@ -140,6 +163,15 @@ spec:
   resources: {requests: {storage: 1Gi}}
 ---
 apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: restored, namespace: app}
+spec:
+  storageClassName: fast
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+  dataSource: {apiGroup: snapshot.storage.k8s.io, kind: VolumeSnapshot, name: nightly}
+---
+apiVersion: v1
 kind: Pod
 metadata: {name: web, namespace: app}
 spec:
@@ -174,7 +206,16 @@ spec:
                     vec!["Pod app/web"]
                 ),
                 ("StorageClass", None, vec!["claim app/plain"]),
-                ("StorageClass", Some("fast"), vec!["claim app/data"]),
+                (
+                    "StorageClass",
+                    Some("fast"),
+                    vec!["claim app/data", "claim app/restored"]
+                ),
+                (
+                    "VolumeSnapshot",
+                    Some("app/nightly"),
+                    vec!["claim app/restored"]
+                ),
             ]
         );
     }

@@ -9,8 +9,6 @@
 //! `fsGroupPolicy: None`, and under the default `ReadWriteOnceWithFSType` only ReadWriteOnce
 //! volumes. A `File` driver changes every volume.
 
-use std::collections::HashMap;
-
 use crate::binding::BindingPlan;
 use crate::evidence::Evidence;
 use crate::findings::{Finding, Pointer, Severity};
@@ -29,20 +27,7 @@ pub fn check(
     evidence: Option<&Evidence>,
     findings: &mut Vec<Finding>,
 ) {
-    let claims: HashMap<(&str, &str), usize> = snapshot
-        .claims
-        .iter()
-        .enumerate()
-        .map(|(c, claim)| {
-            (
-                (
-                    claim.meta.namespace.as_deref().unwrap_or_default(),
-                    claim.meta.name.as_str(),
-                ),
-                c,
-            )
-        })
-        .collect();
+    let claims = snapshot.claims_by_name();
     let big = Quantity::from_bytes(BIG_VOLUME_GIB << 30);
     for workload in snapshot
         .workloads

@@ -5,27 +5,14 @@
 //! `volume NAME has volumeMode Block, but is specified in volumeMounts`. The API accepts such a
 //! pod, so nothing stops it before it reaches a node.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use crate::findings::{Finding, Pointer};
 use crate::model::{Snapshot, VolumeMode};
 use crate::rules::ids;
 
 pub fn check(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
-    let claims: HashMap<(&str, &str), usize> = snapshot
-        .claims
-        .iter()
-        .enumerate()
-        .map(|(c, claim)| {
-            (
-                (
-                    claim.meta.namespace.as_deref().unwrap_or_default(),
-                    claim.meta.name.as_str(),
-                ),
-                c,
-            )
-        })
-        .collect();
+    let claims = snapshot.claims_by_name();
     for workload in snapshot.workloads.iter().filter(|w| !w.finished) {
         let ns = workload.meta.namespace.as_deref().unwrap_or_default();
         // Each field is reported once, by the first pod whose claim contradicts it: the pods of a

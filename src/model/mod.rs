@@ -101,6 +101,18 @@ impl Snapshot {
         self.snapshots_complete || (self.claims_complete && !self.volume_snapshots.is_empty())
     }
 
+    /// Each claim's index by (namespace, name), for analyses that follow a pod's claimName.
+    pub fn claims_by_name(&self) -> std::collections::HashMap<(&str, &str), usize> {
+        self.claims
+            .iter()
+            .enumerate()
+            .map(|(c, claim)| {
+                let ns = claim.meta.namespace.as_deref().unwrap_or_default();
+                ((ns, claim.meta.name.as_str()), c)
+            })
+            .collect()
+    }
+
     /// Why the objects of `kind` could not be read, when they could not.
     pub fn unreadable(&self, kind: &str) -> Option<&str> {
         self.unreadable

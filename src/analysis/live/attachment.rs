@@ -30,20 +30,7 @@ pub fn check(
     if !evidence.readable("VolumeAttachment") && !evidence.readable("Event") {
         return;
     }
-    let claims: std::collections::HashMap<(&str, &str), usize> = snapshot
-        .claims
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            (
-                (
-                    c.meta.namespace.as_deref().unwrap_or_default(),
-                    c.meta.name.as_str(),
-                ),
-                i,
-            )
-        })
-        .collect();
+    let claims = snapshot.claims_by_name();
     for pod in snapshot.workloads.iter().filter(|w| waiting_pod(w)) {
         let ns = pod.meta.namespace.as_deref().unwrap_or_default();
         let node = pod.template.node_name.as_deref().unwrap_or_default();
