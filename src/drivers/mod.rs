@@ -438,7 +438,7 @@ mod tests {
             .map(|d| d.id.as_str())
             .collect();
         assert_eq!(readers, ["gce-pd"]);
-        assert!(lookup("topolvm.io").unwrap().parameters.is_none());
+        assert!(lookup("openebs.io/local").unwrap().parameters.is_none());
     }
 
     #[test]
