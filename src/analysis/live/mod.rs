@@ -7,6 +7,7 @@ pub mod attachment;
 pub mod mounting;
 pub mod provisioning;
 pub mod resize;
+pub mod volume_limits;
 
 use crate::evidence::Event;
 use crate::findings::Pointer;
