@@ -196,3 +196,63 @@ impl<'a> Counter<'a> {
         volumes
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::testing::{complete_findings, findings};
+
+    const NODE: &str = "apiVersion: storage.k8s.io/v1\nkind: CSINode\nmetadata: {name: n1}\nspec:\n  drivers:\n  - {name: d.csi.example.com, nodeID: x, allocatable: {count: 1}}\n---\napiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: s}\nprovisioner: d.csi.example.com\n";
+
+    fn claim(name: &str) -> String {
+        format!("---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {{name: {name}, namespace: default}}\nspec:\n  storageClassName: s\n  accessModes: [ReadWriteOnce]\n  resources: {{requests: {{storage: 1Gi}}}}\n")
+    }
+
+    fn pod(name: &str, claim: &str, phase: &str) -> String {
+        format!("---\napiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: default}}\nspec:\n  nodeName: n1\n  containers: [{{name: c, image: x}}]\n  volumes: [{{name: v, persistentVolumeClaim: {{claimName: {claim}}}}}]\nstatus: {{phase: {phase}}}\n")
+    }
+
+    fn refused(found: Vec<crate::report::FindingEntry>) -> Vec<String> {
+        found
+            .into_iter()
+            .filter(|f| f.rule == "node-volume-limit-exceeded")
+            .map(|f| f.object.name)
+            .collect()
+    }
+
+    /// Claims still to be provisioned count by their class's provisioner, one per claim.
+    #[test]
+    fn provisioned_claims_count_by_provisioner() {
+        let text = format!(
+            "{NODE}{}{}{}{}",
+            claim("a"),
+            claim("b"),
+            pod("p", "a", "Running"),
+            pod("q", "b", "Pending")
+        );
+        assert_eq!(refused(complete_findings(&text)), ["q"]);
+        // A part of a cluster does not show the node's other pods.
+        assert!(refused(findings(&text)).is_empty());
+    }
+
+    /// A VolumeAttachment of a volume no pod on the node uses still takes a slot.
+    #[test]
+    fn attachments_without_a_pod_take_a_slot() {
+        let volume = "---\napiVersion: v1\nkind: PersistentVolume\nmetadata: {name: old}\nspec:\n  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n  csi: {driver: d.csi.example.com, volumeHandle: h-old}\n---\napiVersion: storage.k8s.io/v1\nkind: VolumeAttachment\nmetadata: {name: va}\nspec:\n  attacher: d.csi.example.com\n  nodeName: n1\n  source: {persistentVolumeName: old}\nstatus: {attached: true}\n";
+        let text = format!("{NODE}{volume}{}{}", claim("a"), pod("p", "a", "Pending"));
+        assert_eq!(refused(complete_findings(&text)), ["p"]);
+    }
+
+    /// Running pods already hold their volumes: a node over its count after the limit shrank
+    /// reports no running pod.
+    #[test]
+    fn running_pods_are_not_reported() {
+        let text = format!(
+            "{NODE}{}{}{}{}",
+            claim("a"),
+            claim("b"),
+            pod("p", "a", "Running"),
+            pod("q", "b", "Running")
+        );
+        assert!(refused(complete_findings(&text)).is_empty());
+    }
+}
