@@ -19,9 +19,7 @@ pub fn check(
 ) {
     // A claim or volume missing from partial input would be a volume not counted; only the
     // whole cluster says how full a node is.
-    if evidence.volume_limits.is_empty()
-        || !snapshot.claims_complete
-        || !snapshot.volumes_complete
+    if evidence.volume_limits.is_empty() || !snapshot.claims_complete || !snapshot.volumes_complete
     {
         return;
     }
@@ -153,7 +151,10 @@ impl<'a> Counter<'a> {
         let VolumePlugin::Csi(driver) = &volume.plugin else {
             return None;
         };
-        let handle = volume.csi_volume_handle.as_deref().filter(|h| !h.is_empty())?;
+        let handle = volume
+            .csi_volume_handle
+            .as_deref()
+            .filter(|h| !h.is_empty())?;
         Some((format!("{driver}/{handle}"), driver.clone()))
     }
 
