@@ -1,7 +1,7 @@
 //! What a cluster says about itself beyond the objects the plan reads: events, which node each
 //! volume is attached to, which CSI drivers are installed and how many volumes each node can
-//! attach. Read live, or from manifests that
-//! include those objects (a `kubectl get events -o yaml` dump); the diagnoses read it.
+//! attach. Read live, or from manifests that include those objects (a `kubectl get events -o
+//! yaml` dump); the diagnoses read it.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
