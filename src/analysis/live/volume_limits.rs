@@ -66,8 +66,18 @@ fn over_limit(
     findings: &mut Vec<Finding>,
 ) {
     pods.sort_by_key(|p| p.phase.as_deref() != Some("Running"));
-    // Unique volume name → driver, of the pods counted so far.
+    // Unique volume name → driver, of the pods counted so far, and how many per driver.
     let mut held: HashMap<String, String> = HashMap::new();
+    let mut held_per_driver: HashMap<String, i64> = HashMap::new();
+    // Attachments that no counted pod holds occupy the node too (upstream counts them apart
+    // from the pods' volumes), so they are tallied per driver and dropped once a pod holds them.
+    let mut attached: HashMap<&str, &str> = HashMap::new();
+    let mut attached_per_driver: HashMap<&str, i64> = HashMap::new();
+    for (name, driver) in attachments {
+        if attached.insert(name, driver).is_none() {
+            *attached_per_driver.entry(driver).or_default() += 1;
+        }
+    }
     for pod in pods {
         let running = pod.phase.as_deref() == Some("Running");
         let new: HashMap<String, String> = counter
@@ -78,26 +88,33 @@ fn over_limit(
         let mut refused = Vec::new();
         if !running {
             let mut new_per_driver: BTreeMap<&str, i64> = BTreeMap::new();
-            for driver in new.values() {
+            // A volume already attached here takes no new slot: the pods counted are placed
+            // on this node, so its attachment is theirs.
+            for (_, driver) in new
+                .iter()
+                .filter(|(name, _)| !attached.contains_key(name.as_str()))
+            {
                 *new_per_driver.entry(driver.as_str()).or_default() += 1;
             }
             for (driver, adding) in new_per_driver {
                 let Some(&limit) = limits.get(driver) else {
                     continue;
                 };
-                // Attachments that no counted pod holds occupy the node too.
-                let attached_only = attachments
-                    .iter()
-                    .filter(|(name, d)| d == driver && !held.contains_key(name))
-                    .count() as i64;
-                let present = held.values().filter(|d| *d == driver).count() as i64 + attached_only;
+                let present = held_per_driver.get(driver).copied().unwrap_or(0)
+                    + attached_per_driver.get(driver).copied().unwrap_or(0);
                 if present + adding > limit {
                     refused.push((driver.to_owned(), present, adding, limit));
                 }
             }
         }
         if refused.is_empty() {
-            held.extend(new);
+            for (name, driver) in new {
+                if let Some(d) = attached.remove(name.as_str()) {
+                    *attached_per_driver.entry(d).or_default() -= 1;
+                }
+                *held_per_driver.entry(driver.clone()).or_default() += 1;
+                held.insert(name, driver);
+            }
             continue;
         }
         let over: Vec<String> = refused
@@ -241,6 +258,18 @@ mod tests {
         let volume = "---\napiVersion: v1\nkind: PersistentVolume\nmetadata: {name: old}\nspec:\n  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n  csi: {driver: d.csi.example.com, volumeHandle: h-old}\n---\napiVersion: storage.k8s.io/v1\nkind: VolumeAttachment\nmetadata: {name: va}\nspec:\n  attacher: d.csi.example.com\n  nodeName: n1\n  source: {persistentVolumeName: old}\nstatus: {attached: true}\n";
         let text = format!("{NODE}{volume}{}{}", claim("a"), pod("p", "a", "Pending"));
         assert_eq!(refused(complete_findings(&text)), ["p"]);
+    }
+
+    /// A pod whose volume is already attached to the node (its own attachment) needs no slot.
+    #[test]
+    fn a_volume_attached_here_takes_no_new_slot() {
+        let volume = "---\napiVersion: v1\nkind: PersistentVolume\nmetadata: {name: pv-a}\nspec:\n  storageClassName: s\n  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n  claimRef: {namespace: default, name: a}\n  csi: {driver: d.csi.example.com, volumeHandle: h-a}\n---\napiVersion: storage.k8s.io/v1\nkind: VolumeAttachment\nmetadata: {name: va}\nspec:\n  attacher: d.csi.example.com\n  nodeName: n1\n  source: {persistentVolumeName: pv-a}\nstatus: {attached: true}\n";
+        let bound = claim("a").replace(
+            "  storageClassName: s\n",
+            "  storageClassName: s\n  volumeName: pv-a\n",
+        );
+        let text = format!("{NODE}{volume}{bound}{}", pod("p", "a", "Pending"));
+        assert!(refused(complete_findings(&text)).is_empty());
     }
 
     /// Running pods already hold their volumes: a node over its count after the limit shrank
