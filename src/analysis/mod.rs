@@ -114,6 +114,11 @@ pub const ANALYSES: &[(&str, Analysis)] = &[
             live::attachment::check(i.snapshot, i.binding, e, f);
         }
     }),
+    ("volume limit evidence", |i, f| {
+        if let Some(e) = i.evidence {
+            live::volume_limits::check(i.snapshot, i.binding, e, f);
+        }
+    }),
     ("mount evidence", |i, f| {
         if let Some(e) = i.evidence {
             live::mounting::check(i.snapshot, e, f);

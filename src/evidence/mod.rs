@@ -1,6 +1,7 @@
 //! What a cluster says about itself beyond the objects the plan reads: events, which node each
-//! volume is attached to, which CSI drivers are installed. Read live, or from manifests that
-//! include those objects (a `kubectl get events -o yaml` dump); the diagnoses read it.
+//! volume is attached to, which CSI drivers are installed and how many volumes each node can
+//! attach. Read live, or from manifests that include those objects (a `kubectl get events -o
+//! yaml` dump); the diagnoses read it.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -82,6 +83,9 @@ pub struct Evidence {
     pub fs_group_policies: BTreeMap<String, String>,
     /// Per node, the CSI drivers running on it (CSINode objects), when they were read.
     pub csi_nodes: Option<Vec<(String, BTreeSet<String>)>>,
+    /// Per node, per CSI driver, how many of its volumes the node can attach
+    /// (`spec.drivers[].allocatable.count` of its CSINode); drivers without a count are absent.
+    pub volume_limits: HashMap<String, BTreeMap<String, i64>>,
     /// Kinds the run could not read (403), to say what was not checked.
     pub unreadable: Vec<&'static str>,
     /// Every node of the cluster is known (read live), so a node not among them is gone.
@@ -132,8 +136,21 @@ impl Evidence {
             "CSINode" => {
                 let nodes = self.csi_nodes.get_or_insert_with(Vec::new);
                 if let Ok(node) = serde_json::from_value::<CSINode>(typed(value, "v1")) {
+                    let name = node.metadata.name.unwrap_or_default();
+                    let limits: BTreeMap<String, i64> = node
+                        .spec
+                        .drivers
+                        .iter()
+                        .filter_map(|d| {
+                            let count = d.allocatable.as_ref()?.count?;
+                            Some((d.name.clone(), i64::from(count)))
+                        })
+                        .collect();
+                    if !limits.is_empty() {
+                        self.volume_limits.insert(name.clone(), limits);
+                    }
                     let drivers = node.spec.drivers.iter().map(|d| d.name.clone()).collect();
-                    nodes.push((node.metadata.name.unwrap_or_default(), drivers));
+                    nodes.push((name, drivers));
                 }
             }
             _ => {}

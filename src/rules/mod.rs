@@ -55,6 +55,7 @@ pub mod ids {
     pub const STATEFULSET_EXCEEDS_LOCAL_VOLUMES: &str = "statefulset-exceeds-local-volumes";
     pub const PROVISIONING_FAILED: &str = "provisioning-failed";
     pub const CSI_DRIVER_NOT_INSTALLED: &str = "csi-driver-not-installed";
+    pub const NODE_VOLUME_LIMIT_EXCEEDED: &str = "node-volume-limit-exceeded";
     pub const MULTI_ATTACH_CONFLICT: &str = "multi-attach-conflict";
     pub const VOLUME_ATTACH_FAILED: &str = "volume-attach-failed";
     pub const VOLUME_ATTACHMENT_ON_MISSING_NODE: &str = "volume-attachment-on-missing-node";
@@ -129,6 +130,7 @@ pub mod ids {
         STATEFULSET_EXCEEDS_LOCAL_VOLUMES,
         PROVISIONING_FAILED,
         CSI_DRIVER_NOT_INSTALLED,
+        NODE_VOLUME_LIMIT_EXCEEDED,
         MULTI_ATTACH_CONFLICT,
         VOLUME_ATTACH_FAILED,
         VOLUME_ATTACHMENT_ON_MISSING_NODE,

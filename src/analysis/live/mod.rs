@@ -1,12 +1,14 @@
 //! Diagnoses from what the cluster says about itself (events, attachments, installed CSI
 //! drivers, claim status): why a claim that should provision does not, why a pod does not
-//! start, where a resize is stuck. Those that need events, attachments or drivers run only with
-//! evidence: read live, or objects of those kinds given in the input.
+//! start, which node has no attach slot left, where a resize is stuck. Those that need events,
+//! attachments or drivers run only with evidence: read live, or objects of those kinds given
+//! in the input.
 
 pub mod attachment;
 pub mod mounting;
 pub mod provisioning;
 pub mod resize;
+pub mod volume_limits;
 
 use crate::evidence::Event;
 use crate::findings::Pointer;
