@@ -36,6 +36,17 @@ pub fn collect(snapshot: &Snapshot, plan: &BindingPlan) -> Vec<Assumption> {
         !snapshot.volumes_complete && snapshot.unreadable("PersistentVolume").is_none();
     let claims_assumed =
         !snapshot.claims_complete && snapshot.unreadable("PersistentVolumeClaim").is_none();
+    let claims = snapshot.claims_by_name();
+    let snapshots: HashSet<(&str, &str)> = snapshot
+        .volume_snapshots
+        .iter()
+        .map(|s| {
+            (
+                s.meta.namespace.as_deref().unwrap_or_default(),
+                s.meta.name.as_str(),
+            )
+        })
+        .collect();
     for (c, (claim, claim_plan)) in snapshot.claims.iter().zip(&plan.claims).enumerate() {
         let by = format!("claim {}", claim.meta.qualified_name());
         // A claim that names its volume never asks for its class.
@@ -60,35 +71,23 @@ pub fn collect(snapshot: &Snapshot, plan: &BindingPlan) -> Vec<Assumption> {
                 .as_deref()
                 .or(claim.meta.namespace.as_deref())
                 .unwrap_or_default();
-            let named = |meta: &crate::model::Meta| {
-                meta.namespace.as_deref() == Some(ns) && meta.name == source.name
-            };
+            let key = (ns, source.name.as_str());
             let name = format!("{ns}/{}", source.name);
-            if source.is_snapshot()
-                && !snapshot.snapshots_known()
-                && !snapshot.volume_snapshots.iter().any(|s| named(&s.meta))
-            {
+            if source.is_snapshot() && !snapshot.snapshots_known() && !snapshots.contains(&key) {
                 assume("VolumeSnapshot", Some(&name), by);
-            } else if source.is_claim()
-                && claims_assumed
-                && !snapshot.claims.iter().any(|o| named(&o.meta))
-            {
+            } else if source.is_claim() && claims_assumed && !claims.contains_key(&key) {
                 assume("PersistentVolumeClaim", Some(&name), by);
             }
         }
     }
     if claims_assumed {
-        let claims: HashSet<String> = snapshot
-            .claims
-            .iter()
-            .map(|c| c.meta.qualified_name())
-            .collect();
+        let known = |qualified: &str| {
+            qualified
+                .split_once('/')
+                .is_some_and(|key| claims.contains_key(&key))
+        };
         for (volume, volume_plan) in snapshot.volumes.iter().zip(&plan.volumes) {
-            if let Some(reserved) = volume_plan
-                .reserved_for
-                .as_ref()
-                .filter(|r| !claims.contains(*r))
-            {
+            if let Some(reserved) = volume_plan.reserved_for.as_ref().filter(|r| !known(r)) {
                 assume(
                     "PersistentVolumeClaim",
                     Some(reserved),
@@ -102,8 +101,8 @@ pub fn collect(snapshot: &Snapshot, plan: &BindingPlan) -> Vec<Assumption> {
             }
             let ns = workload.meta.namespace.as_deref().unwrap_or_default();
             for usage in &workload.template.claims {
-                let claim = format!("{ns}/{}", usage.claim);
-                if !claims.contains(&claim) {
+                if !claims.contains_key(&(ns, usage.claim.as_str())) {
+                    let claim = format!("{ns}/{}", usage.claim);
                     assume(
                         "PersistentVolumeClaim",
                         Some(&claim),

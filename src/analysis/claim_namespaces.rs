@@ -28,18 +28,8 @@ pub fn check(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
             .push(claim);
         present.insert((ns, claim.meta.name.as_str()));
     }
-    // Namespaces whose claims came from a cluster dump: there, pod-claim-not-found judges.
-    let dumped: HashSet<&str> = snapshot
-        .claims
-        .iter()
-        .filter(|c| c.meta.exists)
-        .filter_map(|c| c.meta.namespace.as_deref())
-        .collect();
     for workload in snapshot.workloads.iter().filter(|w| !w.finished) {
         let ns = workload.meta.namespace.as_deref().unwrap_or_default();
-        if workload.meta.exists && dumped.contains(ns) {
-            continue;
-        }
         for usage in &workload.template.claims {
             if present.contains(&(ns, usage.claim.as_str())) {
                 continue;

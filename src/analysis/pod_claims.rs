@@ -5,34 +5,23 @@
 //! Only where the input is the whole cluster (a live read, a dump, `--complete`). A repository's
 //! manifests are partial: the claim may well exist in the cluster they are applied to.
 
-use std::collections::HashSet;
-
 use crate::findings::{Finding, Pointer};
 use crate::model::{Snapshot, WorkloadKind};
 use crate::rules::ids;
 
 pub fn check(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
-    let claims: HashSet<(&str, &str)> = snapshot
-        .claims
-        .iter()
-        .map(|c| {
-            (
-                c.meta.namespace.as_deref().unwrap_or_default(),
-                c.meta.name.as_str(),
-            )
-        })
-        .collect();
     // A part of a cluster: the claim may be made elsewhere (the input's scope names it).
     if !snapshot.claims_complete {
         return;
     }
+    let claims = snapshot.claims_by_name();
     for pod in &snapshot.workloads {
         if pod.kind != WorkloadKind::Pod || pod.finished || pod.meta.deleting {
             continue;
         }
         let ns = pod.meta.namespace.as_deref().unwrap_or_default();
         for usage in &pod.template.claims {
-            if claims.contains(&(ns, usage.claim.as_str())) {
+            if claims.contains_key(&(ns, usage.claim.as_str())) {
                 continue;
             }
             findings.push(

@@ -183,13 +183,8 @@ pub fn provisioning<'p>(
         let Some(s) = snapshot.volume_snapshots.iter().position(|s| {
             s.meta.namespace.as_deref() == Some(&namespace) && s.meta.name == source.name
         }) else {
-            // A claim from a dump beside the namespace's dumped snapshots is judged on them.
-            let dumped = claim.meta.exists
-                && snapshot
-                    .volume_snapshots
-                    .iter()
-                    .any(|s| s.meta.exists && s.meta.namespace.as_deref() == Some(&namespace));
-            return (snapshot.snapshots_known() || dumped).then(|| Problem::NotFound {
+            // Absent from a part of a cluster, the snapshot is assumed (analysis::assumptions).
+            return snapshot.snapshots_known().then(|| Problem::NotFound {
                 field,
                 what: format!("VolumeSnapshot {namespace}/{}", source.name),
             });
@@ -229,9 +224,7 @@ pub fn provisioning<'p>(
         let Some(sc) = snapshot.claims.iter().position(|o| {
             o.meta.namespace.as_deref() == Some(&namespace) && o.meta.name == source.name
         }) else {
-            // A claim from a dump is judged on the claims dumped with it, as pods are.
-            let dumped = claim.meta.exists && source.namespace.is_none();
-            return (snapshot.claims_complete || dumped).then(|| Problem::NotFound {
+            return snapshot.claims_complete.then(|| Problem::NotFound {
                 field,
                 what: format!("PersistentVolumeClaim {namespace}/{}", source.name),
             });
