@@ -564,17 +564,18 @@ impl<'a, F: Finder> Engine<'a, F> {
                 Outcome::Pending,
                 "no volume fits and the claim has no class, so none will be provisioned".to_owned(),
             );
+        } else if let Some(why) = self
+            .class_index
+            .get(class.as_str())
+            .and_then(|i| unserved_provisioner(self.snapshot, &self.snapshot.classes[*i]))
+        {
+            self.settle_unbound(c, Outcome::Pending, format!("no volume fits, and {why}"));
         } else {
-            let found = self
+            match self
                 .class_index
                 .get(class.as_str())
-                .map(|i| &self.snapshot.classes[*i]);
-            let unserved = found.and_then(|sc| unserved_provisioner(self.snapshot, sc));
-            match found {
-                Some(_) if unserved.is_some() => {
-                    let why = unserved.unwrap_or_default();
-                    self.settle_unbound(c, Outcome::Pending, format!("no volume fits, and {why}"));
-                }
+                .map(|i| &self.snapshot.classes[*i])
+            {
                 Some(sc) if sc.provisions() => {
                     let reason = match &selected_node {
                         Some(node) => format!(

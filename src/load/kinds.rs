@@ -146,23 +146,19 @@ impl SnapshotBuilder {
         };
         // Fields the typed model does not know: kubectl's strict validation rejects them.
         let mut unknown = Vec::new();
-        let added = if snapshot_kind.is_some() {
-            self.add_snapshot_kind(
-                kind,
-                node.to_json(),
-                Some(source.clone()),
-                &mut unknown,
-                findings,
-            )
+        let add = if snapshot_kind.is_some() {
+            Self::add_snapshot_kind
         } else {
-            self.add_object(
-                kind,
-                node.to_json(),
-                Some(source.clone()),
-                &mut unknown,
-                findings,
-            )
+            Self::add_object
         };
+        let added = add(
+            self,
+            kind,
+            node.to_json(),
+            Some(source.clone()),
+            &mut unknown,
+            findings,
+        );
         match added {
             Err(error) => findings.push(invalid_field(
                 node,
@@ -197,10 +193,7 @@ impl SnapshotBuilder {
                 .and_then(|m| m.get(name))
                 .and_then(YamlNode::as_str)
         };
-        let namespaced = matches!(
-            kind,
-            "VolumeSnapshot" | "VolumeGroupSnapshot" | "CSIStorageCapacity"
-        );
+        let namespaced = snapshot_kinds::namespaced(kind).unwrap_or(kind == "CSIStorageCapacity");
         let namespace = field("namespace").or(namespaced.then_some(self.namespace.as_str()));
         self.snapshot.retired_api_objects.push(RetiredApiObject {
             key: ObjectKey::new(kind, namespace, field("name").unwrap_or_default()),
