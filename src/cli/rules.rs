@@ -34,6 +34,7 @@ pub fn run(args: &RulesArgs) -> u8 {
                     serde_json::json!({
                         "id": r.id, "severity": r.severity, "category": r.category,
                         "summary": r.summary, "fix": r.fix.applicability,
+                        "refusedByApiServer": r.refused_by_api_server,
                     })
                 })
                 .collect();

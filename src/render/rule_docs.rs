@@ -59,6 +59,9 @@ pub fn markdown(catalogue: &[RuleDoc]) -> String {
                 rule.remediation.trim_end(),
                 rule.fix.description.trim_end()
             );
+            if rule.refused_by_api_server {
+                out.push_str("\n**Refused by the API server.** `kubectl apply` fails on an object this rule reports as an error; the end-to-end tests hold the rule to what a real kube-apiserver refuses.\n");
+            }
             for example in &rule.examples {
                 let verdict = if example.triggers {
                     "reported"

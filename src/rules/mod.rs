@@ -173,6 +173,10 @@ pub struct RuleDoc {
     pub rationale: String,
     pub remediation: String,
     pub fix: FixDoc,
+    /// Whether the API server refuses the objects this rule reports as errors, so that
+    /// `kubectl apply` fails on them (the e2e test `validation` holds the rule to it).
+    #[serde(default)]
+    pub refused_by_api_server: bool,
     pub examples: Vec<Example>,
 }
 
