@@ -25,4 +25,5 @@ pub mod report;
 pub mod resize;
 pub mod rules;
 pub mod shared_fixtures;
+pub mod validation;
 pub mod what_if;

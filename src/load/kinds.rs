@@ -13,6 +13,7 @@ use k8s_openapi::api::storage::v1::StorageClass as K8sStorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::de::DeserializeOwned;
 
+use super::api_validation;
 use crate::evidence::{Evidence, EVIDENCE_KINDS};
 use crate::findings::{Finding, Pointer};
 use crate::model::annotations;
@@ -27,6 +28,7 @@ use crate::model::{
 };
 use crate::removals::{self, RemovedApi};
 use crate::rules::ids;
+use crate::validation;
 
 use super::snapshot_kinds::{self, Kept};
 use super::snapshot_validation;
@@ -129,6 +131,10 @@ impl SnapshotBuilder {
         }
         if let Some(removed) = api_version.and_then(|v| removals::api(v, kind)) {
             self.retired_api_object(node, removed, kind, &source);
+        }
+        if let Some((_, namespaced)) = validation::KINDS.iter().find(|(k, _)| *k == kind) {
+            let key = document_key(node, kind, namespaced.then_some(self.namespace.as_str()));
+            findings.extend(api_validation::check(kind, &node.to_json(), &key, &source));
         }
         if EVIDENCE_KINDS.contains(&kind) {
             self.evidence.get_or_insert_with(Evidence::default).add(
@@ -494,14 +500,7 @@ impl SnapshotBuilder {
         if namespaced && key.namespace.as_deref().is_none_or(str::is_empty) {
             key.namespace = Some(self.namespace.clone());
         }
-        let exists = ["uid", "creationTimestamp", "resourceVersion"]
-            .iter()
-            .any(|field| {
-                json.get("metadata")
-                    .and_then(|m| m.get(field))
-                    .and_then(serde_json::Value::as_str)
-                    .is_some_and(|v| !v.is_empty())
-            });
+        let exists = super::api_validation::from_cluster(&json);
         // An object that exists was accepted when it was created.
         if !exists {
             let api_version = json

@@ -1,6 +1,7 @@
 //! Reading manifests: files, folders and standard input, as kubectl's `-f` does; multi-document
 //! YAML, JSON, and `kind: List` dumps (`kubectl get -o yaml`).
 
+mod api_validation;
 pub mod json_tree;
 pub mod kinds;
 pub mod snapshot_kinds;

@@ -440,9 +440,9 @@ enum Num {
     Float(f64),
 }
 
-/// YAML 1.2 core ints: `[-+]?[0-9]+`, `0o[0-7]+`, `0x[0-9a-fA-F]+`. Unlike go-yaml v2, a
-/// leading zero is decimal (not octal), and `0b`/`_` forms are strings. Values outside i64
-/// become floats, as a JSON number would.
+/// YAML 1.2 core ints: `[-+]?[0-9]+`, `0o[0-7]+`, `0x[0-9a-fA-F]+`, and as in go-yaml v2 (what
+/// kubectl reads with) a leading zero makes octal digits octal; `0b`/`_` forms stay strings.
+/// Values outside i64 become floats, as a JSON number would.
 fn parse_int(s: &str) -> Option<Num> {
     let b = s.as_bytes();
     if let Some(hex) = s.strip_prefix("0x") {
@@ -451,12 +451,23 @@ fn parse_int(s: &str) -> Option<Num> {
     if let Some(oct) = s.strip_prefix("0o") {
         return parse_radix(oct, 8);
     }
-    let digits = match b.first() {
-        Some(b'-' | b'+') => b.get(1..).unwrap_or_default(),
-        _ => b,
+    let (negative, digits) = match b.first() {
+        Some(b'-') => (true, b.get(1..).unwrap_or_default()),
+        Some(b'+') => (false, b.get(1..).unwrap_or_default()),
+        _ => (false, b),
     };
     if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return None;
+    }
+    // kubectl reads YAML as go-yaml v2 does (YAML 1.1): a leading zero makes an integer octal,
+    // so `defaultMode: 0644` is 420.
+    if digits.len() > 1 && digits[0] == b'0' && digits.iter().all(|d| (b'0'..=b'7').contains(d)) {
+        let octal = std::str::from_utf8(&digits[1..]).ok()?;
+        return match parse_radix(octal, 8)? {
+            Num::Int(i) if negative => Some(Num::Int(-i)),
+            Num::Float(f) if negative => Some(Num::Float(-f)),
+            n => Some(n),
+        };
     }
     match s.parse::<i64>() {
         Ok(i) => Some(Num::Int(i)),
@@ -2531,7 +2542,10 @@ again: *s
             ("0", json!(0)),
             ("-17", json!(-17)),
             ("+17", json!(17)),
-            ("012", json!(12)),
+            ("012", json!(10)),
+            ("0644", json!(420)),
+            ("-017", json!(-15)),
+            ("089", json!(89)),
             ("0x1F", json!(31)),
             ("0o17", json!(15)),
             ("0b101", json!("0b101")),

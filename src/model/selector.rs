@@ -798,7 +798,7 @@ pub(crate) fn qualified_name_problem(key: &str) -> Option<String> {
 }
 
 /// Why `value` is not a label value, as `validation.IsValidLabelValue` checks.
-fn label_value_problem(value: &str) -> Option<&'static str> {
+pub(crate) fn label_value_problem(value: &str) -> Option<&'static str> {
     if value.len() > 63 {
         Some("must be at most 63 characters")
     } else if !value.is_empty() && !is_label_token(value) {

@@ -85,6 +85,7 @@ pub mod ids {
     pub const REMOVED_VOLUME_PLUGIN: &str = "removed-volume-plugin";
     pub const UNKNOWN_CLASS_PARAMETER: &str = "unknown-class-parameter";
     pub const MOUNT_OPTIONS_UNSUPPORTED: &str = "mount-options-unsupported";
+    pub const INVALID_VALUE: &str = "invalid-value";
 
     /// Every rule the code can report.
     pub const ALL: &[&str] = &[
@@ -160,6 +161,7 @@ pub mod ids {
         REMOVED_VOLUME_PLUGIN,
         UNKNOWN_CLASS_PARAMETER,
         MOUNT_OPTIONS_UNSUPPORTED,
+        INVALID_VALUE,
     ];
 }
 

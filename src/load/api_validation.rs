@@ -1,0 +1,66 @@
+//! The API server's validation (`crate::validation`) of an object as written, as findings that
+//! point at the refused field.
+
+use serde_json::Value;
+
+use crate::findings::{Finding, Pointer};
+use crate::model::ObjectKey;
+use crate::rules::ids;
+use crate::validation::{self, Problem};
+
+use super::source::ObjectSource;
+
+/// Whether the cluster wrote the object (a dump): it passed validation when it was created.
+pub(crate) fn from_cluster(object: &Value) -> bool {
+    ["uid", "creationTimestamp", "resourceVersion"]
+        .iter()
+        .any(|field| {
+            object
+                .get("metadata")
+                .and_then(|m| m.get(field))
+                .and_then(Value::as_str)
+                .is_some_and(|v| !v.is_empty())
+        })
+}
+
+/// The findings for what the API server would refuse in `object`, a manifest of `kind`.
+pub(crate) fn check(
+    kind: &str,
+    object: &Value,
+    key: &ObjectKey,
+    source: &ObjectSource,
+) -> Vec<Finding> {
+    if from_cluster(object) {
+        return Vec::new();
+    }
+    validation::validate(kind, object)
+        .into_iter()
+        .filter(|v| !v.is_placeholder())
+        .map(|violation| {
+            let (rule, label, help) = match violation.problem {
+                Problem::Required(_) => (
+                    ids::MISSING_REQUIRED_FIELD,
+                    "required",
+                    "set the field; `kubectl explain` describes it",
+                ),
+                Problem::NotSupported { .. } => (
+                    ids::UNSUPPORTED_VALUE,
+                    "not a supported value",
+                    "use one of the values the message lists, spelled exactly",
+                ),
+                _ => (
+                    ids::INVALID_VALUE,
+                    "refused by the API server",
+                    "change the value as the message says; `kubectl explain` describes the field",
+                ),
+            };
+            Finding::new(
+                rule,
+                key.clone(),
+                format!("{key}: {violation}; the API server refuses the object, and nothing of it is created"),
+            )
+            .at(Pointer::field(Some(source), &violation.path), label)
+            .help(help)
+        })
+        .collect()
+}
