@@ -75,6 +75,7 @@ mod matcher;
 mod reclaim;
 mod scenario;
 mod twins;
+mod validation;
 
 /// Random scenarios planned from their manifests and applied to the real control plane must
 /// come out as planned (see `differential`).
@@ -200,4 +201,22 @@ fn expand_grows_what_the_api_lets_grow() {
     };
     let _scope = plane.lock_cluster_scope();
     acting::expand_as_the_api_allows(plane);
+}
+
+/// What the plan refuses, the real API server refuses, and the other way round, object by
+/// object (see `validation`); `E2E_VALIDATION_ORIGIN=examples|cases|corpus` runs one origin.
+#[test]
+fn the_api_server_refuses_what_the_plan_refuses() {
+    let Some(plane) = control_plane("the_api_server_refuses_what_the_plan_refuses") else {
+        return;
+    };
+    let _scope = plane.lock_cluster_scope();
+    let disagreements = validation::run(plane, &validation::Origin::selected());
+    assert!(
+        disagreements.is_empty(),
+        "{} objects where the plan and the API server disagree (missed: the API refuses, the \
+         plan does not; false alarm: the other way round):\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
 }

@@ -343,6 +343,74 @@ fn resource(api_version: &str, kind: &str) -> (ApiResource, bool) {
     )
 }
 
+/// The API server's verdict on a dry-run create (`ControlPlane::dry_run_create`).
+#[derive(Clone, Debug)]
+pub enum DryRun {
+    Accepted,
+    Refused {
+        code: u16,
+        reason: String,
+        message: String,
+        /// The fields the refusal names (422 Invalid lists one per problem; 400 none).
+        causes: Vec<Cause>,
+    },
+    /// The apiVersion/kind is not served (404), or not a kind `collection_path` knows.
+    NotServed,
+}
+
+#[derive(Clone, Debug)]
+pub struct Cause {
+    pub field: String,
+    pub message: String,
+}
+
+/// The kinds `dry_run_create` sends: resource name, and whether namespaced.
+const DRY_RUN_KINDS: &[(&str, &str, bool)] = &[
+    ("PersistentVolume", "persistentvolumes", false),
+    ("PersistentVolumeClaim", "persistentvolumeclaims", true),
+    ("Pod", "pods", true),
+    ("StorageClass", "storageclasses", false),
+    ("VolumeAttachment", "volumeattachments", false),
+    ("CSIDriver", "csidrivers", false),
+    ("CSINode", "csinodes", false),
+    ("VolumeAttributesClass", "volumeattributesclasses", false),
+    ("StatefulSet", "statefulsets", true),
+    ("Deployment", "deployments", true),
+    ("DaemonSet", "daemonsets", true),
+    ("ReplicaSet", "replicasets", true),
+    ("Job", "jobs", true),
+    ("CronJob", "cronjobs", true),
+];
+
+/// Whether `dry_run_create` knows a kind, and if so whether it is namespaced.
+pub fn dry_run_kind(kind: &str) -> Option<bool> {
+    DRY_RUN_KINDS
+        .iter()
+        .find(|(k, _, _)| *k == kind)
+        .map(|(_, _, namespaced)| *namespaced)
+}
+
+/// Where an object of its apiVersion and kind is created: `/api/v1/...` for the core group,
+/// `/apis/<group>/<version>/...` otherwise, under `namespaces/<ns>/` when namespaced.
+fn collection_path(object: &Value) -> Option<String> {
+    let api_version = object["apiVersion"].as_str()?;
+    let kind = object["kind"].as_str()?;
+    let (_, plural, namespaced) = DRY_RUN_KINDS.iter().find(|(k, _, _)| *k == kind)?;
+    let root = if api_version.contains('/') {
+        format!("/apis/{api_version}")
+    } else {
+        format!("/api/{api_version}")
+    };
+    Some(if *namespaced {
+        let namespace = object["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or("default");
+        format!("{root}/namespaces/{namespace}/{plural}")
+    } else {
+        format!("{root}/{plural}")
+    })
+}
+
 impl ControlPlane {
     fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
         self.runtime.block_on(future)
@@ -455,6 +523,47 @@ impl ControlPlane {
         self.block_on(self.client.request_text(request))
             .map(|_| ())
             .map_err(|e| e.to_string())
+    }
+
+    /// Creates an object with `dryRun=All` and strict field validation, as `kubectl apply`
+    /// creates one (nothing is stored): the API server's verdict on it. The collection path
+    /// comes from the object's own apiVersion and kind (`collection_path`), its namespace
+    /// from `metadata.namespace`.
+    pub fn dry_run_create(&self, object: &Value) -> DryRun {
+        let Some(path) = collection_path(object) else {
+            return DryRun::NotServed;
+        };
+        let request = http::Request::post(format!("{path}?dryRun=All&fieldValidation=Strict"))
+            .header("Content-Type", "application/json")
+            .body(serde_json::to_vec(object).unwrap())
+            .unwrap();
+        match self.block_on(self.client.request_text(request)) {
+            Ok(_) => DryRun::Accepted,
+            // The name is taken, so validation passed.
+            Err(kube::Error::Api(status))
+                if status.code == 409 && status.reason == "AlreadyExists" =>
+            {
+                DryRun::Accepted
+            }
+            Err(kube::Error::Api(status)) if status.code == 404 && status.reason == "NotFound" => {
+                DryRun::NotServed
+            }
+            Err(kube::Error::Api(status)) => DryRun::Refused {
+                code: status.code,
+                reason: status.reason.clone(),
+                message: status.message.clone(),
+                causes: status
+                    .details
+                    .iter()
+                    .flat_map(|d| &d.causes)
+                    .map(|c| Cause {
+                        field: c.field.clone(),
+                        message: c.message.clone(),
+                    })
+                    .collect(),
+            },
+            Err(e) => panic!("dry-run create at {path}: {e}"),
+        }
     }
 
     /// Applies a YAML text of one or more documents.
