@@ -138,7 +138,12 @@ pub fn check_values(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
                 VOLUME_MODES,
             );
         }
-        if let Some(Err(value)) = &volume.reclaim_policy {
+        // An empty reclaim policy passes: a volume's is defaulted to Retain.
+        if let Some(Err(value)) = volume
+            .reclaim_policy
+            .as_ref()
+            .filter(|p| p.as_ref().is_err_and(|v| !v.is_empty()))
+        {
             report(
                 volume.key(),
                 name.clone(),
@@ -160,7 +165,11 @@ pub fn check_values(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
                 "\"Immediate\", \"WaitForFirstConsumer\"",
             );
         }
-        if let Err(value) = &class.reclaim_policy {
+        // An empty reclaimPolicy passes: upstream checks only a value that is there.
+        if let Err(value) = class.reclaim_policy.as_ref().map_err(String::as_str) {
+            if value.is_empty() {
+                continue;
+            }
             report(
                 class.key(),
                 name.clone(),

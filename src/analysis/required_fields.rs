@@ -58,15 +58,24 @@ pub fn check(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
                 format!("volume {name} names no storage to use (no csi, nfs, hostPath, local or other volume source); the API server rejects it: \"spec: Required value: must specify a volume type\""),
                 "add the source of the storage, usually `csi: {driver: <driver>, volumeHandle: <id>}`",
             ),
-            [first, rest @ ..] if !rest.is_empty() => {
-                let more = rest.join(", ");
-                report(
-                    ids::SEVERAL_VOLUME_SOURCES,
-                    &format!("spec.{}", rest[0]),
-                    "a second volume source",
-                    format!("volume {name} has several volume sources ({first}, {more}); the API server rejects it: \"spec.{}: Forbidden: may not specify more than 1 volume type\"", rest[0]),
-                    "keep the one source that points at the storage, and make another volume for the other",
-                );
+            [_, _, ..] => {
+                // Upstream counts sources in its own order, and its flexVolume branch does not
+                // look at the count: a flexVolume after another source passes.
+                let written: Vec<&str> = crate::validation::VOLUME_SOURCES
+                    .iter()
+                    .copied()
+                    .filter(|s| volume.sources.contains(s))
+                    .collect();
+                if let Some(refused) = written.iter().skip(1).find(|s| **s != "flexVolume") {
+                    let all = written.join(", ");
+                    report(
+                        ids::SEVERAL_VOLUME_SOURCES,
+                        &format!("spec.{refused}"),
+                        "a second volume source",
+                        format!("volume {name} has several volume sources ({all}); the API server rejects it: \"spec.{refused}: Forbidden: may not specify more than 1 volume type\""),
+                        "keep the one source that points at the storage, and make another volume for the other",
+                    );
+                }
             }
             _ => {}
         }

@@ -43,6 +43,11 @@ pub(crate) fn check(
                     "required",
                     "set the field; `kubectl explain` describes it",
                 ),
+                Problem::Unknown => (
+                    ids::UNKNOWN_FIELD,
+                    "unknown field",
+                    "remove the field or fix its spelling; `kubectl explain` lists the fields",
+                ),
                 Problem::NotSupported { .. } => (
                     ids::UNSUPPORTED_VALUE,
                     "not a supported value",

@@ -8,6 +8,22 @@ use serde_json::Value;
 
 use super::{field, int, list, names, strings, text, Check};
 
+/// The fields of a CSIDriver's spec in v1.36; the kind is not read into the model, so its
+/// unknown fields are found here.
+const DRIVER_FIELDS: &[&str] = &[
+    "attachRequired",
+    "podInfoOnMount",
+    "volumeLifecycleModes",
+    "storageCapacity",
+    "fsGroupPolicy",
+    "tokenRequests",
+    "requiresRepublish",
+    "seLinuxMount",
+    "nodeAllocatableUpdatePeriodSeconds",
+    "serviceAccountTokenInSecrets",
+    "preventPodSchedulingIfMissing",
+];
+
 const FS_GROUP_POLICIES: &[&str] = &["File", "None", "ReadWriteOnceWithFSType"];
 const LIFECYCLE_MODES: &[&str] = &["Persistent", "Ephemeral"];
 const NODE_ID_MAX: usize = 256;
@@ -16,6 +32,11 @@ pub(super) fn driver(check: &mut Check, object: &Value) {
     let Some(spec) = field(object, "spec") else {
         return;
     };
+    for key in spec.as_object().into_iter().flat_map(|o| o.keys()) {
+        if !DRIVER_FIELDS.contains(&key.as_str()) {
+            check.unknown(format!("spec.{key}"));
+        }
+    }
     if let Some(policy) = field(spec, "fsGroupPolicy").and_then(Value::as_str) {
         if !FS_GROUP_POLICIES.contains(&policy) {
             check.unsupported("spec.fsGroupPolicy", policy, FS_GROUP_POLICIES);

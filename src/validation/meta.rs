@@ -4,7 +4,10 @@
 
 use serde_json::Value;
 
-use super::{entries, field, names, text, Check};
+use super::{entries, field, names, strings, text, Check};
+
+/// Finalizers without a domain the API server knows.
+const STANDARD_FINALIZERS: &[&str] = &["kubernetes", "orphan", "foregroundDeletion"];
 
 /// Annotations may hold at most this many bytes, keys and values together.
 const ANNOTATIONS_MAX: usize = 256 * 1024;
@@ -24,6 +27,28 @@ pub(super) fn object_meta(check: &mut Check, kind: &str, object: &Value) {
         }
     } else {
         check.name("metadata.name", name, format(name));
+    }
+    let prefix = text(meta, "generateName");
+    if !prefix.is_empty() {
+        // A prefix may end in '-': upstream checks it as if a letter followed.
+        let masked = match prefix.strip_suffix('-') {
+            Some(head) => format!("{head}a"),
+            None => prefix.to_owned(),
+        };
+        check.name("metadata.generateName", prefix, names::subdomain(&masked));
+    }
+    for (i, finalizer) in strings(meta, "finalizers").iter().enumerate() {
+        let at = format!("metadata.finalizers[{i}]");
+        let problems = names::qualified(finalizer);
+        if !problems.is_empty() {
+            check.name(&at, finalizer, problems);
+        } else if !finalizer.contains('/') && !STANDARD_FINALIZERS.contains(finalizer) {
+            check.invalid(
+                at,
+                finalizer,
+                "name is neither a standard finalizer name nor is it fully qualified",
+            );
+        }
     }
     labels_and_annotations(check, "metadata", meta);
 }

@@ -19,6 +19,8 @@ mod selectors;
 mod sources;
 mod storage;
 
+pub use storage::VOLUME_SOURCES;
+
 use std::fmt;
 
 use serde_json::Value;
@@ -47,6 +49,8 @@ pub enum Problem {
     NotFound(String),
     TooLong(usize),
     TooMany(usize),
+    /// A field the kind does not have, which strict field validation refuses.
+    Unknown,
 }
 
 impl Violation {
@@ -88,6 +92,7 @@ impl fmt::Display for Violation {
                 write!(f, "{path}: Too long: may not be more than {max} bytes")
             }
             Problem::TooMany(max) => write!(f, "{path}: Too many: must have at most {max} items"),
+            Problem::Unknown => write!(f, "strict decoding error: unknown field {path:?}"),
         }
     }
 }
@@ -213,6 +218,10 @@ impl Check {
 
     pub(crate) fn too_long(&mut self, path: impl Into<String>, max: usize) {
         self.push(path, Problem::TooLong(max));
+    }
+
+    pub(crate) fn unknown(&mut self, path: impl Into<String>) {
+        self.push(path, Problem::Unknown);
     }
 
     pub(crate) fn too_many(&mut self, path: impl Into<String>, max: usize) {

@@ -49,6 +49,7 @@ const POD_SOURCES: &[&str] = &[
 const PROPAGATIONS: &[&str] = &["Bidirectional", "HostToContainer", "None"];
 const RECURSIVE_READ_ONLY: &[&str] = &["Disabled", "Enabled", "IfPossible"];
 const PULL_POLICIES: &[&str] = &["Always", "IfNotPresent", "Never"];
+const RETENTION: &[&str] = &["Retain", "Delete"];
 
 /// What a valid volume is, for the containers' mounts and devices to refer to.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -88,9 +89,20 @@ pub(super) fn stateful_set(check: &mut Check, object: &Value) {
     }
     let added: Vec<&str> = claim_templates
         .iter()
-        .filter_map(|c| field(c, "metadata"))
-        .map(|m| text(m, "name"))
+        .map(|c| field(c, "metadata").map_or("", |m| text(m, "name")))
         .collect();
+    if let Some(policy) = field(spec, "persistentVolumeClaimRetentionPolicy") {
+        for when in ["whenDeleted", "whenScaled"] {
+            let value = text(policy, when);
+            if !value.is_empty() && !RETENTION.contains(&value) {
+                check.unsupported(
+                    format!("spec.persistentVolumeClaimRetentionPolicy.{when}"),
+                    value,
+                    RETENTION,
+                );
+            }
+        }
+    }
     template(check, "spec.template", field(spec, "template"), &added);
 }
 
@@ -129,6 +141,7 @@ fn volumes(
     for name in added {
         let at = format!("{path}.volumes");
         if name.is_empty() {
+            check.required(format!("{at}.persistentVolumeClaim.claimName"), "");
             check.required(format!("{at}.name"), "");
         } else if !names::is_dns_label(name) {
             check.name(&format!("{at}.name"), name, names::label(name));
@@ -222,15 +235,15 @@ fn volume_source(
                 }
             }
             "emptyDir" => {
-                let limit = source
-                    .get("sizeLimit")
-                    .and_then(Value::as_str)
-                    .map(Quantity::parse);
-                if matches!(limit, Some(Ok(q)) if q.nanos() < 0) {
-                    check.forbidden(
-                        format!("{at}.sizeLimit"),
-                        "SizeLimit field must be a valid resource quantity",
-                    );
+                let written = source.get("sizeLimit").and_then(Value::as_str);
+                match written.map(Quantity::parse) {
+                    Some(Ok(q)) if q.nanos() < 0 => {
+                        check.forbidden(format!("{at}.sizeLimit"), "SizeLimit field must be a valid resource quantity");
+                    }
+                    // The API server cannot even read the object ("quantities must match the
+                    // regular expression …").
+                    Some(Err(_)) => check.invalid(format!("{at}.sizeLimit"), written.unwrap_or_default(), "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"),
+                    _ => {}
                 }
             }
             "gitRepo" => {
@@ -280,6 +293,17 @@ fn volume_source(
                     if text(item, "path").is_empty() {
                         check.required(format!("{item_at}.path"), "");
                     }
+                    if let Some(path) = field(item, "fieldRef").map(|f| text(f, "fieldPath")) {
+                        if !downward_field(path) {
+                            check.invalid(
+                                format!("{at}.fieldRef.fieldPath"),
+                                path,
+                                format!(
+                                    "error converting fieldPath: field label not supported: {path}"
+                                ),
+                            );
+                        }
+                    }
                     match (field(item, "fieldRef"), field(item, "resourceFieldRef")) {
                         (Some(_), Some(_)) => check.invalid(
                             item_at,
@@ -298,6 +322,7 @@ fn volume_source(
                     &format!("{at}.defaultMode"),
                     int(source, "defaultMode"),
                 );
+                let mut paths = HashSet::new();
                 for (i, projection) in list(source, "sources").iter().enumerate() {
                     let count = projection
                         .as_object()
@@ -315,6 +340,32 @@ fn volume_source(
                             }
                         }
                     }
+                    if let Some(token) = field(projection, "serviceAccountToken") {
+                        let token_at = format!("{at}.sources[{i}].serviceAccountToken");
+                        let seconds = int(token, "expirationSeconds").unwrap_or(3600);
+                        if seconds < 600 {
+                            check.invalid(
+                                format!("{token_at}.expirationSeconds"),
+                                seconds,
+                                "may not specify a duration less than 10 minutes",
+                            );
+                        }
+                        if seconds > 1 << 32 {
+                            check.invalid(
+                                format!("{token_at}.expirationSeconds"),
+                                seconds,
+                                "may not specify a duration larger than 2^32 seconds",
+                            );
+                        }
+                        if text(token, "path").is_empty() {
+                            check.required(format!("{at}.path"), "");
+                        }
+                    }
+                    for file in projected_paths(projection) {
+                        if !paths.insert(file) {
+                            check.invalid(&at, file, "conflicting duplicate paths");
+                        }
+                    }
                 }
             }
             "image" => {
@@ -327,7 +378,7 @@ fn volume_source(
                     }
                 }
             }
-            other => sources::source(check, &at, other, source, Context::Pod),
+            other => sources::source(check, &at, other, source, Context::Pod { volume: name }),
         }
     }
     usable
@@ -527,4 +578,40 @@ fn usage(check: &mut Check, path: &str, container: &Value, volumes: &HashMap<Str
             seen_names.insert(name);
         }
     }
+}
+
+/// The files one projected source writes.
+fn projected_paths(projection: &Value) -> Vec<&str> {
+    let mut paths = Vec::new();
+    for kind in ["secret", "configMap", "downwardAPI"] {
+        if let Some(source) = field(projection, kind) {
+            paths.extend(
+                list(source, "items")
+                    .iter()
+                    .map(|i| text(i, "path"))
+                    .filter(|p| !p.is_empty()),
+            );
+        }
+    }
+    for kind in ["serviceAccountToken", "clusterTrustBundle"] {
+        if let Some(source) = field(projection, kind) {
+            paths.extend(Some(text(source, "path")).filter(|p| !p.is_empty()));
+        }
+    }
+    paths
+}
+
+/// The pod fields a downward API volume can write (upstream's field paths for volumes), a
+/// label or annotation by key included.
+fn downward_field(path: &str) -> bool {
+    matches!(
+        path,
+        "metadata.name"
+            | "metadata.namespace"
+            | "metadata.labels"
+            | "metadata.annotations"
+            | "metadata.uid"
+    ) || ["metadata.labels['", "metadata.annotations['"]
+        .iter()
+        .any(|p| path.starts_with(p) && path.ends_with("']"))
 }

@@ -184,7 +184,9 @@ pub(super) fn allowed_topologies(check: &mut Check, path: &str, terms: &[Value])
                 check.duplicate(format!("{at}.key"), key);
             }
         }
-        if seen.contains(&keys) {
+        // Upstream starts its list of seen terms with empty ones, so a term without
+        // expressions is always a duplicate.
+        if keys.is_empty() || seen.contains(&keys) {
             check.duplicate(format!("{path}[{i}].matchLabelExpressions"), "");
         }
         seen.push(keys);

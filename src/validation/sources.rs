@@ -10,7 +10,7 @@ use super::{entries, field, int, list, names, text, Check};
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Context<'a> {
     Volume { name: &'a str },
-    Pod,
+    Pod { volume: &'a str },
 }
 
 pub(super) const HOST_PATH_TYPES: &[&str] = &[
@@ -265,11 +265,21 @@ fn backsteps(check: &mut Check, path: &str, value: &str) {
 
 /// A secret reference: its name, and in a PersistentVolume its namespace.
 fn secret_reference(check: &mut Check, path: &str, reference: &Value, with_namespace: bool) {
-    if text(reference, "name").is_empty() {
+    let name = text(reference, "name");
+    if name.is_empty() {
         check.required(format!("{path}.name"), "");
+    } else if with_namespace {
+        check.name(&format!("{path}.name"), name, names::subdomain(name));
     }
-    if with_namespace && text(reference, "namespace").is_empty() {
+    let namespace = text(reference, "namespace");
+    if with_namespace && namespace.is_empty() {
         check.required(format!("{path}.namespace"), "");
+    } else if with_namespace {
+        check.name(
+            &format!("{path}.namespace"),
+            namespace,
+            names::label(namespace),
+        );
     }
 }
 
@@ -290,10 +300,16 @@ fn iscsi(check: &mut Check, path: &str, source: &Value, context: Context) {
         check.required(child("targetPortal"), "");
     }
     let initiator = field(source, "initiatorName").and_then(Value::as_str);
-    if let (Context::Volume { name }, Some(_)) = (context, initiator) {
-        if name.len() + 1 + portal.len() > 64 {
-            check.invalid(child("targetportal"), portal, "Total length of <volume name>:<iscsi.targetPortal> must be under 64 characters if iscsi.initiatorName is specified.");
+    const TOO_LONG: &str = "Total length of <volume name>:<iscsi.targetPortal> must be under 64 characters if iscsi.initiatorName is specified.";
+    match (context, initiator) {
+        (Context::Volume { name }, Some(_)) if name.len() + 1 + portal.len() > 64 => {
+            check.invalid(child("targetportal"), portal, TOO_LONG);
         }
+        (Context::Pod { volume }, Some(_)) if volume.len() + 1 + portal.len() > 64 => {
+            let volume_path = path.strip_suffix(".iscsi").unwrap_or(path);
+            check.invalid(format!("{volume_path}.name"), volume, TOO_LONG);
+        }
+        _ => {}
     }
     let iqn = text(source, "iqn");
     if iqn.is_empty() {

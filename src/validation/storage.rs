@@ -4,10 +4,29 @@
 use serde_json::Value;
 
 use super::sources::{self, Context};
-use super::{field, names, selectors, text, Check};
+use super::{entries, field, names, selectors, text, Check};
+
+/// The annotation that carried mount options before `spec.mountOptions`, and the in-tree
+/// sources the API server takes it on (upstream `checkMountOption`).
+const MOUNT_OPTIONS_ANNOTATION: &str = "volume.beta.kubernetes.io/mount-options";
+const MOUNT_OPTIONS_SOURCES: &[&str] = &[
+    "gcePersistentDisk",
+    "awsElasticBlockStore",
+    "glusterfs",
+    "nfs",
+    "rbd",
+    "quobyte",
+    "cephfs",
+    "iscsi",
+    "cinder",
+    "azureFile",
+    "vsphereVolume",
+    "azureDisk",
+    "photonPersistentDisk",
+];
 
 /// The volume sources a PersistentVolume may name, in upstream's order.
-pub(super) const VOLUME_SOURCES: &[&str] = &[
+pub const VOLUME_SOURCES: &[&str] = &[
     "hostPath",
     "gcePersistentDisk",
     "awsElasticBlockStore",
@@ -37,6 +56,23 @@ pub(super) fn volume(check: &mut Check, object: &Value) {
     let Some(spec) = field(object, "spec") else {
         return;
     };
+    let capacity: Vec<&String> = entries(spec, "capacity").map(|(k, _)| k).collect();
+    if capacity.len() > 1 && capacity.iter().any(|k| *k == "storage") {
+        // Capacity without storage is `missing-required-field`'s.
+        let keys: Vec<&str> = capacity.iter().map(|k| k.as_str()).collect();
+        check.unsupported("spec.capacity", &keys.join(", "), &["storage"]);
+    }
+    let meta = field(object, "metadata").unwrap_or(&Value::Null);
+    let annotated = field(meta, "annotations").and_then(|a| field(a, MOUNT_OPTIONS_ANNOTATION));
+    let takes_options = MOUNT_OPTIONS_SOURCES
+        .iter()
+        .any(|s| field(spec, s).is_some());
+    if annotated.is_some() && !takes_options {
+        check.forbidden(
+            format!("metadata.annotations[{MOUNT_OPTIONS_ANNOTATION:?}]"),
+            "may not specify mount options for this volume type",
+        );
+    }
     if let Some(affinity) = field(spec, "nodeAffinity") {
         selectors::volume_node_affinity(check, "spec.nodeAffinity", affinity);
     }
@@ -122,8 +158,10 @@ pub(super) fn claim_spec(check: &mut Check, path: &str, spec: Option<&Value>, wr
     if let Some(reference) = reference {
         let at = format!("{path}.dataSourceRef");
         data_source(check, &at, reference, template);
+        // A claim's dataSourceRef.namespace is dropped while the CrossNamespaceVolumeDataSource
+        // gate is off (the default); `data-source-dropped` says so.
         let namespace = text(reference, "namespace");
-        if !namespace.is_empty() {
+        if template && !namespace.is_empty() {
             check.name(
                 &format!("{at}.namespace"),
                 namespace,
