@@ -52,20 +52,7 @@ pub(super) fn driver(check: &mut Check, object: &Value) {
             continue;
         }
         if let Some(seconds) = int(request, "expirationSeconds") {
-            if seconds < 600 {
-                check.invalid(
-                    format!("{at}.expirationSeconds"),
-                    seconds,
-                    "may not specify a duration less than 10 minutes",
-                );
-            }
-            if seconds > 1 << 32 {
-                check.invalid(
-                    format!("{at}.expirationSeconds"),
-                    seconds,
-                    "may not specify a duration larger than 2^32 seconds",
-                );
-            }
+            check.token_expiration(format!("{at}.expirationSeconds"), seconds);
         }
     }
     for mode in strings(spec, "volumeLifecycleModes") {

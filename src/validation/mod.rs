@@ -228,6 +228,24 @@ impl Check {
         self.push(path, Problem::TooMany(max));
     }
 
+    /// A service account token's lifetime: from ten minutes to 2^32 seconds.
+    pub(crate) fn token_expiration(&mut self, path: String, seconds: i64) {
+        if seconds < 600 {
+            self.invalid(
+                &path,
+                seconds,
+                "may not specify a duration less than 10 minutes",
+            );
+        }
+        if seconds > 1 << 32 {
+            self.invalid(
+                path,
+                seconds,
+                "may not specify a duration larger than 2^32 seconds",
+            );
+        }
+    }
+
     /// A name check that gives upstream's messages (`names::*_problems`), as Invalid.
     pub(crate) fn name(&mut self, path: &str, value: &str, problems: Vec<String>) {
         for problem in problems {

@@ -343,20 +343,7 @@ fn volume_source(
                     if let Some(token) = field(projection, "serviceAccountToken") {
                         let token_at = format!("{at}.sources[{i}].serviceAccountToken");
                         let seconds = int(token, "expirationSeconds").unwrap_or(3600);
-                        if seconds < 600 {
-                            check.invalid(
-                                format!("{token_at}.expirationSeconds"),
-                                seconds,
-                                "may not specify a duration less than 10 minutes",
-                            );
-                        }
-                        if seconds > 1 << 32 {
-                            check.invalid(
-                                format!("{token_at}.expirationSeconds"),
-                                seconds,
-                                "may not specify a duration larger than 2^32 seconds",
-                            );
-                        }
+                        check.token_expiration(format!("{token_at}.expirationSeconds"), seconds);
                         if text(token, "path").is_empty() {
                             check.required(format!("{at}.path"), "");
                         }

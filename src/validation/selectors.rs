@@ -21,40 +21,12 @@ pub(super) fn label_selector(check: &mut Check, path: &str, selector: &Value) {
         }
     }
     for (i, expression) in list(selector, "matchExpressions").iter().enumerate() {
-        let at = format!("{path}.matchExpressions[{i}]");
-        let values = strings(expression, "values");
-        match text(expression, "operator") {
-            "In" | "NotIn" => {
-                if values.is_empty() {
-                    check.required(
-                        format!("{at}.values"),
-                        "must be specified when `operator` is 'In' or 'NotIn'",
-                    );
-                }
-            }
-            "Exists" | "DoesNotExist" => {
-                if !values.is_empty() {
-                    check.forbidden(
-                        format!("{at}.values"),
-                        "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
-                    );
-                }
-            }
-            other => check.invalid(
-                format!("{at}.operator"),
-                other,
-                "not a valid selector operator",
-            ),
-        }
-        let key = text(expression, "key");
-        check.name(&format!("{at}.key"), key, names::qualified(key));
-        for (j, value) in values.iter().enumerate() {
-            check.name(
-                &format!("{at}.values[{j}]"),
-                value,
-                names::label_value(value),
-            );
-        }
+        label_requirement(
+            check,
+            &format!("{path}.matchExpressions[{i}]"),
+            expression,
+            false,
+        );
     }
 }
 
@@ -75,10 +47,11 @@ pub(super) fn volume_node_affinity(check: &mut Check, path: &str, affinity: &Val
     }
     for (i, term) in terms.iter().enumerate() {
         for (j, requirement) in list(term, "matchExpressions").iter().enumerate() {
-            node_requirement(
+            label_requirement(
                 check,
                 &format!("{path}[{i}].matchExpressions[{j}]"),
                 requirement,
+                true,
             );
         }
         for (j, requirement) in list(term, "matchFields").iter().enumerate() {
@@ -87,7 +60,8 @@ pub(super) fn volume_node_affinity(check: &mut Check, path: &str, affinity: &Val
     }
 }
 
-fn node_requirement(check: &mut Check, path: &str, requirement: &Value) {
+/// A label requirement of a selector; a node selector's may also compare numbers (Gt, Lt).
+fn label_requirement(check: &mut Check, path: &str, requirement: &Value, numeric: bool) {
     let values = strings(requirement, "values");
     match text(requirement, "operator") {
         "In" | "NotIn" => {
@@ -106,7 +80,7 @@ fn node_requirement(check: &mut Check, path: &str, requirement: &Value) {
                 );
             }
         }
-        "Gt" | "Lt" => {
+        "Gt" | "Lt" if numeric => {
             if values.len() != 1 {
                 check.required(
                     format!("{path}.values"),
