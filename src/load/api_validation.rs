@@ -6,6 +6,7 @@ use serde_json::Value;
 use crate::findings::{Finding, Pointer};
 use crate::model::ObjectKey;
 use crate::rules::ids;
+use crate::validation::updates::Change;
 use crate::validation::{self, Problem};
 
 use super::source::ObjectSource;
@@ -68,4 +69,29 @@ pub(crate) fn check(
             .help(help)
         })
         .collect()
+}
+
+/// A manifest that changes an immutable field of the object it is applied over.
+pub(crate) fn immutable(key: &ObjectKey, change: Change, source: Option<&ObjectSource>) -> Finding {
+    let show = |value: &Value| {
+        let text = value.to_string();
+        if text.chars().count() > 80 {
+            format!("{}…", text.chars().take(79).collect::<String>())
+        } else {
+            text
+        }
+    };
+    Finding::new(
+        ids::IMMUTABLE_FIELD_CHANGED,
+        key.clone(),
+        format!(
+            "{key}: the manifest sets {} to {} where the cluster has {}; the API server refuses the update: \"{}\"",
+            change.path,
+            show(&change.written),
+            show(&change.live),
+            change.refusal
+        ),
+    )
+    .at(Pointer::field(source, &change.path), "cannot change on an existing object")
+    .help("keep the cluster's value, or replace the object: delete it and create it anew (for a claim or volume, after moving its data)")
 }

@@ -28,7 +28,7 @@ use crate::model::{
 };
 use crate::removals::{self, RemovedApi};
 use crate::rules::ids;
-use crate::validation;
+use crate::validation::{self, updates};
 
 use super::snapshot_kinds::{self, Kept};
 use super::snapshot_validation;
@@ -71,6 +71,8 @@ pub struct SnapshotBuilder {
     statefulsets: Vec<PendingStatefulSet>,
     /// Where each object already sits in its list, to let a later definition replace it.
     seen: HashMap<ObjectKey, usize>,
+    /// The immutable fields of objects the cluster has, for manifests applied over them.
+    live_fields: HashMap<ObjectKey, serde_json::Value>,
     /// A List document was read: the input is a dump.
     dumped: bool,
 }
@@ -83,6 +85,7 @@ impl SnapshotBuilder {
             snapshot: Snapshot::default(),
             statefulsets: Vec::new(),
             seen: HashMap::new(),
+            live_fields: HashMap::new(),
             dumped: false,
         }
     }
@@ -132,16 +135,23 @@ impl SnapshotBuilder {
         if let Some(removed) = api_version.and_then(|v| removals::api(v, kind)) {
             self.retired_api_object(node, removed, kind, &source);
         }
+        let json = node.to_json();
         if let Some((_, namespaced)) = validation::KINDS.iter().find(|(k, _)| *k == kind) {
             let key = document_key(node, kind, namespaced.then_some(self.namespace.as_str()));
-            findings.extend(api_validation::check(kind, &node.to_json(), &key, &source));
+            findings.extend(api_validation::check(kind, &json, &key, &source));
+        }
+        if let Some(kind) = updates::KINDS.iter().find(|k| **k == kind) {
+            let namespaced = validation::KINDS.iter().any(|(k, n)| k == kind && *n);
+            let key = document_key(node, kind, namespaced.then_some(self.namespace.as_str()));
+            if self.track_update(kind, key, &json, Some(&source), findings) {
+                // The update would be refused: the cluster keeps the object as it is.
+                return;
+            }
         }
         if EVIDENCE_KINDS.contains(&kind) {
-            self.evidence.get_or_insert_with(Evidence::default).add(
-                kind,
-                node.to_json(),
-                Some(source),
-            );
+            self.evidence
+                .get_or_insert_with(Evidence::default)
+                .add(kind, json, Some(source));
             return;
         }
         let snapshot_kind = api_version.and_then(|v| snapshot_kinds::kind_of(kind, v));
@@ -160,7 +170,7 @@ impl SnapshotBuilder {
         let added = add(
             self,
             kind,
-            node.to_json(),
+            json,
             Some(source.clone()),
             &mut unknown,
             findings,
@@ -180,6 +190,35 @@ impl SnapshotBuilder {
                     .map(|path| unknown_field(node, &source, kind, &self.namespace, path)),
             ),
         }
+    }
+
+    /// Keeps the immutable fields of an object the cluster has, and checks a manifest applied
+    /// over one against them (`immutable-field-changed`). Whether the update is refused.
+    fn track_update(
+        &mut self,
+        kind: &'static str,
+        key: ObjectKey,
+        json: &serde_json::Value,
+        source: Option<&ObjectSource>,
+        findings: &mut Vec<Finding>,
+    ) -> bool {
+        if api_validation::from_cluster(json) {
+            if let Some(kept) = updates::retained(kind, json) {
+                self.live_fields.insert(key, kept);
+            }
+            return false;
+        }
+        let Some(live) = self.live_fields.get(&key) else {
+            return false;
+        };
+        let changes = updates::changes(kind, live, json);
+        let refused = !changes.is_empty();
+        findings.extend(
+            changes
+                .into_iter()
+                .map(|change| api_validation::immutable(&key, change, source)),
+        );
+        refused
     }
 
     /// Remembers an object written at an API version some release no longer serves. It is
@@ -244,6 +283,10 @@ impl SnapshotBuilder {
             return;
         };
         let key = object_key(&value, kind);
+        if updates::KINDS.contains(&kind) {
+            // A live object is what the cluster has: nothing to refuse.
+            self.track_update(kind, key.clone(), &value, None, findings);
+        }
         // A field an API server serves and the typed model lacks is newer than the model, not a
         // mistake of the user's.
         if let Err(error) = self.add_object(kind, value, None, &mut Vec::new(), findings) {

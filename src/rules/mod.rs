@@ -86,6 +86,7 @@ pub mod ids {
     pub const UNKNOWN_CLASS_PARAMETER: &str = "unknown-class-parameter";
     pub const MOUNT_OPTIONS_UNSUPPORTED: &str = "mount-options-unsupported";
     pub const INVALID_VALUE: &str = "invalid-value";
+    pub const IMMUTABLE_FIELD_CHANGED: &str = "immutable-field-changed";
 
     /// Every rule the code can report.
     pub const ALL: &[&str] = &[
@@ -162,6 +163,7 @@ pub mod ids {
         UNKNOWN_CLASS_PARAMETER,
         MOUNT_OPTIONS_UNSUPPORTED,
         INVALID_VALUE,
+        IMMUTABLE_FIELD_CHANGED,
     ];
 }
 

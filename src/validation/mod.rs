@@ -18,6 +18,7 @@ mod pods;
 mod selectors;
 mod sources;
 mod storage;
+pub mod updates;
 
 pub use storage::VOLUME_SOURCES;
 
