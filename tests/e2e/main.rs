@@ -71,10 +71,12 @@ mod access;
 mod acting;
 mod cases;
 mod differential;
+mod manifest;
 mod matcher;
 mod reclaim;
 mod scenario;
 mod twins;
+mod updates;
 mod validation;
 
 /// Random scenarios planned from their manifests and applied to the real control plane must
@@ -216,6 +218,25 @@ fn the_api_server_refuses_what_the_plan_refuses() {
         disagreements.is_empty(),
         "{} objects where the plan and the API server disagree (missed: the API refuses, the \
          plan does not; false alarm: the other way round):\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
+}
+
+/// What the plan of a manifest applied over a live object refuses, the real API server refuses,
+/// and the other way round, update by update (see `updates`).
+#[test]
+fn the_api_server_refuses_the_updates_the_plan_refuses() {
+    let Some(plane) = control_plane("the_api_server_refuses_the_updates_the_plan_refuses") else {
+        return;
+    };
+    let _scope = plane.lock_cluster_scope();
+    let disagreements = updates::run(plane);
+    assert!(
+        disagreements.is_empty(),
+        "{} updates where the plan and the API server disagree (missed: the API refuses, the \
+         plan does not; false alarm: the other way round; setup failed: the live object could \
+         not be made):\n{}",
         disagreements.len(),
         disagreements.join("\n")
     );

@@ -335,6 +335,7 @@ fn resource(api_version: &str, kind: &str) -> (ApiResource, bool) {
             | "CSIDriver"
             | "CSINode"
             | "VolumeAttachment"
+            | "VolumeAttributesClass"
     );
     let gvk = GroupVersionKind::gvk(group, version, kind);
     (
@@ -343,7 +344,8 @@ fn resource(api_version: &str, kind: &str) -> (ApiResource, bool) {
     )
 }
 
-/// The API server's verdict on a dry-run create (`ControlPlane::dry_run_create`).
+/// The API server's verdict on a dry-run create or apply (`ControlPlane::dry_run_create`,
+/// `ControlPlane::dry_run_apply`).
 #[derive(Clone, Debug)]
 pub enum DryRun {
     Accepted,
@@ -409,6 +411,41 @@ fn collection_path(object: &Value) -> Option<String> {
     } else {
         format!("{root}/{plural}")
     })
+}
+
+/// Where one object lives: its collection's path and its name.
+fn object_path(object: &Value) -> Option<String> {
+    let name = object["metadata"]["name"].as_str()?;
+    Some(format!("{}/{name}", collection_path(object)?))
+}
+
+/// What the API server answered to a dry run, as a verdict.
+fn verdict(answer: Result<String, kube::Error>, what: &str) -> DryRun {
+    match answer {
+        Ok(_) => DryRun::Accepted,
+        // The name is taken, so validation passed.
+        Err(kube::Error::Api(status)) if status.code == 409 && status.reason == "AlreadyExists" => {
+            DryRun::Accepted
+        }
+        Err(kube::Error::Api(status)) if status.code == 404 && status.reason == "NotFound" => {
+            DryRun::NotServed
+        }
+        Err(kube::Error::Api(status)) => DryRun::Refused {
+            code: status.code,
+            reason: status.reason.clone(),
+            message: status.message.clone(),
+            causes: status
+                .details
+                .iter()
+                .flat_map(|d| &d.causes)
+                .map(|c| Cause {
+                    field: c.field.clone(),
+                    message: c.message.clone(),
+                })
+                .collect(),
+        },
+        Err(e) => panic!("{what}: {e}"),
+    }
 }
 
 impl ControlPlane {
@@ -537,33 +574,63 @@ impl ControlPlane {
             .header("Content-Type", "application/json")
             .body(serde_json::to_vec(object).unwrap())
             .unwrap();
-        match self.block_on(self.client.request_text(request)) {
-            Ok(_) => DryRun::Accepted,
-            // The name is taken, so validation passed.
-            Err(kube::Error::Api(status))
-                if status.code == 409 && status.reason == "AlreadyExists" =>
-            {
-                DryRun::Accepted
-            }
-            Err(kube::Error::Api(status)) if status.code == 404 && status.reason == "NotFound" => {
-                DryRun::NotServed
-            }
-            Err(kube::Error::Api(status)) => DryRun::Refused {
-                code: status.code,
-                reason: status.reason.clone(),
-                message: status.message.clone(),
-                causes: status
-                    .details
-                    .iter()
-                    .flat_map(|d| &d.causes)
-                    .map(|c| Cause {
-                        field: c.field.clone(),
-                        message: c.message.clone(),
-                    })
-                    .collect(),
-            },
-            Err(e) => panic!("dry-run create at {path}: {e}"),
-        }
+        verdict(
+            self.block_on(self.client.request_text(request)),
+            &format!("dry-run create at {path}"),
+        )
+    }
+
+    /// Server-side applies a manifest with `dryRun=All`, as `kubectl apply --server-side
+    /// --force-conflicts` does (field manager `kubectl`, strict field validation; nothing is
+    /// stored): the API server's verdict on the update it makes of the live object. Fields the
+    /// manifest leaves out stay as they are when another manager owns them.
+    pub fn dry_run_apply(&self, manifest: &Value) -> DryRun {
+        let Some(path) = object_path(manifest) else {
+            return DryRun::NotServed;
+        };
+        let request = http::Request::patch(format!(
+            "{path}?dryRun=All&fieldManager=kubectl&force=true&fieldValidation=Strict"
+        ))
+        .header("Content-Type", "application/apply-patch+yaml")
+        // JSON is YAML.
+        .body(serde_json::to_vec(manifest).unwrap())
+        .unwrap();
+        verdict(
+            self.block_on(self.client.request_text(request)),
+            &format!("dry-run apply at {path}"),
+        )
+    }
+
+    /// Creates an object for real under the field manager `manager`: the fields it sets are
+    /// that manager's, as after a `kubectl create` (manager `kubectl-create`). The stored
+    /// object, or the API server's refusal.
+    pub fn create_as(&self, object: &Value, manager: &str) -> Result<Value, String> {
+        let path = collection_path(object).ok_or("not a kind the tests create")?;
+        let request = http::Request::post(format!("{path}?fieldManager={manager}"))
+            .header("Content-Type", "application/json")
+            .body(serde_json::to_vec(object).unwrap())
+            .unwrap();
+        let created = self
+            .block_on(self.client.request_text(request))
+            .map_err(|e| e.to_string())?;
+        serde_json::from_str(&created).map_err(|e| e.to_string())
+    }
+
+    /// Merge-patches (RFC 7386) a stored object for real under the field manager `manager`.
+    pub fn merge_patch_as(
+        &self,
+        object: &Value,
+        patch: &Value,
+        manager: &str,
+    ) -> Result<(), String> {
+        let path = object_path(object).ok_or("not a kind the tests create")?;
+        let request = http::Request::patch(format!("{path}?fieldManager={manager}"))
+            .header("Content-Type", "application/merge-patch+json")
+            .body(serde_json::to_vec(patch).unwrap())
+            .unwrap();
+        self.block_on(self.client.request_text(request))
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 
     /// Applies a YAML text of one or more documents.
