@@ -138,7 +138,13 @@ impl SnapshotBuilder {
         let json = node.to_json();
         if let Some((_, namespaced)) = validation::KINDS.iter().find(|(k, _)| *k == kind) {
             let key = document_key(node, kind, namespaced.then_some(self.namespace.as_str()));
-            findings.extend(api_validation::check(kind, &json, &key, &source));
+            // Applied over a live object, the manifest is validated as the API server sees it.
+            let applied = self
+                .live_fields
+                .get(&key)
+                .and_then(|live| updates::as_applied(kind, live, &json));
+            let validated = applied.as_ref().unwrap_or(&json);
+            findings.extend(api_validation::check(kind, validated, &key, &source));
         }
         if let Some(kind) = updates::KINDS.iter().find(|k| **k == kind) {
             let namespaced = validation::KINDS.iter().any(|(k, n)| k == kind && *n);
@@ -976,6 +982,7 @@ fn document_key(node: &YamlNode, kind: &str, default_namespace: Option<&str>) ->
         .iter()
         .map(|(k, _)| *k)
         .chain(snapshot_kinds::KINDS.iter().map(|(k, _, _)| *k))
+        .chain(validation::KINDS.iter().map(|(k, _)| *k))
         .find(|k| *k == kind)
         .unwrap_or("Object");
     ObjectKey::new(kind, namespace, name)

@@ -18,7 +18,29 @@ pub const KINDS: &[&str] = &[
     "CSIDriver",
     "VolumeAttributesClass",
     "VolumeAttachment",
+    "CSINode",
 ];
+
+/// Node labels whose beta names may be changed to their GA names in a volume's node affinity.
+const BETA_LABELS: &[(&str, &str)] = &[
+    (
+        "failure-domain.beta.kubernetes.io/zone",
+        "topology.kubernetes.io/zone",
+    ),
+    (
+        "failure-domain.beta.kubernetes.io/region",
+        "topology.kubernetes.io/region",
+    ),
+    (
+        "beta.kubernetes.io/instance-type",
+        "node.kubernetes.io/instance-type",
+    ),
+    ("beta.kubernetes.io/os", "kubernetes.io/os"),
+    ("beta.kubernetes.io/arch", "kubernetes.io/arch"),
+];
+
+/// The annotation that named a claim's class before `spec.storageClassName`.
+const BETA_CLASS: &str = "volume.beta.kubernetes.io/storage-class";
 
 /// The fields of a StatefulSet's spec an update may change.
 const STATEFUL_SET_MUTABLE: &[&str] = &[
@@ -58,7 +80,10 @@ pub fn retained(kind: &str, live: &Value) -> Option<Value> {
     Some(match kind {
         "PersistentVolumeClaim" => {
             let bound = field(live, "status").map(|s| text(s, "phase")) == Some("Bound");
-            serde_json::json!({"spec": spec?, "bound": bound})
+            let class = field(live, "metadata")
+                .and_then(|m| field(m, "annotations"))
+                .map_or("", |a| text(a, BETA_CLASS));
+            serde_json::json!({"spec": spec?, "bound": bound, "class": class})
         }
         "PersistentVolume" => {
             let mut kept = Map::new();
@@ -76,7 +101,7 @@ pub fn retained(kind: &str, live: &Value) -> Option<Value> {
             "volumeBindingMode",
         ]),
         "VolumeAttributesClass" => pick(&["driverName", "parameters"]),
-        "StatefulSet" | "CSIDriver" | "VolumeAttachment" => pick(&["spec"]),
+        "StatefulSet" | "CSIDriver" | "VolumeAttachment" | "CSINode" => pick(&["spec"]),
         _ => return None,
     })
 }
@@ -105,6 +130,20 @@ pub fn changes(kind: &str, retained: &Value, manifest: &Value) -> Vec<Change> {
             }
             let refusal = "spec: Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims";
             compare("spec", Some(live_spec), &written, refusal, &mut found);
+            let annotation = field(manifest, "metadata")
+                .and_then(|m| field(m, "annotations"))
+                .and_then(|a| field(a, BETA_CLASS));
+            if let Some(class) = annotation {
+                let path = format!("metadata.annotations[{BETA_CLASS:?}]");
+                let was = live("class").cloned().unwrap_or_default();
+                compare(
+                    &path,
+                    Some(&was),
+                    class,
+                    &format!("{path}: field is immutable"),
+                    &mut found,
+                );
+            }
         }
         "PersistentVolume" => {
             let Some(written) = field(manifest, "spec") else {
@@ -145,8 +184,8 @@ pub fn changes(kind: &str, retained: &Value, manifest: &Value) -> Vec<Change> {
                     "nodeAffinity: field is immutable, except for updating from beta label to GA";
                 compare(
                     "spec.nodeAffinity",
-                    Some(was),
-                    affinity,
+                    Some(&ga_labels(was)),
+                    &ga_labels(affinity),
                     refusal,
                     &mut found,
                 );
@@ -214,6 +253,28 @@ pub fn changes(kind: &str, retained: &Value, manifest: &Value) -> Vec<Change> {
                 }
             }
         }
+        "CSINode" => {
+            // A driver's entry is fixed once registered, but for its allocatable count.
+            let live_drivers = live("spec").map_or(&[][..], |s| super::list(s, "drivers"));
+            let written = field(manifest, "spec").map_or(&[][..], |s| super::list(s, "drivers"));
+            for (i, driver) in written.iter().enumerate() {
+                let Some(was) = live_drivers
+                    .iter()
+                    .find(|d| text(d, "name") == text(driver, "name"))
+                else {
+                    continue;
+                };
+                let mut driver = driver.clone();
+                remove(&mut driver, &["allocatable"]);
+                compare(
+                    &format!("spec.drivers[{i}]"),
+                    Some(was),
+                    &driver,
+                    "spec.drivers: field is immutable",
+                    &mut found,
+                );
+            }
+        }
         "VolumeAttachment" => {
             if let Some(spec) = field(manifest, "spec") {
                 compare(
@@ -228,6 +289,28 @@ pub fn changes(kind: &str, retained: &Value, manifest: &Value) -> Vec<Change> {
         _ => {}
     }
     found
+}
+
+/// The object the API server validates when `manifest` is applied over the live one, where that
+/// differs from the manifest alone in what validation looks at: a StatefulSet keeps the claim
+/// templates (and the rest of its fixed spec) a manifest leaves out.
+pub fn as_applied(kind: &str, retained: &Value, manifest: &Value) -> Option<Value> {
+    if kind != "StatefulSet" {
+        return None;
+    }
+    let live_spec = retained.get("spec")?.as_object()?;
+    let mut applied = manifest.clone();
+    let spec = applied
+        .as_object_mut()?
+        .entry("spec")
+        .or_insert_with(|| Value::Object(Map::new()));
+    let spec = spec.as_object_mut()?;
+    for (key, value) in live_spec {
+        if !STATEFUL_SET_MUTABLE.contains(&key.as_str()) && !spec.contains_key(key) {
+            spec.insert(key.clone(), value.clone());
+        }
+    }
+    Some(applied)
 }
 
 /// Records where `written` asks for something `live` does not have. Only what the manifest
@@ -271,6 +354,29 @@ fn compare(
                 differs(found);
             }
         }
+    }
+}
+
+/// A node affinity with beta node labels under their GA names, which an update may switch to.
+fn ga_labels(affinity: &Value) -> Value {
+    match affinity {
+        Value::Object(entries) => Value::Object(
+            entries
+                .iter()
+                .map(|(k, v)| match (k.as_str(), v.as_str()) {
+                    ("key", Some(label)) => {
+                        let ga = BETA_LABELS
+                            .iter()
+                            .find(|(beta, _)| *beta == label)
+                            .map_or(label, |(_, ga)| *ga);
+                        (k.clone(), Value::String(ga.to_owned()))
+                    }
+                    _ => (k.clone(), ga_labels(v)),
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(ga_labels).collect()),
+        other => other.clone(),
     }
 }
 

@@ -271,7 +271,8 @@ fn judge(plane: &ControlPlane, refusing_rules: &BTreeSet<String>, case: &Case) -
             let answer = plane.dry_run_apply(&case.manifest);
             let tool = tool_errors(refusing_rules, case, &dumps);
             let refuses = tool.iter().any(|e| e.counts);
-            let (outcome, skip_reason) = match (api_refuses(&answer), refuses) {
+            let kind = text(&case.manifest["kind"]);
+            let (outcome, skip_reason) = match (api_refuses(&kind, &answer), refuses) {
                 (Err(why), _) => (Outcome::Skipped, Some(why)),
                 (Ok(true), true) => (Outcome::Caught, None),
                 (Ok(true), false) => (Outcome::Missed, None),
@@ -300,9 +301,17 @@ fn judge(plane: &ControlPlane, refusing_rules: &BTreeSet<String>, case: &Case) -
 /// Whether the API refuses the update: invalid (422), undecodable (400) or forbidden by an
 /// admission plugin (403), each fails `kubectl apply`; an answer that says neither, as an
 /// error.
-fn api_refuses(answer: &DryRun) -> Result<bool, String> {
+fn api_refuses(kind: &str, answer: &DryRun) -> Result<bool, String> {
     match answer {
         DryRun::Accepted => Ok(false),
+        // A workload's refusal counts when it is about storage: a volume field, or the spec a
+        // StatefulSet keeps fixed (its claim templates among it).
+        DryRun::Refused {
+            code: 422, causes, ..
+        } if kind == "StatefulSet" => Ok(causes.iter().any(|c| {
+            c.field.to_lowercase().contains("volume")
+                || c.message.contains("updates to statefulset spec")
+        })),
         DryRun::Refused {
             code: 400 | 403 | 422,
             ..
