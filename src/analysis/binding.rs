@@ -573,6 +573,61 @@ mod tests {
         assert_eq!(found, vec![("claim-pending", "data".to_owned())]);
     }
 
+    /// Rook's bucket provisioner serves ObjectBucketClaims only: a PersistentVolumeClaim of its
+    /// class is never provisioned, whatever namespace prefixes the provisioner's name and
+    /// whether the class waits for a consumer; a volume of the class still binds it.
+    #[test]
+    fn a_claim_of_a_bucket_class_stays_pending() {
+        let class = "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: bucket}\nprovisioner: PROVISIONER\nMODE---\n";
+        let claim = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: uploads, namespace: default}\nspec: {storageClassName: bucket, accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}\n";
+        let pod = "---\napiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: default}\nspec:\n  containers: [{name: c, image: nginx}]\n  volumes: [{name: d, persistentVolumeClaim: {claimName: uploads}}]\n";
+        let plan = |text: String| {
+            crate::report::plan(&crate::load::load_str(
+                "t.yaml",
+                &text,
+                &crate::load::LoadOptions::default(),
+            ))
+        };
+        for (provisioner, mode, consumer) in [
+            ("rook-ceph.ceph.rook.io/bucket", "", ""),
+            ("my-store.ceph.rook.io/bucket", "", ""),
+            (
+                "rook-ceph.ceph.rook.io/bucket",
+                "volumeBindingMode: WaitForFirstConsumer\n",
+                pod,
+            ),
+        ] {
+            let text = class
+                .replace("PROVISIONER", provisioner)
+                .replace("MODE", mode)
+                + claim
+                + consumer;
+            let report = plan(text);
+            assert_eq!(report.claims[0].outcome, "pending", "{provisioner} {mode}");
+            let reason = report.claims[0].reason.as_deref().unwrap_or_default();
+            assert!(
+                reason.contains("provisions ObjectBucketClaims, not PersistentVolumeClaims"),
+                "{reason}"
+            );
+            let rules: Vec<&str> = report.findings.iter().map(|f| f.rule).collect();
+            assert_eq!(rules, ["claim-pending"], "{provisioner} {mode}");
+        }
+        // A volume of the class binds the claim: only provisioning is out of the question.
+        let volume = "---\napiVersion: v1\nkind: PersistentVolume\nmetadata: {name: pv-1}\nspec: {storageClassName: bucket, capacity: {storage: 1Gi}, accessModes: [ReadWriteOnce], nfs: {server: nfs.example, path: /d}}\n";
+        let text = class
+            .replace("PROVISIONER", "rook-ceph.ceph.rook.io/bucket")
+            .replace("MODE", "")
+            + claim
+            + volume;
+        assert_eq!(plan(text).claims[0].outcome, "binds");
+        // Another provisioner of the same operator serves volumes.
+        let text = class
+            .replace("PROVISIONER", "rook-ceph.rbd.csi.ceph.com")
+            .replace("MODE", "")
+            + claim;
+        assert_eq!(plan(text).claims[0].outcome, "provisions");
+    }
+
     /// What a live run could not read is unknown: no claim-lost for a bound claim's unseen
     /// volume, no class-not-found for an unseen class, no prebound or pending verdict for a
     /// claim still to be created.

@@ -72,10 +72,16 @@ pub fn check(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
                 Pointer::field(class.meta.source.as_ref(), &format!("parameters[{key:?}]")),
                 "not read by this driver",
             )
-            .help(format!(
-                "remove it, or use the driver's own parameter (see {})",
-                params.source
-            ));
+            .help(match &params.settings_elsewhere {
+                Some(elsewhere) => format!(
+                    "remove it: the driver reads its settings from {elsewhere}, not from parameters (see {})",
+                    params.source
+                ),
+                None => format!(
+                    "remove it, or use the driver's own parameter (see {})",
+                    params.source
+                ),
+            });
             finding.severity = severity;
             findings.push(finding);
         }

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use crate::drivers;
 use crate::model::object::processing_order;
 use crate::model::{BindingMode, Snapshot, StorageClass, VolumePhase};
 use crate::removals;
@@ -956,10 +957,18 @@ impl<'a, F: Finder> Engine<'a, F> {
     }
 }
 
-/// Why a class's provisioner provisions nothing in the release planned for: its in-tree
-/// plugin was removed without CSI migration, and upstream `findProvisionablePlugin` answers
-/// any `kubernetes.io/` name it has no plugin for with an error, leaving the claim Pending.
+/// Why a class's provisioner provisions no PersistentVolume: it serves another kind of claim
+/// (the driver catalogue's `claim_kind`: Rook's bucket provisioner answers ObjectBucketClaims
+/// and never looks at a PersistentVolumeClaim), or its in-tree plugin was removed without CSI
+/// migration in the release planned for, and upstream `findProvisionablePlugin` answers any
+/// `kubernetes.io/` name it has no plugin for with an error. Either way the claim stays Pending.
 pub(crate) fn unserved_provisioner(snapshot: &Snapshot, class: &StorageClass) -> Option<String> {
+    if let Some((driver, kind)) = drivers::serves_other_claims(&class.provisioner) {
+        return Some(format!(
+            "class {:?} names provisioner {}, the {}, which provisions {kind}s, not PersistentVolumeClaims: nothing provisions a volume for this claim (its events say it waits for the external provisioner, which never looks at it)",
+            class.meta.name, class.provisioner, driver.name
+        ));
+    }
     let removed = removals::provisioner(&class.provisioner, snapshot.kubernetes_version)?;
     Some(format!(
         "class {:?} names provisioner {}, whose in-tree plugin Kubernetes {} removed without CSI migration: nothing provisions it in {} (ProvisioningFailed: no volume plugin matched name: {})",

@@ -37,7 +37,14 @@ pub struct Driver {
     pub name: String,
     pub csi_drivers: Vec<String>,
     pub provisioners: Vec<String>,
+    /// Provisioner names that end with one of these are the driver's too (operators that
+    /// prefix the name with a namespace of the user's choosing).
+    pub provisioner_suffixes: Vec<String>,
     pub in_tree_plugins: Vec<String>,
+    /// The kind of claim the provisioner serves when it is not a PersistentVolumeClaim (Rook's
+    /// bucket provisioner serves ObjectBucketClaims): a PersistentVolumeClaim of its class is
+    /// never provisioned.
+    pub claim_kind: Option<String>,
     filesystem: ModeSupport,
     block: ModeSupport,
     pub topology_keys: Vec<String>,
@@ -74,6 +81,10 @@ pub struct Parameters {
     /// `keys` is every key of the current release, so any other key is unknown to it.
     pub complete: bool,
     pub source: String,
+    /// Where the driver reads its settings from instead, when not from `parameters` (OpenEBS
+    /// Local PV Hostpath: a StorageClass annotation).
+    #[serde(default)]
+    pub settings_elsewhere: Option<String>,
 }
 
 impl Parameters {
@@ -155,7 +166,11 @@ struct DriverFile {
     name: String,
     csi_drivers: Vec<String>,
     provisioners: Vec<String>,
+    #[serde(default)]
+    provisioner_suffixes: Vec<String>,
     in_tree_plugins: Vec<String>,
+    #[serde(default)]
+    claim_kind: Option<String>,
     volume_modes: VolumeModesFile,
     access_modes: BTreeMap<VolumeModeName, AccessModesFile>,
     topology: TopologyFile,
@@ -240,6 +255,19 @@ impl DriverFile {
                 unsupported,
             })
         };
+        // A suffix is matched after a prefix the user chooses: it starts at a name boundary.
+        if let Some(bad) = self
+            .provisioner_suffixes
+            .iter()
+            .find(|s| !s.starts_with('.') || s.len() < 2)
+        {
+            return Err(format!("provisioner suffix {bad:?} must start with a dot"));
+        }
+        if self.claim_kind.as_deref() == Some("PersistentVolumeClaim") {
+            return Err(
+                "claim_kind is only for claims other than PersistentVolumeClaims".to_owned(),
+            );
+        }
         Ok(Driver {
             filesystem: mode(VolumeModeName::Filesystem, self.volume_modes.filesystem)?,
             block: mode(VolumeModeName::Block, self.volume_modes.block)?,
@@ -247,7 +275,9 @@ impl DriverFile {
             name: self.name,
             csi_drivers: self.csi_drivers,
             provisioners: self.provisioners,
+            provisioner_suffixes: self.provisioner_suffixes,
             in_tree_plugins: self.in_tree_plugins,
+            claim_kind: self.claim_kind,
             topology_keys: self.topology.keys,
             node_local: self.topology.node_local,
             expansion: self.expansion,
@@ -285,12 +315,28 @@ pub fn catalogue() -> &'static [Driver] {
 }
 
 /// The driver known by `name`: a CSI driver name, a StorageClass provisioner, or an in-tree
-/// plugin name.
+/// plugin name; else the driver one of whose provisioner suffixes ends the name.
 pub fn lookup(name: &str) -> Option<&'static Driver> {
     if name.is_empty() {
         return None;
     }
-    catalogue().iter().find(|d| d.names().any(|n| n == name))
+    catalogue()
+        .iter()
+        .find(|d| d.names().any(|n| n == name))
+        .or_else(|| {
+            catalogue().iter().find(|d| {
+                d.provisioner_suffixes
+                    .iter()
+                    .any(|s| name.len() > s.len() && name.ends_with(s.as_str()))
+            })
+        })
+}
+
+/// The driver behind a StorageClass provisioner that serves claims of another kind than
+/// PersistentVolumeClaim, with that kind.
+pub fn serves_other_claims(provisioner: &str) -> Option<(&'static Driver, &'static str)> {
+    let driver = lookup(provisioner)?;
+    Some((driver, driver.claim_kind.as_deref()?))
 }
 
 /// The driver that serves a PV's volume source.
@@ -438,7 +484,68 @@ mod tests {
             .map(|d| d.id.as_str())
             .collect();
         assert_eq!(readers, ["gce-pd"]);
-        assert!(lookup("openebs.io/local").unwrap().parameters.is_none());
+        // OpenEBS Local PV Hostpath reads no parameter: its settings are in an annotation.
+        let openebs = lookup("openebs.io/local")
+            .unwrap()
+            .parameters
+            .as_ref()
+            .unwrap();
+        assert!(openebs.complete && !openebs.reads("BasePath"));
+        assert!(openebs.settings_elsewhere.is_some());
+    }
+
+    #[test]
+    fn provisioner_suffixes_match_any_prefix() {
+        for name in [
+            "rook-ceph.ceph.rook.io/bucket",
+            "openshift-storage.ceph.rook.io/bucket",
+            "my-rook.ceph.rook.io/bucket",
+        ] {
+            assert_eq!(lookup(name).unwrap().id, "rook-ceph-bucket", "{name}");
+        }
+        // The suffix alone, or a name that merely contains it, is not the driver's.
+        assert!(lookup(".ceph.rook.io/bucket").is_none());
+        assert!(lookup("ceph.rook.io/bucket").is_none());
+        assert!(lookup("x.ceph.rook.io/bucket/v2").is_none());
+        assert_eq!(lookup("rook-ceph.nfs.csi.ceph.com").unwrap().id, "ceph-nfs");
+        assert_eq!(
+            lookup("rook-ceph.nvmeof.csi.ceph.com").unwrap().id,
+            "ceph-nvmeof"
+        );
+    }
+
+    #[test]
+    fn provisioners_of_other_claims() {
+        let (driver, kind) = serves_other_claims("my-rook.ceph.rook.io/bucket").unwrap();
+        assert_eq!(
+            (driver.id.as_str(), kind),
+            ("rook-ceph-bucket", "ObjectBucketClaim")
+        );
+        assert!(!provisioner_is_csi("my-rook.ceph.rook.io/bucket"));
+        for volumes in [
+            "rook-ceph.rbd.csi.ceph.com",
+            "openebs.io/local",
+            "example.com/x",
+        ] {
+            assert!(serves_other_claims(volumes).is_none(), "{volumes}");
+        }
+    }
+
+    #[test]
+    fn malformed_suffixes_and_claim_kinds_are_refused() {
+        let entry = |extra: &str| {
+            let text = format!(
+                "id: x\nname: X\ncsi_drivers: []\nprovisioners: [x.example.com/p]\nin_tree_plugins: []\nvolume_modes: {{Filesystem: unknown, Block: unknown}}\naccess_modes: {{}}\ntopology: {{keys: [], node_local: false}}\nexpansion: unknown\nsources: [https://example.com]\n{extra}"
+            );
+            serde_saphyr::from_str::<DriverFile>(&text)
+                .map_err(|e| e.to_string())
+                .and_then(DriverFile::into_driver)
+        };
+        assert!(entry("").is_ok());
+        assert!(entry("provisioner_suffixes: [.example.com/p]").is_ok());
+        assert!(entry("provisioner_suffixes: [example.com/p]").is_err());
+        assert!(entry("claim_kind: ObjectBucketClaim").is_ok());
+        assert!(entry("claim_kind: PersistentVolumeClaim").is_err());
     }
 
     #[test]
