@@ -107,30 +107,79 @@ impl Sources {
     }
 }
 
-/// Parses the text of one object again, with positions as in the whole file. The object's first
-/// line is kept from its start column on, with what precedes it (`- ` of a list item, say)
-/// blanked, so that the object's indentation is what the parser sees.
+/// Parses the text of one object again, with positions as in the whole file. A block object's
+/// first line is kept from its start column on, with what precedes it (`- ` of a list item,
+/// say) blanked, so that the object's indentation is what the parser sees.
 pub(crate) fn reparse(text: &str, start: Pos, end: usize) -> Option<yaml_tree::Node> {
+    let body = text.get(start.offset..end)?;
+    if body.starts_with(['{', '[']) {
+        return reparse_flow(body, start);
+    }
     let line_start = text.get(..start.offset)?.rfind('\n').map_or(0, |i| i + 1);
     let prefix = text.get(line_start..start.offset)?;
-    let body = text.get(start.offset..end)?;
     if !prefix.is_ascii() {
         return None;
     }
+    REPARSED.with(|n| n.set(n.get() + prefix.len() + body.len()));
     let mut slice = String::with_capacity(prefix.len() + body.len());
     slice.extend(std::iter::repeat_n(' ', prefix.len()));
     slice.push_str(body);
-    let mut root = if body.starts_with('{') {
-        // JSON (a `kubectl get -o json` item): the fast reader, which yields the object last.
-        let mut last = None;
-        json_tree::read(&slice, &mut |node| last = Some(node)).ok()?;
-        last?
-    } else {
-        let (docs, _) = yaml_tree::parse_stream(&slice);
-        docs.into_iter().next()?.root?
-    };
+    let (docs, _) = yaml_tree::parse_stream(&slice);
+    let mut root = docs.into_iter().next()?.root?;
     shift(&mut root, line_start, start.line);
     Some(root)
+}
+
+/// Parses a flow object (JSON, or YAML written in braces) from its own text alone: what
+/// precedes it on its line does not change how it reads, and on a one-line file reading it
+/// again would cost the whole file for every finding.
+fn reparse_flow(body: &str, start: Pos) -> Option<yaml_tree::Node> {
+    REPARSED.with(|n| n.set(n.get() + body.len()));
+    // JSON (a `kubectl get -o json` item) with the fast reader, else YAML's flow style.
+    let mut root = match read_json(body) {
+        Some(node) => node,
+        None => yaml_tree::parse_stream(body).0.into_iter().next()?.root?,
+    };
+    shift_from(&mut root, start);
+    Some(root)
+}
+
+fn read_json(body: &str) -> Option<yaml_tree::Node> {
+    let mut last = None;
+    json_tree::read(body, &mut |node| last = Some(node)).ok()?;
+    last
+}
+
+thread_local! {
+    /// Bytes handed to the parser to locate findings, for the test that holds locating linear.
+    static REPARSED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// How many bytes this thread has parsed again to locate findings.
+pub fn reparsed_bytes() -> usize {
+    REPARSED.with(std::cell::Cell::get)
+}
+
+/// Moves positions of a slice parsed alone to where the slice starts in its file: the first
+/// line also moves right by the slice's column.
+fn shift_from(node: &mut yaml_tree::Node, start: Pos) {
+    let fix = |p: &mut Pos| {
+        if p.line == 1 {
+            p.column += start.column - 1;
+        }
+        p.offset += start.offset;
+        p.line += start.line - 1;
+    };
+    fix(&mut node.start);
+    fix(&mut node.end);
+    match &mut node.value {
+        yaml_tree::Value::Seq(items) => items.iter_mut().for_each(|n| shift_from(n, start)),
+        yaml_tree::Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+            shift_from(k, start);
+            shift_from(v, start);
+        }),
+        _ => {}
+    }
 }
 
 /// Moves positions from the re-parsed slice to the whole file.
@@ -148,5 +197,61 @@ fn shift(node: &mut yaml_tree::Node, offset: usize, first_line: u32) {
             shift(v, offset, first_line);
         }),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::load::{load_str, LoadOptions};
+    use crate::report;
+
+    /// A dump written on one line, as `jq -c` writes it, with a finding on every volume.
+    fn compact_dump(volumes: usize) -> String {
+        let items: Vec<String> = (0..volumes)
+            .map(|i| format!(r#"{{"apiVersion":"v1","kind":"PersistentVolume","metadata":{{"name":"pv-{i}","uid":"u{i}","resourceVersion":"1"}},"spec":{{"capacity":{{"storage":"1Gi"}},"accessModes":["ReadWriteOnce"],"storageClassName":"","persistentVolumeReclaimPolicy":"Recycle","hostPath":{{"path":"/data/{i}"}}}},"status":{{"phase":"Available"}}}}"#))
+            .collect();
+        format!(
+            r#"{{"apiVersion":"v1","kind":"List","items":[{}]}}"#,
+            items.join(",")
+        )
+    }
+
+    #[test]
+    fn locating_findings_in_a_one_line_dump_reads_each_object_once() {
+        let text = compact_dump(400);
+        let before = super::reparsed_bytes();
+        let plan = report::plan(&load_str("dump.json", &text, &LoadOptions::default()));
+        let read = super::reparsed_bytes() - before;
+        let located = plan
+            .findings
+            .iter()
+            .filter(|f| f.location.is_some())
+            .count();
+        assert!(located >= 400, "{located} findings located");
+        // Each finding reads its own object again, never the line it sits on.
+        assert!(
+            read <= 2 * text.len(),
+            "{read} bytes read again for a {}-byte file",
+            text.len()
+        );
+    }
+
+    #[test]
+    fn a_field_of_a_one_line_dump_is_located_where_it_is_written() {
+        let text = compact_dump(3);
+        let plan = report::plan(&load_str("dump.json", &text, &LoadOptions::default()));
+        let finding = plan
+            .findings
+            .iter()
+            .find(|f| f.rule == "recycle-reclaim-policy" && f.object.name == "pv-2")
+            .unwrap();
+        let location = finding.location.as_ref().unwrap();
+        assert_eq!(location.line, 1);
+        let column = location.column as usize;
+        assert!(
+            text[column - 1..].starts_with(r#""persistentVolumeReclaimPolicy":"Recycle""#),
+            "{}",
+            &text[column - 1..column + 40]
+        );
     }
 }
