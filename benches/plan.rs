@@ -33,6 +33,7 @@ struct Args {
     options: Options,
     reference: usize,
     rss_child: Option<String>,
+    run_child: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -40,6 +41,7 @@ fn parse_args() -> Result<Args, String> {
         options: Options::default(),
         reference: 5_000,
         rss_child: None,
+        run_child: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -60,6 +62,7 @@ fn parse_args() -> Result<Args, String> {
                 args.options.claims = 10_000;
             }
             "--rss-child" => args.rss_child = it.next(),
+            "--run-child" => args.run_child = it.next(),
             // cargo bench passes --bench to harness-less benches.
             "--bench" => {}
             other => return Err(format!("unknown argument {other:?}")),
@@ -80,6 +83,9 @@ fn main() -> ExitCode {
     };
     if let Some(path) = &args.rss_child {
         return rss_child(path);
+    }
+    if let Some(path) = &args.run_child {
+        return run_child(path);
     }
     run(&args);
     ExitCode::SUCCESS
@@ -248,7 +254,39 @@ fn run(args: &Args) {
     );
     drop((loaded, by_reference, by_index));
 
-    // (f) peak memory of a plan of the big snapshot, in a fresh process.
+    // (f) end to end, as a user runs it: `kubectl-storage plan -f FILE -o json`, every input
+    // form, at this size and at 10,000/10,000 for the curve.
+    println!();
+    println!("  end to end, `plan -f FILE -o json` (wall time, peak RSS of the process):");
+    let curve = Options {
+        pvs: 10_000,
+        claims: 10_000,
+        seed: o.seed,
+    };
+    for options in [&curve, o] {
+        for (format, name) in [
+            (Format::Json, "JSON List, indented"),
+            (Format::CompactJson, "JSON List, one line"),
+            (Format::ListYaml, "YAML List"),
+            (Format::Yaml, "YAML multi-document"),
+        ] {
+            let label = format!("{}/{} {name}", options.pvs, options.claims);
+            match end_to_end(options, format) {
+                Ok((time, hwm_kb, size)) => row(
+                    &format!("  {label}"),
+                    time,
+                    &format!(
+                        "{:.0} MB peak, {:.0} MB input",
+                        hwm_kb as f64 / 1024.0,
+                        mb(size)
+                    ),
+                ),
+                Err(e) => println!("  {label}: could not measure: {e}"),
+            }
+        }
+    }
+
+    // (g) peak memory of a plan of the big snapshot, in a fresh process.
     println!();
     match child_rss(o) {
         Ok((hwm, size)) => println!(
@@ -347,6 +385,92 @@ fn child_rss(o: &Options) -> Result<(u64, usize), String> {
         .parse()
         .map_err(|_| "the child printed no VmHWM".to_owned())?;
     Ok((hwm, size))
+}
+
+/// Writes the snapshot in `format` and runs the real binary on it, as a user would; the median
+/// wall time of its runs, its largest peak RSS in KiB, and the file's size.
+fn end_to_end(o: &Options, format: Format) -> Result<(Duration, u64, usize), String> {
+    let path =
+        std::env::temp_dir().join(format!("kubectl-storage-e2e-{}.input", std::process::id()));
+    let size = {
+        let file = std::fs::File::create(&path).map_err(|e| e.to_string())?;
+        let mut out = std::io::BufWriter::new(file);
+        generator::write(o, format, &mut out)
+            .map_err(|e| e.to_string())?
+            .bytes
+    };
+    let mut peak = 0;
+    let mut times = Vec::new();
+    for _ in 0..RUNS {
+        // Through a small child of our own: a process's peak RSS counts what its parent held
+        // when it was forked, and this one holds the snapshots above.
+        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+        let output = Command::new(exe)
+            .arg("--run-child")
+            .arg(&path)
+            .output()
+            .map_err(|e| e.to_string())?;
+        let report = String::from_utf8_lossy(&output.stdout);
+        let mut fields = report.split_whitespace().map(str::parse::<u64>);
+        let (Some(Ok(micros)), Some(Ok(hwm)), Some(Ok(code))) =
+            (fields.next(), fields.next(), fields.next())
+        else {
+            let _ = std::fs::remove_file(&path);
+            return Err(format!("the child said {report:?}"));
+        };
+        times.push(Duration::from_micros(micros));
+        peak = peak.max(hwm);
+        // 0 clean, 1 findings: both are a finished plan.
+        if code > 1 {
+            let _ = std::fs::remove_file(&path);
+            return Err(format!("exit code {code}"));
+        }
+    }
+    let _ = std::fs::remove_file(&path);
+    times.sort();
+    Ok((times[times.len() / 2], peak, size))
+}
+
+/// The child of `end_to_end`: runs the binary on PATH and prints its wall time in
+/// microseconds, its peak RSS in KiB and its exit code.
+fn run_child(path: &str) -> ExitCode {
+    let start = Instant::now();
+    let child = Command::new(env!("CARGO_BIN_EXE_kubectl-storage"))
+        .args(["plan", "-o", "json", "-f", path])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    let waited = child
+        .map_err(|e| e.to_string())
+        .and_then(|child| wait_with_rusage(child.id()));
+    match waited {
+        Ok((code, hwm)) => {
+            println!("{} {hwm} {}", start.elapsed().as_micros(), code.max(0));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Waits for a child and reads its own peak RSS (KiB) from the kernel.
+fn wait_with_rusage(pid: u32) -> Result<(i32, u64), String> {
+    let mut status = 0;
+    // SAFETY: `rusage` is plain data the kernel fills; the pid is our own child, not waited for
+    // elsewhere.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(pid as libc::pid_t, &mut status, 0, &mut usage) };
+    if waited < 0 {
+        return Err(std::io::Error::last_os_error().to_string());
+    }
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    Ok((code, usage.ru_maxrss as u64))
 }
 
 /// The child: what `kubectl storage plan -f PATH` does up to rendering; prints VmHWM in KiB.

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use generator::{Format, Options};
 
 const USAGE: &str = "\
-usage: gen_snapshot [--pvs N] [--claims N] [--format yaml|json|list-yaml] [--seed N]
+usage: gen_snapshot [--pvs N] [--claims N] [--format yaml|json|compact-json|list-yaml] [--compact] [--seed N]
 
 Writes a synthetic cluster snapshot to standard output: as `kubectl get
 pv,pvc,sc,pods,nodes,statefulsets,deployments -A` would on a large cluster.
@@ -23,8 +23,10 @@ pv,pvc,sc,pods,nodes,statefulsets,deployments -A` would on a large cluster.
   --pvs N       PersistentVolumes to write (default 100000)
   --claims N    PersistentVolumeClaim objects to write (default 100000)
   --format F    yaml: a multi-document stream (default); json: one List as
-                `kubectl get -o json` writes it; list-yaml: the same List as
+                `kubectl get -o json` writes it; compact-json: that List on one
+                line, as `jq -c` writes it; list-yaml: the same List as
                 `kubectl get -o yaml` writes it
+  --compact     the same as --format compact-json
   --seed N      the same seed writes the same snapshot (default 1)
 
 Exactly N PersistentVolumes and N PersistentVolumeClaim objects are written,
@@ -49,6 +51,10 @@ fn main() -> ExitCode {
                     .map(|f| format = f)
                     .ok_or_else(|| format!("unknown format {v:?}"))
             }),
+            "--compact" => {
+                format = Format::CompactJson;
+                Ok(())
+            }
             "-h" | "--help" => {
                 print!("{USAGE}");
                 return ExitCode::SUCCESS;

@@ -44,6 +44,8 @@ pub enum Format {
     Json,
     /// The same List as YAML, as `kubectl get -o yaml` writes it (items at column 0).
     ListYaml,
+    /// The JSON List on one line without spaces, as `jq -c` or most API clients write it.
+    CompactJson,
 }
 
 impl Format {
@@ -52,6 +54,7 @@ impl Format {
             "yaml" => Some(Format::Yaml),
             "json" => Some(Format::Json),
             "list-yaml" => Some(Format::ListYaml),
+            "compact-json" => Some(Format::CompactJson),
             _ => None,
         }
     }
@@ -1948,6 +1951,7 @@ impl Writer<'_> {
                 .buf
                 .push_str("{\n    \"apiVersion\": \"v1\",\n    \"items\": ["),
             Format::ListYaml => self.buf.push_str("apiVersion: v1\nitems:\n"),
+            Format::CompactJson => self.buf.push_str("{\"apiVersion\":\"v1\",\"items\":["),
         }
         Ok(())
     }
@@ -1971,7 +1975,13 @@ impl Writer<'_> {
                 } else {
                     ",\n        "
                 });
-                json(&mut self.buf, value, 8);
+                json(&mut self.buf, value, Layout::Indented(8));
+            }
+            Format::CompactJson => {
+                if !self.first {
+                    self.buf.push(',');
+                }
+                json(&mut self.buf, value, Layout::Compact);
             }
         }
         self.first = false;
@@ -1989,6 +1999,9 @@ impl Writer<'_> {
                     "],\n    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n",
                 );
             }
+            Format::CompactJson => self
+                .buf
+                .push_str("],\"kind\":\"List\",\"metadata\":{\"resourceVersion\":\"\"}}\n"),
             Format::ListYaml => {
                 if self.first {
                     // `items:` with nothing under it would be null.
@@ -2062,7 +2075,7 @@ fn yaml_value(out: &mut String, value: &V) {
         V::S(text) => yaml_scalar(out, text),
         V::I(n) => out.push_str(&n.to_string()),
         V::B(b) => out.push_str(if *b { "true" } else { "false" }),
-        collection => json(out, collection, usize::MAX),
+        collection => json(out, collection, Layout::Flow),
     }
 }
 
@@ -2102,15 +2115,32 @@ fn needs_quotes(text: &str) -> bool {
         || lower.starts_with("0o")
 }
 
-/// Pretty JSON with `at` spaces of indentation, as `kubectl get -o json` writes it; `usize::MAX`
-/// writes it on one line.
-fn json(out: &mut String, value: &V, at: usize) {
-    let flow = at == usize::MAX;
-    let newline = |out: &mut String, n: usize| {
-        if !flow {
+/// How JSON is laid out.
+#[derive(Clone, Copy)]
+enum Layout {
+    /// Pretty, nested at this many spaces, as `kubectl get -o json` writes it.
+    Indented(usize),
+    /// On one line with a space after separators (a YAML flow collection).
+    Flow,
+    /// On one line without spaces, as `jq -c` writes it.
+    Compact,
+}
+
+fn json(out: &mut String, value: &V, layout: Layout) {
+    let (comma, colon) = match layout {
+        Layout::Indented(_) => (",", ": "),
+        Layout::Flow => (", ", ": "),
+        Layout::Compact => (",", ":"),
+    };
+    let newline = |out: &mut String, extra: usize| {
+        if let Layout::Indented(at) = layout {
             out.push('\n');
-            indent(out, n);
+            indent(out, at + extra);
         }
+    };
+    let inner = match layout {
+        Layout::Indented(at) => Layout::Indented(at + 4),
+        other => other,
     };
     match value {
         V::S(text) => json_string(out, text),
@@ -2122,26 +2152,26 @@ fn json(out: &mut String, value: &V, at: usize) {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push_str(if flow { ", " } else { "," });
+                    out.push_str(comma);
                 }
-                newline(out, at.saturating_add(4));
-                json(out, item, if flow { at } else { at + 4 });
+                newline(out, 4);
+                json(out, item, inner);
             }
-            newline(out, at);
+            newline(out, 0);
             out.push(']');
         }
         V::M(entries) => {
             out.push('{');
             for (i, (key, item)) in sorted(entries).into_iter().enumerate() {
                 if i > 0 {
-                    out.push_str(if flow { ", " } else { "," });
+                    out.push_str(comma);
                 }
-                newline(out, at.saturating_add(4));
+                newline(out, 4);
                 json_string(out, key);
-                out.push_str(": ");
-                json(out, item, if flow { at } else { at + 4 });
+                out.push_str(colon);
+                json(out, item, inner);
             }
-            newline(out, at);
+            newline(out, 0);
             out.push('}');
         }
     }

@@ -480,7 +480,14 @@ fn run_batch(plane: &ControlPlane, batch: &[Scenario], keep: &Path) -> Vec<Strin
         .partition(|o| o["kind"] == "StorageClass" || o["kind"] == "PersistentVolume");
     plane.apply(&first.into_iter().cloned().collect::<Vec<_>>());
     volumes_synced(plane, &volumes);
-    plane.apply(&then.into_iter().cloned().collect::<Vec<_>>());
+    // Pods last, once the claims that name their volume and are planned to bind it have: the
+    // scheduler may otherwise give that volume to another claim of a pod in the instant
+    // before the PV controller binds the named one, a race of the controllers themselves.
+    let (pods, claims): (Vec<&Value>, Vec<&Value>) =
+        then.into_iter().partition(|o| o["kind"] == "Pod");
+    plane.apply(&claims.into_iter().cloned().collect::<Vec<_>>());
+    prebound_claims_bound(plane, batch, &plans);
+    plane.apply(&pods.into_iter().cloned().collect::<Vec<_>>());
     let settled = settle(plane, &namespaces, &volumes);
     let live_plan = plan(plane, None);
 
@@ -596,6 +603,36 @@ pub fn volumes_synced(plane: &ControlPlane, names: &BTreeSet<String>) {
         })
         .unwrap();
     std::thread::sleep(Duration::from_millis(300));
+}
+
+/// Waits until every claim that names its volume and is planned to bind it is Bound (or a
+/// while has passed: a difference then shows in the comparison).
+fn prebound_claims_bound(plane: &ControlPlane, batch: &[Scenario], plans: &[Value]) {
+    let mut expected = BTreeSet::new();
+    for (scenario, planned) in batch.iter().zip(plans) {
+        let named: BTreeSet<&str> = scenario
+            .objects
+            .iter()
+            .filter(|o| o["kind"] == "PersistentVolumeClaim" && o["spec"]["volumeName"].is_string())
+            .filter_map(|o| o["metadata"]["name"].as_str())
+            .collect();
+        for claim in planned["claims"].as_array().into_iter().flatten() {
+            let name = claim["name"].as_str().unwrap_or_default();
+            if claim["outcome"] == "bound" && named.contains(name) {
+                expected.insert((scenario.namespace.clone(), name.to_owned()));
+            }
+        }
+    }
+    let _ = plane.wait_for(Duration::from_secs(30), "pre-bound claims to bind", || {
+        expected
+            .iter()
+            .all(|(namespace, name)| {
+                plane
+                    .get("v1", "PersistentVolumeClaim", Some(namespace), name)
+                    .is_some_and(|c| c["status"]["phase"] == "Bound")
+            })
+            .then_some(())
+    });
 }
 
 /// Deletes volumes, whatever protects them.
