@@ -71,8 +71,11 @@ pub struct SnapshotBuilder {
     statefulsets: Vec<PendingStatefulSet>,
     /// Where each object already sits in its list, to let a later definition replace it.
     seen: HashMap<ObjectKey, usize>,
-    /// The immutable fields of objects the cluster has, for manifests applied over them.
-    live_fields: HashMap<ObjectKey, serde_json::Value>,
+    /// Objects the cluster has, for manifests applied over them: where each is written, or
+    /// for one read from a cluster, its immutable fields. Read again only when a manifest comes.
+    live_objects: HashMap<ObjectKey, LiveObject>,
+    /// The text of every input file, by id, to read a live object again.
+    texts: Vec<Arc<str>>,
     /// A List document was read: the input is a dump.
     dumped: bool,
 }
@@ -85,7 +88,8 @@ impl SnapshotBuilder {
             snapshot: Snapshot::default(),
             statefulsets: Vec::new(),
             seen: HashMap::new(),
-            live_fields: HashMap::new(),
+            live_objects: HashMap::new(),
+            texts: Vec::new(),
             dumped: false,
         }
     }
@@ -140,9 +144,8 @@ impl SnapshotBuilder {
             let key = document_key(node, kind, namespaced.then_some(self.namespace.as_str()));
             // Applied over a live object, the manifest is validated as the API server sees it.
             let applied = self
-                .live_fields
-                .get(&key)
-                .and_then(|live| updates::as_applied(kind, live, &json));
+                .live_retained(kind, &key)
+                .and_then(|live| updates::as_applied(kind, &live, &json));
             let validated = applied.as_ref().unwrap_or(&json);
             findings.extend(api_validation::check(kind, validated, &key, &source));
         }
@@ -209,15 +212,20 @@ impl SnapshotBuilder {
         findings: &mut Vec<Finding>,
     ) -> bool {
         if api_validation::from_cluster(json) {
-            if let Some(kept) = updates::retained(kind, json) {
-                self.live_fields.insert(key, kept);
+            let live = match source {
+                Some(source) => Some(LiveObject::Written(source.clone())),
+                None => updates::retained(kind, json)
+                    .map(|kept| LiveObject::Read(kept.to_string().into_boxed_str())),
+            };
+            if let Some(live) = live {
+                self.live_objects.insert(key, live);
             }
             return false;
         }
-        let Some(live) = self.live_fields.get(&key) else {
+        let Some(live) = self.live_retained(kind, &key) else {
             return false;
         };
-        let changes = updates::changes(kind, live, json);
+        let changes = updates::changes(kind, &live, json);
         let refused = !changes.is_empty();
         findings.extend(
             changes
@@ -225,6 +233,27 @@ impl SnapshotBuilder {
                 .map(|change| api_validation::immutable(&key, change, source)),
         );
         refused
+    }
+
+    /// Keeps a file's text, so that objects written in it can be read again.
+    pub fn add_text(&mut self, file: FileId, text: Arc<str>) {
+        let index = file.0 as usize;
+        if self.texts.len() <= index {
+            self.texts.resize(index + 1, Arc::from(""));
+        }
+        self.texts[index] = text;
+    }
+
+    /// The immutable fields of the live object `key`, if the input has one.
+    fn live_retained(&self, kind: &str, key: &ObjectKey) -> Option<serde_json::Value> {
+        match self.live_objects.get(key)? {
+            LiveObject::Written(source) => {
+                let text = self.texts.get(source.file.0 as usize)?;
+                let node = super::source::reparse(text, source.start, source.end)?;
+                updates::retained(kind, &node.to_json())
+            }
+            LiveObject::Read(kept) => serde_json::from_str(kept).ok(),
+        }
     }
 
     /// Remembers an object written at an API version some release no longer serves. It is
@@ -812,6 +841,14 @@ trait HasMeta {
     fn update(&mut self, live: &Self) {
         keep_identity(self.meta_mut(), live.meta());
     }
+}
+
+/// An object the cluster has, kept small until a manifest is applied over it.
+enum LiveObject {
+    /// Written in an input file (a dump): read again from there.
+    Written(ObjectSource),
+    /// Read from a cluster: its immutable fields, as JSON text.
+    Read(Box<str>),
 }
 
 fn keep_identity(meta: &mut Meta, live: &Meta) {

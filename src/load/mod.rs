@@ -230,6 +230,7 @@ impl Loader {
 
     pub fn add_text(&mut self, name: String, text: Arc<str>) -> FileId {
         let file = self.sources.add(name.clone(), text.clone());
+        self.builder.add_text(file, text.clone());
         // One thread: reading on a second thread while this one types the objects was tried,
         // and freeing nodes across threads made it more than twice as slow.
         let error = read_nodes(&text, &mut |node| {
