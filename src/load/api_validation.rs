@@ -24,16 +24,14 @@ pub(crate) fn from_cluster(object: &Value) -> bool {
         })
 }
 
-/// The findings for what the API server would refuse in `object`, a manifest of `kind`.
+/// The findings for what the API server would refuse in `object`, a manifest of `kind` (not an
+/// object the cluster wrote, which passed validation).
 pub(crate) fn check(
     kind: &str,
     object: &Value,
     key: &ObjectKey,
     source: &ObjectSource,
 ) -> Vec<Finding> {
-    if from_cluster(object) {
-        return Vec::new();
-    }
     validation::validate(kind, object)
         .into_iter()
         .filter(|v| !v.is_placeholder())
@@ -72,7 +70,7 @@ pub(crate) fn check(
 }
 
 /// A manifest that changes an immutable field of the object it is applied over.
-pub(crate) fn immutable(key: &ObjectKey, change: Change, source: Option<&ObjectSource>) -> Finding {
+pub(crate) fn immutable(key: &ObjectKey, change: Change, source: &ObjectSource) -> Finding {
     let show = |value: &Value| {
         let text = value.to_string();
         if text.chars().count() > 80 {
@@ -92,6 +90,6 @@ pub(crate) fn immutable(key: &ObjectKey, change: Change, source: Option<&ObjectS
             change.refusal
         ),
     )
-    .at(Pointer::field(source, &change.path), "cannot change on an existing object")
+    .at(Pointer::field(Some(source), &change.path), "cannot change on an existing object")
     .help("keep the cluster's value, or replace the object: delete it and create it anew (for a claim or volume, after moving its data)")
 }

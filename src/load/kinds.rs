@@ -140,21 +140,29 @@ impl SnapshotBuilder {
             self.retired_api_object(node, removed, kind, &source);
         }
         let json = node.to_json();
-        if let Some((_, namespaced)) = validation::KINDS.iter().find(|(k, _)| *k == kind) {
+        if let Some(&(kind, namespaced)) = validation::KINDS.iter().find(|(k, _)| *k == kind) {
             let key = document_key(node, kind, namespaced.then_some(self.namespace.as_str()));
-            // Applied over a live object, the manifest is validated as the API server sees it.
-            let applied = self
-                .live_retained(kind, &key)
-                .and_then(|live| updates::as_applied(kind, &live, &json));
-            let validated = applied.as_ref().unwrap_or(&json);
-            findings.extend(api_validation::check(kind, validated, &key, &source));
-        }
-        if let Some(kind) = updates::KINDS.iter().find(|k| **k == kind) {
-            let namespaced = validation::KINDS.iter().any(|(k, n)| k == kind && *n);
-            let key = document_key(node, kind, namespaced.then_some(self.namespace.as_str()));
-            if self.track_update(kind, key, &json, Some(&source), findings) {
-                // The update would be refused: the cluster keeps the object as it is.
-                return;
+            let tracked = updates::KINDS.contains(&kind);
+            if api_validation::from_cluster(&json) {
+                // A dumped object passed validation; a manifest may come to update it.
+                if tracked {
+                    self.remember_live(kind, key, &json, Some(&source));
+                }
+            } else {
+                // Applied over a live object, the manifest is validated as the API server sees
+                // it, and the update may be refused.
+                let live = self.live_retained(kind, &key);
+                let applied = live
+                    .as_ref()
+                    .and_then(|live| updates::as_applied(kind, live, &json));
+                let validated = applied.as_ref().unwrap_or(&json);
+                findings.extend(api_validation::check(kind, validated, &key, &source));
+                if let Some(live) = live.filter(|_| tracked) {
+                    if refuse_update(kind, &key, &live, &json, &source, findings) {
+                        // The cluster keeps the object as it is.
+                        return;
+                    }
+                }
             }
         }
         if EVIDENCE_KINDS.contains(&kind) {
@@ -201,38 +209,23 @@ impl SnapshotBuilder {
         }
     }
 
-    /// Keeps the immutable fields of an object the cluster has, and checks a manifest applied
-    /// over one against them (`immutable-field-changed`). Whether the update is refused.
-    fn track_update(
+    /// Remembers an object the cluster has, for a manifest that may be applied over it: where
+    /// it is written, or, read from a cluster, its immutable fields.
+    fn remember_live(
         &mut self,
-        kind: &'static str,
+        kind: &str,
         key: ObjectKey,
         json: &serde_json::Value,
         source: Option<&ObjectSource>,
-        findings: &mut Vec<Finding>,
-    ) -> bool {
-        if api_validation::from_cluster(json) {
-            let live = match source {
-                Some(source) => Some(LiveObject::Written(source.clone())),
-                None => updates::retained(kind, json)
-                    .map(|kept| LiveObject::Read(kept.to_string().into_boxed_str())),
-            };
-            if let Some(live) = live {
-                self.live_objects.insert(key, live);
-            }
-            return false;
-        }
-        let Some(live) = self.live_retained(kind, &key) else {
-            return false;
+    ) {
+        let live = match source {
+            Some(source) => Some(LiveObject::Written(source.clone())),
+            None => updates::retained(kind, json)
+                .map(|kept| LiveObject::Read(kept.to_string().into_boxed_str())),
         };
-        let changes = updates::changes(kind, &live, json);
-        let refused = !changes.is_empty();
-        findings.extend(
-            changes
-                .into_iter()
-                .map(|change| api_validation::immutable(&key, change, source)),
-        );
-        refused
+        if let Some(live) = live {
+            self.live_objects.insert(key, live);
+        }
     }
 
     /// Keeps a file's text, so that objects written in it can be read again.
@@ -319,8 +312,7 @@ impl SnapshotBuilder {
         };
         let key = object_key(&value, kind);
         if updates::KINDS.contains(&kind) {
-            // A live object is what the cluster has: nothing to refuse.
-            self.track_update(kind, key.clone(), &value, None, findings);
+            self.remember_live(kind, key.clone(), &value, None);
         }
         // A field an API server serves and the typed model lacks is newer than the model, not a
         // mistake of the user's.
@@ -841,6 +833,26 @@ trait HasMeta {
     fn update(&mut self, live: &Self) {
         keep_identity(self.meta_mut(), live.meta());
     }
+}
+
+/// Reports the immutable fields a manifest changes in the live object it is applied over
+/// (`immutable-field-changed`); whether the update is refused.
+fn refuse_update(
+    kind: &str,
+    key: &ObjectKey,
+    live: &serde_json::Value,
+    manifest: &serde_json::Value,
+    source: &ObjectSource,
+    findings: &mut Vec<Finding>,
+) -> bool {
+    let changes = updates::changes(kind, live, manifest);
+    let refused = !changes.is_empty();
+    findings.extend(
+        changes
+            .into_iter()
+            .map(|change| api_validation::immutable(key, change, source)),
+    );
+    refused
 }
 
 /// An object the cluster has, kept small until a manifest is applied over it.
