@@ -8,11 +8,9 @@ use crate::findings::{Finding, Pointer};
 use crate::model::selector::{is_dns_subdomain, qualified_name_problem};
 use crate::model::{ClaimOrigin, ObjectKey, Snapshot};
 use crate::rules::ids;
+use crate::validation::names::{self, substituted, SUBDOMAIN};
 
 use super::claim_specs;
-
-/// Upstream's explanation of a subdomain, as its error messages give it.
-const SUBDOMAIN: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
 
 struct Named<'a> {
     object: ObjectKey,
@@ -35,21 +33,12 @@ impl Named<'_> {
 
     /// A subdomain check; empty values are left to the fields' own rules.
     fn subdomain(&self, findings: &mut Vec<Finding>, path: &str, value: &str) {
-        if !value.is_empty() && !substituted(value) && !is_dns_subdomain(value) {
-            let problem = if value.len() > 253 {
-                "must be no more than 253 characters"
-            } else {
-                SUBDOMAIN
-            };
-            self.report(findings, path, value, problem);
+        if !value.is_empty() && !substituted(value) {
+            for problem in names::subdomain(value) {
+                self.report(findings, path, value, &problem);
+            }
         }
     }
-}
-
-/// A `$(VAR)` or `${VAR}` that kustomize, envsubst or a CI step replaces before the object
-/// reaches the API server: the file is a template, not the object.
-fn substituted(value: &str) -> bool {
-    value.contains("$(") || value.contains("${")
 }
 
 pub fn check(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
