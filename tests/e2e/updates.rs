@@ -27,7 +27,7 @@ use serde_json::{json, Value};
 
 use crate::manifest::{documents, merge_patch};
 use crate::support::control_plane::{dry_run_kind, ControlPlane, DryRun};
-use crate::validation::{refusing_rules, trimmed};
+use crate::validation::{refusing_rules, tally, trimmed, Outcome};
 
 /// The namespace of every namespaced object of the cases.
 const NS: &str = "validation-updates";
@@ -54,32 +54,6 @@ struct Case {
     then: Option<Value>,
     /// What the user applies: the base, with the case's `patch`.
     manifest: Value,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Outcome {
-    /// Both refuse.
-    Caught,
-    /// Both accept.
-    Passed,
-    /// The API refuses, the tool does not.
-    Missed,
-    /// The tool refuses, the API accepts.
-    FalseAlarm,
-    /// Not compared: the API's answer says nothing, or the live object could not be made.
-    Skipped,
-}
-
-impl Outcome {
-    fn name(self) -> &'static str {
-        match self {
-            Outcome::Caught => "caught",
-            Outcome::Passed => "passed",
-            Outcome::Missed => "missed",
-            Outcome::FalseAlarm => "false alarm",
-            Outcome::Skipped => "skipped",
-        }
-    }
 }
 
 /// An error the tool reports on the case's object.
@@ -227,24 +201,10 @@ pub fn run(plane: &ControlPlane) -> Vec<String> {
 }
 
 fn summary(judged: &[Judged]) -> String {
-    let count = |o: Outcome| judged.iter().filter(|j| j.outcome == o).count();
-    let skipped = count(Outcome::Skipped);
-    let mut out = format!(
-        "updates: {} compared, {} refused by the API, {} caught, {} missed, {} false alarms, {skipped} skipped",
-        judged.len() - skipped,
-        count(Outcome::Caught) + count(Outcome::Missed),
-        count(Outcome::Caught),
-        count(Outcome::Missed),
-        count(Outcome::FalseAlarm),
-    );
-    let mut reasons = BTreeMap::<&str, usize>::new();
-    for reason in judged.iter().filter_map(|j| j.skip_reason.as_deref()) {
-        *reasons.entry(reason).or_default() += 1;
-    }
-    for (reason, n) in reasons {
-        out.push_str(&format!("\n  skipped {n}: {reason}"));
-    }
-    out
+    tally(
+        "updates",
+        judged.iter().map(|j| (j.outcome, j.skip_reason.as_deref())),
+    )
 }
 
 /// Every result as one JSON line in `$CARGO_TARGET_TMPDIR/validation/updates.jsonl`, with the
@@ -272,16 +232,13 @@ fn judge(plane: &ControlPlane, refusing_rules: &BTreeSet<String>, case: &Case) -
             let tool = tool_errors(refusing_rules, case, &dumps);
             let refuses = tool.iter().any(|e| e.counts);
             let kind = text(&case.manifest["kind"]);
-            let (outcome, skip_reason) = match (api_refuses(&kind, &answer), refuses) {
-                (Err(why), _) => (Outcome::Skipped, Some(why)),
-                (Ok(true), true) => (Outcome::Caught, None),
-                (Ok(true), false) => (Outcome::Missed, None),
-                (Ok(false), true) => (Outcome::FalseAlarm, None),
-                (Ok(false), false) => (Outcome::Passed, None),
+            let (outcome, skip_reason) = match api_refuses(&kind, &answer) {
+                Err(why) => (Outcome::Skipped, Some(why)),
+                Ok(api) => (Outcome::of(api, refuses), None),
             };
             Judged {
                 case: case.name.clone(),
-                kind: text(&case.manifest["kind"]),
+                kind,
                 name: text(&case.manifest["metadata"]["name"]),
                 outcome,
                 skip_reason,

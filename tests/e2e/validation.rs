@@ -95,9 +95,9 @@ struct Case {
     object: Value,
 }
 
-/// What became of one case.
+/// What became of one case (of this test and of `updates`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Outcome {
+pub enum Outcome {
     /// Both refuse.
     Caught,
     /// Both accept.
@@ -111,7 +111,17 @@ enum Outcome {
 }
 
 impl Outcome {
-    fn name(self) -> &'static str {
+    /// The outcome of a case both sides judged.
+    pub fn of(api_refuses: bool, tool_refuses: bool) -> Outcome {
+        match (api_refuses, tool_refuses) {
+            (true, true) => Outcome::Caught,
+            (true, false) => Outcome::Missed,
+            (false, true) => Outcome::FalseAlarm,
+            (false, false) => Outcome::Passed,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
         match self {
             Outcome::Caught => "caught",
             Outcome::Passed => "passed",
@@ -294,30 +304,44 @@ pub fn run(plane: &ControlPlane, origins: &[Origin]) -> Vec<String> {
 /// Per origin: how many were compared, refused by the API, caught, missed, false alarms,
 /// skipped (and why, grouped).
 fn summary(judged: &[Judged], origins: &[Origin]) -> String {
-    let mut out = String::new();
-    for &origin in origins {
-        let of: Vec<&Judged> = judged.iter().filter(|j| j.origin == origin).collect();
-        let count = |o: Outcome| of.iter().filter(|j| j.outcome == o).count();
-        let skipped = count(Outcome::Skipped);
-        let compared = of.len() - skipped;
-        let refused = count(Outcome::Caught) + count(Outcome::Missed);
-        out.push_str(&format!(
-            "{origin}: {compared} compared, {refused} refused by the API, {} caught, {} missed, {} false alarms, {skipped} skipped\n",
-            count(Outcome::Caught),
-            count(Outcome::Missed),
-            count(Outcome::FalseAlarm),
-        ));
-        let mut reasons = BTreeMap::<&str, usize>::new();
-        for j in &of {
-            if let Some(reason) = &j.skip_reason {
-                *reasons.entry(reason.as_str()).or_default() += 1;
-            }
-        }
-        for (reason, n) in reasons {
-            out.push_str(&format!("  skipped {n}: {reason}\n"));
+    let lines: Vec<String> = origins
+        .iter()
+        .map(|&origin| {
+            let of = judged.iter().filter(|j| j.origin == origin);
+            tally(
+                &origin.to_string(),
+                of.map(|j| (j.outcome, j.skip_reason.as_deref())),
+            )
+        })
+        .collect();
+    lines.join("\n")
+}
+
+/// One line of counts (compared, refused by the API, caught, missed, false alarms, skipped),
+/// then the reasons for skipping, grouped.
+pub fn tally<'a>(label: &str, judged: impl Iterator<Item = (Outcome, Option<&'a str>)>) -> String {
+    let mut counts = BTreeMap::<&str, usize>::new();
+    let mut reasons = BTreeMap::<&str, usize>::new();
+    for (outcome, reason) in judged {
+        *counts.entry(outcome.name()).or_default() += 1;
+        if let Some(reason) = reason {
+            *reasons.entry(reason).or_default() += 1;
         }
     }
-    out.trim_end().to_owned()
+    let count = |o: Outcome| counts.get(o.name()).copied().unwrap_or(0);
+    let skipped = count(Outcome::Skipped);
+    let compared = counts.values().sum::<usize>() - skipped;
+    let mut out = format!(
+        "{label}: {compared} compared, {} refused by the API, {} caught, {} missed, {} false alarms, {skipped} skipped",
+        count(Outcome::Caught) + count(Outcome::Missed),
+        count(Outcome::Caught),
+        count(Outcome::Missed),
+        count(Outcome::FalseAlarm),
+    );
+    for (reason, n) in reasons {
+        out.push_str(&format!("\n  skipped {n}: {reason}"));
+    }
+    out
 }
 
 /// Every result as one JSON line in `$CARGO_TARGET_TMPDIR/validation/results.jsonl`.
@@ -355,10 +379,8 @@ fn judge(plane: &ControlPlane, refusing_rules: &BTreeSet<String>, case: Case) ->
     let refuses = tool.iter().any(|r| r.counts);
     let (outcome, skip_reason) = match api_verdict(plane, storage, &case.object, &answer) {
         ApiVerdict::Undecided(why) => (Outcome::Skipped, Some(why)),
-        ApiVerdict::Refused if refuses => (Outcome::Caught, None),
-        ApiVerdict::Refused => (Outcome::Missed, None),
-        ApiVerdict::Accepted if refuses => (Outcome::FalseAlarm, None),
-        ApiVerdict::Accepted => (Outcome::Passed, None),
+        ApiVerdict::Refused => (Outcome::of(true, refuses), None),
+        ApiVerdict::Accepted => (Outcome::of(false, refuses), None),
     };
     Judged {
         origin: case.origin,
