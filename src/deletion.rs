@@ -9,7 +9,9 @@
 //! (whenDeleted: Delete) or a removed pod (whenScaled: Delete) their owner; otherwise they
 //! outlive it. Deleting a namespace deletes every claim in it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::binding::reclaim::reclaim;
 use crate::binding::{BindingPlan, OnClaimDelete, Outcome};
@@ -309,7 +311,7 @@ fn owning_pod(meta: &Meta) -> Option<String> {
 
 /// The workloads whose running pods use each claim.
 fn claim_users(snapshot: &Snapshot) -> HashMap<usize, Vec<usize>> {
-    let mut claims: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut claims: HashMap<(&str, &str), usize> = HashMap::default();
     for (c, claim) in snapshot.claims.iter().enumerate() {
         claims
             .entry((
@@ -318,7 +320,7 @@ fn claim_users(snapshot: &Snapshot) -> HashMap<usize, Vec<usize>> {
             ))
             .or_insert(c);
     }
-    let mut users: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut users: HashMap<usize, Vec<usize>> = HashMap::default();
     for (w, workload) in snapshot.workloads.iter().enumerate() {
         if workload.pods == 0 || workload.finished {
             continue;
@@ -349,7 +351,7 @@ struct TemplateClaims<'a> {
 
 impl<'a> TemplateClaims<'a> {
     fn new(snapshot: &'a Snapshot) -> TemplateClaims<'a> {
-        let mut by_stem: HashMap<_, Vec<usize>> = HashMap::new();
+        let mut by_stem: HashMap<_, Vec<usize>> = HashMap::default();
         for (c, claim) in snapshot.claims.iter().enumerate() {
             let name = claim.meta.name.as_str();
             let Some((stem, ordinal)) = name.rsplit_once('-') else {

@@ -1,6 +1,8 @@
 //! Findings from the binding plan: claims that stay Pending or are Lost, classes the plan
 //! cannot see, claims that compete for a volume, and ties upstream breaks arbitrarily.
 
+use rustc_hash::FxHashSet;
+
 use crate::binding::{BindingPlan, ClaimPlan, Outcome, Rejection};
 use crate::evidence::Evidence;
 use crate::findings::{Finding, Pointer};
@@ -22,17 +24,23 @@ pub fn check(
     default_classes(snapshot, plan, findings);
     reservations(snapshot, plan, findings);
     prebound_volumes(snapshot, plan, findings);
+    let volumes: FxHashSet<&str> = snapshot
+        .volumes
+        .iter()
+        .map(|v| v.meta.name.as_str())
+        .collect();
     for (claim, claim_plan) in snapshot.claims.iter().zip(&plan.claims) {
         let name = claim.meta.qualified_name();
         let source = claim.meta.source.as_ref();
         let outcome_findings = findings.len();
         match claim_plan.outcome {
             // The volume it names may be among those the run could not read.
-            Outcome::Pending if !claim.bind_completed() && names_unseen_volume(snapshot, claim) => {}
+            Outcome::Pending
+                if !claim.bind_completed() && names_unseen_volume(snapshot, &volumes, claim) => {}
             // The data source rules say why.
             Outcome::Pending if claim_plan.blocked_by_data_source => {}
             Outcome::Pending if claim.volume_name.is_some() && !claim.bind_completed() => {
-                findings.push(prebound_claim(snapshot, claim, claim_plan));
+                findings.push(prebound_claim(&volumes, claim, claim_plan));
             }
             // class-not-found, below, says why.
             Outcome::Pending if missing_class(snapshot, claim_plan) => {}
@@ -174,12 +182,12 @@ pub fn check(
 
 /// A claim that names a volume which is not in the snapshot because the run could not read
 /// volumes.
-fn names_unseen_volume(snapshot: &Snapshot, claim: &Claim) -> bool {
+fn names_unseen_volume(snapshot: &Snapshot, volumes: &FxHashSet<&str>, claim: &Claim) -> bool {
     snapshot.unreadable("PersistentVolume").is_some()
         && claim
             .volume_name
             .as_deref()
-            .is_some_and(|name| !snapshot.volumes.iter().any(|v| v.meta.name == name))
+            .is_some_and(|name| !volumes.contains(name))
 }
 
 /// A binding-tie finding on a claim's name.
@@ -268,10 +276,10 @@ fn reservations(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Find
 
 /// A claim that names its volume (`spec.volumeName`) and stays Pending: the controller waits for
 /// that volume only, forever.
-fn prebound_claim(snapshot: &Snapshot, claim: &Claim, plan: &ClaimPlan) -> Finding {
+fn prebound_claim(volumes: &FxHashSet<&str>, claim: &Claim, plan: &ClaimPlan) -> Finding {
     let name = claim.meta.qualified_name();
     let volume = claim.volume_name.as_deref().unwrap_or_default();
-    let exists = snapshot.volumes.iter().any(|v| v.meta.name == volume);
+    let exists = volumes.contains(volume);
     let help = match plan.candidates.first().map(|c| &c.rejected) {
         _ if !exists => format!(
             "create volume {volume} (or add it to the input if it exists), correct the name in spec.volumeName, or remove it to let the claim bind any fitting volume"

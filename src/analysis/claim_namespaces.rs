@@ -8,7 +8,7 @@
 //! Only where the input does not show every claim: with every claim known, a claim missing from
 //! the pod's namespace is missing, and pod-claim-not-found says so.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::findings::{Finding, Pointer};
 use crate::model::{Claim, Snapshot};
@@ -18,8 +18,8 @@ pub fn check(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
     if snapshot.claims_complete {
         return;
     }
-    let mut by_name: HashMap<&str, Vec<&Claim>> = HashMap::new();
-    let mut present: HashSet<(&str, &str)> = HashSet::new();
+    let mut by_name: HashMap<&str, Vec<&Claim>> = HashMap::default();
+    let mut present: HashSet<(&str, &str)> = HashSet::default();
     for claim in &snapshot.claims {
         let ns = claim.meta.namespace.as_deref().unwrap_or_default();
         by_name

@@ -2,7 +2,7 @@
 //! weigh a claim's access modes against its pods. A StatefulSet's own per-pod claims are not
 //! listed: each belongs to one pod.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::binding::BindingPlan;
 use crate::model::workload::ClaimUse;
@@ -14,7 +14,7 @@ pub struct ClaimUsers<'a> {
 
 impl<'a> ClaimUsers<'a> {
     pub fn new(snapshot: &'a Snapshot) -> ClaimUsers<'a> {
-        let mut by_claim: HashMap<_, Vec<_>> = HashMap::new();
+        let mut by_claim: HashMap<_, Vec<_>> = HashMap::default();
         for workload in snapshot
             .workloads
             .iter()

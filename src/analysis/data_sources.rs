@@ -9,10 +9,11 @@ use crate::model::Snapshot;
 use crate::rules::ids;
 
 pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding>) {
+    let claims = snapshot.claims_by_name();
     for (c, (claim, claim_plan)) in snapshot.claims.iter().zip(&plan.claims).enumerate() {
-        let Some(problem) =
-            data_source::judge(snapshot, c, claim_plan, |other| plan.claims.get(other))
-        else {
+        let Some(problem) = data_source::judge(snapshot, &claims, c, claim_plan, |other| {
+            plan.claims.get(other)
+        }) else {
             continue;
         };
         let name = claim.meta.qualified_name();

@@ -5,7 +5,7 @@ use crate::binding::{BindingPlan, ClaimPlan, Outcome};
 use crate::findings::{Finding, Pointer};
 use crate::fix::Fix;
 use crate::model::workload::statefulset_claim_name;
-use crate::model::{Claim, ClaimOrigin, Quantity, Snapshot, Workload, WorkloadKind};
+use crate::model::{Claim, ClaimOrigin, ClaimsByName, Quantity, Snapshot, Workload, WorkloadKind};
 use crate::rules::ids;
 
 /// The API's refusal to grow a claim whose class does not allow it (the
@@ -37,12 +37,29 @@ pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding
             }
         }
     }
-    for workload in &snapshot.workloads {
-        // Only a StatefulSet still to be applied changes anything: one read from the cluster
-        // describes claims already resized by hand, the usual way to grow them.
-        if workload.kind == WorkloadKind::StatefulSet && !workload.meta.exists {
-            templates(snapshot, workload, findings);
-        }
+    // Only a StatefulSet still to be applied changes anything: one read from the cluster
+    // describes claims already resized by hand, the usual way to grow them.
+    let mut applied = snapshot
+        .workloads
+        .iter()
+        .filter(|w| w.kind == WorkloadKind::StatefulSet && !w.meta.exists)
+        .peekable();
+    if applied.peek().is_none() {
+        return;
+    }
+    // The claims that exist, by name: what a template's claims already are.
+    let existing: ClaimsByName = snapshot
+        .claims
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.origin == ClaimOrigin::Manifest && c.meta.exists)
+        .map(|(i, c)| {
+            let namespace = c.meta.namespace.as_deref().unwrap_or_default();
+            ((namespace, c.meta.name.as_str()), i)
+        })
+        .collect();
+    for workload in applied {
+        templates(snapshot, &existing, workload, findings);
     }
 }
 
@@ -145,8 +162,13 @@ fn shrink(
 }
 
 /// Claim templates that ask for more than the claims the StatefulSet already has.
-fn templates(snapshot: &Snapshot, workload: &Workload, findings: &mut Vec<Finding>) {
-    let namespace = workload.meta.namespace.as_deref();
+fn templates(
+    snapshot: &Snapshot,
+    existing: &ClaimsByName,
+    workload: &Workload,
+    findings: &mut Vec<Finding>,
+) {
+    let namespace = workload.meta.namespace.as_deref().unwrap_or_default();
     for template in &workload.claim_templates {
         let Some(Ok(wanted)) = &template.request else {
             continue;
@@ -155,12 +177,10 @@ fn templates(snapshot: &Snapshot, workload: &Workload, findings: &mut Vec<Findin
         for pod in 0..workload.pods {
             let ordinal = workload.ordinal_start.saturating_add(pod as i32);
             let claim_name = statefulset_claim_name(&template.name, &workload.meta.name, ordinal);
-            let Some(claim) = snapshot.claims.iter().find(|c| {
-                c.origin == ClaimOrigin::Manifest
-                    && c.meta.exists
-                    && c.meta.name == claim_name
-                    && c.meta.namespace.as_deref() == namespace
-            }) else {
+            let Some(claim) = existing
+                .get(&(namespace, claim_name.as_str()))
+                .map(|&c| &snapshot.claims[c])
+            else {
                 continue;
             };
             // The live request, when a manifest in the input updates the claim.

@@ -12,7 +12,7 @@ mod local_classes;
 mod placement;
 mod unpinned;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::binding::{BindingPlan, Outcome};
 use crate::model::{BindingMode, Snapshot, Workload, WorkloadKind};
@@ -41,7 +41,7 @@ struct PodUse<'a> {
 
 /// Every pod that runs: one per workload, except where each pod has claims of its own.
 fn running_pods(snapshot: &Snapshot) -> Vec<PodUse<'_>> {
-    let mut lookup: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut lookup: HashMap<(&str, &str), usize> = HashMap::default();
     for (c, claim) in snapshot.claims.iter().enumerate() {
         let ns = claim.meta.namespace.as_deref().unwrap_or_default();
         lookup.entry((ns, claim.meta.name.as_str())).or_insert(c);

@@ -8,7 +8,7 @@
 //! The PV controller itself ignores data sources when it matches a claim with an existing
 //! volume (`syncUnboundClaim` binds any volume that fits): only provisioning uses them.
 
-use crate::model::{DataSource, Snapshot, VolumeSnapshot};
+use crate::model::{ClaimsByName, DataSource, Snapshot, VolumeSnapshot};
 
 use super::outcome::{ClaimPlan, Outcome};
 
@@ -166,6 +166,7 @@ fn kept_in_data_source(d: &DataSource) -> bool {
 /// `plan_of` gives the plan of another claim (a clone's source), when decided.
 pub fn provisioning<'p>(
     snapshot: &Snapshot,
+    claims: &ClaimsByName,
     c: usize,
     own: &ClaimPlan,
     source: &DataSource,
@@ -221,9 +222,7 @@ pub fn provisioning<'p>(
         return None;
     }
     if source.is_claim() {
-        let Some(sc) = snapshot.claims.iter().position(|o| {
-            o.meta.namespace.as_deref() == Some(&namespace) && o.meta.name == source.name
-        }) else {
+        let Some(&sc) = claims.get(&(namespace.as_str(), source.name.as_str())) else {
             return snapshot.claims_complete.then(|| Problem::NotFound {
                 field,
                 what: format!("PersistentVolumeClaim {namespace}/{}", source.name),
@@ -335,6 +334,7 @@ pub fn snapshot_driver<'s>(snapshot: &'s Snapshot, vs: &VolumeSnapshot) -> Optio
 /// for a claim to be provisioned, what the provisioner does.
 pub fn judge<'p>(
     snapshot: &Snapshot,
+    claims: &ClaimsByName,
     c: usize,
     own: &ClaimPlan,
     plan_of: impl Fn(usize) -> Option<&'p ClaimPlan>,
@@ -354,5 +354,5 @@ pub fn judge<'p>(
     if !provisions || claim.bind_completed() {
         return None;
     }
-    provisioning(snapshot, c, own, &kept, plan_of)
+    provisioning(snapshot, claims, c, own, &kept, plan_of)
 }

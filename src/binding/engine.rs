@@ -1,7 +1,7 @@
 //! The driver: walks the claims in processing order through the controller's and the
 //! scheduler's paths, and settles every volume's final phase.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::drivers;
 use crate::model::object::processing_order;
@@ -61,13 +61,15 @@ pub(super) struct Engine<'a, F> {
     volumes_by_name: Vec<usize>,
     pub order: Vec<usize>,
     default_classes: Vec<usize>,
+    /// Per class: why its provisioner provisions no PersistentVolume, if it does not.
+    unserved: Vec<Option<String>>,
 }
 
 impl<'a, F: Finder> Engine<'a, F> {
     fn new(snapshot: &'a Snapshot) -> Self {
         let defaults = default_classes(&snapshot.classes);
         let default = defaults.first().map(|i| &snapshot.classes[*i]);
-        let mut class_index = HashMap::new();
+        let mut class_index = HashMap::default();
         // "" is "no class", never the name of one.
         for (i, class) in snapshot
             .classes
@@ -77,7 +79,7 @@ impl<'a, F: Finder> Engine<'a, F> {
         {
             class_index.entry(class.meta.name.as_str()).or_insert(i);
         }
-        let mut volume_index = HashMap::new();
+        let mut volume_index = HashMap::default();
         for (i, volume) in snapshot.volumes.iter().enumerate() {
             volume_index.entry(volume.meta.name.as_str()).or_insert(i);
         }
@@ -88,7 +90,7 @@ impl<'a, F: Finder> Engine<'a, F> {
                 .name
                 .cmp(&snapshot.volumes[*b].meta.name)
         });
-        let mut volumes_by_class: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut volumes_by_class: HashMap<&str, Vec<usize>> = HashMap::default();
         for &v in &volumes_by_name {
             volumes_by_class
                 .entry(snapshot.volumes[v].class())
@@ -97,7 +99,7 @@ impl<'a, F: Finder> Engine<'a, F> {
         }
         let lookup = claim_lookup(snapshot);
         let (states, settled): (Vec<_>, Vec<_>) = settle(snapshot, &lookup).into_iter().unzip();
-        let mut free_by_class: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut free_by_class: HashMap<&str, Vec<usize>> = HashMap::default();
         for &v in &volumes_by_name {
             if states[v].reservation.is_none() && !snapshot.volumes[v].meta.deleting {
                 free_by_class
@@ -143,6 +145,11 @@ impl<'a, F: Finder> Engine<'a, F> {
             volumes_by_name,
             order,
             default_classes: defaults,
+            unserved: snapshot
+                .classes
+                .iter()
+                .map(|class| unserved_provisioner(snapshot, class))
+                .collect(),
         }
     }
 
@@ -182,20 +189,31 @@ impl<'a, F: Finder> Engine<'a, F> {
     /// A claim to be provisioned from a data source the provisioner cannot use stays Pending.
     /// A clone waits for its source, so this repeats until nothing changes (chains of clones).
     fn data_sources(&mut self) {
-        for _ in 0..self.steps.len() {
+        let sourced: Vec<usize> = (0..self.steps.len())
+            .filter(|&c| {
+                let claim = &self.snapshot.claims[c];
+                claim.data_source.is_some() || claim.data_source_ref.is_some()
+            })
+            .collect();
+        if sourced.is_empty() {
+            return;
+        }
+        let claims = self.snapshot.claims_by_name();
+        for _ in 0..sourced.len() {
             let mut blocked = Vec::new();
-            for c in 0..self.steps.len() {
+            for &c in &sourced {
                 let Step::Done(plan) = &self.steps[c] else {
                     continue;
                 };
                 if plan.outcome != Outcome::Provisions {
                     continue;
                 }
-                let problem =
-                    data_source::judge(self.snapshot, c, plan, |other| match &self.steps[other] {
+                let problem = data_source::judge(self.snapshot, &claims, c, plan, |other| {
+                    match &self.steps[other] {
                         Step::Done(p) => Some(&**p),
                         _ => None,
-                    });
+                    }
+                });
                 if let Some(problem) = problem.filter(data_source::Problem::blocks) {
                     blocked.push((c, problem));
                 }
@@ -235,6 +253,11 @@ impl<'a, F: Finder> Engine<'a, F> {
         }
         // A class not among the inputs can only be the one written on the claim.
         self.snapshot.claims[c].written_class()
+    }
+
+    /// Why class `i`'s provisioner provisions no PersistentVolume, if it does not.
+    pub fn unserved(&self, i: usize) -> Option<&str> {
+        self.unserved[i].as_deref()
     }
 
     pub fn qualified(&self, c: usize) -> String {
@@ -568,7 +591,7 @@ impl<'a, F: Finder> Engine<'a, F> {
         } else if let Some(why) = self
             .class_index
             .get(class.as_str())
-            .and_then(|i| unserved_provisioner(self.snapshot, &self.snapshot.classes[*i]))
+            .and_then(|i| self.unserved(*i))
         {
             self.settle_unbound(c, Outcome::Pending, format!("no volume fits, and {why}"));
         } else {
@@ -962,7 +985,7 @@ impl<'a, F: Finder> Engine<'a, F> {
 /// and never looks at a PersistentVolumeClaim), or its in-tree plugin was removed without CSI
 /// migration in the release planned for, and upstream `findProvisionablePlugin` answers any
 /// `kubernetes.io/` name it has no plugin for with an error. Either way the claim stays Pending.
-pub(crate) fn unserved_provisioner(snapshot: &Snapshot, class: &StorageClass) -> Option<String> {
+fn unserved_provisioner(snapshot: &Snapshot, class: &StorageClass) -> Option<String> {
     if let Some((driver, kind)) = drivers::serves_other_claims(&class.provisioner) {
         return Some(format!(
             "class {:?} names provisioner {}, the {}, which provisions {kind}s, not PersistentVolumeClaims: nothing provisions a volume for this claim (its events say it waits for the external provisioner, which never looks at it)",

@@ -2,7 +2,7 @@
 //! placed on a node, the volume binding plugin picks, per node, a free volume for each claim
 //! (smallest first) or provisioning where the class allows it on that node.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::model::object::processing_order;
 use crate::model::selector::HOSTNAME_LABEL;
@@ -32,7 +32,7 @@ pub(super) fn place_consumers<F: Finder>(e: &mut Engine<'_, F>) -> HashMap<usize
             (&snapshot.workloads[*b].meta, *b),
         )
     });
-    let mut idle: HashMap<usize, Vec<String>> = HashMap::new();
+    let mut idle: HashMap<usize, Vec<String>> = HashMap::default();
     let hosts = HostIndex::new(&snapshot.nodes);
     for w in workloads {
         let workload = &snapshot.workloads[w];
@@ -102,7 +102,7 @@ impl<'n> HostIndex<'n> {
     fn new(nodes: &'n [Node]) -> Self {
         let mut all: Vec<&Node> = nodes.iter().collect();
         all.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
-        let mut by_host: HashMap<&str, Vec<&Node>> = HashMap::new();
+        let mut by_host: HashMap<&str, Vec<&Node>> = HashMap::default();
         for node in &all {
             if let Some(host) = node.meta.labels.get(HOSTNAME_LABEL) {
                 by_host.entry(host.as_str()).or_default().push(node);
@@ -306,10 +306,11 @@ fn try_node<F: Finder>(
             choices.push((d, Some((v, ties))));
             continue;
         }
-        let class = e.class_index.get(q.class).map(|i| &snapshot.classes[*i]);
+        let class_index = e.class_index.get(q.class).copied();
+        let class = class_index.map(|i| &snapshot.classes[i]);
         // The real scheduler lets such a claim through and the PV controller then fails to
         // provision it; either way it stays Pending, which is what the plan says.
-        if let Some(why) = class.and_then(|sc| super::engine::unserved_provisioner(snapshot, sc)) {
+        if let Some(why) = class_index.and_then(|i| e.unserved(i)) {
             return Err(format!(
                 "no free volume fits claim {}, and {why}",
                 e.qualified(d)

@@ -2,7 +2,7 @@
 //! matched: unclaimed volumes become Available, volumes whose claim is gone are Released and
 //! reclaimed, volumes left behind by a claim that bound elsewhere are unbound.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::model::{ReclaimPolicy, Snapshot, Volume, VolumePhase};
 
@@ -13,7 +13,7 @@ use super::reclaim::reclaim;
 pub type ClaimLookup<'a> = HashMap<(&'a str, &'a str), usize>;
 
 pub fn claim_lookup(snapshot: &Snapshot) -> ClaimLookup<'_> {
-    let mut lookup = HashMap::with_capacity(snapshot.claims.len());
+    let mut lookup = HashMap::with_capacity_and_hasher(snapshot.claims.len(), Default::default());
     for (i, claim) in snapshot.claims.iter().enumerate() {
         let ns = claim.meta.namespace.as_deref().unwrap_or_default();
         lookup.entry((ns, claim.meta.name.as_str())).or_insert(i);

@@ -320,16 +320,26 @@ pub fn lookup(name: &str) -> Option<&'static Driver> {
     if name.is_empty() {
         return None;
     }
-    catalogue()
-        .iter()
-        .find(|d| d.names().any(|n| n == name))
-        .or_else(|| {
-            catalogue().iter().find(|d| {
-                d.provisioner_suffixes
-                    .iter()
-                    .any(|s| name.len() > s.len() && name.ends_with(s.as_str()))
-            })
+    // Every claim's class asks: a map, not a walk over every driver's names.
+    static BY_NAME: OnceLock<rustc_hash::FxHashMap<&'static str, &'static Driver>> =
+        OnceLock::new();
+    let by_name = BY_NAME.get_or_init(|| {
+        let mut by_name = rustc_hash::FxHashMap::default();
+        for driver in catalogue() {
+            for n in driver.names() {
+                // The first driver to name it wins, as a search in catalogue order finds it.
+                by_name.entry(n).or_insert(driver);
+            }
+        }
+        by_name
+    });
+    by_name.get(name).copied().or_else(|| {
+        catalogue().iter().find(|d| {
+            d.provisioner_suffixes
+                .iter()
+                .any(|s| name.len() > s.len() && name.ends_with(s.as_str()))
         })
+    })
 }
 
 /// The driver behind a StorageClass provisioner that serves claims of another kind than

@@ -26,6 +26,10 @@ pub use storage::{
 pub use version::KubernetesVersion;
 pub use workload::{Node, PodTemplate, Workload, WorkloadKind};
 
+/// Claims' indexes by (namespace, name): built once by whatever looks many of them up, so that a
+/// look-up costs a hash, not a walk over every claim.
+pub type ClaimsByName<'a> = rustc_hash::FxHashMap<(&'a str, &'a str), usize>;
+
 /// Everything the plan knows: the objects loaded from manifests or a cluster.
 #[derive(Clone, Debug, Default)]
 pub struct Snapshot {
@@ -102,7 +106,7 @@ impl Snapshot {
     }
 
     /// Each claim's index by (namespace, name), for analyses that follow a pod's claimName.
-    pub fn claims_by_name(&self) -> std::collections::HashMap<(&str, &str), usize> {
+    pub fn claims_by_name(&self) -> ClaimsByName<'_> {
         self.claims
             .iter()
             .enumerate()

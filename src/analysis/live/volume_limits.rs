@@ -3,7 +3,9 @@
 //! per node and driver it counts distinct volumes (driver and volume handle) of the pods on the
 //! node, plus attachments no pod there explains, against `allocatable.count`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::binding::{BindingPlan, Outcome};
 use crate::evidence::Evidence;
@@ -26,7 +28,7 @@ pub fn check(
     let counter = Counter::new(snapshot, plan);
     // Only pods placed on a node (bound, or pinned by `spec.nodeName`): where the scheduler
     // would put the others is not predicted.
-    let mut pods_by_node: HashMap<&str, Vec<&Workload>> = HashMap::new();
+    let mut pods_by_node: HashMap<&str, Vec<&Workload>> = HashMap::default();
     for pod in &snapshot.workloads {
         if pod.kind != WorkloadKind::Pod || pod.finished {
             continue;
@@ -37,7 +39,7 @@ pub fn check(
             }
         }
     }
-    let mut attached_by_node: HashMap<&str, Vec<(String, String)>> = HashMap::new();
+    let mut attached_by_node: HashMap<&str, Vec<(String, String)>> = HashMap::default();
     for attachment in &evidence.attachments {
         if let Some(volume) = attachment.volume.as_deref().and_then(|v| counter.volume(v)) {
             attached_by_node
@@ -67,12 +69,12 @@ fn over_limit(
 ) {
     pods.sort_by_key(|p| p.phase.as_deref() != Some("Running"));
     // Unique volume name → driver, of the pods counted so far, and how many per driver.
-    let mut held: HashMap<String, String> = HashMap::new();
-    let mut held_per_driver: HashMap<String, i64> = HashMap::new();
+    let mut held: HashMap<String, String> = HashMap::default();
+    let mut held_per_driver: HashMap<String, i64> = HashMap::default();
     // Attachments that no counted pod holds occupy the node too (upstream counts them apart
     // from the pods' volumes), so they are tallied per driver and dropped once a pod holds them.
-    let mut attached: HashMap<&str, &str> = HashMap::new();
-    let mut attached_per_driver: HashMap<&str, i64> = HashMap::new();
+    let mut attached: HashMap<&str, &str> = HashMap::default();
+    let mut attached_per_driver: HashMap<&str, i64> = HashMap::default();
     for (name, driver) in attachments {
         if attached.insert(name, driver).is_none() {
             *attached_per_driver.entry(driver).or_default() += 1;

@@ -1,7 +1,7 @@
 //! Classes of pre-created local volumes (`kubernetes.io/no-provisioner`): they must wait for the
 //! pod before binding, and they offer only the volumes that exist.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::binding::{BindingPlan, Outcome};
 use crate::findings::{Finding, Pointer};
@@ -21,12 +21,12 @@ pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding
     if sets.peek().is_none() {
         return;
     }
-    let mut claims: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut claims: HashMap<(&str, &str), usize> = HashMap::default();
     for (c, claim) in snapshot.claims.iter().enumerate() {
         let ns = claim.meta.namespace.as_deref().unwrap_or_default();
         claims.entry((ns, claim.meta.name.as_str())).or_insert(c);
     }
-    let mut volumes: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut volumes: HashMap<&str, Vec<usize>> = HashMap::default();
     for (v, volume) in snapshot.volumes.iter().enumerate() {
         volumes.entry(volume.class()).or_default().push(v);
     }

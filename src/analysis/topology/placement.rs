@@ -1,7 +1,7 @@
 //! Bound volumes against the pods that use them: a volume's node affinity that excludes every
 //! node a pod may run on, and two volumes of one pod that no single node can reach.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::binding::BindingPlan;
 use crate::findings::{Finding, Pointer};
@@ -14,8 +14,8 @@ use super::{certain_volume, name_some, running_pods, PodUse};
 
 pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding>) {
     // One finding per workload and field: a StatefulSet's pods share their claim templates.
-    let mut reported: HashSet<(usize, String)> = HashSet::new();
-    let mut disjoint_reported: HashSet<usize> = HashSet::new();
+    let mut reported: HashSet<(usize, String)> = HashSet::default();
+    let mut disjoint_reported: HashSet<usize> = HashSet::default();
     let nodes = NodeIndex::new(&snapshot.nodes);
     for pod in running_pods(snapshot) {
         let w = pod.index;
@@ -78,7 +78,7 @@ struct NodeIndex<'s> {
 
 impl<'s> NodeIndex<'s> {
     fn new(all: &'s [Node]) -> Self {
-        let mut by_host: HashMap<&str, Vec<&Node>> = HashMap::new();
+        let mut by_host: HashMap<&str, Vec<&Node>> = HashMap::default();
         for node in all {
             if let Some(host) = node.meta.labels.get(HOSTNAME_LABEL) {
                 by_host.entry(host.as_str()).or_default().push(node);
