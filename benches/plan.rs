@@ -11,6 +11,10 @@
 //! what `kubectl storage plan -f snapshot.yaml` does (read the file, load, plan), so the texts and
 //! snapshots this process holds for the other measurements do not count.
 
+// The binary's allocator, so that each step costs here what it costs in `kubectl-storage`.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[allow(dead_code)]
 #[path = "../examples/gen_snapshot/generator.rs"]
 mod generator;

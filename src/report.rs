@@ -317,7 +317,10 @@ pub fn plan_selected(loaded: &Loaded, selection: &Selection) -> PlanReport {
 /// (`diagnose`) without planning twice.
 pub fn plan_and_binding(loaded: &Loaded, selection: &Selection) -> (PlanReport, BindingPlan) {
     let (findings, binding, deletion) = findings(loaded, selection);
+    let t = crate::timings::phase("locate");
     let located = locate_all(findings, &loaded.sources);
+    drop(t);
+    let _t = crate::timings::phase("report build");
     let report = build(
         &loaded.snapshot,
         &binding,
@@ -334,8 +337,13 @@ pub fn findings(
     loaded: &Loaded,
     selection: &Selection,
 ) -> (Vec<Finding>, BindingPlan, DeletionPlan) {
+    let t = crate::timings::phase("binding plan");
     let binding = binding::plan(&loaded.snapshot);
+    drop(t);
+    let t = crate::timings::phase("deletion plan");
     let deletion = crate::deletion::plan(&loaded.snapshot, &binding);
+    drop(t);
+    let _t = crate::timings::phase("analyses");
     let mut findings = loaded.findings.clone();
     findings.extend(crate::analysis::analyze(&crate::analysis::Inputs {
         snapshot: &loaded.snapshot,
@@ -426,37 +434,7 @@ fn deletion_entry(snapshot: &Snapshot, plan: &DeletionPlan) -> DeletionEntry {
 /// Locates findings in their source text. Each may re-read its object's text, so a large plan
 /// spreads them over the machine's cores.
 fn locate_all(findings: Vec<crate::findings::Finding>, sources: &Sources) -> Vec<Located> {
-    const PER_THREAD: usize = 4096;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads < 2 || findings.len() < 2 * PER_THREAD {
-        return findings.into_iter().map(|f| f.locate(sources)).collect();
-    }
-    let chunk = findings.len().div_ceil(threads);
-    let mut findings = findings;
-    let mut chunks = Vec::new();
-    while findings.len() > chunk {
-        let rest = findings.split_off(chunk);
-        chunks.push(std::mem::replace(&mut findings, rest));
-    }
-    chunks.push(findings);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|chunk| {
-                scope.spawn(move || {
-                    chunk
-                        .into_iter()
-                        .map(|f| f.locate(sources))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            // A panic in a worker is a bug; surface it as the panic it is.
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
+    crate::parallel::map_parts(findings, |f| f.locate(sources))
 }
 
 pub fn build(
@@ -466,26 +444,68 @@ pub fn build(
     findings: Vec<Located>,
     sources: &Sources,
 ) -> PlanReport {
-    let locate = |meta: &crate::model::Meta| meta.source.as_ref().map(|s| sources.locate(s, ""));
     let mut summary = Summary {
         claims: snapshot.claims.len(),
         volumes: snapshot.volumes.len(),
         ..Summary::default()
     };
+    for plan in &binding.claims {
+        use binding::Outcome::*;
+        match plan.outcome {
+            Bound => summary.bound += 1,
+            Binds => summary.binds += 1,
+            Provisions => summary.provisions += 1,
+            WaitsForConsumer => summary.waits_for_consumer += 1,
+            Pending => summary.pending += 1,
+            Lost => summary.lost += 1,
+        }
+    }
+    for located in &findings {
+        match located.finding.severity {
+            Severity::Error => summary.errors += 1,
+            Severity::Warning => summary.warnings += 1,
+            Severity::Info => summary.infos += 1,
+        }
+    }
+    // The sections are independent: two cores build them at once.
+    let (claims, (volumes, deletion, findings)) = crate::parallel::both(
+        || claim_entries(snapshot, binding, sources),
+        || {
+            (
+                volume_entries(snapshot, binding, sources),
+                deletion_entry(snapshot, deletion),
+                finding_entries(findings),
+            )
+        },
+    );
+    PlanReport {
+        api_version: API_VERSION,
+        kind: "StoragePlan",
+        claims,
+        volumes,
+        findings,
+        summary,
+        deletion,
+        target: None,
+        input: InputEntry::new(snapshot, binding),
+        degraded: Vec::new(),
+    }
+}
+
+/// Where an object is written, for the report.
+fn location(meta: &crate::model::Meta, sources: &Sources) -> Option<Location> {
+    meta.source.as_ref().map(|s| sources.locate(s, ""))
+}
+
+/// Every claim's plan, sorted by namespace, then name.
+fn claim_entries(snapshot: &Snapshot, binding: &BindingPlan, sources: &Sources) -> Vec<ClaimEntry> {
+    let locate = |meta| location(meta, sources);
     let mut claims: Vec<ClaimEntry> = snapshot
         .claims
         .iter()
         .zip(&binding.claims)
         .map(|(claim, plan)| {
             use binding::Outcome::*;
-            match plan.outcome {
-                Bound => summary.bound += 1,
-                Binds => summary.binds += 1,
-                Provisions => summary.provisions += 1,
-                WaitsForConsumer => summary.waits_for_consumer += 1,
-                Pending => summary.pending += 1,
-                Lost => summary.lost += 1,
-            }
             let provisioner = match plan.outcome {
                 Provisions | WaitsForConsumer | Pending => plan.provisioner.clone(),
                 _ => None,
@@ -540,6 +560,16 @@ pub fn build(
             .cmp(&b.namespace)
             .then_with(|| a.name.cmp(&b.name))
     });
+    claims
+}
+
+/// Every volume's plan, sorted by name.
+fn volume_entries(
+    snapshot: &Snapshot,
+    binding: &BindingPlan,
+    sources: &Sources,
+) -> Vec<VolumeEntry> {
+    let locate = |meta| location(meta, sources);
     let mut volumes: Vec<VolumeEntry> = snapshot
         .volumes
         .iter()
@@ -564,46 +594,33 @@ pub fn build(
         })
         .collect();
     volumes.sort_by(|a, b| a.name.cmp(&b.name));
+    volumes
+}
+
+/// The findings, in the order of where they are written.
+fn finding_entries(findings: Vec<Located>) -> Vec<FindingEntry> {
     let mut findings: Vec<FindingEntry> = findings
         .into_iter()
-        .map(|Located { finding, location }| {
-            match finding.severity {
-                Severity::Error => summary.errors += 1,
-                Severity::Warning => summary.warnings += 1,
-                Severity::Info => summary.infos += 1,
-            }
-            FindingEntry {
-                rule: finding.rule,
-                severity: finding.severity,
-                message: finding.message,
-                help: finding.help,
-                object: ObjectEntry {
-                    kind: finding.object.kind,
-                    namespace: finding.object.namespace,
-                    name: finding.object.name,
-                },
-                location,
-                fixable: finding.fix.is_some(),
-                label: finding.label,
-            }
+        .map(|Located { finding, location }| FindingEntry {
+            rule: finding.rule,
+            severity: finding.severity,
+            message: finding.message,
+            help: finding.help,
+            object: ObjectEntry {
+                kind: finding.object.kind,
+                namespace: finding.object.namespace,
+                name: finding.object.name,
+            },
+            location,
+            fixable: finding.fix.is_some(),
+            label: finding.label,
         })
         .collect();
     findings.sort_by(|a, b| {
         let key = |f: &FindingEntry| f.location.as_ref().map(|l| (l.file_id, l.line, l.column));
         key(a).cmp(&key(b)).then_with(|| a.rule.cmp(b.rule))
     });
-    PlanReport {
-        api_version: API_VERSION,
-        kind: "StoragePlan",
-        claims,
-        volumes,
-        findings,
-        summary,
-        deletion: deletion_entry(snapshot, deletion),
-        target: None,
-        input: InputEntry::new(snapshot, binding),
-        degraded: Vec::new(),
-    }
+    findings
 }
 
 impl PlanReport {

@@ -31,7 +31,7 @@ pub mod topology;
 
 use crate::binding::BindingPlan;
 use crate::deletion::DeletionPlan;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::evidence::Evidence;
 use crate::findings::{Finding, Pointer};
@@ -132,18 +132,19 @@ pub const ANALYSES: &[(&str, Analysis)] = &[
 
 /// Every analysis, in a stable order.
 pub fn analyze(inputs: &Inputs) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for (_, analysis) in ANALYSES {
+    let findings = crate::parallel::map(ANALYSES, |(_, analysis)| {
+        let mut findings = Vec::new();
         analysis(inputs, &mut findings);
-    }
-    one_per_template(findings)
+        findings
+    });
+    one_per_template(findings.into_iter().flatten().collect())
 }
 
 /// Claims made from one volumeClaimTemplate share its text, so a rule that fires on each of them
 /// points at the same field for the same reason: one diagnostic, naming the other claims, reads
 /// better than one per replica.
 fn one_per_template(findings: Vec<Finding>) -> Vec<Finding> {
-    let mut first: HashMap<String, usize> = HashMap::new();
+    let mut first: HashMap<String, usize> = HashMap::default();
     let mut others: Vec<Vec<String>> = Vec::new();
     let mut kept: Vec<Finding> = Vec::with_capacity(findings.len());
     for finding in findings {

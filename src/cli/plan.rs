@@ -60,8 +60,11 @@ pub fn run(args: &PlanArgs) -> u8 {
         Err(error) => return fail(error),
     };
     let loaded = input.loaded;
+    let t = crate::timings::phase("plan");
     let mut report = report::plan_selected(&loaded, &selection);
     report.degraded = input.degraded.iter().map(DegradedEntry::from).collect();
+    drop(t);
+    let _t = crate::timings::phase("emit");
     let code = args.report.emit(&report, &loaded.sources, "");
     // The process ends here: freeing a large plan piece by piece only delays the exit.
     std::mem::forget(report);

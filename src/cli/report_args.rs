@@ -105,7 +105,7 @@ impl ReportArgs {
     /// code `--fail-on` asks for.
     pub fn emit(&self, report: &PlanReport, sources: &Sources, preamble: &str) -> u8 {
         let color = self.color.enabled();
-        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
         let written = match self.output {
             OutputFormat::Text => out
                 .write_all(preamble.as_bytes())

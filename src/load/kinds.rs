@@ -1,17 +1,12 @@
 //! From parsed documents to model objects: which kinds the plan reads, how they are typed
 //! (k8s-openapi), and what becomes of a StatefulSet's volumeClaimTemplates.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::Arc;
 
-use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
-use k8s_openapi::api::batch::v1::{CronJob, Job};
-use k8s_openapi::api::core::v1::{
-    Node as K8sNode, PersistentVolume, PersistentVolumeClaim, Pod, PodSpec, ReplicationController,
-};
-use k8s_openapi::api::storage::v1::StorageClass as K8sStorageClass;
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::{PersistentVolumeClaim, PodSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use serde::de::DeserializeOwned;
 
 use super::api_validation;
 use crate::evidence::{Evidence, EVIDENCE_KINDS};
@@ -33,23 +28,8 @@ use crate::validation::{self, updates};
 use super::snapshot_kinds::{self, Kept};
 use super::snapshot_validation;
 use super::source::{FileId, ObjectSource};
+use super::typing::{self, TypeError, Typed, KINDS};
 use super::yaml_tree::{self, Node as YamlNode, Value};
-
-/// The kinds the plan reads, with the apiVersion k8s-openapi types them as.
-const KINDS: &[(&str, &str)] = &[
-    ("PersistentVolume", "v1"),
-    ("PersistentVolumeClaim", "v1"),
-    ("StorageClass", "storage.k8s.io/v1"),
-    ("Node", "v1"),
-    ("Pod", "v1"),
-    ("ReplicationController", "v1"),
-    ("Deployment", "apps/v1"),
-    ("StatefulSet", "apps/v1"),
-    ("DaemonSet", "apps/v1"),
-    ("ReplicaSet", "apps/v1"),
-    ("Job", "batch/v1"),
-    ("CronJob", "batch/v1"),
-];
 
 /// The kinds the plan reads.
 pub fn planned_kinds() -> impl Iterator<Item = &'static str> {
@@ -87,8 +67,8 @@ impl SnapshotBuilder {
             evidence: None,
             snapshot: Snapshot::default(),
             statefulsets: Vec::new(),
-            seen: HashMap::new(),
-            live_objects: HashMap::new(),
+            seen: HashMap::default(),
+            live_objects: HashMap::default(),
             texts: Vec::new(),
             dumped: false,
         }
@@ -101,11 +81,13 @@ impl SnapshotBuilder {
 
     /// Reads one document (or one item of a List).
     /// `text` is the file's text, to quote a value a finding is about.
-    pub fn add_node(
+    /// `prepared` is what [`prepare`] made of the node, if it was run (on another thread).
+    pub(super) fn add_node(
         &mut self,
         file: FileId,
         text: &str,
         node: &YamlNode,
+        prepared: Prepared,
         findings: &mut Vec<Finding>,
     ) {
         let source = ObjectSource {
@@ -131,7 +113,7 @@ impl SnapshotBuilder {
                 // What `kubectl get -o yaml` writes: the input is a cluster's objects.
                 self.dumped = true;
                 for item in items {
-                    self.add_node(file, text, item, findings);
+                    self.add_node(file, text, item, Prepared::Nothing, findings);
                 }
                 return;
             }
@@ -139,14 +121,35 @@ impl SnapshotBuilder {
         if let Some(removed) = api_version.and_then(|v| removals::api(v, kind)) {
             self.retired_api_object(node, removed, kind, &source);
         }
-        let json = node.to_json();
+        let json = match prepared {
+            Prepared::Typed { object, unknown } => {
+                // What `prepare` typed was dumped from a cluster, of a kind read as typed.
+                if let Some(&(kind, namespaced)) =
+                    validation::KINDS.iter().find(|(k, _)| *k == kind)
+                {
+                    if updates::KINDS.contains(&kind) {
+                        let key =
+                            document_key(node, kind, namespaced.then_some(self.namespace.as_str()));
+                        self.remember_written(key, &source);
+                    }
+                }
+                let kind = KINDS
+                    .iter()
+                    .find(|(k, _)| *k == kind)
+                    .map_or("", |(k, _)| *k);
+                self.add_typed_result(node, text, &source, kind, object, &unknown, findings);
+                return;
+            }
+            Prepared::Json(json) => json,
+            Prepared::Nothing => node.to_json(),
+        };
         if let Some(&(kind, namespaced)) = validation::KINDS.iter().find(|(k, _)| *k == kind) {
             let key = document_key(node, kind, namespaced.then_some(self.namespace.as_str()));
             let tracked = updates::KINDS.contains(&kind);
             if api_validation::from_cluster(&json) {
                 // A dumped object passed validation; a manifest may come to update it.
                 if tracked {
-                    self.remember_live(kind, key, &json, Some(&source));
+                    self.remember_written(key, &source);
                 }
             } else {
                 // Applied over a live object, the manifest is validated as the API server sees
@@ -192,11 +195,46 @@ impl SnapshotBuilder {
             &mut unknown,
             findings,
         );
+        self.report_typing(node, text, &source, kind, added, &unknown, findings);
+    }
+
+    /// Adds an object [`prepare`] typed, and reports what typing it found.
+    #[allow(clippy::too_many_arguments)]
+    fn add_typed_result(
+        &mut self,
+        node: &YamlNode,
+        text: &str,
+        source: &ObjectSource,
+        kind: &'static str,
+        object: Result<Option<Typed>, TypeError>,
+        unknown: &[String],
+        findings: &mut Vec<Finding>,
+    ) {
+        let added = object.map(|object| {
+            if let Some(object) = object {
+                self.add_typed(object, Some(source.clone()), findings);
+            }
+        });
+        self.report_typing(node, text, source, kind, added, unknown, findings);
+    }
+
+    /// A field that does not fit its type, or fields the type does not have.
+    #[allow(clippy::too_many_arguments)]
+    fn report_typing(
+        &self,
+        node: &YamlNode,
+        text: &str,
+        source: &ObjectSource,
+        kind: &'static str,
+        added: Result<(), TypeError>,
+        unknown: &[String],
+        findings: &mut Vec<Finding>,
+    ) {
         match added {
             Err(error) => findings.push(invalid_field(
                 node,
                 text,
-                &source,
+                source,
                 kind,
                 &self.namespace,
                 error,
@@ -204,27 +242,23 @@ impl SnapshotBuilder {
             Ok(()) => findings.extend(
                 unknown
                     .iter()
-                    .map(|path| unknown_field(node, &source, kind, &self.namespace, path)),
+                    .map(|path| unknown_field(node, source, kind, &self.namespace, path)),
             ),
         }
     }
 
     /// Remembers an object the cluster has, for a manifest that may be applied over it: where
     /// it is written, or, read from a cluster, its immutable fields.
-    fn remember_live(
-        &mut self,
-        kind: &str,
-        key: ObjectKey,
-        json: &serde_json::Value,
-        source: Option<&ObjectSource>,
-    ) {
-        let live = match source {
-            Some(source) => Some(LiveObject::Written(source.clone())),
-            None => updates::retained(kind, json)
-                .map(|kept| LiveObject::Read(kept.to_string().into_boxed_str())),
-        };
-        if let Some(live) = live {
-            self.live_objects.insert(key, live);
+    fn remember_written(&mut self, key: ObjectKey, source: &ObjectSource) {
+        self.live_objects
+            .insert(key, LiveObject::Written(source.clone()));
+    }
+
+    /// The same for an object read from a cluster, which has no text to read again.
+    fn remember_read(&mut self, kind: &str, key: ObjectKey, json: &serde_json::Value) {
+        if let Some(kept) = updates::retained(kind, json) {
+            self.live_objects
+                .insert(key, LiveObject::Read(kept.to_string().into_boxed_str()));
         }
     }
 
@@ -312,7 +346,7 @@ impl SnapshotBuilder {
         };
         let key = object_key(&value, kind);
         if updates::KINDS.contains(&kind) {
-            self.remember_live(kind, key.clone(), &value, None);
+            self.remember_read(kind, key.clone(), &value);
         }
         // A field an API server serves and the typed model lacks is newer than the model, not a
         // mistake of the user's.
@@ -325,49 +359,55 @@ impl SnapshotBuilder {
     fn add_object(
         &mut self,
         kind: &'static str,
-        mut json: serde_json::Value,
+        json: serde_json::Value,
         source: Option<ObjectSource>,
         unknown: &mut Vec<String>,
         findings: &mut Vec<Finding>,
     ) -> Result<(), serde_path_to_error::Error<serde_json::Error>> {
-        let typed_version = KINDS
-            .iter()
-            .find(|(k, _)| *k == kind)
-            .map_or("v1", |(_, v)| *v);
-        // k8s-openapi insists on its own apiVersion; older or beta versions of the same kind
-        // (storage.k8s.io/v1beta1, extensions/v1beta1) carry the same fields we read.
-        if let Some(object) = json.as_object_mut() {
-            object.insert(
-                "apiVersion".to_owned(),
-                serde_json::Value::String(typed_version.to_owned()),
-            );
+        if let Some(object) = typing::decode(kind, json, unknown)? {
+            self.add_typed(object, source, findings);
         }
-        match kind {
-            "PersistentVolume" => typed::<PersistentVolume>(json, unknown).map(|pv| {
+        Ok(())
+    }
+
+    /// Adds one typed object to the snapshot.
+    fn add_typed(
+        &mut self,
+        object: Typed,
+        source: Option<ObjectSource>,
+        findings: &mut Vec<Finding>,
+    ) {
+        match object {
+            Typed::PersistentVolume(pv) => {
+                let pv = *pv;
                 let meta = self.meta(&pv.metadata, false, source.clone());
                 let volume = Volume::from_k8s(&pv, meta);
                 let key = volume.key();
                 self.upsert(key, volume, |s| &mut s.volumes, findings);
-            }),
-            "PersistentVolumeClaim" => typed::<PersistentVolumeClaim>(json, unknown).map(|pvc| {
+            }
+            Typed::PersistentVolumeClaim(pvc) => {
+                let pvc = *pvc;
                 let meta = self.meta(&pvc.metadata, true, source.clone());
                 let claim = Claim::from_k8s(&pvc, meta, ClaimOrigin::Manifest);
                 let key = claim.key();
                 self.upsert(key, claim, |s| &mut s.claims, findings);
-            }),
-            "StorageClass" => typed::<K8sStorageClass>(json, unknown).map(|sc| {
+            }
+            Typed::StorageClass(sc) => {
+                let sc = *sc;
                 let meta = self.meta(&sc.metadata, false, source.clone());
                 let class = StorageClass::from_k8s(&sc, meta);
                 let key = class.key();
                 self.upsert(key, class, |s| &mut s.classes, findings);
-            }),
-            "Node" => typed::<K8sNode>(json, unknown).map(|n| {
+            }
+            Typed::Node(n) => {
+                let n = *n;
                 let meta = self.meta(&n.metadata, false, source.clone());
                 let node = Node::from_k8s(&n, meta);
                 let key = node.meta.key("Node");
                 self.upsert(key, node, |s| &mut s.nodes, findings);
-            }),
-            "Pod" => typed::<Pod>(json, unknown).map(|pod| {
+            }
+            Typed::Pod(pod) => {
+                let pod = *pod;
                 let finished = matches!(
                     pod.status.as_ref().and_then(|s| s.phase.as_deref()),
                     Some("Succeeded" | "Failed")
@@ -397,8 +437,9 @@ impl SnapshotBuilder {
                         })
                         .map(|c| c.message.clone().unwrap_or_default());
                 }
-            }),
-            "Deployment" => typed::<Deployment>(json, unknown).map(|d| {
+            }
+            Typed::Deployment(d) => {
+                let d = *d;
                 let replicas = d.spec.replicas.unwrap_or(1);
                 let meta = self.meta(&d.metadata, true, source.clone());
                 let surges =
@@ -415,8 +456,9 @@ impl SnapshotBuilder {
                 if let Some(w) = self.snapshot.workloads.get_mut(index) {
                     w.surges = surges;
                 }
-            }),
-            "ReplicaSet" => typed::<ReplicaSet>(json, unknown).map(|r| {
+            }
+            Typed::ReplicaSet(r) => {
+                let r = *r;
                 let replicas = r.spec.replicas.unwrap_or(1);
                 let meta = self.meta(&r.metadata, true, source.clone());
                 let template = r.spec.template.as_ref().and_then(|t| t.spec.as_ref());
@@ -429,8 +471,9 @@ impl SnapshotBuilder {
                     false,
                     findings,
                 );
-            }),
-            "ReplicationController" => typed::<ReplicationController>(json, unknown).map(|r| {
+            }
+            Typed::ReplicationController(r) => {
+                let r = *r;
                 let spec = r.spec.as_ref();
                 let replicas = spec.and_then(|s| s.replicas).unwrap_or(1);
                 let meta = self.meta(&r.metadata, true, source.clone());
@@ -446,8 +489,9 @@ impl SnapshotBuilder {
                     false,
                     findings,
                 );
-            }),
-            "DaemonSet" => typed::<DaemonSet>(json, unknown).map(|d| {
+            }
+            Typed::DaemonSet(d) => {
+                let d = *d;
                 let meta = self.meta(&d.metadata, true, source.clone());
                 let template = d.spec.template.spec.as_ref();
                 self.workload(
@@ -459,8 +503,9 @@ impl SnapshotBuilder {
                     false,
                     findings,
                 );
-            }),
-            "Job" => typed::<Job>(json, unknown).map(|j| {
+            }
+            Typed::Job(j) => {
+                let j = *j;
                 let spec = j.spec.as_ref();
                 let suspended = spec.and_then(|s| s.suspend).unwrap_or(false);
                 let parallelism = if suspended {
@@ -483,8 +528,9 @@ impl SnapshotBuilder {
                     finished,
                     findings,
                 );
-            }),
-            "CronJob" => typed::<CronJob>(json, unknown).map(|c| {
+            }
+            Typed::CronJob(c) => {
+                let c = *c;
                 let suspended = c.spec.suspend.unwrap_or(false);
                 let template = c
                     .spec
@@ -502,8 +548,9 @@ impl SnapshotBuilder {
                     false,
                     findings,
                 );
-            }),
-            "StatefulSet" => typed::<StatefulSet>(json, unknown).map(|s| {
+            }
+            Typed::StatefulSet(s) => {
+                let s = *s;
                 let spec = &s.spec;
                 let meta = self.meta(&s.metadata, true, source.clone());
                 let workload = self.workload(
@@ -550,8 +597,7 @@ impl SnapshotBuilder {
                     meta,
                     workload,
                 });
-            }),
-            _ => Ok(()),
+            }
         }
     }
 
@@ -955,16 +1001,47 @@ impl HasMeta for Claim {
     }
 }
 
-/// Types a document, remembering the path of the field that did not fit.
-/// Types a document, remembering the path of the field that did not fit, and collecting the
-/// paths of fields the type does not have (k8s-openapi would drop them silently).
-pub(super) fn typed<T: DeserializeOwned>(
-    json: serde_json::Value,
-    unknown: &mut Vec<String>,
-) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {
-    let mut record = |path: serde_ignored::Path| unknown.push(field_path(&path));
-    let ignoring = serde_ignored::Deserializer::new(json, &mut record);
-    serde_path_to_error::deserialize(ignoring)
+/// What [`SnapshotBuilder::add_node`] can be handed ready-made for a document.
+pub(super) enum Prepared {
+    /// Nothing: the builder does it all.
+    Nothing,
+    /// The document as JSON.
+    Json(serde_json::Value),
+    /// An object dumped from a cluster, of a kind the plan types: typed, with the fields its
+    /// type lacks. Nothing about it depends on the objects before it.
+    Typed {
+        object: Result<Option<Typed>, TypeError>,
+        unknown: Vec<String>,
+    },
+}
+
+/// Does for a document what needs none of the documents before it: turning it into JSON and,
+/// for an object dumped from a cluster (which is neither validated nor applied over another),
+/// typing it. Runs on another thread than the builder; `add_node` does the same when handed
+/// [`Prepared::Nothing`].
+pub(super) fn prepare(node: &YamlNode) -> Prepared {
+    if !matches!(node.value, Value::Map(_)) {
+        return Prepared::Nothing;
+    }
+    let kind = node.get("kind").and_then(YamlNode::as_str);
+    let api_version = node.get("apiVersion").and_then(YamlNode::as_str);
+    let (Some(kind), Some(api_version)) = (kind, api_version) else {
+        return Prepared::Nothing;
+    };
+    if node.get("items").is_some() && kind.ends_with("List") {
+        return Prepared::Nothing;
+    }
+    let json = node.to_json();
+    let typed_here = KINDS.iter().any(|(k, _)| *k == kind)
+        && !EVIDENCE_KINDS.contains(&kind)
+        && snapshot_kinds::kind_of(kind, api_version).is_none()
+        && api_validation::from_cluster(&json);
+    if !typed_here {
+        return Prepared::Json(json);
+    }
+    let mut unknown = Vec::new();
+    let object = typing::decode(kind, json, &mut unknown);
+    Prepared::Typed { object, unknown }
 }
 
 fn not_an_object(source: &ObjectSource, why: &str) -> Finding {
@@ -975,26 +1052,6 @@ fn not_an_object(source: &ObjectSource, why: &str) -> Finding {
         format!("this document is not a Kubernetes object ({why}); it is skipped"),
     )
     .at(Pointer::field(Some(source), ""), "not a Kubernetes object")
-}
-
-/// A path as the API server writes it in errors: `spec.containers[0].image`.
-fn field_path(path: &serde_ignored::Path) -> String {
-    use serde_ignored::Path;
-    match path {
-        Path::Root => String::new(),
-        Path::Seq { parent, index } => format!("{}[{index}]", field_path(parent)),
-        Path::Map { parent, key } => {
-            let parent = field_path(parent);
-            if parent.is_empty() {
-                key.clone()
-            } else {
-                format!("{parent}.{key}")
-            }
-        }
-        Path::Some { parent }
-        | Path::NewtypeStruct { parent }
-        | Path::NewtypeVariant { parent } => field_path(parent),
-    }
 }
 
 /// What to ask `kubectl explain` about the object holding the field at `path`: the parent's

@@ -4,9 +4,11 @@
 mod api_validation;
 pub mod json_tree;
 pub mod kinds;
+mod pipeline;
 pub mod snapshot_kinds;
 mod snapshot_validation;
 pub mod source;
+mod typing;
 pub mod yaml_tree;
 
 use std::fmt;
@@ -102,9 +104,14 @@ pub fn load(inputs: &[Input], options: &LoadOptions) -> Result<Loaded, LoadError
 /// Reads every input into a loader that may already hold objects (read from a cluster): a
 /// manifest of an object already there is an update of it, as `kubectl apply` makes it.
 pub fn load_over(mut loader: Loader, inputs: &[Input]) -> Result<Loaded, LoadError> {
-    for input in read_inputs(inputs)? {
+    let t = crate::timings::phase("read files");
+    let texts = read_inputs(inputs)?;
+    drop(t);
+    for input in texts {
+        let _t = crate::timings::phase("load text");
         loader.add_text(input.name, input.text.into());
     }
+    let _t = crate::timings::phase("load finish");
     Ok(loader.finish())
 }
 
@@ -231,11 +238,9 @@ impl Loader {
     pub fn add_text(&mut self, name: String, text: Arc<str>) -> FileId {
         let file = self.sources.add(name.clone(), text.clone());
         self.builder.add_text(file, text.clone());
-        // One thread: reading on a second thread while this one types the objects was tried,
-        // and freeing nodes across threads made it more than twice as slow.
-        let error = read_nodes(&text, &mut |node| {
+        let error = pipeline::read(&text, &mut |node, prepared| {
             self.builder
-                .add_node(file, &text, &node, &mut self.findings)
+                .add_node(file, &text, node, prepared, &mut self.findings)
         });
         if let Some(error) = error {
             let object = ObjectKey::new("File", None, &name);

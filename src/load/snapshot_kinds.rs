@@ -239,7 +239,7 @@ pub fn type_wire(
     json: Json,
     unknown: &mut Vec<String>,
 ) -> Result<Wire, serde_path_to_error::Error<serde_json::Error>> {
-    use super::kinds::typed;
+    use super::typing::typed;
     let mut ignored = Vec::new();
     let unknown = if Wire::strict(kind) {
         unknown
