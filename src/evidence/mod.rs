@@ -109,7 +109,7 @@ impl Evidence {
                 if let Ok(va) = serde_json::from_value::<VolumeAttachment>(typed(value, "v1")) {
                     let status = va.status.as_ref();
                     self.attachments.push(Attachment {
-                        meta: Meta::from_k8s(&va.metadata, None, source),
+                        meta: Meta::from_k8s(va.metadata.clone(), None, source),
                         attacher: va.spec.attacher.clone(),
                         volume: va.spec.source.persistent_volume_name.clone(),
                         node: va.spec.node_name.clone(),

@@ -3,6 +3,8 @@
 //! is never held as one tree. Anything it does not accept is left to the YAML reader (JSON is
 //! YAML), whose verdict is final.
 
+use std::cell::Cell;
+
 use super::yaml_tree::{Node, ParseError, Pos, Value};
 
 /// Reads a JSON text. Calls `emit` for the top-level value, or, when the top level is an object
@@ -15,6 +17,7 @@ pub fn read(text: &str, emit: &mut dyn FnMut(Node)) -> Result<(), ParseError> {
         line: 1,
         line_start: 0,
         line_has_non_ascii: false,
+        column_mark: Cell::new((0, 0)),
         depth: 0,
     };
     if reader.bytes.starts_with("\u{feff}".as_bytes()) {
@@ -34,6 +37,11 @@ pub fn read(text: &str, emit: &mut dyn FnMut(Node)) -> Result<(), ParseError> {
     Ok(())
 }
 
+thread_local! {
+    /// Bytes scanned to count columns, for the test that holds it linear.
+    static COLUMN_SCANNED: Cell<usize> = const { Cell::new(0) };
+}
+
 /// Nesting beyond this is refused (the YAML reader then reports it), so recursion stays
 /// shallow.
 const MAX_DEPTH: usize = 1000;
@@ -46,6 +54,10 @@ struct Reader<'t> {
     line_start: usize,
     /// Whether the current line so far holds non-ASCII text: columns then count characters.
     line_has_non_ascii: bool,
+    /// The last offset on such a line whose column was counted, and that column less one:
+    /// counting goes on from there, so a long line (a one-line dump) is counted once, not once
+    /// per node.
+    column_mark: Cell<(usize, usize)>,
     depth: usize,
 }
 
@@ -56,9 +68,18 @@ impl Reader<'_> {
 
     fn pos(&self) -> Pos {
         let column = if self.line_has_non_ascii {
-            self.text
-                .get(self.line_start..self.at)
-                .map_or(0, |s| s.chars().count())
+            let (mark, counted) = match self.column_mark.get() {
+                (mark, counted) if (self.line_start..=self.at).contains(&mark) => (mark, counted),
+                _ => (self.line_start, 0),
+            };
+            COLUMN_SCANNED.with(|n| n.set(n.get() + (self.at - mark)));
+            let column = counted
+                + self
+                    .text
+                    .get(mark..self.at)
+                    .map_or(0, |s| s.chars().count());
+            self.column_mark.set((self.at, column));
+            column
         } else {
             self.at - self.line_start
         };
@@ -343,6 +364,40 @@ impl Reader<'_> {
 mod tests {
     use super::*;
     use crate::load::yaml_tree;
+
+    #[test]
+    fn columns_on_a_long_line_with_non_ascii_text_are_counted_once() {
+        let item =
+            r#"{"kind":"PersistentVolume","metadata":{"name":"v","annotations":{"note":"café"}}}"#;
+        let text = format!(
+            r#"{{"kind":"List","items":[{}]}}"#,
+            vec![item; 2000].join(",")
+        );
+        let before = COLUMN_SCANNED.with(Cell::get);
+        let nodes = read_all(&text).unwrap();
+        let scanned = COLUMN_SCANNED.with(Cell::get) - before;
+        assert!(
+            scanned <= text.len(),
+            "{scanned} bytes scanned for a {}-byte line",
+            text.len()
+        );
+        // The last item's columns are still counted in characters.
+        let last = &nodes[1999];
+        let chars_before = text[..last.start.offset].chars().count();
+        assert_eq!(last.start.column as usize, chars_before + 1);
+        let end_chars = text[..last.end.offset].chars().count();
+        assert_eq!(last.end.column as usize, end_chars + 1);
+        // Nodes inside an item, after non-ASCII text on the line, as the YAML reader places them.
+        let three = format!("[{}]", vec![item; 3].join(","));
+        let json = read_all(&three).unwrap().pop().unwrap();
+        let yaml = yaml_tree::parse_stream(&three).0.remove(0).root.unwrap();
+        let (Value::Seq(json), Value::Seq(yaml)) = (json.value, yaml.value) else {
+            panic!("arrays expected");
+        };
+        for (j, y) in json.iter().zip(&yaml) {
+            assert_eq!((j.start, j.end), (y.start, y.end));
+        }
+    }
 
     fn read_all(text: &str) -> Result<Vec<Node>, ParseError> {
         let mut nodes = Vec::new();

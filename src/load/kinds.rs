@@ -379,40 +379,40 @@ impl SnapshotBuilder {
     ) {
         match object {
             Typed::PersistentVolume(pv) => {
-                let pv = *pv;
-                let meta = self.meta(&pv.metadata, false, source.clone());
+                let mut pv = *pv;
+                let meta = self.meta(std::mem::take(&mut pv.metadata), false, source.clone());
                 let volume = Volume::from_k8s(&pv, meta);
                 let key = volume.key();
                 self.upsert(key, volume, |s| &mut s.volumes, findings);
             }
             Typed::PersistentVolumeClaim(pvc) => {
-                let pvc = *pvc;
-                let meta = self.meta(&pvc.metadata, true, source.clone());
+                let mut pvc = *pvc;
+                let meta = self.meta(std::mem::take(&mut pvc.metadata), true, source.clone());
                 let claim = Claim::from_k8s(&pvc, meta, ClaimOrigin::Manifest);
                 let key = claim.key();
                 self.upsert(key, claim, |s| &mut s.claims, findings);
             }
             Typed::StorageClass(sc) => {
-                let sc = *sc;
-                let meta = self.meta(&sc.metadata, false, source.clone());
+                let mut sc = *sc;
+                let meta = self.meta(std::mem::take(&mut sc.metadata), false, source.clone());
                 let class = StorageClass::from_k8s(&sc, meta);
                 let key = class.key();
                 self.upsert(key, class, |s| &mut s.classes, findings);
             }
             Typed::Node(n) => {
-                let n = *n;
-                let meta = self.meta(&n.metadata, false, source.clone());
+                let mut n = *n;
+                let meta = self.meta(std::mem::take(&mut n.metadata), false, source.clone());
                 let node = Node::from_k8s(&n, meta);
                 let key = node.meta.key("Node");
                 self.upsert(key, node, |s| &mut s.nodes, findings);
             }
             Typed::Pod(pod) => {
-                let pod = *pod;
+                let mut pod = *pod;
                 let finished = matches!(
                     pod.status.as_ref().and_then(|s| s.phase.as_deref()),
                     Some("Succeeded" | "Failed")
                 );
-                let meta = self.meta(&pod.metadata, true, source.clone());
+                let meta = self.meta(std::mem::take(&mut pod.metadata), true, source.clone());
                 let index = self.workload(
                     WorkloadKind::Pod,
                     meta,
@@ -439,9 +439,9 @@ impl SnapshotBuilder {
                 }
             }
             Typed::Deployment(d) => {
-                let d = *d;
+                let mut d = *d;
                 let replicas = d.spec.replicas.unwrap_or(1);
-                let meta = self.meta(&d.metadata, true, source.clone());
+                let meta = self.meta(std::mem::take(&mut d.metadata), true, source.clone());
                 let surges =
                     d.spec.strategy.as_ref().and_then(|st| st.type_.as_deref()) != Some("Recreate");
                 let index = self.workload(
@@ -458,9 +458,9 @@ impl SnapshotBuilder {
                 }
             }
             Typed::ReplicaSet(r) => {
-                let r = *r;
+                let mut r = *r;
                 let replicas = r.spec.replicas.unwrap_or(1);
-                let meta = self.meta(&r.metadata, true, source.clone());
+                let meta = self.meta(std::mem::take(&mut r.metadata), true, source.clone());
                 let template = r.spec.template.as_ref().and_then(|t| t.spec.as_ref());
                 self.workload(
                     WorkloadKind::ReplicaSet,
@@ -473,10 +473,10 @@ impl SnapshotBuilder {
                 );
             }
             Typed::ReplicationController(r) => {
-                let r = *r;
+                let mut r = *r;
                 let spec = r.spec.as_ref();
                 let replicas = spec.and_then(|s| s.replicas).unwrap_or(1);
-                let meta = self.meta(&r.metadata, true, source.clone());
+                let meta = self.meta(std::mem::take(&mut r.metadata), true, source.clone());
                 let template = spec
                     .and_then(|s| s.template.as_ref())
                     .and_then(|t| t.spec.as_ref());
@@ -491,8 +491,8 @@ impl SnapshotBuilder {
                 );
             }
             Typed::DaemonSet(d) => {
-                let d = *d;
-                let meta = self.meta(&d.metadata, true, source.clone());
+                let mut d = *d;
+                let meta = self.meta(std::mem::take(&mut d.metadata), true, source.clone());
                 let template = d.spec.template.spec.as_ref();
                 self.workload(
                     WorkloadKind::DaemonSet,
@@ -505,7 +505,7 @@ impl SnapshotBuilder {
                 );
             }
             Typed::Job(j) => {
-                let j = *j;
+                let mut j = *j;
                 let spec = j.spec.as_ref();
                 let suspended = spec.and_then(|s| s.suspend).unwrap_or(false);
                 let parallelism = if suspended {
@@ -518,7 +518,7 @@ impl SnapshotBuilder {
                     .as_ref()
                     .and_then(|s| s.completion_time.as_ref())
                     .is_some();
-                let meta = self.meta(&j.metadata, true, source.clone());
+                let meta = self.meta(std::mem::take(&mut j.metadata), true, source.clone());
                 self.workload(
                     WorkloadKind::Job,
                     meta,
@@ -530,7 +530,7 @@ impl SnapshotBuilder {
                 );
             }
             Typed::CronJob(c) => {
-                let c = *c;
+                let mut c = *c;
                 let suspended = c.spec.suspend.unwrap_or(false);
                 let template = c
                     .spec
@@ -538,7 +538,7 @@ impl SnapshotBuilder {
                     .spec
                     .as_ref()
                     .and_then(|j| j.template.spec.as_ref());
-                let meta = self.meta(&c.metadata, true, source.clone());
+                let meta = self.meta(std::mem::take(&mut c.metadata), true, source.clone());
                 self.workload(
                     WorkloadKind::CronJob,
                     meta,
@@ -552,7 +552,7 @@ impl SnapshotBuilder {
             Typed::StatefulSet(s) => {
                 let s = *s;
                 let spec = &s.spec;
-                let meta = self.meta(&s.metadata, true, source.clone());
+                let meta = self.meta(s.metadata.clone(), true, source.clone());
                 let workload = self.workload(
                     WorkloadKind::StatefulSet,
                     meta.clone(),
@@ -639,7 +639,7 @@ impl SnapshotBuilder {
             snapshot_validation::check(&wire, &key, source.as_ref(), findings);
         }
         let kept = snapshot_kinds::keep(&wire, |meta, namespaced| {
-            self.meta(meta, namespaced, source.clone())
+            self.meta(meta.clone(), namespaced, source.clone())
         });
         match kept {
             Kept::Snapshot(s) => {
@@ -664,7 +664,7 @@ impl SnapshotBuilder {
         Ok(())
     }
 
-    fn meta(&self, meta: &ObjectMeta, namespaced: bool, source: Option<ObjectSource>) -> Meta {
+    fn meta(&self, meta: ObjectMeta, namespaced: bool, source: Option<ObjectSource>) -> Meta {
         let default = namespaced.then_some(self.namespace.as_str());
         Meta::from_k8s(meta, default, source)
     }
@@ -787,7 +787,8 @@ impl SnapshotBuilder {
                         base_path: Some(Arc::from(format!("spec.volumeClaimTemplates[{i}]"))),
                         ..s
                     });
-                    let mut meta = Meta::from_k8s(&template.metadata, Some(&namespace), source);
+                    let mut meta =
+                        Meta::from_k8s(template.metadata.clone(), Some(&namespace), source);
                     meta.name = name;
                     meta.namespace = Some(namespace.clone());
                     // The claim does not exist until the controller creates it.
@@ -835,7 +836,7 @@ impl SnapshotBuilder {
                         ..s
                     });
                     let template_meta = volume.template.metadata.clone().unwrap_or_default();
-                    let mut meta = Meta::from_k8s(&template_meta, Some(&namespace), source);
+                    let mut meta = Meta::from_k8s(template_meta.clone(), Some(&namespace), source);
                     meta.name = name;
                     meta.namespace = Some(namespace.clone());
                     meta.namespace_defaulted = workload.meta.namespace_defaulted;

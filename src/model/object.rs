@@ -70,8 +70,9 @@ pub struct OwnerRef {
 
 impl Meta {
     /// Reads metadata; `default_namespace` applies to namespaced kinds written without one.
+    /// The metadata is taken, not copied: a large load has millions of names and labels.
     pub fn from_k8s(
-        meta: &ObjectMeta,
+        meta: ObjectMeta,
         default_namespace: Option<&str>,
         source: Option<ObjectSource>,
     ) -> Meta {
@@ -79,16 +80,14 @@ impl Meta {
             default_namespace.is_some() && meta.namespace.as_deref().is_none_or(str::is_empty);
         let namespace = default_namespace.map(|default| {
             meta.namespace
-                .as_deref()
                 .filter(|ns| !ns.is_empty())
-                .unwrap_or(default)
-                .to_owned()
+                .unwrap_or_else(|| default.to_owned())
         });
         let created = meta
             .creation_timestamp
             .as_ref()
             .map(|t| t.0.as_nanosecond());
-        let uid = meta.uid.clone().filter(|u| !u.is_empty());
+        let uid = meta.uid.filter(|u| !u.is_empty());
         let exists = uid.is_some()
             || created.is_some()
             || meta
@@ -96,23 +95,23 @@ impl Meta {
                 .as_deref()
                 .is_some_and(|rv| !rv.is_empty());
         Meta {
-            name: meta.name.clone().unwrap_or_default(),
+            name: meta.name.unwrap_or_default(),
             namespace,
             namespace_defaulted,
             uid,
             created,
             exists,
             deleting: meta.deletion_timestamp.is_some(),
-            labels: meta.labels.clone().unwrap_or_default(),
-            annotations: meta.annotations.clone().unwrap_or_default(),
+            labels: meta.labels.unwrap_or_default(),
+            annotations: meta.annotations.unwrap_or_default(),
             owners: meta
                 .owner_references
-                .iter()
+                .into_iter()
                 .flatten()
                 .map(|o| OwnerRef {
-                    kind: o.kind.clone(),
-                    name: o.name.clone(),
-                    uid: Some(o.uid.clone()).filter(|u| !u.is_empty()),
+                    kind: o.kind,
+                    name: o.name,
+                    uid: Some(o.uid).filter(|u| !u.is_empty()),
                 })
                 .collect(),
             source,
