@@ -388,7 +388,7 @@ mod tests {
         let end_chars = text[..last.end.offset].chars().count();
         assert_eq!(last.end.column as usize, end_chars + 1);
         // Nodes inside an item, after non-ASCII text on the line, as the YAML reader places them.
-        let three = format!("[{}]", vec![item; 3].join(","));
+        let three = format!("[{}]", [item; 3].join(","));
         let json = read_all(&three).unwrap().pop().unwrap();
         let yaml = yaml_tree::parse_stream(&three).0.remove(0).root.unwrap();
         let (Value::Seq(json), Value::Seq(yaml)) = (json.value, yaml.value) else {
