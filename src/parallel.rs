@@ -79,7 +79,7 @@ pub fn both<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> 
 }
 
 /// A panic in a worker is a bug: it surfaces as the panic it is.
-fn join<R>(handle: std::thread::ScopedJoinHandle<'_, R>) -> R {
+pub(crate) fn join<R>(handle: std::thread::ScopedJoinHandle<'_, R>) -> R {
     handle
         .join()
         .unwrap_or_else(|e| std::panic::resume_unwind(e))

@@ -5,6 +5,8 @@
 
 use std::sync::mpsc::{channel, sync_channel};
 
+use crate::parallel::join;
+
 use super::kinds::{self, Prepared};
 use super::yaml_tree::{Node, ParseError};
 
@@ -77,13 +79,6 @@ fn threaded(text: &str, add: &mut dyn FnMut(&Node, Prepared)) -> Option<ParseErr
         join(preparer);
         join(reader)
     })
-}
-
-/// A panic on a reading thread is a bug: it surfaces as the panic it is.
-fn join<R>(handle: std::thread::ScopedJoinHandle<'_, R>) -> R {
-    handle
-        .join()
-        .unwrap_or_else(|e| std::panic::resume_unwind(e))
 }
 
 #[cfg(test)]
