@@ -64,8 +64,10 @@ pub fn run(args: &PlanArgs) -> u8 {
     let mut report = report::plan_selected(&loaded, &selection);
     report.degraded = input.degraded.iter().map(DegradedEntry::from).collect();
     drop(t);
-    let _t = crate::timings::phase("emit");
+    let t = crate::timings::phase("emit");
     let code = args.report.emit(&report, &loaded.sources, "");
+    drop(t);
+    eprint!("{}", crate::timings::report());
     // The process ends here: freeing a large plan piece by piece only delays the exit.
     std::mem::forget(report);
     std::mem::forget(loaded);
