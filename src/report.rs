@@ -499,7 +499,6 @@ fn location(meta: &crate::model::Meta, sources: &Sources) -> Option<Location> {
 
 /// Every claim's plan, sorted by namespace, then name.
 fn claim_entries(snapshot: &Snapshot, binding: &BindingPlan, sources: &Sources) -> Vec<ClaimEntry> {
-    let locate = |meta| location(meta, sources);
     let mut claims: Vec<ClaimEntry> = snapshot
         .claims
         .iter()
@@ -551,7 +550,7 @@ fn claim_entries(snapshot: &Snapshot, binding: &BindingPlan, sources: &Sources) 
                     .collect(),
                 template_of: claim.origin.template().map(|(owner, _)| owner.to_string()),
                 phase: claim.status.phase.clone(),
-                source: locate(&claim.meta),
+                source: location(&claim.meta, sources),
             }
         })
         .collect();
@@ -569,7 +568,6 @@ fn volume_entries(
     binding: &BindingPlan,
     sources: &Sources,
 ) -> Vec<VolumeEntry> {
-    let locate = |meta| location(meta, sources);
     let mut volumes: Vec<VolumeEntry> = snapshot
         .volumes
         .iter()
@@ -590,7 +588,7 @@ fn volume_entries(
                 .and_then(|c| c.as_ref().ok())
                 .map(|q| q.as_str().to_owned()),
             reason: plan.reason.clone(),
-            source: locate(&volume.meta),
+            source: location(&volume.meta, sources),
         })
         .collect();
     volumes.sort_by(|a, b| a.name.cmp(&b.name));

@@ -47,19 +47,9 @@ pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding
     if applied.peek().is_none() {
         return;
     }
-    // The claims that exist, by name: what a template's claims already are.
-    let existing: ClaimsByName = snapshot
-        .claims
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.origin == ClaimOrigin::Manifest && c.meta.exists)
-        .map(|(i, c)| {
-            let namespace = c.meta.namespace.as_deref().unwrap_or_default();
-            ((namespace, c.meta.name.as_str()), i)
-        })
-        .collect();
+    let claims = snapshot.claims_by_name();
     for workload in applied {
-        templates(snapshot, &existing, workload, findings);
+        templates(snapshot, &claims, workload, findings);
     }
 }
 
@@ -164,7 +154,7 @@ fn shrink(
 /// Claim templates that ask for more than the claims the StatefulSet already has.
 fn templates(
     snapshot: &Snapshot,
-    existing: &ClaimsByName,
+    claims: &ClaimsByName,
     workload: &Workload,
     findings: &mut Vec<Finding>,
 ) {
@@ -177,9 +167,11 @@ fn templates(
         for pod in 0..workload.pods {
             let ordinal = workload.ordinal_start.saturating_add(pod as i32);
             let claim_name = statefulset_claim_name(&template.name, &workload.meta.name, ordinal);
-            let Some(claim) = existing
+            // What the template's claim already is, if it exists.
+            let Some(claim) = claims
                 .get(&(namespace, claim_name.as_str()))
                 .map(|&c| &snapshot.claims[c])
+                .filter(|c| c.origin == ClaimOrigin::Manifest && c.meta.exists)
             else {
                 continue;
             };

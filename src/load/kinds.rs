@@ -121,53 +121,48 @@ impl SnapshotBuilder {
         if let Some(removed) = api_version.and_then(|v| removals::api(v, kind)) {
             self.retired_api_object(node, removed, kind, &source);
         }
+        // An object `prepare` typed was dumped from a cluster; its JSON is not needed any more.
         let json = match prepared {
-            Prepared::Typed { object, unknown } => {
-                // What `prepare` typed was dumped from a cluster, of a kind read as typed.
-                if let Some(&(kind, namespaced)) =
-                    validation::KINDS.iter().find(|(k, _)| *k == kind)
-                {
-                    if updates::KINDS.contains(&kind) {
-                        let key =
-                            document_key(node, kind, namespaced.then_some(self.namespace.as_str()));
-                        self.remember_written(key, &source);
-                    }
-                }
-                let kind = KINDS
-                    .iter()
-                    .find(|(k, _)| *k == kind)
-                    .map_or("", |(k, _)| *k);
-                self.add_typed_result(node, text, &source, kind, object, &unknown, findings);
-                return;
-            }
-            Prepared::Json(json) => json,
-            Prepared::Nothing => node.to_json(),
+            Prepared::Typed {
+                kind,
+                object,
+                unknown,
+            } => Err((kind, object, unknown)),
+            Prepared::Json(json) => Ok(json),
+            Prepared::Nothing => Ok(node.to_json()),
         };
         if let Some(&(kind, namespaced)) = validation::KINDS.iter().find(|(k, _)| *k == kind) {
             let key = document_key(node, kind, namespaced.then_some(self.namespace.as_str()));
             let tracked = updates::KINDS.contains(&kind);
-            if api_validation::from_cluster(&json) {
-                // A dumped object passed validation; a manifest may come to update it.
-                if tracked {
-                    self.remember_written(key, &source);
-                }
-            } else {
-                // Applied over a live object, the manifest is validated as the API server sees
-                // it, and the update may be refused.
-                let live = self.live_retained(kind, &key);
-                let applied = live
-                    .as_ref()
-                    .and_then(|live| updates::as_applied(kind, live, &json));
-                let validated = applied.as_ref().unwrap_or(&json);
-                findings.extend(api_validation::check(kind, validated, &key, &source));
-                if let Some(live) = live.filter(|_| tracked) {
-                    if refuse_update(kind, &key, &live, &json, &source, findings) {
-                        // The cluster keeps the object as it is.
-                        return;
+            match &json {
+                Ok(json) if !api_validation::from_cluster(json) => {
+                    // Applied over a live object, the manifest is validated as the API server
+                    // sees it, and the update may be refused.
+                    let live = self.live_retained(kind, &key);
+                    let applied = live
+                        .as_ref()
+                        .and_then(|live| updates::as_applied(kind, live, json));
+                    let validated = applied.as_ref().unwrap_or(json);
+                    findings.extend(api_validation::check(kind, validated, &key, &source));
+                    if let Some(live) = live.filter(|_| tracked) {
+                        if refuse_update(kind, &key, &live, json, &source, findings) {
+                            // The cluster keeps the object as it is.
+                            return;
+                        }
                     }
                 }
+                // A dumped object passed validation; a manifest may come to update it.
+                _ if tracked => self.remember_written(key, &source),
+                _ => {}
             }
         }
+        let json = match json {
+            Ok(json) => json,
+            Err((kind, object, unknown)) => {
+                self.add_typed_result(node, text, &source, kind, object, &unknown, findings);
+                return;
+            }
+        };
         if EVIDENCE_KINDS.contains(&kind) {
             self.evidence
                 .get_or_insert_with(Evidence::default)
@@ -1011,6 +1006,7 @@ pub(super) enum Prepared {
     /// An object dumped from a cluster, of a kind the plan types: typed, with the fields its
     /// type lacks. Nothing about it depends on the objects before it.
     Typed {
+        kind: &'static str,
         object: Result<Option<Typed>, TypeError>,
         unknown: Vec<String>,
     },
@@ -1033,16 +1029,20 @@ pub(super) fn prepare(node: &YamlNode) -> Prepared {
         return Prepared::Nothing;
     }
     let json = node.to_json();
-    let typed_here = KINDS.iter().any(|(k, _)| *k == kind)
-        && !EVIDENCE_KINDS.contains(&kind)
+    let typed_kind = KINDS.iter().map(|(k, _)| *k).find(|k| *k == kind);
+    let typed_here = !EVIDENCE_KINDS.contains(&kind)
         && snapshot_kinds::kind_of(kind, api_version).is_none()
         && api_validation::from_cluster(&json);
-    if !typed_here {
+    let Some(kind) = typed_kind.filter(|_| typed_here) else {
         return Prepared::Json(json);
-    }
+    };
     let mut unknown = Vec::new();
     let object = typing::decode(kind, json, &mut unknown);
-    Prepared::Typed { object, unknown }
+    Prepared::Typed {
+        kind,
+        object,
+        unknown,
+    }
 }
 
 fn not_an_object(source: &ObjectSource, why: &str) -> Finding {
