@@ -2,24 +2,98 @@
 //! faster, and hands over a List's items one by one so that a large `kubectl get -o json` dump
 //! is never held as one tree. Anything it does not accept is left to the YAML reader (JSON is
 //! YAML), whose verdict is final.
+//!
+//! [`read_items`] goes further: a List's objects are checked to be JSON and handed over as spans
+//! of the text, with no tree built, so that they can be typed straight from their text.
 
 use std::cell::Cell;
+use std::ops::Range;
 
 use super::yaml_tree::{Node, ParseError, Pos, Value};
 
 /// Reads a JSON text. Calls `emit` for the top-level value, or, when the top level is an object
 /// with an `items` array (a List), for each item and then for the object without its items.
 pub fn read(text: &str, emit: &mut dyn FnMut(Node)) -> Result<(), ParseError> {
-    let mut reader = Reader {
-        bytes: text.as_bytes(),
-        text,
-        at: 0,
-        line: 1,
-        line_start: 0,
-        line_has_non_ascii: false,
-        column_mark: Cell::new((0, 0)),
-        depth: 0,
+    read_with(text, false, &mut |item| {
+        // Without skimming every item is a tree.
+        if let Item::Tree(node) = item {
+            emit(node);
+        }
+    })
+}
+
+/// [`read`], with each object item of a List handed over as [`Item::Skimmed`]: checked, not
+/// built. Whatever is not valid JSON is read into a tree, so errors are the ones [`read`] gives.
+pub fn read_items(text: &str, emit: &mut dyn FnMut(Item)) -> Result<(), ParseError> {
+    read_with(text, true, emit)
+}
+
+/// A document or List item, as [`read_items`] hands it over.
+pub enum Item {
+    Tree(Node),
+    Skimmed(Skimmed),
+}
+
+/// An object item of a List that is valid JSON, with no tree built.
+pub struct Skimmed {
+    pub start: Pos,
+    pub end: Pos,
+    /// Where its `kind` and `apiVersion` strings are written (inside the quotes), when they are
+    /// plain strings, without escapes.
+    pub kind: Option<Range<usize>>,
+    pub api_version: Option<Range<usize>>,
+}
+
+impl Skimmed {
+    /// The item's text.
+    pub fn text<'t>(&self, text: &'t str) -> Option<&'t str> {
+        text.get(self.start.offset..self.end.offset)
+    }
+
+    /// The item read into a tree, with its positions in the whole text.
+    pub fn tree(&self, text: &str) -> Result<Node, ParseError> {
+        read_at(text, self.start, self.end.offset)
+    }
+}
+
+/// Reads the one JSON value written at `start..end` of `text`, with positions as in the whole
+/// text. A List's items are kept in it.
+pub fn read_at(text: &str, start: Pos, end: usize) -> Result<Node, ParseError> {
+    let body = text.get(start.offset..end).unwrap_or_default();
+    let mut reader = Reader::new(body, false);
+    let mut node = reader.value()?;
+    reader.skip_ws();
+    if reader.at != body.len() {
+        return Err(reader.error("unexpected content after the JSON value"));
+    }
+    shift_from(&mut node, start);
+    Ok(node)
+}
+
+/// Moves positions of a slice parsed alone to where the slice starts in its file: the first
+/// line also moves right by the slice's column.
+pub(super) fn shift_from(node: &mut Node, start: Pos) {
+    let fix = |p: &mut Pos| {
+        if p.line == 1 {
+            p.column += start.column - 1;
+        }
+        p.offset += start.offset;
+        p.line += start.line - 1;
     };
+    fix(&mut node.start);
+    fix(&mut node.end);
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|n| shift_from(n, start)),
+        Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+            shift_from(k, start);
+            shift_from(v, start);
+        }),
+        _ => {}
+    }
+}
+
+fn read_with(text: &str, skim: bool, emit: &mut dyn FnMut(Item)) -> Result<(), ParseError> {
+    let mut reader = Reader::new(text, skim);
     if reader.bytes.starts_with("\u{feff}".as_bytes()) {
         reader.at = 3;
     }
@@ -33,8 +107,18 @@ pub fn read(text: &str, emit: &mut dyn FnMut(Node)) -> Result<(), ParseError> {
     if reader.at != reader.bytes.len() {
         return Err(reader.error("unexpected content after the JSON value"));
     }
-    emit(root);
+    emit(Item::Tree(root));
     Ok(())
+}
+
+/// Skimming found something it does not accept: the tree reader reads it again and reports it.
+struct Malformed;
+
+/// Where `kind` and `apiVersion` are written, found while skimming an object.
+#[derive(Default)]
+struct TopFields {
+    kind: Option<Range<usize>>,
+    api_version: Option<Range<usize>>,
 }
 
 thread_local! {
@@ -47,6 +131,8 @@ thread_local! {
 const MAX_DEPTH: usize = 1000;
 
 struct Reader<'t> {
+    /// Whether a List's object items are skimmed instead of read into trees.
+    skim: bool,
     bytes: &'t [u8],
     text: &'t str,
     at: usize,
@@ -61,7 +147,52 @@ struct Reader<'t> {
     depth: usize,
 }
 
-impl Reader<'_> {
+/// What skimming an item changes, to read it again from its start.
+#[derive(Clone, Copy)]
+struct Mark {
+    at: usize,
+    line: u32,
+    line_start: usize,
+    line_has_non_ascii: bool,
+    column_mark: (usize, usize),
+    depth: usize,
+}
+
+impl<'t> Reader<'t> {
+    fn new(text: &'t str, skim: bool) -> Reader<'t> {
+        Reader {
+            skim,
+            bytes: text.as_bytes(),
+            text,
+            at: 0,
+            line: 1,
+            line_start: 0,
+            line_has_non_ascii: false,
+            column_mark: Cell::new((0, 0)),
+            depth: 0,
+        }
+    }
+
+    fn mark(&self) -> Mark {
+        Mark {
+            at: self.at,
+            line: self.line,
+            line_start: self.line_start,
+            line_has_non_ascii: self.line_has_non_ascii,
+            column_mark: self.column_mark.get(),
+            depth: self.depth,
+        }
+    }
+
+    fn rewind(&mut self, mark: Mark) {
+        self.at = mark.at;
+        self.line = mark.line;
+        self.line_start = mark.line_start;
+        self.line_has_non_ascii = mark.line_has_non_ascii;
+        self.column_mark.set(mark.column_mark);
+        self.depth = mark.depth;
+    }
+
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.at).copied()
     }
@@ -311,7 +442,7 @@ impl Reader<'_> {
 
     /// An object. At the top level (`emit` given), the elements of an `items` array are handed
     /// to `emit` as they are read instead of being kept.
-    fn object(&mut self, mut emit: Option<&mut dyn FnMut(Node)>) -> Result<Node, ParseError> {
+    fn object(&mut self, mut emit: Option<&mut dyn FnMut(Item)>) -> Result<Node, ParseError> {
         let start = self.pos();
         self.enter()?;
         self.at += 1;
@@ -353,10 +484,218 @@ impl Reader<'_> {
     }
 
     /// A List's items, each handed over as soon as it is read; an empty array stands in.
-    fn streamed_items(&mut self, emit: &mut dyn FnMut(Node)) -> Result<Node, ParseError> {
+    fn streamed_items(&mut self, emit: &mut dyn FnMut(Item)) -> Result<Node, ParseError> {
         let start = self.pos();
-        self.elements(emit)?;
+        self.enter()?;
+        self.at += 1;
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.at += 1;
+        } else {
+            loop {
+                emit(self.item()?);
+                self.skip_ws();
+                match self.peek() {
+                    Some(b',') => self.at += 1,
+                    Some(b']') => {
+                        self.at += 1;
+                        break;
+                    }
+                    _ => return Err(self.error("expected , or ] in array")),
+                }
+            }
+        }
+        self.depth -= 1;
         Ok(self.node(Value::Seq(Vec::new()), start))
+    }
+
+    /// One item of a List: skimmed when it is an object and skimming is on, else a tree.
+    fn item(&mut self) -> Result<Item, ParseError> {
+        self.skip_ws();
+        if self.skim && self.peek() == Some(b'{') {
+            let mark = self.mark();
+            let start = self.pos();
+            let mut fields = TopFields::default();
+            if self.skip_object(Some(&mut fields)).is_ok() {
+                return Ok(Item::Skimmed(Skimmed {
+                    start,
+                    end: self.pos(),
+                    kind: fields.kind,
+                    api_version: fields.api_version,
+                }));
+            }
+            // The tree reader finds what is wrong, and says it as it always does.
+            self.rewind(mark);
+        }
+        self.value().map(Item::Tree)
+    }
+
+    // Skimming: the grammar of the tree reader above, step for step, building nothing. What it
+    // accepts, the tree reader accepts.
+
+    fn skip_value(&mut self) -> Result<(), Malformed> {
+        self.skip_ws();
+        match self.peek() {
+            Some(b'{') => self.skip_object(None),
+            Some(b'[') => self.skip_array(),
+            Some(b'"') => self.skip_string().map(drop),
+            Some(b't') => self.skip_literal("true"),
+            Some(b'f') => self.skip_literal("false"),
+            Some(b'n') => self.skip_literal("null"),
+            Some(b'-' | b'0'..=b'9') => self.skip_number(),
+            _ => Err(Malformed),
+        }
+    }
+
+    fn skip_literal(&mut self, word: &str) -> Result<(), Malformed> {
+        if self.bytes[self.at..].starts_with(word.as_bytes()) {
+            self.at += word.len();
+            Ok(())
+        } else {
+            Err(Malformed)
+        }
+    }
+
+    fn skip_number(&mut self) -> Result<(), Malformed> {
+        let begin = self.at;
+        while let Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') = self.peek() {
+            self.at += 1;
+        }
+        let text = &self.text[begin..self.at];
+        if text.parse::<i64>().is_ok() || text.parse::<f64>().is_ok() {
+            Ok(())
+        } else {
+            Err(Malformed)
+        }
+    }
+
+    /// Skips a string; returns where its text is when it has no escapes.
+    fn skip_string(&mut self) -> Result<Option<Range<usize>>, Malformed> {
+        self.at += 1;
+        let begin = self.at;
+        let mut plain = true;
+        loop {
+            let Some(b) = self.peek() else {
+                return Err(Malformed);
+            };
+            match b {
+                b'"' => {
+                    self.at += 1;
+                    return Ok(plain.then_some(begin..self.at - 1));
+                }
+                b'\\' => {
+                    plain = false;
+                    self.at += 1;
+                    let Some(escape) = self.peek() else {
+                        return Err(Malformed);
+                    };
+                    self.at += 1;
+                    match escape {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                        b'u' => self.skip_unicode_escape()?,
+                        _ => return Err(Malformed),
+                    }
+                }
+                b'\n' => return Err(Malformed),
+                b if b >= 0x80 => {
+                    self.line_has_non_ascii = true;
+                    self.at += 1;
+                }
+                _ => self.at += 1,
+            }
+        }
+    }
+
+    /// After `\u`: four hex digits, a surrogate pair's second half included.
+    fn skip_unicode_escape(&mut self) -> Result<(), Malformed> {
+        let first = self.hex4().map_err(|_| Malformed)?;
+        let code = if (0xD800..0xDC00).contains(&first) {
+            if !self.bytes[self.at..].starts_with(b"\\u") {
+                return Err(Malformed);
+            }
+            self.at += 2;
+            let second = self.hex4().map_err(|_| Malformed)?;
+            if !(0xDC00..0xE000).contains(&second) {
+                return Err(Malformed);
+            }
+            0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+        } else {
+            first
+        };
+        char::from_u32(code).map(drop).ok_or(Malformed)
+    }
+
+    fn skip_array(&mut self) -> Result<(), Malformed> {
+        self.enter().map_err(|_| Malformed)?;
+        self.at += 1;
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.at += 1;
+        } else {
+            loop {
+                self.skip_value()?;
+                self.skip_ws();
+                match self.peek() {
+                    Some(b',') => self.at += 1,
+                    Some(b']') => {
+                        self.at += 1;
+                        break;
+                    }
+                    _ => return Err(Malformed),
+                }
+            }
+        }
+        self.depth -= 1;
+        Ok(())
+    }
+
+    /// Skips an object; at an item's top (`fields` given), notes where `kind` and `apiVersion`
+    /// are written. A key written twice counts as JSON reads it: the last one.
+    fn skip_object(&mut self, mut fields: Option<&mut TopFields>) -> Result<(), Malformed> {
+        self.enter().map_err(|_| Malformed)?;
+        self.at += 1;
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.at += 1;
+        } else {
+            loop {
+                self.skip_ws();
+                if self.peek() != Some(b'"') {
+                    return Err(Malformed);
+                }
+                let key = self.skip_string()?;
+                self.skip_ws();
+                if self.peek() != Some(b':') {
+                    return Err(Malformed);
+                }
+                self.at += 1;
+                self.skip_ws();
+                let noted = match (&mut fields, key.and_then(|k| self.text.get(k))) {
+                    (Some(fields), Some("kind")) => Some(&mut fields.kind),
+                    (Some(fields), Some("apiVersion")) => Some(&mut fields.api_version),
+                    _ => None,
+                };
+                match noted {
+                    Some(noted) if self.peek() == Some(b'"') => *noted = self.skip_string()?,
+                    Some(noted) => {
+                        *noted = None;
+                        self.skip_value()?;
+                    }
+                    None => self.skip_value()?,
+                }
+                self.skip_ws();
+                match self.peek() {
+                    Some(b',') => self.at += 1,
+                    Some(b'}') => {
+                        self.at += 1;
+                        break;
+                    }
+                    _ => return Err(Malformed),
+                }
+            }
+        }
+        self.depth -= 1;
+        Ok(())
     }
 }
 

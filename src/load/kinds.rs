@@ -9,6 +9,7 @@ use k8s_openapi::api::core::v1::{PersistentVolumeClaim, PodSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::api_validation;
+use super::dumped::Dumped;
 use crate::evidence::{Evidence, EVIDENCE_KINDS};
 use crate::findings::{Finding, Pointer};
 use crate::model::annotations;
@@ -191,6 +192,26 @@ impl SnapshotBuilder {
             findings,
         );
         self.report_typing(node, text, &source, kind, added, &unknown, findings);
+    }
+
+    /// Adds an object dumped from a cluster that [`super::dumped::type_skimmed`] typed: what
+    /// `add_node` does with such an object, which has nothing to report.
+    pub(super) fn add_dumped(&mut self, file: FileId, dumped: Dumped, findings: &mut Vec<Finding>) {
+        let source = ObjectSource {
+            file,
+            start: dumped.start,
+            end: dumped.end,
+            base_path: None,
+        };
+        let validated = validation::KINDS.iter().find(|(k, _)| *k == dumped.kind);
+        if let Some(&(kind, namespaced)) = validated.filter(|(k, _)| updates::KINDS.contains(k)) {
+            let meta = dumped.object.metadata();
+            let namespace = meta.namespace.as_deref();
+            let namespace = namespace.or(namespaced.then_some(self.namespace.as_str()));
+            let key = ObjectKey::new(kind, namespace, meta.name.as_deref().unwrap_or_default());
+            self.remember_written(key, &source);
+        }
+        self.add_typed(dumped.object, Some(source), findings);
     }
 
     /// Adds an object [`prepare`] typed, and reports what typing it found.

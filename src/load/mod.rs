@@ -2,6 +2,7 @@
 //! YAML, JSON, and `kind: List` dumps (`kubectl get -o yaml`).
 
 mod api_validation;
+mod dumped;
 pub mod json_tree;
 pub mod kinds;
 mod pipeline;
@@ -23,6 +24,7 @@ use crate::model::{ObjectKey, Snapshot};
 use crate::rules::ids;
 
 use self::kinds::SnapshotBuilder;
+use self::pipeline::Ready;
 use self::source::{FileId, Sources};
 use self::yaml_tree::ParseError;
 
@@ -238,9 +240,12 @@ impl Loader {
     pub fn add_text(&mut self, name: String, text: Arc<str>) -> FileId {
         let file = self.sources.add(name.clone(), text.clone());
         self.builder.add_text(file, text.clone());
-        let error = pipeline::read(&text, &mut |node, prepared| {
-            self.builder
-                .add_node(file, &text, node, prepared, &mut self.findings)
+        let error = pipeline::read(&text, &mut |document| match document {
+            Ready::Tree(node, prepared) => {
+                self.builder
+                    .add_node(file, &text, node, prepared, &mut self.findings)
+            }
+            Ready::Dumped(dumped) => self.builder.add_dumped(file, dumped, &mut self.findings),
         });
         if let Some(error) = error {
             let object = ObjectKey::new("File", None, &name);
@@ -313,13 +318,33 @@ impl Loader {
 /// object: flow-style YAML) through the YAML reader. A List's items come one by one, so a large
 /// dump is never held as a whole tree. Returns the syntax error that stopped reading, if any.
 fn read_nodes(text: &str, emit: &mut dyn FnMut(yaml_tree::Node)) -> Option<ParseError> {
+    read_documents(text, false, &mut |item| {
+        // Without skimming every document is a tree.
+        if let json_tree::Item::Tree(node) = item {
+            emit(node);
+        }
+    })
+}
+
+/// [`read_nodes`], with a JSON List's object items skimmed if `skim` ([`json_tree::read_items`]).
+fn read_documents(
+    text: &str,
+    skim: bool,
+    emit: &mut dyn FnMut(json_tree::Item),
+) -> Option<ParseError> {
     let start = text.trim_start_matches('\u{feff}').trim_start();
     if start.starts_with('{') || start.starts_with('[') {
         let mut read = 0usize;
-        match json_tree::read(text, &mut |node| {
+        let mut counted = |item| {
             read += 1;
-            emit(node);
-        }) {
+            emit(item);
+        };
+        let result = if skim {
+            json_tree::read_items(text, &mut counted)
+        } else {
+            json_tree::read(text, &mut |node| counted(json_tree::Item::Tree(node)))
+        };
+        match result {
             Ok(()) => return None,
             Err(error) if read > 0 => return Some(error),
             Err(_) => {}
@@ -329,7 +354,7 @@ fn read_nodes(text: &str, emit: &mut dyn FnMut(yaml_tree::Node)) -> Option<Parse
         match document {
             Ok(document) => {
                 if let Some(root) = document.root {
-                    emit(root);
+                    emit(json_tree::Item::Tree(root));
                 }
             }
             Err(e) => return Some(e),

@@ -1,14 +1,17 @@
-//! Reading a large text on every core: one thread parses documents (a List's items one by one),
-//! another prepares them ([`kinds::prepare`]: JSON, and typing what needs no other object), and
-//! the caller's thread adds them to the snapshot in their order. The result is the one a single
-//! thread gets; the bounded queues keep only a few batches of documents in flight.
+//! Reading a large text on every core: one thread parses documents (a List's items one by one,
+//! a JSON List's objects only skimmed), another prepares them ([`kinds::prepare`]: JSON, and
+//! typing what needs no other object; a skimmed object typed from its text when it can be,
+//! [`dumped`]), and the caller's thread adds them to the snapshot in their order. The result is
+//! the one a single thread gets; the bounded queues keep only a few batches in flight.
 
 use std::sync::mpsc::{channel, sync_channel};
 
 use crate::parallel::join;
 
+use super::dumped::{self, Dumped};
+use super::json_tree::Item;
 use super::kinds::{self, Prepared};
-use super::yaml_tree::{Node, ParseError};
+use super::yaml_tree::{Node, ParseError, Value};
 
 /// Texts smaller than this are read on one thread: starting threads would cost more.
 const PARALLEL_FROM: usize = 1 << 20;
@@ -17,31 +20,45 @@ const BATCH: usize = 128;
 /// Batches waiting between two threads, at most.
 const QUEUED: usize = 8;
 
-/// Calls `add` with every document of `text`, in order, and what was prepared of it. Returns
-/// the syntax error that stopped reading, if any (documents before it are all added).
-pub(super) fn read(text: &str, add: &mut dyn FnMut(&Node, Prepared)) -> Option<ParseError> {
+/// A document ready to be added to the snapshot.
+pub(super) enum Ready<'n> {
+    /// Read into a tree, with what was prepared of it.
+    Tree(&'n Node, Prepared),
+    /// Typed from its text.
+    Dumped(Dumped),
+}
+
+/// A document as the preparing thread hands it on.
+enum Made {
+    Tree(Node, Prepared),
+    Dumped(Dumped),
+}
+
+/// Calls `add` with every document of `text`, in order. Returns the syntax error that stopped
+/// reading, if any (documents before it are all added).
+pub(super) fn read(text: &str, add: &mut dyn FnMut(Ready)) -> Option<ParseError> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     if cores < 2 || text.len() < PARALLEL_FROM {
-        return super::read_nodes(text, &mut |node| add(&node, Prepared::Nothing));
+        return super::read_nodes(text, &mut |node| add(Ready::Tree(&node, Prepared::Nothing)));
     }
     threaded(text, add)
 }
 
 /// [`read`] on three threads, whatever the size of the text.
-fn threaded(text: &str, add: &mut dyn FnMut(&Node, Prepared)) -> Option<ParseError> {
+fn threaded(text: &str, add: &mut dyn FnMut(Ready)) -> Option<ParseError> {
     std::thread::scope(|scope| {
-        let (parsed, to_prepare) = sync_channel::<Vec<Node>>(QUEUED);
-        let (prepared, to_add) = sync_channel::<Vec<(Node, Prepared)>>(QUEUED);
+        let (parsed, to_prepare) = sync_channel::<Vec<Item>>(QUEUED);
+        let (prepared, to_add) = sync_channel::<Vec<Made>>(QUEUED);
         // Added documents go back to the reader to be freed: memory is freed fastest by the
         // thread that allocated it, and the adding thread has the most to do.
         let (spent, to_free) = channel::<Vec<Node>>();
         let reader = scope.spawn(move || {
             let mut batch = Vec::with_capacity(BATCH);
-            let error = super::read_nodes(text, &mut |node| {
+            let error = super::read_documents(text, true, &mut |item| {
                 while let Ok(nodes) = to_free.try_recv() {
                     drop(nodes);
                 }
-                batch.push(node);
+                batch.push(item);
                 if batch.len() == BATCH {
                     // A closed queue means the loader stopped (a panic, surfaced below).
                     let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
@@ -55,13 +72,7 @@ fn threaded(text: &str, add: &mut dyn FnMut(&Node, Prepared)) -> Option<ParseErr
         });
         let preparer = scope.spawn(move || {
             for batch in to_prepare {
-                let batch = batch
-                    .into_iter()
-                    .map(|node| {
-                        let made = kinds::prepare(&node);
-                        (node, made)
-                    })
-                    .collect();
+                let batch = batch.into_iter().map(|item| make(text, item)).collect();
                 if prepared.send(batch).is_err() {
                     return;
                 }
@@ -69,9 +80,14 @@ fn threaded(text: &str, add: &mut dyn FnMut(&Node, Prepared)) -> Option<ParseErr
         });
         for batch in to_add {
             let mut added = Vec::with_capacity(batch.len());
-            for (node, made) in batch {
-                add(&node, made);
-                added.push(node);
+            for made in batch {
+                match made {
+                    Made::Tree(node, prepared) => {
+                        add(Ready::Tree(&node, prepared));
+                        added.push(node);
+                    }
+                    Made::Dumped(dumped) => add(Ready::Dumped(dumped)),
+                }
             }
             // Once the reader is done, they are freed here.
             let _ = spent.send(added);
@@ -79,6 +95,26 @@ fn threaded(text: &str, add: &mut dyn FnMut(&Node, Prepared)) -> Option<ParseErr
         join(preparer);
         join(reader)
     })
+}
+
+/// Prepares one document on the preparing thread.
+fn make(text: &str, item: Item) -> Made {
+    let node = match item {
+        Item::Tree(node) => node,
+        Item::Skimmed(skimmed) => {
+            if let Some(dumped) = dumped::type_skimmed(text, &skimmed) {
+                return Made::Dumped(dumped);
+            }
+            // Skimming accepted it, so it reads; were it not to, nothing is added.
+            skimmed.tree(text).unwrap_or(Node {
+                value: Value::Null,
+                start: skimmed.start,
+                end: skimmed.end,
+            })
+        }
+    };
+    let prepared = kinds::prepare(&node);
+    Made::Tree(node, prepared)
 }
 
 #[cfg(test)]
@@ -91,18 +127,32 @@ mod tests {
 
     /// The snapshot, the findings and the error loading `text` makes, on three threads or one.
     fn load(text: &str, on_threads: bool) -> String {
+        load_typing(text, on_threads).0
+    }
+
+    /// [`load`], and the names of the objects typed from their text.
+    fn load_typing(text: &str, on_threads: bool) -> (String, Vec<String>) {
         let mut builder = SnapshotBuilder::new("default".to_owned());
         let mut findings = Vec::new();
+        let mut typed = Vec::new();
         let file = FileId(0);
         builder.add_text(file, Arc::from(text));
-        let mut add =
-            |node: &Node, prepared| builder.add_node(file, text, node, prepared, &mut findings);
+        let mut add = |document: Ready| match document {
+            Ready::Tree(node, prepared) => {
+                builder.add_node(file, text, node, prepared, &mut findings)
+            }
+            Ready::Dumped(dumped) => {
+                typed.extend(dumped.object.metadata().name.clone());
+                builder.add_dumped(file, dumped, &mut findings);
+            }
+        };
         let error = if on_threads {
             threaded(text, &mut add)
         } else {
-            super::super::read_nodes(text, &mut |node| add(&node, Prepared::Nothing))
+            super::super::read_nodes(text, &mut |node| add(Ready::Tree(&node, Prepared::Nothing)))
         };
-        format!("{:#?}\n{findings:#?}\n{error:?}", builder.finish())
+        let loaded = format!("{:#?}\n{findings:#?}\n{error:?}", builder.finish());
+        (loaded, typed)
     }
 
     /// Objects of every sort the preparing thread treats differently: dumped and written,
@@ -124,6 +174,20 @@ mod tests {
                 r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"other"}}"#.to_owned(),
             );
             items.push("[1, 2]".to_owned());
+            // Typed from their text, or not: text after non-ASCII, escapes, a field of the
+            // wrong type or unknown, an older apiVersion, a key written twice, a raw tab (JSON
+            // refuses it, the tree reader takes it), a List inside the List.
+            items.push(format!(r#"{{"apiVersion":"v1","kind":"PersistentVolume","metadata":{{"name":"pv-ü{n}","uid":"u","annotations":{{"note":"café \ud83d\ude00 \"q\""}}}},"spec":{{"capacity":{{"storage":"1Gi"}},"accessModes":["ReadWriteMany"],"nfs":{{"server":"s","path":"/x"}},"persistentVolumeReclaimPolicy":"Recycle"}}}}"#));
+            items.push(format!(r#"{{"apiVersion":"v1","kind":"Persistent\u0056olume","metadata":{{"name":"pv-esc-{n}","uid":"u"}},"spec":{{"capacity":{{"storage":"1Gi"}}}}}}"#));
+            items.push(format!(r#"{{"kind":"Node","kind":"PersistentVolume","apiVersion":"v1","metadata":{{"name":"pv-twice-{n}","uid":"u"}},"spec":{{"capacity":{{"storage":"1Gi"}}}}}}"#));
+            items.push(format!(r#"{{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{{"name":"typo-{n}","namespace":"ns","uid":"u"}},"spec":{{"storageClasName":"x","resources":{{"requests":{{"storage":"1Gi"}}}}}}}}"#));
+            items.push(format!(r#"{{"apiVersion":"storage.k8s.io/v1beta1","kind":"StorageClass","metadata":{{"name":"beta-{n}","uid":"u"}},"provisioner":"x"}}"#));
+            items.push(format!("{{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolume\",\"metadata\":{{\"name\":\"tab\t{n}\",\"uid\":\"u\"}}}}"));
+            items.push(format!(r#"{{"apiVersion":"apps/v1","kind":"Deployment","metadata":{{"name":"d-{n}","namespace":"ns","uid":"d"}},"spec":{{"replicas":2.5,"selector":{{}},"template":{{"spec":{{"containers":[]}}}}}}}}"#));
+            items.push(format!(r#"{{"apiVersion":"apps/v1","kind":"StatefulSet","metadata":{{"name":"st-{n}","namespace":"ns","uid":"s","creationTimestamp":"2024-01-01T00:00:00Z"}},"spec":{{"replicas":2,"serviceName":"x","selector":{{"matchLabels":{{"a":"b"}}}},"template":{{"metadata":{{"labels":{{"a":"b"}}}},"spec":{{"containers":[{{"name":"c","image":"i","volumeMounts":[{{"name":"data","mountPath":"/d"}}]}}]}}}},"volumeClaimTemplates":[{{"metadata":{{"name":"data"}},"spec":{{"accessModes":["ReadWriteOnce"],"resources":{{"requests":{{"storage":"1Gi"}}}}}}}}]}}}}"#));
+            items.push(format!(r#"{{"apiVersion":"v1","kind":"Node","metadata":{{"name":"node-{n}","uid":"n","labels":{{"topology.kubernetes.io/zone":"z{n}"}}}},"status":{{"capacity":{{"cpu":"4"}}}}}}"#));
+            items.push(format!(r#"{{"apiVersion":"v1","kind":"List","items":[{{"apiVersion":"v1","kind":"PersistentVolume","metadata":{{"name":"inner-{n}","uid":"u"}},"spec":{{"capacity":{{"storage":"1Gi"}}}}}}]}}"#));
+            items.push(format!(r#"{{"apiVersion":"v1","kind":"PersistentVolume","metadata":{{"name":"stamp-{n}","creationTimestamp":""}},"spec":{{"capacity":{{"storage":"1Gi"}}}}}}"#));
         }
         items
     }
@@ -134,7 +198,28 @@ mod tests {
             r#"{{"apiVersion":"v1","kind":"List","items":[{}]}}"#,
             items(60).join(",\n")
         );
-        assert_eq!(load(&text, true), load(&text, false));
+        let (threads, typed) = load_typing(&text, true);
+        assert_eq!(threads, load(&text, false));
+        for name in ["pv-0", "c-0", "pv-ü0", "st-0", "node-0", "p-0"] {
+            assert!(
+                typed.iter().any(|t| t == name),
+                "{name} is typed from its text"
+            );
+        }
+        for name in [
+            "pv-esc-0",
+            "pv-twice-0",
+            "typo-0",
+            "beta-0",
+            "tab\t0",
+            "d-0",
+            "bad-0",
+        ] {
+            assert!(
+                !typed.iter().any(|t| t == name),
+                "{name} is read into a tree"
+            );
+        }
     }
 
     #[test]
@@ -148,5 +233,34 @@ mod tests {
             &threads[threads.len() - 200..]
         );
         assert_eq!(threads, one);
+    }
+
+    #[test]
+    fn a_list_with_a_syntax_error_in_an_item_stops_there_on_three_threads_as_on_one() {
+        for broken in [
+            r#"{"apiVersion":"v1","kind":"PersistentVolume","metadata":{"name":"x" "uid":"u"}}"#,
+            r#"{"apiVersion":"v1","kind":"PersistentVolume","metadata":{"name":"\q"}}"#,
+            r#"{"apiVersion":"v1","kind":"PersistentVolume","spec":{"n":1.2.3}}"#,
+            r#"{"apiVersion":"v1","kind":"PersistentVolume","spec":{"s":"\ud800"}}"#,
+        ] {
+            let mut list = items(20);
+            list.insert(150, broken.to_owned());
+            let text = format!(
+                r#"{{"apiVersion":"v1","kind":"List","items":[{}]}}"#,
+                list.join(",\n")
+            );
+            let (threads, one) = (load(&text, true), load(&text, false));
+            assert!(threads.contains("ParseError"), "{broken}");
+            assert_eq!(threads, one, "{broken}");
+        }
+    }
+
+    #[test]
+    fn a_one_line_list_read_on_three_threads_is_read_as_on_one() {
+        let text = format!(
+            r#"{{"apiVersion":"v1","kind":"List","items":[{}]}}"#,
+            items(30).join(",")
+        );
+        assert_eq!(load(&text, true), load(&text, false));
     }
 }

@@ -113,7 +113,7 @@ impl Sources {
 pub(crate) fn reparse(text: &str, start: Pos, end: usize) -> Option<yaml_tree::Node> {
     let body = text.get(start.offset..end)?;
     if body.starts_with(['{', '[']) {
-        return reparse_flow(body, start);
+        return reparse_flow(text, start, end);
     }
     let line_start = text.get(..start.offset)?.rfind('\n').map_or(0, |i| i + 1);
     let prefix = text.get(line_start..start.offset)?;
@@ -133,21 +133,16 @@ pub(crate) fn reparse(text: &str, start: Pos, end: usize) -> Option<yaml_tree::N
 /// Parses a flow object (JSON, or YAML written in braces) from its own text alone: what
 /// precedes it on its line does not change how it reads, and on a one-line file reading it
 /// again would cost the whole file for every finding.
-fn reparse_flow(body: &str, start: Pos) -> Option<yaml_tree::Node> {
+fn reparse_flow(text: &str, start: Pos, end: usize) -> Option<yaml_tree::Node> {
+    let body = text.get(start.offset..end)?;
     REPARSED.with(|n| n.set(n.get() + body.len()));
     // JSON (a `kubectl get -o json` item) with the fast reader, else YAML's flow style.
-    let mut root = match read_json(body) {
-        Some(node) => node,
-        None => yaml_tree::parse_stream(body).0.into_iter().next()?.root?,
-    };
-    shift_from(&mut root, start);
+    if let Ok(node) = json_tree::read_at(text, start, end) {
+        return Some(node);
+    }
+    let mut root = yaml_tree::parse_stream(body).0.into_iter().next()?.root?;
+    json_tree::shift_from(&mut root, start);
     Some(root)
-}
-
-fn read_json(body: &str) -> Option<yaml_tree::Node> {
-    let mut last = None;
-    json_tree::read(body, &mut |node| last = Some(node)).ok()?;
-    last
 }
 
 thread_local! {
@@ -158,28 +153,6 @@ thread_local! {
 /// How many bytes this thread has parsed again to locate findings.
 pub fn reparsed_bytes() -> usize {
     REPARSED.with(std::cell::Cell::get)
-}
-
-/// Moves positions of a slice parsed alone to where the slice starts in its file: the first
-/// line also moves right by the slice's column.
-fn shift_from(node: &mut yaml_tree::Node, start: Pos) {
-    let fix = |p: &mut Pos| {
-        if p.line == 1 {
-            p.column += start.column - 1;
-        }
-        p.offset += start.offset;
-        p.line += start.line - 1;
-    };
-    fix(&mut node.start);
-    fix(&mut node.end);
-    match &mut node.value {
-        yaml_tree::Value::Seq(items) => items.iter_mut().for_each(|n| shift_from(n, start)),
-        yaml_tree::Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
-            shift_from(k, start);
-            shift_from(v, start);
-        }),
-        _ => {}
-    }
 }
 
 /// Moves positions from the re-parsed slice to the whole file.

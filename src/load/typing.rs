@@ -8,6 +8,7 @@ use k8s_openapi::api::core::v1::{
     Node as K8sNode, PersistentVolume, PersistentVolumeClaim, Pod, ReplicationController,
 };
 use k8s_openapi::api::storage::v1::StorageClass as K8sStorageClass;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::de::DeserializeOwned;
 
 /// The kinds the plan reads, with the apiVersion k8s-openapi types them as.
@@ -62,27 +63,92 @@ pub(super) fn decode(
             serde_json::Value::String(typed_version.to_owned()),
         );
     }
-    fn boxed<T: DeserializeOwned>(
-        json: serde_json::Value,
-        unknown: &mut Vec<String>,
-    ) -> Result<Box<T>, TypeError> {
-        typed(json, unknown).map(Box::new)
+    by_kind(kind, FromJson { json, unknown })
+}
+
+/// Types an object of one of [`KINDS`] straight from its JSON text, when it fits its type
+/// exactly: its apiVersion the one k8s-openapi types, every field known, every value of the
+/// field's type. `None` otherwise, and for any other kind: [`decode`] then says what is wrong.
+pub(super) fn decode_text(kind: &str, text: &str) -> Option<Typed> {
+    by_kind(kind, FromText(text)).ok().flatten()
+}
+
+/// A way to type an object, whatever its type.
+trait Decoder {
+    type Error;
+    fn decode<T: DeserializeOwned>(self) -> Result<T, Self::Error>;
+}
+
+struct FromJson<'u> {
+    json: serde_json::Value,
+    unknown: &'u mut Vec<String>,
+}
+
+impl Decoder for FromJson<'_> {
+    type Error = TypeError;
+    fn decode<T: DeserializeOwned>(self) -> Result<T, TypeError> {
+        typed(self.json, self.unknown)
+    }
+}
+
+struct FromText<'t>(&'t str);
+
+/// A field the type lacks, or anything that does not fit it.
+struct Unfit;
+
+impl Decoder for FromText<'_> {
+    type Error = Unfit;
+    fn decode<T: DeserializeOwned>(self) -> Result<T, Unfit> {
+        let mut unknown = false;
+        let mut reader = serde_json::Deserializer::from_str(self.0);
+        let object =
+            serde_ignored::deserialize(&mut reader, |_| unknown = true).map_err(|_| Unfit)?;
+        reader.end().map_err(|_| Unfit)?;
+        if unknown {
+            return Err(Unfit);
+        }
+        Ok(object)
+    }
+}
+
+fn by_kind<D: Decoder>(kind: &str, decoder: D) -> Result<Option<Typed>, D::Error> {
+    fn boxed<T: DeserializeOwned, D: Decoder>(decoder: D) -> Result<Box<T>, D::Error> {
+        decoder.decode().map(Box::new)
     }
     Ok(Some(match kind {
-        "PersistentVolume" => Typed::PersistentVolume(boxed(json, unknown)?),
-        "PersistentVolumeClaim" => Typed::PersistentVolumeClaim(boxed(json, unknown)?),
-        "StorageClass" => Typed::StorageClass(boxed(json, unknown)?),
-        "Node" => Typed::Node(boxed(json, unknown)?),
-        "Pod" => Typed::Pod(boxed(json, unknown)?),
-        "Deployment" => Typed::Deployment(boxed(json, unknown)?),
-        "ReplicaSet" => Typed::ReplicaSet(boxed(json, unknown)?),
-        "ReplicationController" => Typed::ReplicationController(boxed(json, unknown)?),
-        "DaemonSet" => Typed::DaemonSet(boxed(json, unknown)?),
-        "Job" => Typed::Job(boxed(json, unknown)?),
-        "CronJob" => Typed::CronJob(boxed(json, unknown)?),
-        "StatefulSet" => Typed::StatefulSet(boxed(json, unknown)?),
+        "PersistentVolume" => Typed::PersistentVolume(boxed(decoder)?),
+        "PersistentVolumeClaim" => Typed::PersistentVolumeClaim(boxed(decoder)?),
+        "StorageClass" => Typed::StorageClass(boxed(decoder)?),
+        "Node" => Typed::Node(boxed(decoder)?),
+        "Pod" => Typed::Pod(boxed(decoder)?),
+        "Deployment" => Typed::Deployment(boxed(decoder)?),
+        "ReplicaSet" => Typed::ReplicaSet(boxed(decoder)?),
+        "ReplicationController" => Typed::ReplicationController(boxed(decoder)?),
+        "DaemonSet" => Typed::DaemonSet(boxed(decoder)?),
+        "Job" => Typed::Job(boxed(decoder)?),
+        "CronJob" => Typed::CronJob(boxed(decoder)?),
+        "StatefulSet" => Typed::StatefulSet(boxed(decoder)?),
         _ => return Ok(None),
     }))
+}
+
+impl Typed {
+    pub(super) fn metadata(&self) -> &ObjectMeta {
+        match self {
+            Typed::PersistentVolume(o) => &o.metadata,
+            Typed::PersistentVolumeClaim(o) => &o.metadata,
+            Typed::StorageClass(o) => &o.metadata,
+            Typed::Node(o) => &o.metadata,
+            Typed::Pod(o) => &o.metadata,
+            Typed::Deployment(o) => &o.metadata,
+            Typed::ReplicaSet(o) => &o.metadata,
+            Typed::ReplicationController(o) => &o.metadata,
+            Typed::DaemonSet(o) => &o.metadata,
+            Typed::Job(o) => &o.metadata,
+            Typed::CronJob(o) => &o.metadata,
+            Typed::StatefulSet(o) => &o.metadata,
+        }
+    }
 }
 
 /// Types a document, remembering the path of the field that did not fit, and collecting the
