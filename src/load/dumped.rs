@@ -5,22 +5,28 @@
 //! into a tree and goes the way every document goes, so what is reported does not change.
 
 use super::json_tree::Skimmed;
+use super::kinds::{self, Converted};
 use super::snapshot_kinds;
-use super::typing::{self, Typed};
+use super::typing;
 use super::yaml_tree::Pos;
 use crate::evidence::EVIDENCE_KINDS;
+use crate::model::ObjectKey;
 use crate::removals;
+use crate::validation::{self, updates};
 
-/// An object typed from its text, and where it is written.
+/// An object typed from its text and converted, and where it is written.
 pub(super) struct Dumped {
-    pub(super) kind: &'static str,
-    pub(super) object: Typed,
+    pub(super) object: Converted,
+    /// The key under which a manifest applied over it finds it, for the kinds whose updates
+    /// are checked.
+    pub(super) written: Option<ObjectKey>,
     pub(super) start: Pos,
     pub(super) end: usize,
 }
 
-/// Types a skimmed List item, if it qualifies (see the module's doc).
-pub(super) fn type_skimmed(text: &str, item: &Skimmed) -> Option<Dumped> {
+/// Types a skimmed List item and converts it, if it qualifies (see the module's doc).
+/// `namespace` is the one objects written without one go to.
+pub(super) fn type_skimmed(text: &str, item: &Skimmed, namespace: &str) -> Option<Dumped> {
     let kind = text.get(item.kind.clone()?)?;
     let api_version = text.get(item.api_version.clone()?)?;
     let &(kind, _) = typing::KINDS
@@ -38,9 +44,23 @@ pub(super) fn type_skimmed(text: &str, item: &Skimmed) -> Option<Dumped> {
     // What `api_validation::from_cluster` asks of the JSON, asked of the typed metadata.
     let from_cluster =
         written(&meta.uid) || written(&meta.resource_version) || meta.creation_timestamp.is_some();
-    from_cluster.then_some(Dumped {
-        kind,
-        object,
+    if !from_cluster {
+        return None;
+    }
+    let validated = validation::KINDS.iter().find(|(k, _)| *k == kind);
+    let written =
+        validated
+            .filter(|(k, _)| updates::KINDS.contains(k))
+            .map(|&(kind, namespaced)| {
+                let namespace = meta
+                    .namespace
+                    .as_deref()
+                    .or(namespaced.then_some(namespace));
+                ObjectKey::new(kind, namespace, meta.name.as_deref().unwrap_or_default())
+            });
+    Some(Dumped {
+        object: kinds::convert(object, namespace, None),
+        written,
         start: item.start,
         end: item.end.offset,
     })

@@ -194,8 +194,8 @@ impl SnapshotBuilder {
         self.report_typing(node, text, &source, kind, added, &unknown, findings);
     }
 
-    /// Adds an object dumped from a cluster that [`super::dumped::type_skimmed`] typed: what
-    /// `add_node` does with such an object, which has nothing to report.
+    /// Adds an object dumped from a cluster that [`super::dumped::type_skimmed`] typed and
+    /// converted: what `add_node` does with such an object, which has nothing to report.
     pub(super) fn add_dumped(&mut self, file: FileId, dumped: Dumped, findings: &mut Vec<Finding>) {
         let source = ObjectSource {
             file,
@@ -203,15 +203,14 @@ impl SnapshotBuilder {
             end: dumped.end,
             base_path: None,
         };
-        let validated = validation::KINDS.iter().find(|(k, _)| *k == dumped.kind);
-        if let Some(&(kind, namespaced)) = validated.filter(|(k, _)| updates::KINDS.contains(k)) {
-            let meta = dumped.object.metadata();
-            let namespace = meta.namespace.as_deref();
-            let namespace = namespace.or(namespaced.then_some(self.namespace.as_str()));
-            let key = ObjectKey::new(kind, namespace, meta.name.as_deref().unwrap_or_default());
+        if let Some(key) = dumped.written {
             self.remember_written(key, &source);
         }
-        self.add_typed(dumped.object, Some(source), findings);
+        let mut converted = dumped.object;
+        if let Some(meta) = converted.meta_mut() {
+            meta.source = Some(source.clone());
+        }
+        self.add_converted(converted, Some(source), findings);
     }
 
     /// Adds an object [`prepare`] typed, and reports what typing it found.
@@ -279,6 +278,11 @@ impl SnapshotBuilder {
     }
 
     /// Keeps a file's text, so that objects written in it can be read again.
+    /// The namespace objects written without one go to.
+    pub(super) fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
     pub fn add_text(&mut self, file: FileId, text: Arc<str>) {
         let index = file.0 as usize;
         if self.texts.len() <= index {
@@ -393,35 +397,46 @@ impl SnapshotBuilder {
         source: Option<ObjectSource>,
         findings: &mut Vec<Finding>,
     ) {
-        match object {
-            Typed::PersistentVolume(pv) => {
-                let mut pv = *pv;
-                let meta = self.meta(std::mem::take(&mut pv.metadata), false, source.clone());
-                let volume = Volume::from_k8s(&pv, meta);
+        let converted = convert(object, &self.namespace, source.clone());
+        self.add_converted(converted, source, findings);
+    }
+
+    /// Adds an object [`convert`] made; `source` is where a workload is written.
+    fn add_converted(
+        &mut self,
+        converted: Converted,
+        source: Option<ObjectSource>,
+        findings: &mut Vec<Finding>,
+    ) {
+        let object = match converted {
+            Converted::Volume(volume) => {
                 let key = volume.key();
-                self.upsert(key, volume, |s| &mut s.volumes, findings);
+                self.upsert(key, *volume, |s| &mut s.volumes, findings);
+                return;
             }
-            Typed::PersistentVolumeClaim(pvc) => {
-                let mut pvc = *pvc;
-                let meta = self.meta(std::mem::take(&mut pvc.metadata), true, source.clone());
-                let claim = Claim::from_k8s(&pvc, meta, ClaimOrigin::Manifest);
+            Converted::Claim(claim) => {
                 let key = claim.key();
-                self.upsert(key, claim, |s| &mut s.claims, findings);
+                self.upsert(key, *claim, |s| &mut s.claims, findings);
+                return;
             }
-            Typed::StorageClass(sc) => {
-                let mut sc = *sc;
-                let meta = self.meta(std::mem::take(&mut sc.metadata), false, source.clone());
-                let class = StorageClass::from_k8s(&sc, meta);
+            Converted::Class(class) => {
                 let key = class.key();
-                self.upsert(key, class, |s| &mut s.classes, findings);
+                self.upsert(key, *class, |s| &mut s.classes, findings);
+                return;
             }
-            Typed::Node(n) => {
-                let mut n = *n;
-                let meta = self.meta(std::mem::take(&mut n.metadata), false, source.clone());
-                let node = Node::from_k8s(&n, meta);
+            Converted::Node(node) => {
                 let key = node.meta.key("Node");
-                self.upsert(key, node, |s| &mut s.nodes, findings);
+                self.upsert(key, *node, |s| &mut s.nodes, findings);
+                return;
             }
+            Converted::Workload(object) => object,
+        };
+        match object {
+            // Converted above.
+            Typed::PersistentVolume(_)
+            | Typed::PersistentVolumeClaim(_)
+            | Typed::StorageClass(_)
+            | Typed::Node(_) => {}
             Typed::Pod(pod) => {
                 let mut pod = *pod;
                 let finished = matches!(
@@ -1015,6 +1030,68 @@ impl HasMeta for Claim {
             Some(Ok(q)) => Some(q.clone()),
             _ => None,
         };
+    }
+}
+
+/// A typed object as the snapshot keeps it, for the kinds that need no other object for that.
+pub(super) enum Converted {
+    Volume(Box<Volume>),
+    Claim(Box<Claim>),
+    Class(Box<StorageClass>),
+    Node(Box<Node>),
+    /// Workloads are added with what the snapshot already holds.
+    Workload(Typed),
+}
+
+impl Converted {
+    #[cfg(test)]
+    pub(super) fn name(&self) -> &str {
+        match self {
+            Converted::Volume(volume) => &volume.meta.name,
+            Converted::Claim(claim) => &claim.meta.name,
+            Converted::Class(class) => &class.meta.name,
+            Converted::Node(node) => &node.meta.name,
+            Converted::Workload(object) => object.metadata().name.as_deref().unwrap_or_default(),
+        }
+    }
+
+    fn meta_mut(&mut self) -> Option<&mut Meta> {
+        match self {
+            Converted::Volume(volume) => Some(&mut volume.meta),
+            Converted::Claim(claim) => Some(&mut claim.meta),
+            Converted::Class(class) => Some(&mut class.meta),
+            Converted::Node(node) => Some(&mut node.meta),
+            Converted::Workload(_) => None,
+        }
+    }
+}
+
+/// Turns a typed object into the snapshot's model where that needs nothing but the object:
+/// the part of adding it that can run on another thread. `namespace` is the one objects
+/// written without one go to.
+pub(super) fn convert(object: Typed, namespace: &str, source: Option<ObjectSource>) -> Converted {
+    let meta = |meta: &mut ObjectMeta, namespaced: bool| {
+        let default = namespaced.then_some(namespace);
+        Meta::from_k8s(std::mem::take(meta), default, source.clone())
+    };
+    match object {
+        Typed::PersistentVolume(mut pv) => {
+            let meta = meta(&mut pv.metadata, false);
+            Converted::Volume(Box::new(Volume::from_k8s(&pv, meta)))
+        }
+        Typed::PersistentVolumeClaim(mut pvc) => {
+            let meta = meta(&mut pvc.metadata, true);
+            Converted::Claim(Box::new(Claim::from_k8s(&pvc, meta, ClaimOrigin::Manifest)))
+        }
+        Typed::StorageClass(mut sc) => {
+            let meta = meta(&mut sc.metadata, false);
+            Converted::Class(Box::new(StorageClass::from_k8s(&sc, meta)))
+        }
+        Typed::Node(mut node) => {
+            let meta = meta(&mut node.metadata, false);
+            Converted::Node(Box::new(Node::from_k8s(&node, meta)))
+        }
+        other => Converted::Workload(other),
     }
 }
 

@@ -240,7 +240,8 @@ impl Loader {
     pub fn add_text(&mut self, name: String, text: Arc<str>) -> FileId {
         let file = self.sources.add(name.clone(), text.clone());
         self.builder.add_text(file, text.clone());
-        let error = pipeline::read(&text, &mut |document| match document {
+        let namespace = self.builder.namespace().to_owned();
+        let error = pipeline::read(&text, &namespace, &mut |document| match document {
             Ready::Tree(node, prepared) => {
                 self.builder
                     .add_node(file, &text, node, prepared, &mut self.findings)

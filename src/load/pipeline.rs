@@ -36,16 +36,17 @@ enum Made {
 
 /// Calls `add` with every document of `text`, in order. Returns the syntax error that stopped
 /// reading, if any (documents before it are all added).
-pub(super) fn read(text: &str, add: &mut dyn FnMut(Ready)) -> Option<ParseError> {
+/// `namespace` is the one objects written without one go to.
+pub(super) fn read(text: &str, namespace: &str, add: &mut dyn FnMut(Ready)) -> Option<ParseError> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     if cores < 2 || text.len() < PARALLEL_FROM {
         return super::read_nodes(text, &mut |node| add(Ready::Tree(&node, Prepared::Nothing)));
     }
-    threaded(text, add)
+    threaded(text, namespace, add)
 }
 
 /// [`read`] on three threads, whatever the size of the text.
-fn threaded(text: &str, add: &mut dyn FnMut(Ready)) -> Option<ParseError> {
+fn threaded(text: &str, namespace: &str, add: &mut dyn FnMut(Ready)) -> Option<ParseError> {
     std::thread::scope(|scope| {
         let (parsed, to_prepare) = sync_channel::<Vec<Item>>(QUEUED);
         let (prepared, to_add) = sync_channel::<Vec<Made>>(QUEUED);
@@ -72,7 +73,10 @@ fn threaded(text: &str, add: &mut dyn FnMut(Ready)) -> Option<ParseError> {
         });
         let preparer = scope.spawn(move || {
             for batch in to_prepare {
-                let batch = batch.into_iter().map(|item| make(text, item)).collect();
+                let batch = batch
+                    .into_iter()
+                    .map(|item| make(text, namespace, item))
+                    .collect();
                 if prepared.send(batch).is_err() {
                     return;
                 }
@@ -98,11 +102,11 @@ fn threaded(text: &str, add: &mut dyn FnMut(Ready)) -> Option<ParseError> {
 }
 
 /// Prepares one document on the preparing thread.
-fn make(text: &str, item: Item) -> Made {
+fn make(text: &str, namespace: &str, item: Item) -> Made {
     let node = match item {
         Item::Tree(node) => node,
         Item::Skimmed(skimmed) => {
-            if let Some(dumped) = dumped::type_skimmed(text, &skimmed) {
+            if let Some(dumped) = dumped::type_skimmed(text, &skimmed, namespace) {
                 return Made::Dumped(dumped);
             }
             // Skimming accepted it, so it reads; were it not to, nothing is added.
@@ -142,12 +146,12 @@ mod tests {
                 builder.add_node(file, text, node, prepared, &mut findings)
             }
             Ready::Dumped(dumped) => {
-                typed.extend(dumped.object.metadata().name.clone());
+                typed.push(dumped.object.name().to_owned());
                 builder.add_dumped(file, dumped, &mut findings);
             }
         };
         let error = if on_threads {
-            threaded(text, &mut add)
+            threaded(text, "default", &mut add)
         } else {
             super::super::read_nodes(text, &mut |node| add(Ready::Tree(&node, Prepared::Nothing)))
         };
