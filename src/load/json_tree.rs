@@ -411,12 +411,18 @@ impl<'t> Reader<'t> {
     fn array(&mut self) -> Result<Node, ParseError> {
         let start = self.pos();
         let mut items = Vec::new();
-        self.elements(&mut |item| items.push(item))?;
+        self.elements(&mut |reader| {
+            items.push(reader.value()?);
+            Ok(())
+        })?;
         Ok(self.node(Value::Seq(items), start))
     }
 
-    /// Reads an array's elements, handing each over as soon as it is read.
-    fn elements(&mut self, each: &mut dyn FnMut(Node)) -> Result<(), ParseError> {
+    /// Reads an array's elements with `each`, which reads one and hands it over.
+    fn elements(
+        &mut self,
+        each: &mut dyn FnMut(&mut Self) -> Result<(), ParseError>,
+    ) -> Result<(), ParseError> {
         self.enter()?;
         self.at += 1;
         self.skip_ws();
@@ -424,7 +430,7 @@ impl<'t> Reader<'t> {
             self.at += 1;
         } else {
             loop {
-                each(self.value()?);
+                each(self)?;
                 self.skip_ws();
                 match self.peek() {
                     Some(b',') => self.at += 1,
@@ -486,26 +492,10 @@ impl<'t> Reader<'t> {
     /// A List's items, each handed over as soon as it is read; an empty array stands in.
     fn streamed_items(&mut self, emit: &mut dyn FnMut(Item)) -> Result<Node, ParseError> {
         let start = self.pos();
-        self.enter()?;
-        self.at += 1;
-        self.skip_ws();
-        if self.peek() == Some(b']') {
-            self.at += 1;
-        } else {
-            loop {
-                emit(self.item()?);
-                self.skip_ws();
-                match self.peek() {
-                    Some(b',') => self.at += 1,
-                    Some(b']') => {
-                        self.at += 1;
-                        break;
-                    }
-                    _ => return Err(self.error("expected , or ] in array")),
-                }
-            }
-        }
-        self.depth -= 1;
+        self.elements(&mut |reader| {
+            emit(reader.item()?);
+            Ok(())
+        })?;
         Ok(self.node(Value::Seq(Vec::new()), start))
     }
 
