@@ -1011,11 +1011,12 @@ impl HasMeta for Claim {
     fn update(&mut self, live: &Claim) {
         keep_identity(&mut self.meta, &live.meta);
         for key in CONTROLLER_CLAIM_ANNOTATIONS {
-            if let Some(value) = live.meta.annotations.get(*key) {
-                self.meta
-                    .annotations
-                    .entry((*key).to_owned())
-                    .or_insert_with(|| value.clone());
+            if let Some(value) = live.meta.annotations.get(key) {
+                if !self.meta.annotations.contains_key(key) {
+                    self.meta
+                        .annotations
+                        .insert((*key).to_owned(), value.clone());
+                }
             }
         }
         if self.volume_name.is_none() {

@@ -3,6 +3,7 @@
 
 pub mod access_modes;
 pub mod annotations;
+pub mod labels;
 pub mod object;
 pub mod quantity;
 pub mod scope;

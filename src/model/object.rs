@@ -1,13 +1,12 @@
 //! What every object in the plan carries: identity, provenance and the metadata analyses read.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::load::source::ObjectSource;
 
-pub type Labels = BTreeMap<String, String>;
+pub use super::labels::Labels;
 
 /// Kind, namespace and name: enough to name an object in a finding.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -102,8 +101,8 @@ impl Meta {
             created,
             exists,
             deleting: meta.deletion_timestamp.is_some(),
-            labels: meta.labels.unwrap_or_default(),
-            annotations: meta.annotations.unwrap_or_default(),
+            labels: meta.labels.map(Labels::from).unwrap_or_default(),
+            annotations: meta.annotations.map(Labels::from).unwrap_or_default(),
             owners: meta
                 .owner_references
                 .into_iter()

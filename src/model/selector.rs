@@ -2,13 +2,12 @@
 //! semantics of upstream Kubernetes, in small types of our own so analyses do
 //! not depend on the shapes of k8s-openapi.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use k8s_openapi::api::core::v1 as core;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1 as meta;
 
-pub type Labels = BTreeMap<String, String>;
+pub use super::labels::Labels;
 
 /// Label the kubelet sets to the node's hostname; local PVs pin to it.
 pub const HOSTNAME_LABEL: &str = "kubernetes.io/hostname";
@@ -137,7 +136,7 @@ impl LabelSelector {
             match_expressions.push(requirement);
         }
         Ok(LabelSelector {
-            match_labels,
+            match_labels: match_labels.into(),
             match_expressions,
         })
     }
@@ -875,7 +874,12 @@ mod tests {
         exprs: Vec<meta::LabelSelectorRequirement>,
     ) -> meta::LabelSelector {
         meta::LabelSelector {
-            match_labels: (!match_labels.is_empty()).then(|| labels(match_labels)),
+            match_labels: (!match_labels.is_empty()).then(|| {
+                match_labels
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect()
+            }),
             match_expressions: (!exprs.is_empty()).then_some(exprs),
         }
     }
@@ -1414,14 +1418,14 @@ mod tests {
     // --- properties ---------------------------------------------------------
 
     fn small_labels() -> impl Strategy<Value = Labels> {
-        prop::collection::btree_map("[a-e]", "[xyz]", 0..5)
+        prop::collection::btree_map("[a-e]", "[xyz]", 0..5).prop_map(Labels::from)
     }
 
     proptest! {
         #[test]
         fn match_labels_selector_matches_subsets(selector in small_labels(), node in small_labels()) {
             let k8s = meta::LabelSelector {
-                match_labels: Some(selector.clone()),
+                match_labels: Some(selector.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
                 match_expressions: None,
             };
             let converted = LabelSelector::from_k8s(&k8s);

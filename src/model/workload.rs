@@ -194,7 +194,11 @@ impl PodTemplate {
         PodTemplate {
             path: path.to_owned(),
             node_name: spec.node_name.clone().filter(|n| !n.is_empty()),
-            node_selector: spec.node_selector.clone().unwrap_or_default(),
+            node_selector: spec
+                .node_selector
+                .clone()
+                .map(Labels::from)
+                .unwrap_or_default(),
             required_affinity,
             tolerations: spec
                 .tolerations
