@@ -1,8 +1,9 @@
 //! Reading a large text on every core: one thread parses documents (a List's items one by one,
-//! a JSON List's objects only skimmed), another prepares them ([`kinds::prepare`]: JSON, and
-//! typing what needs no other object; a skimmed object typed from its text when it can be,
-//! [`dumped`]), and the caller's thread adds them to the snapshot in their order. The result is
-//! the one a single thread gets; the bounded queues keep only a few batches in flight.
+//! a JSON List's objects only skimmed), two others prepare batches of them in turn
+//! ([`kinds::prepare`]: JSON, and typing what needs no other object; a skimmed object typed
+//! from its text and converted when it can be, [`dumped`]), and the caller's thread adds them to
+//! the snapshot in their order. The result is the one a single thread gets; the bounded queues
+//! keep only a few batches in flight.
 
 use std::sync::mpsc::{channel, sync_channel};
 
@@ -19,6 +20,8 @@ const PARALLEL_FROM: usize = 1 << 20;
 const BATCH: usize = 128;
 /// Batches waiting between two threads, at most.
 const QUEUED: usize = 8;
+/// Threads preparing documents.
+const PREPARERS: usize = 2;
 
 /// A document ready to be added to the snapshot.
 pub(super) enum Ready<'n> {
@@ -45,16 +48,37 @@ pub(super) fn read(text: &str, namespace: &str, add: &mut dyn FnMut(Ready)) -> O
     threaded(text, namespace, add)
 }
 
-/// [`read`] on three threads, whatever the size of the text.
+/// [`read`] on four threads, whatever the size of the text.
 fn threaded(text: &str, namespace: &str, add: &mut dyn FnMut(Ready)) -> Option<ParseError> {
     std::thread::scope(|scope| {
-        let (parsed, to_prepare) = sync_channel::<Vec<Item>>(QUEUED);
-        let (prepared, to_add) = sync_channel::<Vec<Made>>(QUEUED);
+        // Two preparing threads take the batches in turn (preparing is the most work), and the
+        // adding thread takes them back in the same turn, so the order holds.
+        let mut to_preparers = Vec::with_capacity(PREPARERS);
+        let mut from_preparers = Vec::with_capacity(PREPARERS);
+        let mut preparers = Vec::with_capacity(PREPARERS);
+        for _ in 0..PREPARERS {
+            let (parsed, to_prepare) = sync_channel::<Vec<Item>>(QUEUED);
+            let (prepared, to_add) = sync_channel::<Vec<Made>>(QUEUED);
+            to_preparers.push(parsed);
+            from_preparers.push(to_add);
+            preparers.push(scope.spawn(move || {
+                for batch in to_prepare {
+                    let batch = batch
+                        .into_iter()
+                        .map(|item| make(text, namespace, item))
+                        .collect();
+                    if prepared.send(batch).is_err() {
+                        return;
+                    }
+                }
+            }));
+        }
         // Added documents go back to the reader to be freed: memory is freed fastest by the
         // thread that allocated it, and the adding thread has the most to do.
         let (spent, to_free) = channel::<Vec<Node>>();
         let reader = scope.spawn(move || {
             let mut batch = Vec::with_capacity(BATCH);
+            let mut turn = 0;
             let error = super::read_documents(text, true, &mut |item| {
                 while let Ok(nodes) = to_free.try_recv() {
                     drop(nodes);
@@ -63,26 +87,20 @@ fn threaded(text: &str, namespace: &str, add: &mut dyn FnMut(Ready)) -> Option<P
                 if batch.len() == BATCH {
                     // A closed queue means the loader stopped (a panic, surfaced below).
                     let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                    let _ = parsed.send(full);
+                    let _ = to_preparers[turn % PREPARERS].send(full);
+                    turn += 1;
                 }
             });
             if !batch.is_empty() {
-                let _ = parsed.send(batch);
+                let _ = to_preparers[turn % PREPARERS].send(batch);
             }
             error
         });
-        let preparer = scope.spawn(move || {
-            for batch in to_prepare {
-                let batch = batch
-                    .into_iter()
-                    .map(|item| make(text, namespace, item))
-                    .collect();
-                if prepared.send(batch).is_err() {
-                    return;
-                }
-            }
-        });
-        for batch in to_add {
+        // A preparer's queue closes once the reader is done and it has handed over its last
+        // batch: the batch due from it then does not exist.
+        let mut turn = 0;
+        while let Ok(batch) = from_preparers[turn % PREPARERS].recv() {
+            turn += 1;
             let mut added = Vec::with_capacity(batch.len());
             for made in batch {
                 match made {
@@ -96,7 +114,10 @@ fn threaded(text: &str, namespace: &str, add: &mut dyn FnMut(Ready)) -> Option<P
             // Once the reader is done, they are freed here.
             let _ = spent.send(added);
         }
-        join(preparer);
+        drop(from_preparers);
+        for preparer in preparers {
+            join(preparer);
+        }
         join(reader)
     })
 }
@@ -129,7 +150,7 @@ mod tests {
     use super::super::source::FileId;
     use super::*;
 
-    /// The snapshot, the findings and the error loading `text` makes, on three threads or one.
+    /// The snapshot, the findings and the error loading `text` makes, on four threads or one.
     fn load(text: &str, on_threads: bool) -> String {
         load_typing(text, on_threads).0
     }
@@ -197,7 +218,7 @@ mod tests {
     }
 
     #[test]
-    fn a_list_read_on_three_threads_is_read_as_on_one() {
+    fn a_list_read_on_four_threads_is_read_as_on_one() {
         let text = format!(
             r#"{{"apiVersion":"v1","kind":"List","items":[{}]}}"#,
             items(60).join(",\n")
@@ -227,7 +248,7 @@ mod tests {
     }
 
     #[test]
-    fn a_stream_read_on_three_threads_is_read_as_on_one_up_to_its_syntax_error() {
+    fn a_stream_read_on_four_threads_is_read_as_on_one_up_to_its_syntax_error() {
         let mut text = items(60).join("\n---\n");
         text.push_str("\n---\nkind: [unclosed\n---\nkind: Never\n");
         let (threads, one) = (load(&text, true), load(&text, false));
@@ -240,7 +261,7 @@ mod tests {
     }
 
     #[test]
-    fn a_list_with_a_syntax_error_in_an_item_stops_there_on_three_threads_as_on_one() {
+    fn a_list_with_a_syntax_error_in_an_item_stops_there_on_four_threads_as_on_one() {
         for broken in [
             r#"{"apiVersion":"v1","kind":"PersistentVolume","metadata":{"name":"x" "uid":"u"}}"#,
             r#"{"apiVersion":"v1","kind":"PersistentVolume","metadata":{"name":"\q"}}"#,
@@ -260,7 +281,7 @@ mod tests {
     }
 
     #[test]
-    fn a_one_line_list_read_on_three_threads_is_read_as_on_one() {
+    fn a_one_line_list_read_on_four_threads_is_read_as_on_one() {
         let text = format!(
             r#"{{"apiVersion":"v1","kind":"List","items":[{}]}}"#,
             items(30).join(",")
