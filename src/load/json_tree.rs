@@ -624,14 +624,8 @@ impl<'t> Reader<'t> {
         } else {
             loop {
                 self.skip_value()?;
-                self.skip_ws();
-                match self.peek() {
-                    Some(b',') => self.at += 1,
-                    Some(b']') => {
-                        self.at += 1;
-                        break;
-                    }
-                    _ => return Err(Malformed),
+                if self.skip_separator(b']')? {
+                    break;
                 }
             }
         }
@@ -673,19 +667,29 @@ impl<'t> Reader<'t> {
                     }
                     None => self.skip_value()?,
                 }
-                self.skip_ws();
-                match self.peek() {
-                    Some(b',') => self.at += 1,
-                    Some(b'}') => {
-                        self.at += 1;
-                        break;
-                    }
-                    _ => return Err(Malformed),
+                if self.skip_separator(b'}')? {
+                    break;
                 }
             }
         }
         self.depth -= 1;
         Ok(())
+    }
+
+    /// After an element: a comma goes on (false), `close` ends the array or object (true).
+    fn skip_separator(&mut self, close: u8) -> Result<bool, Malformed> {
+        self.skip_ws();
+        match self.peek() {
+            Some(b',') => {
+                self.at += 1;
+                Ok(false)
+            }
+            Some(b) if b == close => {
+                self.at += 1;
+                Ok(true)
+            }
+            _ => Err(Malformed),
+        }
     }
 }
 
