@@ -291,19 +291,24 @@ impl<'t> Reader<'t> {
 
     fn number(&mut self) -> Result<Node, ParseError> {
         let start = self.pos();
+        let value = self
+            .number_value()
+            .ok_or_else(|| self.error("invalid number"))?;
+        Ok(self.node(value, start))
+    }
+
+    /// Reads on over what may be part of a number; its value, if it is one.
+    fn number_value(&mut self) -> Option<Value> {
         let begin = self.at;
         while let Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') = self.peek() {
             self.at += 1;
         }
         let text = &self.text[begin..self.at];
-        let value = if let Ok(i) = text.parse::<i64>() {
-            Value::Int(i)
-        } else if let Ok(f) = text.parse::<f64>() {
-            Value::Float(f)
+        if let Ok(i) = text.parse::<i64>() {
+            Some(Value::Int(i))
         } else {
-            return Err(self.error("invalid number"));
-        };
-        Ok(self.node(value, start))
+            text.parse::<f64>().ok().map(Value::Float)
+        }
     }
 
     fn string(&mut self) -> Result<String, ParseError> {
@@ -350,26 +355,10 @@ impl<'t> Reader<'t> {
                         b'n' => out.push('\n'),
                         b'r' => out.push('\r'),
                         b't' => out.push('\t'),
-                        b'u' => {
-                            let first = self.hex4()?;
-                            let c = if (0xD800..0xDC00).contains(&first) {
-                                if !self.bytes[self.at..].starts_with(b"\\u") {
-                                    return Err(self.error("unpaired surrogate in \\u escape"));
-                                }
-                                self.at += 2;
-                                let second = self.hex4()?;
-                                if !(0xDC00..0xE000).contains(&second) {
-                                    return Err(self.error("unpaired surrogate in \\u escape"));
-                                }
-                                0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
-                            } else {
-                                first
-                            };
-                            match char::from_u32(c) {
-                                Some(c) => out.push(c),
-                                None => return Err(self.error("invalid \\u escape")),
-                            }
-                        }
+                        b'u' => match self.unicode_escape() {
+                            Ok(c) => out.push(c),
+                            Err(why) => return Err(self.error(why)),
+                        },
                         _ => return Err(self.error("invalid escape in string")),
                     }
                 }
@@ -389,15 +378,34 @@ impl<'t> Reader<'t> {
         }
     }
 
-    fn hex4(&mut self) -> Result<u32, ParseError> {
-        let digits = self
-            .text
-            .get(self.at..self.at + 4)
-            .ok_or_else(|| self.error("invalid \\u escape"))?;
-        let value =
-            u32::from_str_radix(digits, 16).map_err(|_| self.error("invalid \\u escape"))?;
+    /// After `\\u`: the character its four hex digits name, with a surrogate pair's second
+    /// half; else what is wrong, with the reader where it is wrong.
+    fn unicode_escape(&mut self) -> Result<char, &'static str> {
+        const INVALID: &str = "invalid \\u escape";
+        const UNPAIRED: &str = "unpaired surrogate in \\u escape";
+        let first = self.hex4().ok_or(INVALID)?;
+        let code = if (0xD800..0xDC00).contains(&first) {
+            if !self.bytes[self.at..].starts_with(b"\\u") {
+                return Err(UNPAIRED);
+            }
+            self.at += 2;
+            let second = self.hex4().ok_or(INVALID)?;
+            if !(0xDC00..0xE000).contains(&second) {
+                return Err(UNPAIRED);
+            }
+            0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+        } else {
+            first
+        };
+        char::from_u32(code).ok_or(INVALID)
+    }
+
+    /// Four hex digits, read on only when they are.
+    fn hex4(&mut self) -> Option<u32> {
+        let digits = self.text.get(self.at..self.at + 4)?;
+        let value = u32::from_str_radix(digits, 16).ok()?;
         self.at += 4;
-        Ok(value)
+        Some(value)
     }
 
     fn enter(&mut self) -> Result<(), ParseError> {
@@ -532,7 +540,7 @@ impl<'t> Reader<'t> {
             Some(b't') => self.skip_literal("true"),
             Some(b'f') => self.skip_literal("false"),
             Some(b'n') => self.skip_literal("null"),
-            Some(b'-' | b'0'..=b'9') => self.skip_number(),
+            Some(b'-' | b'0'..=b'9') => self.number_value().map(drop).ok_or(Malformed),
             _ => Err(Malformed),
         }
     }
@@ -540,19 +548,6 @@ impl<'t> Reader<'t> {
     fn skip_literal(&mut self, word: &str) -> Result<(), Malformed> {
         if self.bytes[self.at..].starts_with(word.as_bytes()) {
             self.at += word.len();
-            Ok(())
-        } else {
-            Err(Malformed)
-        }
-    }
-
-    fn skip_number(&mut self) -> Result<(), Malformed> {
-        let begin = self.at;
-        while let Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') = self.peek() {
-            self.at += 1;
-        }
-        let text = &self.text[begin..self.at];
-        if text.parse::<i64>().is_ok() || text.parse::<f64>().is_ok() {
             Ok(())
         } else {
             Err(Malformed)
@@ -582,7 +577,9 @@ impl<'t> Reader<'t> {
                     self.at += 1;
                     match escape {
                         b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
-                        b'u' => self.skip_unicode_escape()?,
+                        b'u' => {
+                            self.unicode_escape().map_err(|_| Malformed)?;
+                        }
                         _ => return Err(Malformed),
                     }
                 }
@@ -594,25 +591,6 @@ impl<'t> Reader<'t> {
                 _ => self.at += 1,
             }
         }
-    }
-
-    /// After `\u`: four hex digits, a surrogate pair's second half included.
-    fn skip_unicode_escape(&mut self) -> Result<(), Malformed> {
-        let first = self.hex4().map_err(|_| Malformed)?;
-        let code = if (0xD800..0xDC00).contains(&first) {
-            if !self.bytes[self.at..].starts_with(b"\\u") {
-                return Err(Malformed);
-            }
-            self.at += 2;
-            let second = self.hex4().map_err(|_| Malformed)?;
-            if !(0xDC00..0xE000).contains(&second) {
-                return Err(Malformed);
-            }
-            0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
-        } else {
-            first
-        };
-        char::from_u32(code).map(drop).ok_or(Malformed)
     }
 
     fn skip_array(&mut self) -> Result<(), Malformed> {
@@ -775,6 +753,31 @@ mod tests {
     fn surrogate_pairs_decode() {
         let nodes = read_all(r#"{"e": "\ud83d\ude00"}"#).unwrap();
         assert_eq!(nodes[0].get("e").and_then(Node::as_str), Some("😀"));
+    }
+
+    #[test]
+    fn escapes_and_numbers_are_refused_where_they_go_wrong() {
+        for (text, message, column) in [
+            (r#"["\u12"]"#, "invalid \\u escape", 5),
+            (r#""\ud800""#, "unpaired surrogate in \\u escape", 8),
+            (r#""\ud800\u0041""#, "unpaired surrogate in \\u escape", 14),
+            (r#""\udc00""#, "invalid \\u escape", 8),
+            ("1.2.3", "invalid number", 6),
+        ] {
+            let error = read_all(text).err().unwrap();
+            assert_eq!(
+                (error.message.as_str(), error.pos.column),
+                (message, column),
+                "{text}"
+            );
+            // Skimming a List's item refuses it the same way, at the same place.
+            let list = format!(r#"{{"items":[{{"a":{text}}}]}}"#);
+            let skimmed = read_items(&list, &mut |_| {}).err().unwrap();
+            let read = read(&list, &mut |_| {}).err().unwrap();
+            assert_eq!(skimmed.message, read.message, "{text}");
+            assert_eq!(skimmed.pos, read.pos, "{text}");
+            assert_eq!(skimmed.message, message, "{text}");
+        }
     }
 
     #[test]
