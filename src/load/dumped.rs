@@ -10,6 +10,7 @@ use super::snapshot_kinds;
 use super::typing;
 use super::yaml_tree::Pos;
 use crate::evidence::EVIDENCE_KINDS;
+use crate::model::object::written_by_cluster;
 use crate::model::ObjectKey;
 use crate::removals;
 use crate::validation::{self, updates};
@@ -40,11 +41,8 @@ pub(super) fn type_skimmed(text: &str, item: &Skimmed, namespace: &str) -> Optio
     }
     let object = typing::decode_text(kind, item.text(text)?)?;
     let meta = object.metadata();
-    let written = |field: &Option<String>| field.as_deref().is_some_and(|v| !v.is_empty());
     // What `api_validation::from_cluster` asks of the JSON, asked of the typed metadata.
-    let from_cluster =
-        written(&meta.uid) || written(&meta.resource_version) || meta.creation_timestamp.is_some();
-    if !from_cluster {
+    if !written_by_cluster(meta) {
         return None;
     }
     let validated = validation::KINDS.iter().find(|(k, _)| *k == kind);

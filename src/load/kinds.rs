@@ -277,12 +277,12 @@ impl SnapshotBuilder {
         }
     }
 
-    /// Keeps a file's text, so that objects written in it can be read again.
     /// The namespace objects written without one go to.
     pub(super) fn namespace(&self) -> &str {
         &self.namespace
     }
 
+    /// Keeps a file's text, so that objects written in it can be read again.
     pub fn add_text(&mut self, file: FileId, text: Arc<str>) {
         let index = file.0 as usize;
         if self.texts.len() <= index {

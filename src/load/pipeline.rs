@@ -73,8 +73,9 @@ fn threaded(text: &str, namespace: &str, add: &mut dyn FnMut(Ready)) -> Option<P
                 }
             }));
         }
-        // Added documents go back to the reader to be freed: memory is freed fastest by the
-        // thread that allocated it, and the adding thread has the most to do.
+        // Added trees go back to the reader to be freed: it built all but the skimmed objects
+        // read again, memory is freed fastest by the thread that allocated it, and the adding
+        // thread has the most to do.
         let (spent, to_free) = channel::<Vec<Node>>();
         let reader = scope.spawn(move || {
             let mut batch = Vec::with_capacity(BATCH);

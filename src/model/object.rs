@@ -67,6 +67,12 @@ pub struct OwnerRef {
     pub uid: Option<String>,
 }
 
+/// Whether a cluster wrote the object: it has a uid, a creation time or a resourceVersion.
+pub fn written_by_cluster(meta: &ObjectMeta) -> bool {
+    let written = |field: &Option<String>| field.as_deref().is_some_and(|v| !v.is_empty());
+    written(&meta.uid) || meta.creation_timestamp.is_some() || written(&meta.resource_version)
+}
+
 impl Meta {
     /// Reads metadata; `default_namespace` applies to namespaced kinds written without one.
     /// The metadata is taken, not copied: a large load has millions of names and labels.
@@ -75,6 +81,7 @@ impl Meta {
         default_namespace: Option<&str>,
         source: Option<ObjectSource>,
     ) -> Meta {
+        let exists = written_by_cluster(&meta);
         let namespace_defaulted =
             default_namespace.is_some() && meta.namespace.as_deref().is_none_or(str::is_empty);
         let namespace = default_namespace.map(|default| {
@@ -87,12 +94,6 @@ impl Meta {
             .as_ref()
             .map(|t| t.0.as_nanosecond());
         let uid = meta.uid.filter(|u| !u.is_empty());
-        let exists = uid.is_some()
-            || created.is_some()
-            || meta
-                .resource_version
-                .as_deref()
-                .is_some_and(|rv| !rv.is_empty());
         Meta {
             name: meta.name.unwrap_or_default(),
             namespace,
