@@ -80,13 +80,12 @@ struct Chain {
 pub fn narrow(
     report: &mut PlanReport,
     snapshot: &Snapshot,
-    binding: &BindingPlan,
     evidence: Option<&Evidence>,
     target: &Target,
 ) -> Result<TargetEntry, String> {
     let none = Evidence::default();
     let evidence = evidence.unwrap_or(&none);
-    let chain = chain(snapshot, binding, evidence, &target.key)?;
+    let chain = chain(snapshot, report.binding(), evidence, &target.key)?;
     keep(report, &chain.keys);
     let events = evidence
         .events
@@ -140,7 +139,7 @@ pub fn problems_only(
     let classes_used: HashSet<String> = report
         .claims
         .iter()
-        .filter_map(|c| c.storage_class.clone())
+        .filter_map(|c| c.storage_class.map(str::to_owned))
         .collect();
     let reaches = |key: &ObjectKey| -> bool {
         let Some(namespace) = namespace else {
@@ -173,10 +172,10 @@ fn keep(report: &mut PlanReport, keys: &HashSet<ObjectKey>) {
     let claim = |ns: &str, name: &str| {
         keys.contains(&ObjectKey::new("PersistentVolumeClaim", Some(ns), name))
     };
-    report.claims.retain(|c| claim(&c.namespace, &c.name));
+    report.claims.retain(|c| claim(c.namespace, c.name));
     report
         .volumes
-        .retain(|v| keys.contains(&ObjectKey::new("PersistentVolume", None, &v.name)));
+        .retain(|v| keys.contains(&ObjectKey::new("PersistentVolume", None, v.name)));
     report.findings.retain(|f| {
         keys.contains(&ObjectKey {
             kind: f.object.kind,
@@ -184,7 +183,7 @@ fn keep(report: &mut PlanReport, keys: &HashSet<ObjectKey>) {
             name: f.object.name.clone(),
         })
     });
-    report.deletion = Default::default();
+    report.deletion.clear();
     let mut summary = Summary {
         claims: report.claims.len(),
         volumes: report.volumes.len(),

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use kubectl_storage::load::{LoadOptions, Loader};
+use kubectl_storage::load::{LoadOptions, Loaded, Loader};
 use kubectl_storage::report::{self, PlanReport};
 
 fn corpus_dir() -> PathBuf {
@@ -29,13 +29,13 @@ fn corpus_files(test: &str) -> Option<Vec<PathBuf>> {
     Some(files)
 }
 
-fn plan_files(files: &[PathBuf]) -> PlanReport {
+fn load_files(files: &[PathBuf]) -> Loaded {
     let mut loader = Loader::new(&LoadOptions::default());
     for file in files {
         let text = std::fs::read_to_string(file).unwrap();
         loader.add_text(relative(file), Arc::from(text));
     }
-    report::plan(&loader.finish())
+    loader.finish()
 }
 
 fn relative(file: &Path) -> String {
@@ -72,14 +72,21 @@ fn summary_line(file: &str, report: &PlanReport) -> String {
 }
 
 /// The corpus's manifests, each planned alone as a pre-commit hook plans the files it is given.
-fn plan_each(files: &[PathBuf]) -> Vec<(String, PlanReport)> {
+fn load_each(files: &[PathBuf]) -> Vec<(String, Loaded)> {
     files
         .iter()
         .filter(|f| {
             f.extension()
                 .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
         })
-        .map(|file| (relative(file), plan_files(std::slice::from_ref(file))))
+        .map(|file| (relative(file), load_files(std::slice::from_ref(file))))
+        .collect()
+}
+
+fn plan_each(loaded: &[(String, Loaded)]) -> Vec<(&str, PlanReport<'_>)> {
+    loaded
+        .iter()
+        .map(|(file, loaded)| (file.as_str(), report::plan(loaded)))
         .collect()
 }
 
@@ -89,7 +96,8 @@ fn every_corpus_file_plans_alone() {
         return;
     };
     assert_eq!(files.len(), 392, "the corpus holds 392 manifests");
-    let planned = plan_each(&files);
+    let loaded = load_each(&files);
+    let planned = plan_each(&loaded);
     let mut lines = String::new();
     for (file, report) in &planned {
         writeln!(lines, "{}", summary_line(file, report)).unwrap();
@@ -100,7 +108,7 @@ fn every_corpus_file_plans_alone() {
 
 /// Per rule, how many findings the corpus gets one file at a time and on how many files; then
 /// how many files a pre-commit hook would fail (an error finding: exit 1 at `--fail-on error`).
-fn rule_counts(planned: &[(String, PlanReport)]) -> String {
+fn rule_counts(planned: &[(&str, PlanReport)]) -> String {
     let mut per_rule = std::collections::BTreeMap::<(&str, &str), (usize, usize)>::new();
     let mut failing = 0;
     for (_, report) in planned {
@@ -163,8 +171,9 @@ fn the_reviewed_corpus_expectations_hold() {
     .unwrap();
     let expectations: Vec<Expectation> = serde_saphyr::from_str(&text)
         .unwrap_or_else(|e| panic!("testdata/corpus-expectations.yaml: {e}"));
-    let planned: std::collections::HashMap<String, PlanReport> =
-        plan_each(&files).into_iter().collect();
+    let loaded = load_each(&files);
+    let planned: std::collections::HashMap<&str, PlanReport> =
+        plan_each(&loaded).into_iter().collect();
     let mut wrong = Vec::new();
     for e in &expectations {
         assert!(
@@ -174,7 +183,7 @@ fn the_reviewed_corpus_expectations_hold() {
             e.rule
         );
         assert!(!e.why.trim().is_empty(), "{}: say why", e.file);
-        let Some(report) = planned.get(&e.file) else {
+        let Some(report) = planned.get(e.file.as_str()) else {
             panic!("{}: not a corpus manifest", e.file);
         };
         let fired: Vec<&str> = report
@@ -209,7 +218,8 @@ fn the_whole_corpus_plans_together() {
         .into_iter()
         .filter(|f| f.extension().is_some_and(|x| x == "yaml"))
         .collect();
-    let report = plan_files(&files);
+    let loaded = load_files(&files);
+    let report = report::plan(&loaded);
     let s = &report.summary;
     assert_eq!(
         s.claims,
@@ -221,17 +231,7 @@ fn the_whole_corpus_plans_together() {
         s.claims
     );
     // Rendering every output format works on real input too.
-    let sources = {
-        let mut loader = Loader::new(&LoadOptions::default());
-        for file in &files {
-            loader.add_text(
-                relative(file),
-                Arc::from(std::fs::read_to_string(file).unwrap()),
-            );
-        }
-        loader.finish().sources
-    };
-    kubectl_storage::render::text::render(&report, &sources, false).unwrap();
+    kubectl_storage::render::text::render(&report, &loaded.sources, false).unwrap();
     kubectl_storage::render::json::render(&report).unwrap();
     kubectl_storage::render::yaml::render(&report).unwrap();
 }

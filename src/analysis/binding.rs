@@ -589,12 +589,18 @@ mod tests {
         let class = "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: bucket}\nprovisioner: PROVISIONER\nMODE---\n";
         let claim = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: uploads, namespace: default}\nspec: {storageClassName: bucket, accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}\n";
         let pod = "---\napiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: default}\nspec:\n  containers: [{name: c, image: nginx}]\n  volumes: [{name: d, persistentVolumeClaim: {claimName: uploads}}]\n";
+        // The first claim's outcome and reason, and the rules reported.
         let plan = |text: String| {
-            crate::report::plan(&crate::load::load_str(
-                "t.yaml",
-                &text,
-                &crate::load::LoadOptions::default(),
-            ))
+            let loaded =
+                crate::load::load_str("t.yaml", &text, &crate::load::LoadOptions::default());
+            let report = crate::report::plan(&loaded);
+            let claim = report.claims.get(0).unwrap();
+            let rules: Vec<&str> = report.findings.iter().map(|f| f.rule).collect();
+            (
+                claim.outcome,
+                claim.reason.unwrap_or_default().to_owned(),
+                rules,
+            )
         };
         for (provisioner, mode, consumer) in [
             ("rook-ceph.ceph.rook.io/bucket", "", ""),
@@ -610,14 +616,12 @@ mod tests {
                 .replace("MODE", mode)
                 + claim
                 + consumer;
-            let report = plan(text);
-            assert_eq!(report.claims[0].outcome, "pending", "{provisioner} {mode}");
-            let reason = report.claims[0].reason.as_deref().unwrap_or_default();
+            let (outcome, reason, rules) = plan(text);
+            assert_eq!(outcome, "pending", "{provisioner} {mode}");
             assert!(
                 reason.contains("provisions ObjectBucketClaims, not PersistentVolumeClaims"),
                 "{reason}"
             );
-            let rules: Vec<&str> = report.findings.iter().map(|f| f.rule).collect();
             assert_eq!(rules, ["claim-pending"], "{provisioner} {mode}");
         }
         // A volume of the class binds the claim: only provisioning is out of the question.
@@ -627,13 +631,13 @@ mod tests {
             .replace("MODE", "")
             + claim
             + volume;
-        assert_eq!(plan(text).claims[0].outcome, "binds");
+        assert_eq!(plan(text).0, "binds");
         // Another provisioner of the same operator serves volumes.
         let text = class
             .replace("PROVISIONER", "rook-ceph.rbd.csi.ceph.com")
             .replace("MODE", "")
             + claim;
-        assert_eq!(plan(text).claims[0].outcome, "provisions");
+        assert_eq!(plan(text).0, "provisions");
     }
 
     /// What a live run could not read is unknown: no claim-lost for a bound claim's unseen

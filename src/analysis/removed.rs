@@ -139,7 +139,8 @@ mod tests {
         let mut rules: Vec<&str> = report.findings.iter().map(|f| f.rule).collect();
         rules.sort_unstable();
         rules.dedup();
-        (report.claims[0].outcome, rules)
+        let outcome = report.claims.get(0).unwrap().outcome;
+        (outcome, rules)
     }
 
     #[test]

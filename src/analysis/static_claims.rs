@@ -117,12 +117,13 @@ mod tests {
             "{}",
             found[0]
         );
-        let plan = crate::report::plan(&crate::load::load_str(
+        let loaded = crate::load::load_str(
             "t.yaml",
             &(PV.replace("CLASS", "") + PVC),
             &crate::load::LoadOptions::default(),
-        ));
-        let reason = plan.claims[0].reason.clone().unwrap_or_default();
+        );
+        let plan = crate::report::plan(&loaded);
+        let reason = plan.claims.get(0).unwrap().reason.unwrap_or_default();
         assert!(
             reason.contains("as long as the cluster has no default StorageClass"),
             "{reason}"

@@ -78,14 +78,13 @@ pub fn run(args: &DiagnoseArgs) -> u8 {
         Err(error) => return fail(error),
     };
     let loaded = input.loaded;
-    let (mut report, binding) = report::plan_and_binding(&loaded, &selection);
+    let mut report = report::plan_selected(&loaded, &selection);
     report.degraded = input.degraded.iter().map(DegradedEntry::from).collect();
     match &target {
         Some(target) => {
             match diagnose::narrow(
                 &mut report,
                 &loaded.snapshot,
-                &binding,
                 loaded.evidence.as_ref(),
                 target,
             ) {

@@ -193,7 +193,8 @@ mod tests {
     fn locating_findings_in_a_one_line_dump_reads_each_object_once() {
         let text = compact_dump(400);
         let before = super::reparsed_bytes();
-        let plan = report::plan(&load_str("dump.json", &text, &LoadOptions::default()));
+        let loaded = load_str("dump.json", &text, &LoadOptions::default());
+        let plan = report::plan(&loaded);
         let read = super::reparsed_bytes() - before;
         let located = plan
             .findings
@@ -212,7 +213,8 @@ mod tests {
     #[test]
     fn a_field_of_a_one_line_dump_is_located_where_it_is_written() {
         let text = compact_dump(3);
-        let plan = report::plan(&load_str("dump.json", &text, &LoadOptions::default()));
+        let loaded = load_str("dump.json", &text, &LoadOptions::default());
+        let plan = report::plan(&loaded);
         let finding = plan
             .findings
             .iter()
@@ -226,5 +228,24 @@ mod tests {
             "{}",
             &text[column - 1..column + 40]
         );
+    }
+
+    #[test]
+    fn the_text_of_a_one_line_dump_shows_a_part_of_the_line_per_finding() {
+        let text = compact_dump(400);
+        let loaded = load_str("dump.json", &text, &LoadOptions::default());
+        let plan = report::plan(&loaded);
+        let shown = crate::render::text::render(&plan, &loaded.sources, false).unwrap();
+        let findings = plan.findings.len();
+        assert!(findings >= 400, "{findings} findings");
+        // Each snippet is a few hundred bytes of the line, not the line.
+        assert!(
+            shown.len() < 1500 * findings,
+            "{} bytes of text for {findings} findings of a {}-byte line",
+            shown.len(),
+            text.len()
+        );
+        assert!(shown.contains(r#""persistentVolumeReclaimPolicy":"Recycle""#));
+        assert!(shown.contains(" 1 │ …"), "the cut line is marked");
     }
 }

@@ -1,5 +1,6 @@
 //! Renderers format a `PlanReport` (or a `WhatIfReport`); they never compute.
 
+mod excerpt;
 pub mod github;
 pub mod json;
 pub mod junit;

@@ -3,15 +3,18 @@
 
 use std::fmt::Write as _;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic};
 use owo_colors::{OwoColorize, Style};
 
+use super::excerpt::Excerpt;
 use crate::findings::Severity;
 use crate::load::source::Sources;
 use crate::report::{ClaimEntry, EffectEntry, FindingEntry, PlanReport, VolumeEntry};
 
 /// Candidates shown per claim in text; the JSON output has them all.
 const CANDIDATES_SHOWN: usize = 5;
+/// Lines shown around the line a finding points at.
+const SNIPPET_CONTEXT_LINES: usize = 1;
 
 /// Applies styles only when colour is on (a terminal without NO_COLOR, or `--color always`).
 #[derive(Clone, Copy)]
@@ -62,7 +65,7 @@ pub fn write(
     if !report.claims.is_empty() {
         let _ = writeln!(chunk, "{}", p.bold("Claims"));
         for claim in &report.claims {
-            claim_line(&mut chunk, claim, p);
+            claim_line(&mut chunk, &claim, p);
             if chunk.len() > 1 << 16 {
                 flush(&mut chunk, out)?;
             }
@@ -80,11 +83,11 @@ pub fn write(
         let who_width = report
             .volumes
             .iter()
-            .map(|v| who(v).chars().count())
+            .map(|v| who(&v).chars().count())
             .max()
             .unwrap_or(0);
         for volume in &report.volumes {
-            volume_line(&mut chunk, volume, (width, who_width), p);
+            volume_line(&mut chunk, &volume, (width, who_width), p);
             if chunk.len() > 1 << 16 {
                 flush(&mut chunk, out)?;
             }
@@ -99,7 +102,9 @@ pub fn write(
         } else {
             GraphicalTheme::unicode_nocolor()
         };
-        let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+        let handler = GraphicalReportHandler::new_themed(theme)
+            .with_width(100)
+            .with_context_lines(SNIPPET_CONTEXT_LINES);
         for finding in &report.findings {
             diagnostic(&mut chunk, &handler, finding, sources);
             if chunk.len() > 1 << 16 {
@@ -177,7 +182,6 @@ fn claim_line(out: &mut String, claim: &ClaimEntry, p: Paint) {
             " → new volume{}",
             claim
                 .provisioner
-                .as_deref()
                 .map(|p| format!(" from {p}"))
                 .unwrap_or_default()
         ),
@@ -185,7 +189,6 @@ fn claim_line(out: &mut String, claim: &ClaimEntry, p: Paint) {
     };
     let class = claim
         .storage_class
-        .as_deref()
         .map(|c| format!(" [{c}]"))
         .unwrap_or_default();
     let pad = 10usize.saturating_sub(console_width(claim.outcome));
@@ -198,7 +201,7 @@ fn claim_line(out: &mut String, claim: &ClaimEntry, p: Paint) {
         "  {mark} {outcome}{:pad$} {}/{}{target}{}{now}",
         "",
         claim.namespace,
-        p.bold(&claim.name),
+        p.bold(claim.name),
         p.dim(&class)
     );
     if let Some(reason) = &claim.reason {
@@ -225,8 +228,8 @@ fn claim_line(out: &mut String, claim: &ClaimEntry, p: Paint) {
 
 /// The phase a claim has now, when it is not what the prediction already says: a live claim that
 /// is Pending although it is predicted to bind or provision is what `diagnose` is asked about.
-fn now_differs(claim: &ClaimEntry) -> Option<&str> {
-    let phase = claim.phase.as_deref()?;
+fn now_differs<'a>(claim: &ClaimEntry<'a>) -> Option<&'a str> {
+    let phase = claim.phase?;
     let said = match claim.outcome {
         "bound" => "Bound",
         "lost" => "Lost",
@@ -431,21 +434,11 @@ fn diagnostic(
         let _ = handler.render_report(out, &diag);
         return;
     };
-    // Point at the first line of the field: a whole mapping would bury the label.
-    let line_end = file.text[location.offset.min(file.text.len())..]
-        .find('\n')
-        .map_or(file.text.len(), |i| location.offset + i);
-    let len = location
-        .len
-        .max(1)
-        .min(line_end.saturating_sub(location.offset).max(1));
+    let excerpt = Excerpt::new(&file.text, location, SNIPPET_CONTEXT_LINES);
+    let (offset, len) = excerpt.label(location);
     let label = finding.label.clone().unwrap_or_default();
-    diag = diag.with_label(LabeledSpan::at(
-        location.offset..location.offset + len,
-        label,
-    ));
-    let report = miette::Report::new(diag)
-        .with_source_code(NamedSource::new(location.file.clone(), file.text.clone()));
+    diag = diag.with_label(LabeledSpan::at(offset..offset + len, label));
+    let report = miette::Report::new(diag).with_source_code(excerpt);
     let _ = handler.render_report(out, report.as_ref());
 }
 

@@ -2,6 +2,8 @@
 //! and what the text renderer reads. Built once from the snapshot, the binding plan and the
 //! located findings; renderers only format it.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::binding::{self, BindingPlan};
@@ -14,19 +16,22 @@ use crate::load::source::{Location, Sources};
 use crate::load::Loaded;
 use crate::model::Snapshot;
 
+mod rows;
+pub use rows::{Basis, ClaimDeletions, ClaimPlans, RowKind, Rows, VolumePlans};
+
 pub const API_VERSION: &str = "storage.kubectl.io/v1alpha1";
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct PlanReport {
+pub struct PlanReport<'a> {
     pub api_version: &'static str,
     pub kind: &'static str,
-    pub claims: Vec<ClaimEntry>,
-    pub volumes: Vec<VolumeEntry>,
+    pub claims: Rows<'a, ClaimPlans>,
+    pub volumes: Rows<'a, VolumePlans>,
     pub findings: Vec<FindingEntry>,
     pub summary: Summary,
     /// What deleting each claim, StatefulSet and namespace does to data.
-    pub deletion: DeletionEntry,
+    pub deletion: DeletionEntry<'a>,
     /// `diagnose TARGET`: the object diagnosed and what it depends on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<crate::diagnose::TargetEntry>,
@@ -109,29 +114,38 @@ impl From<&Degraded> for DegradedEntry {
     }
 }
 
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct DeletionEntry {
+pub struct DeletionEntry<'a> {
     /// Per claim: what deleting it does to its data. Sorted by namespace, then name.
-    pub claims: Vec<ClaimDeletionEntry>,
+    pub claims: Rows<'a, ClaimDeletions>,
     /// Per StatefulSet with volumeClaimTemplates: what deleting or scaling it down does.
     pub stateful_sets: Vec<StatefulSetDeletionEntry>,
     /// Per namespace with claims: what deleting it does.
     pub namespaces: Vec<NamespaceDeletionEntry>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+impl DeletionEntry<'_> {
+    /// Leaves nothing to say about deletions.
+    pub fn clear(&mut self) {
+        self.claims.clear();
+        self.stateful_sets.clear();
+        self.namespaces.clear();
+    }
+}
+
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ClaimDeletionEntry {
-    pub namespace: String,
-    pub name: String,
+pub struct ClaimDeletionEntry<'a> {
+    pub namespace: &'a str,
+    pub name: &'a str,
     /// deleted, recycled, kept, none or unknown.
     pub data: &'static str,
-    pub volume: Option<String>,
+    pub volume: Option<&'a str>,
     /// The data will be on a volume still to be provisioned.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub provisioned: bool,
-    pub reason: String,
+    pub reason: &'a str,
     /// `helm.sh/resource-policy: keep`: helm uninstall leaves the claim (deleting its namespace
     /// does not).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -141,7 +155,7 @@ pub struct ClaimDeletionEntry {
     pub used_by: Vec<String>,
     /// The pod that owns it (a generic ephemeral volume's claim): deleting the pod deletes it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub deleted_with: Option<String>,
+    pub deleted_with: Option<&'a str>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -178,29 +192,29 @@ pub struct EffectEntry {
     pub reason: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ClaimEntry {
-    pub namespace: String,
-    pub name: String,
+pub struct ClaimEntry<'a> {
+    pub namespace: &'a str,
+    pub name: &'a str,
     pub outcome: &'static str,
-    pub volume: Option<String>,
-    pub storage_class: Option<String>,
-    pub provisioner: Option<String>,
-    pub reason: Option<String>,
-    pub candidates: Vec<CandidateEntry>,
+    pub volume: Option<&'a str>,
+    pub storage_class: Option<&'a str>,
+    pub provisioner: Option<&'a str>,
+    pub reason: Option<&'a str>,
+    pub candidates: Vec<CandidateEntry<'a>>,
     #[serde(skip_serializing_if = "is_zero")]
     pub candidates_omitted: usize,
     /// Requested size, as written.
-    pub request: Option<String>,
+    pub request: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub node: Option<String>,
+    pub node: Option<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub ties: Vec<String>,
+    pub ties: Vec<&'a str>,
     /// What happens to the claim if the scheduler puts its consumer on other nodes that fit it
     /// as well (it picks among them by load).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub alternatives: Vec<AlternativeEntry>,
+    pub alternatives: Vec<AlternativeEntry<'a>>,
     /// For claims made from a template: "StatefulSet ns/name" for its volumeClaimTemplates, the
     /// pod or workload for a generic ephemeral volume.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -208,32 +222,32 @@ pub struct ClaimEntry {
     /// `status.phase` of a claim that exists (read live or from a dump): where it stands now,
     /// next to the plan's prediction.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub phase: Option<String>,
+    pub phase: Option<&'a str>,
     pub source: Option<Location>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct AlternativeEntry {
+pub struct AlternativeEntry<'a> {
     /// binds (to `volume`) or provisions.
     pub outcome: &'static str,
-    pub volume: Option<String>,
-    pub nodes: Vec<String>,
+    pub volume: Option<&'a str>,
+    pub nodes: &'a [String],
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct CandidateEntry {
-    pub volume: String,
+pub struct CandidateEntry<'a> {
+    pub volume: &'a str,
     pub rejected: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct VolumeEntry {
-    pub name: String,
+pub struct VolumeEntry<'a> {
+    pub name: &'a str,
     pub phase: &'static str,
-    pub claim: Option<String>,
+    pub claim: Option<&'a str>,
     pub reclaim_policy: &'static str,
     pub on_claim_delete: &'static str,
     /// Who deletes it when `on_claim_delete` is "deleted": "kube-controller-manager" (in-tree,
@@ -246,12 +260,12 @@ pub struct VolumeEntry {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_phase: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reserved_for: Option<String>,
+    pub reserved_for: Option<&'a str>,
     /// For a Released or Failed volume, the claim that is gone.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub previous_claim: Option<String>,
-    pub capacity: Option<String>,
-    pub reason: String,
+    pub previous_claim: Option<&'a str>,
+    pub capacity: Option<&'a str>,
+    pub reason: &'a str,
     pub source: Option<Location>,
 }
 
@@ -304,31 +318,24 @@ fn is_zero(n: &usize) -> bool {
 }
 
 /// Plans a loaded input: binding, analyses, findings located in the source.
-pub fn plan(loaded: &Loaded) -> PlanReport {
+pub fn plan(loaded: &Loaded) -> PlanReport<'_> {
     plan_selected(loaded, &Selection::all())
 }
 
 /// Plans a loaded input, keeping only the findings the user selected.
-pub fn plan_selected(loaded: &Loaded, selection: &Selection) -> PlanReport {
-    plan_and_binding(loaded, selection).0
-}
-
-/// [`plan_selected`], also handing back the binding plan, for commands that explain it further
-/// (`diagnose`) without planning twice.
-pub fn plan_and_binding(loaded: &Loaded, selection: &Selection) -> (PlanReport, BindingPlan) {
+pub fn plan_selected<'a>(loaded: &'a Loaded, selection: &Selection) -> PlanReport<'a> {
     let (findings, binding, deletion) = findings(loaded, selection);
     let t = crate::timings::phase("locate");
     let located = locate_all(findings, &loaded.sources);
     drop(t);
     let _t = crate::timings::phase("report build");
-    let report = build(
+    build(
         &loaded.snapshot,
-        &binding,
-        &deletion,
-        located,
         &loaded.sources,
-    );
-    (report, binding)
+        binding,
+        deletion,
+        located,
+    )
 }
 
 /// The plans and the selected findings, before they are located and reported (`fix` reads
@@ -355,8 +362,11 @@ pub fn findings(
     (findings, binding, deletion)
 }
 
-/// The deletion plan as names.
-fn deletion_entry(snapshot: &Snapshot, plan: &DeletionPlan) -> DeletionEntry {
+/// The StatefulSets' and namespaces' deletions as names; the claims' are rows.
+fn deletion_groups(
+    snapshot: &Snapshot,
+    plan: &DeletionPlan,
+) -> (Vec<StatefulSetDeletionEntry>, Vec<NamespaceDeletionEntry>) {
     let name = |c: &usize| snapshot.claims[*c].meta.qualified_name();
     let names = |list: &[usize]| {
         let mut names: Vec<String> = list.iter().map(name).collect();
@@ -371,31 +381,6 @@ fn deletion_entry(snapshot: &Snapshot, plan: &DeletionPlan) -> DeletionEntry {
         data_unknown: names(&e.data_unknown),
         reason: e.reason.clone(),
     };
-    let mut claims: Vec<ClaimDeletionEntry> = snapshot
-        .claims
-        .iter()
-        .zip(&plan.claims)
-        .map(|(claim, fate)| ClaimDeletionEntry {
-            namespace: claim.meta.namespace.clone().unwrap_or_default(),
-            name: claim.meta.name.clone(),
-            data: fate.data.as_str(),
-            volume: fate.volume.clone(),
-            provisioned: fate.provisioned,
-            reason: fate.reason.clone(),
-            helm_keep: fate.helm_keep,
-            used_by: fate
-                .used_by
-                .iter()
-                .map(|w| snapshot.workloads[*w].key().to_string())
-                .collect(),
-            deleted_with: fate.deleted_with.clone(),
-        })
-        .collect();
-    claims.sort_by(|a, b| {
-        a.namespace
-            .cmp(&b.namespace)
-            .then_with(|| a.name.cmp(&b.name))
-    });
     let mut stateful_sets: Vec<StatefulSetDeletionEntry> = plan
         .statefulsets
         .iter()
@@ -417,18 +402,15 @@ fn deletion_entry(snapshot: &Snapshot, plan: &DeletionPlan) -> DeletionEntry {
             .cmp(&b.namespace)
             .then_with(|| a.name.cmp(&b.name))
     });
-    DeletionEntry {
-        claims,
-        stateful_sets,
-        namespaces: plan
-            .namespaces
-            .iter()
-            .map(|n| NamespaceDeletionEntry {
-                name: n.name.clone(),
-                on_delete: effect(&n.on_delete),
-            })
-            .collect(),
-    }
+    let namespaces = plan
+        .namespaces
+        .iter()
+        .map(|n| NamespaceDeletionEntry {
+            name: n.name.clone(),
+            on_delete: effect(&n.on_delete),
+        })
+        .collect();
+    (stateful_sets, namespaces)
 }
 
 /// Locates findings in their source text. Each may re-read its object's text, so a large plan
@@ -437,13 +419,15 @@ fn locate_all(findings: Vec<crate::findings::Finding>, sources: &Sources) -> Vec
     crate::parallel::map_parts(findings, |f| f.locate(sources))
 }
 
-pub fn build(
-    snapshot: &Snapshot,
-    binding: &BindingPlan,
-    deletion: &DeletionPlan,
+/// The report of planned and located findings. It takes the plans: its rows are made from them
+/// when written.
+pub fn build<'a>(
+    snapshot: &'a Snapshot,
+    sources: &'a Sources,
+    binding: BindingPlan,
+    deletion: DeletionPlan,
     findings: Vec<Located>,
-    sources: &Sources,
-) -> PlanReport {
+) -> PlanReport<'a> {
     let mut summary = Summary {
         claims: snapshot.claims.len(),
         volumes: snapshot.volumes.len(),
@@ -467,132 +451,40 @@ pub fn build(
             Severity::Info => summary.infos += 1,
         }
     }
-    // The sections are independent: two cores build them at once.
-    let (claims, (volumes, deletion, findings)) = crate::parallel::both(
-        || claim_entries(snapshot, binding, sources),
-        || {
-            (
-                volume_entries(snapshot, binding, sources),
-                deletion_entry(snapshot, deletion),
-                finding_entries(findings),
-            )
-        },
-    );
+    // The sorts are independent: two cores make them at once.
+    let ((claim_order, volume_order), (findings, (stateful_sets, namespaces))) =
+        crate::parallel::both(
+            || (rows::claim_order(snapshot), rows::volume_order(snapshot)),
+            || {
+                (
+                    finding_entries(findings),
+                    deletion_groups(snapshot, &deletion),
+                )
+            },
+        );
+    let input = InputEntry::new(snapshot, &binding);
+    let basis = Arc::new(Basis {
+        snapshot,
+        sources,
+        binding,
+        deletion,
+    });
     PlanReport {
         api_version: API_VERSION,
         kind: "StoragePlan",
-        claims,
-        volumes,
+        claims: Rows::new(basis.clone(), claim_order.clone()),
+        volumes: Rows::new(basis.clone(), volume_order),
         findings,
         summary,
-        deletion,
+        deletion: DeletionEntry {
+            claims: Rows::new(basis, claim_order),
+            stateful_sets,
+            namespaces,
+        },
         target: None,
-        input: InputEntry::new(snapshot, binding),
+        input,
         degraded: Vec::new(),
     }
-}
-
-/// Where an object is written, for the report.
-fn location(meta: &crate::model::Meta, sources: &Sources) -> Option<Location> {
-    meta.source.as_ref().map(|s| sources.locate(s, ""))
-}
-
-/// Every claim's plan, sorted by namespace, then name.
-fn claim_entries(snapshot: &Snapshot, binding: &BindingPlan, sources: &Sources) -> Vec<ClaimEntry> {
-    let mut claims: Vec<ClaimEntry> = snapshot
-        .claims
-        .iter()
-        .zip(&binding.claims)
-        .map(|(claim, plan)| {
-            use binding::Outcome::*;
-            let provisioner = match plan.outcome {
-                Provisions | WaitsForConsumer | Pending => plan.provisioner.clone(),
-                _ => None,
-            };
-            ClaimEntry {
-                namespace: claim.meta.namespace.clone().unwrap_or_default(),
-                name: claim.meta.name.clone(),
-                outcome: plan.outcome.as_str(),
-                volume: plan.volume.clone(),
-                storage_class: plan.class.clone(),
-                provisioner,
-                reason: Some(plan.reason.clone()),
-                candidates: plan
-                    .candidates
-                    .iter()
-                    .map(|c| CandidateEntry {
-                        volume: snapshot.volumes[c.volume].meta.name.clone(),
-                        rejected: c.rejected.to_string(),
-                    })
-                    .collect(),
-                candidates_omitted: plan.candidates_omitted,
-                request: claim.request.as_ref().map(|r| match r {
-                    Ok(q) => q.as_str().to_owned(),
-                    Err(_) => "invalid".to_owned(),
-                }),
-                node: plan.node.clone(),
-                ties: plan
-                    .ties
-                    .iter()
-                    .map(|v| snapshot.volumes[*v].meta.name.clone())
-                    .collect(),
-                alternatives: plan
-                    .alternatives
-                    .iter()
-                    .map(|a| AlternativeEntry {
-                        outcome: match a.volume {
-                            Some(_) => "binds",
-                            None => "provisions",
-                        },
-                        volume: a.volume.map(|v| snapshot.volumes[v].meta.name.clone()),
-                        nodes: a.nodes.clone(),
-                    })
-                    .collect(),
-                template_of: claim.origin.template().map(|(owner, _)| owner.to_string()),
-                phase: claim.status.phase.clone(),
-                source: location(&claim.meta, sources),
-            }
-        })
-        .collect();
-    claims.sort_by(|a, b| {
-        a.namespace
-            .cmp(&b.namespace)
-            .then_with(|| a.name.cmp(&b.name))
-    });
-    claims
-}
-
-/// Every volume's plan, sorted by name.
-fn volume_entries(
-    snapshot: &Snapshot,
-    binding: &BindingPlan,
-    sources: &Sources,
-) -> Vec<VolumeEntry> {
-    let mut volumes: Vec<VolumeEntry> = snapshot
-        .volumes
-        .iter()
-        .zip(&binding.volumes)
-        .map(|(volume, plan)| VolumeEntry {
-            name: volume.meta.name.clone(),
-            phase: plan.phase.as_str(),
-            claim: plan.claim.clone(),
-            reclaim_policy: plan.reclaim_policy.as_str(),
-            on_claim_delete: plan.on_claim_delete.as_str(),
-            deleter: plan.deleter.as_ref().map(|d| d.as_str()),
-            current_phase: volume.written_phase.map(|p| p.as_str()),
-            reserved_for: plan.reserved_for.clone(),
-            previous_claim: plan.previous_claim.clone(),
-            capacity: volume
-                .capacity
-                .as_ref()
-                .and_then(|c| c.as_ref().ok())
-                .map(|q| q.as_str().to_owned()),
-            reason: plan.reason.clone(),
-            source: location(&volume.meta, sources),
-        })
-        .collect();
-    volumes.sort_by(|a, b| a.name.cmp(&b.name));
-    volumes
 }
 
 /// The findings, in the order of where they are written.
@@ -621,7 +513,12 @@ fn finding_entries(findings: Vec<Located>) -> Vec<FindingEntry> {
     findings
 }
 
-impl PlanReport {
+impl PlanReport<'_> {
+    /// The binding plan the report was made from.
+    pub fn binding(&self) -> &BindingPlan {
+        &self.claims.basis().binding
+    }
+
     /// The most severe finding, if any.
     pub fn worst(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
