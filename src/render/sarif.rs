@@ -4,6 +4,7 @@
 
 use std::io::{self, Write};
 
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::findings::Severity;
@@ -28,35 +29,72 @@ pub fn write(
     sources: &Sources,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let mut run = json!({
-        "tool": { "driver": driver(rules) },
-        // Our columns count characters (Unicode scalar values), as miette and editors do.
-        "columnKind": "unicodeCodePoints",
-        "results": report
-            .findings
-            .iter()
-            .map(|f| result(f, rules, sources))
-            .collect::<Vec<_>>(),
-    });
-    if !report.degraded.is_empty() {
-        // Kinds a live run could not list are about the run, not the objects: notifications
-        // of the invocation, which still succeeded.
-        run["invocations"] = json!([{
+    // Kinds a live run could not list are about the run, not the objects: notifications of the
+    // invocation, which still succeeded.
+    let invocations = (!report.degraded.is_empty()).then(|| {
+        json!([{
             "executionSuccessful": true,
             "toolExecutionNotifications": report
                 .degraded
                 .iter()
                 .map(notification)
                 .collect::<Vec<_>>(),
-        }]);
-    }
-    let log = json!({
-        "$schema": SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [run],
+        }])
     });
+    let log = Log {
+        schema: SCHEMA_URI,
+        runs: [Run {
+            // Our columns count characters (Unicode scalar values), as miette and editors do.
+            column_kind: "unicodeCodePoints",
+            invocations,
+            results: Results {
+                findings: &report.findings,
+                rules,
+                sources,
+            },
+            tool: json!({ "driver": driver(rules) }),
+        }],
+        version: "2.1.0",
+    };
     serde_json::to_writer_pretty(&mut *out, &log).map_err(io::Error::from)?;
     out.write_all(b"\n")
+}
+
+/// The log. Its keys are in the order a JSON object's are written (sorted), and its results
+/// are made as they are written: a plan of 100,000 findings held as one JSON value took
+/// gigabytes.
+#[derive(Serialize)]
+struct Log<'r> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    runs: [Run<'r>; 1],
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'r> {
+    column_kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    invocations: Option<Value>,
+    results: Results<'r>,
+    tool: Value,
+}
+
+struct Results<'r> {
+    findings: &'r [FindingEntry],
+    rules: &'r [RuleDoc],
+    sources: &'r Sources,
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            self.findings
+                .iter()
+                .map(|f| result(f, self.rules, self.sources)),
+        )
+    }
 }
 
 fn notification(degraded: &DegradedEntry) -> Value {
