@@ -13,6 +13,8 @@ use crate::report::{ClaimEntry, EffectEntry, FindingEntry, PlanReport, VolumeEnt
 
 /// Candidates shown per claim in text; the JSON output has them all.
 const CANDIDATES_SHOWN: usize = 5;
+/// Findings laid out at once in text, on every core.
+const FINDINGS_PER_BLOCK: usize = 4096;
 /// Lines shown around the line a finding points at.
 const SNIPPET_CONTEXT_LINES: usize = 1;
 
@@ -105,10 +107,17 @@ pub fn write(
         let handler = GraphicalReportHandler::new_themed(theme)
             .with_width(100)
             .with_context_lines(SNIPPET_CONTEXT_LINES);
-        for finding in &report.findings {
-            diagnostic(&mut chunk, &handler, finding, sources);
-            if chunk.len() > 1 << 16 {
-                flush(&mut chunk, out)?;
+        // A diagnostic takes miette a while to lay out: the cores share them, a block at a
+        // time, written in order.
+        for block in report.findings.chunks(FINDINGS_PER_BLOCK) {
+            flush(&mut chunk, out)?;
+            let shown = crate::parallel::map(block, |finding| {
+                let mut shown = String::new();
+                diagnostic(&mut shown, &handler, finding, sources);
+                shown
+            });
+            for text in shown {
+                out.write_all(text.as_bytes())?;
             }
         }
     }
