@@ -26,6 +26,18 @@ pub const MAX_CANDIDATES: usize = 25;
 /// At most this many volumes are looked at to find them.
 const MAX_EXAMINED: usize = 250;
 
+thread_local! {
+    /// Volumes looked at to list claims' candidates, for the test that holds listing them
+    /// bounded per claim.
+    static LOOKED_AT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// How many volumes this thread has looked at to list claims' candidates.
+#[cfg(test)]
+fn volumes_looked_at() -> usize {
+    LOOKED_AT.with(std::cell::Cell::get)
+}
+
 /// Plans every claim and volume with the finder `F`.
 pub fn plan_with<F: Finder>(snapshot: &Snapshot) -> BindingPlan {
     let mut engine = Engine::<F>::new(snapshot);
@@ -744,11 +756,19 @@ impl<'a, F: Finder> Engine<'a, F> {
             &self.free_by_class
         };
         let same_class = by_class.get(q.class).map(Vec::as_slice).unwrap_or_default();
-        let others = self
-            .volumes_by_name
+        // Only a Pending claim lists volumes of other classes; a claim that provisions must not
+        // walk every volume to find none.
+        let everyone: &[usize] = if all_classes {
+            &self.volumes_by_name
+        } else {
+            &[]
+        };
+        let looked_at = std::cell::Cell::new(0);
+        let others = everyone
             .iter()
             .copied()
-            .filter(|v| all_classes && self.snapshot.volumes[*v].class() != q.class);
+            .inspect(|_| looked_at.set(looked_at.get() + 1))
+            .filter(|v| self.snapshot.volumes[*v].class() != q.class);
         let total = if all_classes {
             self.snapshot.volumes.len()
         } else {
@@ -784,6 +804,7 @@ impl<'a, F: Finder> Engine<'a, F> {
                 rejected,
             });
         }
+        LOOKED_AT.with(|n| n.set(n.get() + looked_at.get() + same_class.len().min(MAX_EXAMINED)));
         let omitted = total.saturating_sub(listed.len());
         (listed, omitted)
     }
@@ -1007,4 +1028,37 @@ fn unserved_provisioner(snapshot: &Snapshot, class: &StorageClass) -> Option<Str
 /// provisioned): the volume sync then lets go of this one.
 fn gets_another_volume(plan: &ClaimPlan, volume: usize) -> bool {
     plan.volume_index.is_some_and(|x| x != volume) || plan.outcome == Outcome::Provisions
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::load::{load_str, LoadOptions};
+
+    /// Listing why volumes were passed over looks at a bounded number of them per claim, however
+    /// many volumes of other classes there are.
+    #[test]
+    fn listing_candidates_looks_at_a_bounded_number_of_volumes_per_claim() {
+        let mut text = String::from(
+            "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: fast}\nprovisioner: ebs.csi.aws.com\n",
+        );
+        for i in 0..2000 {
+            text += &format!("---\napiVersion: v1\nkind: PersistentVolume\nmetadata: {{name: pv-{i:04}}}\nspec: {{storageClassName: manual, capacity: {{storage: 1Gi}}, accessModes: [ReadWriteOnce], hostPath: {{path: /d/{i}}}}}\n");
+        }
+        let claims = 200;
+        for i in 0..claims {
+            text += &format!("---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {{name: c-{i}, namespace: a}}\nspec: {{storageClassName: fast, accessModes: [ReadWriteOnce], resources: {{requests: {{storage: 1Gi}}}}}}\n");
+        }
+        let loaded = load_str("t.yaml", &text, &LoadOptions::default());
+        let before = super::volumes_looked_at();
+        let plan = crate::binding::plan(&loaded.snapshot);
+        let looked_at = super::volumes_looked_at() - before;
+        assert!(plan
+            .claims
+            .iter()
+            .all(|c| c.outcome == crate::binding::Outcome::Provisions));
+        assert!(
+            looked_at <= claims * super::MAX_EXAMINED,
+            "{looked_at} volumes looked at for {claims} claims"
+        );
+    }
 }
