@@ -230,6 +230,8 @@ mod tests {
         );
     }
 
+    /// Each finding's snippet used to be the whole line, and past column 65,535 miette's
+    /// padding overflowed and panicked.
     #[test]
     fn the_text_of_a_one_line_dump_shows_a_part_of_the_line_per_finding() {
         let text = compact_dump(400);
