@@ -1061,4 +1061,19 @@ mod tests {
             "{looked_at} volumes looked at for {claims} claims"
         );
     }
+
+    /// Capacities past the largest number the plan holds saturate to it; two such volumes tie
+    /// for a claim without the tie's search stepping past it.
+    #[test]
+    fn volumes_too_large_to_count_tie_without_overflow() {
+        let mut text = String::new();
+        for name in ["pv-a", "pv-b"] {
+            text += &format!("---\napiVersion: v1\nkind: PersistentVolume\nmetadata: {{name: {name}}}\nspec: {{storageClassName: manual, capacity: {{storage: 99999999999999999999999999999999999999Ei}}, accessModes: [ReadWriteOnce], hostPath: {{path: /d}}}}\n");
+        }
+        text += "---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: c, namespace: a}\nspec: {storageClassName: manual, accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}\n";
+        let loaded = load_str("t.yaml", &text, &LoadOptions::default());
+        let plan = crate::binding::plan(&loaded.snapshot);
+        assert_eq!(plan.claims[0].outcome, crate::binding::Outcome::Binds);
+        assert_eq!(plan.claims[0].ties.len(), 1);
+    }
 }

@@ -138,7 +138,12 @@ impl IndexedFinder {
                     .iter()
                     .flat_map(|shelf| {
                         shelf
-                            .range((slot.0, slot.1 + 1)..(slot.0 + 1, 0))
+                            // The same capacity, later in the order (a capacity of
+                            // i128::MAX, saturated from a huge quantity, has no next one).
+                            .range((
+                                std::ops::Bound::Excluded(slot),
+                                std::ops::Bound::Included((slot.0, u32::MAX)),
+                            ))
                             .filter(|(_, t)| {
                                 judge(q, &snapshot.volumes[**t], &states[**t], ctx) == Verdict::Fits
                             })
