@@ -43,17 +43,10 @@ fn parse_args() -> Result<Options, String> {
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
-        let mut number = |name: &str| -> Result<usize, String> {
-            let value = it.next().ok_or_else(|| format!("{name} needs a value"))?;
-            value
-                .replace('_', "")
-                .parse()
-                .map_err(|_| format!("{name}: {value:?} is not a number"))
-        };
+        if options.take_flag(&arg, &mut it)? {
+            continue;
+        }
         match arg.as_str() {
-            "--pvs" => options.pvs = number("--pvs")?,
-            "--claims" => options.claims = number("--claims")?,
-            "--seed" => options.seed = number("--seed")? as u64,
             "--quick" => {
                 options.pvs = 5_000;
                 options.claims = 5_000;

@@ -46,18 +46,11 @@ fn parse_args() -> Result<Args, String> {
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
-        let mut number = |name: &str| -> Result<usize, String> {
-            let value = it.next().ok_or_else(|| format!("{name} needs a value"))?;
-            value
-                .replace('_', "")
-                .parse()
-                .map_err(|_| format!("{name}: {value:?} is not a number"))
-        };
+        if args.options.take_flag(&arg, &mut it)? {
+            continue;
+        }
         match arg.as_str() {
-            "--pvs" => args.options.pvs = number("--pvs")?,
-            "--claims" => args.options.claims = number("--claims")?,
-            "--seed" => args.options.seed = number("--seed")? as u64,
-            "--runs" => args.runs = number("--runs")?.max(1),
+            "--runs" => args.runs = generator::count_after("--runs", &mut it)?.max(1),
             "--quick" => {
                 args.options.pvs = 2_000;
                 args.options.claims = 2_000;

@@ -41,16 +41,15 @@ fn main() -> ExitCode {
     let mut format = Format::Yaml;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
-        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
         let result: Result<(), String> = match arg.as_str() {
-            "--pvs" => value("--pvs").and_then(|v| number(&v).map(|n| options.pvs = n)),
-            "--claims" => value("--claims").and_then(|v| number(&v).map(|n| options.claims = n)),
-            "--seed" => value("--seed").and_then(|v| number(&v).map(|n| options.seed = n as u64)),
-            "--format" => value("--format").and_then(|v| {
-                Format::parse(&v)
-                    .map(|f| format = f)
-                    .ok_or_else(|| format!("unknown format {v:?}"))
-            }),
+            "--format" => args
+                .next()
+                .ok_or_else(|| "--format needs a value".to_owned())
+                .and_then(|v| {
+                    Format::parse(&v)
+                        .map(|f| format = f)
+                        .ok_or_else(|| format!("unknown format {v:?}"))
+                }),
             "--compact" => {
                 format = Format::CompactJson;
                 Ok(())
@@ -59,7 +58,11 @@ fn main() -> ExitCode {
                 print!("{USAGE}");
                 return ExitCode::SUCCESS;
             }
-            other => Err(format!("unknown argument {other:?}")),
+            other => match options.take_flag(other, &mut args) {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(format!("unknown argument {other:?}")),
+                Err(message) => Err(message),
+            },
         };
         if let Err(message) = result {
             eprintln!("gen_snapshot: {message}\n\n{USAGE}");
@@ -83,10 +86,4 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-fn number(text: &str) -> Result<usize, String> {
-    text.replace('_', "")
-        .parse()
-        .map_err(|_| format!("{text:?} is not a number"))
 }

@@ -34,6 +34,33 @@ impl Default for Options {
     }
 }
 
+impl Options {
+    /// Takes `arg` when it is one of the generator's own flags (`--pvs N`, `--claims N`,
+    /// `--seed N`), its value from `args`: true then, false for any other argument.
+    pub fn take_flag(
+        &mut self,
+        arg: &str,
+        args: &mut impl Iterator<Item = String>,
+    ) -> Result<bool, String> {
+        match arg {
+            "--pvs" => self.pvs = count_after(arg, args)?,
+            "--claims" => self.claims = count_after(arg, args)?,
+            "--seed" => self.seed = count_after(arg, args)? as u64,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+/// The value after the flag `name` on a command line, as a count (`100_000` may be written).
+pub fn count_after(name: &str, args: &mut impl Iterator<Item = String>) -> Result<usize, String> {
+    let value = args.next().ok_or_else(|| format!("{name} needs a value"))?;
+    value
+        .replace('_', "")
+        .parse()
+        .map_err(|_| format!("{name}: {value:?} is not a number"))
+}
+
 /// How to write it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
