@@ -76,18 +76,13 @@ pub fn write(
     }
     if !report.volumes.is_empty() {
         let _ = writeln!(chunk, "{}", p.bold("Volumes"));
-        let width = report
-            .volumes
-            .iter()
-            .map(|v| v.name.len())
-            .max()
-            .unwrap_or(0);
-        let who_width = report
-            .volumes
-            .iter()
-            .map(|v| who(&v).chars().count())
-            .max()
-            .unwrap_or(0);
+        // One pass for both columns' widths: a row is made each time it is read.
+        let (width, who_width) = report.volumes.iter().fold((0, 0), |(width, who_width), v| {
+            (
+                width.max(v.name.len()),
+                who_width.max(who(&v).chars().count()),
+            )
+        });
         for volume in &report.volumes {
             volume_line(&mut chunk, &volume, (width, who_width), p);
             if chunk.len() > 1 << 16 {

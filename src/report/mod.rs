@@ -1,6 +1,7 @@
 //! The plan as data: what `-o json` and `-o yaml` write (`contracts/plan.schema.json`)
-//! and what the text renderer reads. Built once from the snapshot, the binding plan and the
-//! located findings; renderers only format it.
+//! and what the text renderer reads. Built once from the snapshot, the plans and the located
+//! findings; its long sections are rows made from them when read ([`Rows`]). Renderers only
+//! format it.
 
 use std::sync::Arc;
 
