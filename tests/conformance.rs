@@ -116,6 +116,23 @@ fn check(case: &Case, snapshot: &Snapshot, plan: &BindingPlan, finder: &str) -> 
                 ));
             }
         }
+        // Where the real scheduler may go either way, what the plan says happens on the other
+        // nodes must be among the outcomes seen too.
+        if let Some(outcome @ OneOrMany::Many(_)) = &want.outcome {
+            for alternative in &got.alternatives {
+                if !outcome.allows(alternative.outcome.as_str()) {
+                    failures.push(fail(
+                        "outcome on another node",
+                        format!("{:?}", outcome_text(outcome)),
+                        format!(
+                            "{} on {}",
+                            alternative.outcome,
+                            alternative.nodes.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
         if let Some(volume) = &want.volume {
             if *volume != got.volume {
                 failures.push(fail(

@@ -164,9 +164,13 @@ pub fn check(
                 .alternatives
                 .iter()
                 .map(|a| {
-                    let what = match a.volume {
-                        Some(v) => format!("it binds {}", snapshot.volumes[v].meta.name),
-                        None => "a volume is provisioned".to_owned(),
+                    let what = match (a.outcome, a.volume) {
+                        (Outcome::Pending, Some(v)) => format!(
+                            "it stays Pending ({} is reserved for it, but the PV controller never completes the binding)",
+                            snapshot.volumes[v].meta.name
+                        ),
+                        (_, Some(v)) => format!("it binds {}", snapshot.volumes[v].meta.name),
+                        (_, None) => "a volume is provisioned".to_owned(),
                     };
                     format!("on {} {what}", a.nodes.join(", "))
                 })

@@ -208,10 +208,12 @@ pub struct ClaimPlan {
     pub blocked_by_data_source: bool,
 }
 
-/// The claim's fate if the scheduler places its consumer on one of `nodes` instead: that
-/// volume, or a provisioned one (`None`).
+/// The claim's fate if the scheduler places its consumer on one of `nodes` instead: it binds
+/// `volume`, is provisioned one (`volume` None), or stays Pending with `volume` reserved for it
+/// by a binding the PV controller never completes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NodeAlternative {
+    pub outcome: Outcome,
     pub volume: Option<usize>,
     pub nodes: Vec<String>,
 }

@@ -376,6 +376,17 @@ fn scheduler_ties<F: Finder>(
     ties
 }
 
+/// Whether the PV controller completes the binding the scheduler starts between claim `d` and
+/// volume `v`. The scheduler takes a volume pre-bound to the claim whatever its access modes,
+/// but the PV controller looks for the claim's volume only among volumes whose modes include
+/// the claim's: it never finds it, and the claim stays Pending.
+fn binding_completes<F: Finder>(e: &Engine<'_, F>, d: usize, v: usize) -> bool {
+    e.states[v].reservation.is_none()
+        || e.snapshot.volumes[v]
+            .access_modes
+            .contains_all(e.query(d).modes)
+}
+
 fn commit<F: Finder>(
     e: &mut Engine<'_, F>,
     pod_name: &str,
@@ -403,6 +414,11 @@ fn commit<F: Finder>(
                     _ => false,
                 };
                 (!same).then(|| NodeAlternative {
+                    outcome: match there {
+                        Some(v) if !binding_completes(e, d, v) => Outcome::Pending,
+                        Some(_) => Outcome::Binds,
+                        None => Outcome::Provisions,
+                    },
                     volume: there,
                     nodes: nodes.clone(),
                 })
@@ -411,12 +427,7 @@ fn commit<F: Finder>(
         match volume {
             Some((v, ties)) => {
                 let name = e.snapshot.volumes[v].meta.name.clone();
-                let q = e.query(d);
-                let prebound = e.states[v].reservation.is_some();
-                // The scheduler takes a volume pre-bound to the claim whatever its access modes,
-                // but the PV controller then looks for the claim's volume only among volumes
-                // whose modes include the claim's: the binding is never completed.
-                if prebound && !e.snapshot.volumes[v].access_modes.contains_all(q.modes) {
+                if !binding_completes(e, d, v) {
                     e.settle_unbound(
                         d,
                         Outcome::Pending,

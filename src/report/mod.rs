@@ -230,7 +230,8 @@ pub struct ClaimEntry<'a> {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AlternativeEntry<'a> {
-    /// binds (to `volume`) or provisions.
+    /// binds (to `volume`), provisions, or pending: the scheduler reserves `volume` for the
+    /// claim, but the PV controller never completes the binding.
     pub outcome: &'static str,
     pub volume: Option<&'a str>,
     pub nodes: &'a [String],

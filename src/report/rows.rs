@@ -173,10 +173,7 @@ impl RowKind for ClaimPlans {
                 .alternatives
                 .iter()
                 .map(|a| AlternativeEntry {
-                    outcome: match a.volume {
-                        Some(_) => "binds",
-                        None => "provisions",
-                    },
+                    outcome: a.outcome.as_str(),
                     volume: a.volume.map(volume_name),
                     nodes: &a.nodes,
                 })

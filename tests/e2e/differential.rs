@@ -309,14 +309,16 @@ pub fn planned(
                 .as_array()
                 .into_iter()
                 .flatten()
-                .map(|a| ClaimState {
-                    outcome: if a["outcome"] == "binds" {
-                        "bound"
-                    } else {
-                        "provisions"
-                    }
-                    .to_owned(),
-                    volume: a["volume"].as_str().map(str::to_owned),
+                .map(|a| match a["outcome"].as_str().unwrap() {
+                    "binds" => ClaimState {
+                        outcome: "bound".to_owned(),
+                        volume: a["volume"].as_str().map(str::to_owned),
+                    },
+                    // A Pending claim's volumeName is empty, whatever the scheduler reserved.
+                    other => ClaimState {
+                        outcome: other.to_owned(),
+                        volume: None,
+                    },
                 })
                 .collect();
             (
