@@ -182,7 +182,7 @@ fn run(args: &Args) {
     for (name, analysis) in kubectl_storage::analysis::ANALYSES {
         let (t, found) = median(|| {
             let mut found = Vec::new();
-            analysis(&inputs, &mut found);
+            analysis.run(&inputs, &mut found);
             found.len()
         });
         row(

@@ -47,97 +47,193 @@ pub struct Inputs<'a> {
     pub evidence: Option<&'a Evidence>,
 }
 
-pub type Analysis = fn(&Inputs, &mut Vec<Finding>);
+/// An analysis, by what it reads.
+#[derive(Clone, Copy)]
+pub enum Analysis {
+    /// The snapshot (and evidence) alone: it runs beside the matcher.
+    Snapshot(fn(&Snapshot, Option<&Evidence>, &mut Vec<Finding>)),
+    /// The binding and deletion plans too.
+    Plans(fn(&Inputs, &mut Vec<Finding>)),
+}
+
+impl Analysis {
+    pub fn run(self, inputs: &Inputs, findings: &mut Vec<Finding>) {
+        match self {
+            Analysis::Snapshot(analysis) => analysis(inputs.snapshot, inputs.evidence, findings),
+            Analysis::Plans(analysis) => analysis(inputs, findings),
+        }
+    }
+}
 
 /// Every analysis by name, in a stable order (the bench times each).
 pub const ANALYSES: &[(&str, Analysis)] = &[
-    ("input", |i, f| input::check(i.snapshot, f)),
-    ("input values", |i, f| input::check_values(i.snapshot, f)),
-    ("required fields", |i, f| {
-        required_fields::check(i.snapshot, f)
-    }),
-    ("storage names", |i, f| storage_names::check(i.snapshot, f)),
-    ("declared access modes", |i, f| {
-        declared_access_modes::check(i.snapshot, f)
-    }),
-    ("binding", |i, f| {
-        binding::check(i.snapshot, i.binding, i.evidence, f)
-    }),
-    ("pod claims", |i, f| pod_claims::check(i.snapshot, f)),
-    ("data sources", |i, f| {
-        data_sources::check(i.snapshot, i.binding, f)
-    }),
-    ("claim namespaces", |i, f| {
-        claim_namespaces::check(i.snapshot, f)
-    }),
-    ("pod volume modes", |i, f| {
-        pod_volume_modes::check(i.snapshot, f)
-    }),
-    ("access modes", |i, f| {
-        access_modes::check(i.snapshot, i.binding, f)
-    }),
-    ("read-write-once-pod", |i, f| {
-        read_write_once_pod::check(i.snapshot, i.binding, f)
-    }),
-    ("read-only-many", |i, f| {
-        read_only_many::check(i.snapshot, i.binding, f)
-    }),
-    ("expansion", |i, f| {
-        expansion::check(i.snapshot, i.binding, f)
-    }),
-    ("driver support", |i, f| {
-        driver_support::check(i.snapshot, i.binding, f)
-    }),
-    ("empty dirs", |i, f| empty_dirs::check(i.snapshot, f)),
-    ("fs group", |i, f| {
-        fs_group::check(i.snapshot, i.binding, i.evidence, f)
-    }),
-    ("reclaim", |i, f| {
-        reclaim::check(i.snapshot, i.binding, i.deletion, f)
-    }),
-    ("topology", |i, f| topology::check(i.snapshot, i.binding, f)),
-    ("claims for volumes made by hand", |i, f| {
-        static_claims::check(i.snapshot, i.binding, f)
-    }),
-    ("removed", |i, f| removed::check(i.snapshot, i.binding, f)),
-    ("class parameters", |i, f| {
-        class_parameters::check(i.snapshot, f)
-    }),
-    ("mount options", |i, f| mount_options::check(i.snapshot, f)),
-    ("provisioning evidence", |i, f| {
-        if let Some(e) = i.evidence {
-            live::provisioning::check(i.snapshot, i.binding, e, f);
-        }
-    }),
-    ("attachment evidence", |i, f| {
-        if let Some(e) = i.evidence {
-            live::attachment::check(i.snapshot, i.binding, e, f);
-        }
-    }),
-    ("volume limit evidence", |i, f| {
-        if let Some(e) = i.evidence {
-            live::volume_limits::check(i.snapshot, i.binding, e, f);
-        }
-    }),
-    ("mount evidence", |i, f| {
-        if let Some(e) = i.evidence {
-            live::mounting::check(i.snapshot, e, f);
-        }
-    }),
+    ("input", Analysis::Snapshot(|s, _, f| input::check(s, f))),
+    (
+        "input values",
+        Analysis::Snapshot(|s, _, f| input::check_values(s, f)),
+    ),
+    (
+        "required fields",
+        Analysis::Snapshot(|s, _, f| required_fields::check(s, f)),
+    ),
+    (
+        "storage names",
+        Analysis::Snapshot(|s, _, f| storage_names::check(s, f)),
+    ),
+    (
+        "declared access modes",
+        Analysis::Snapshot(|s, _, f| declared_access_modes::check(s, f)),
+    ),
+    (
+        "binding",
+        Analysis::Plans(|i, f| binding::check(i.snapshot, i.binding, i.evidence, f)),
+    ),
+    (
+        "pod claims",
+        Analysis::Snapshot(|s, _, f| pod_claims::check(s, f)),
+    ),
+    (
+        "data sources",
+        Analysis::Plans(|i, f| data_sources::check(i.snapshot, i.binding, f)),
+    ),
+    (
+        "claim namespaces",
+        Analysis::Snapshot(|s, _, f| claim_namespaces::check(s, f)),
+    ),
+    (
+        "pod volume modes",
+        Analysis::Snapshot(|s, _, f| pod_volume_modes::check(s, f)),
+    ),
+    (
+        "access modes",
+        Analysis::Plans(|i, f| access_modes::check(i.snapshot, i.binding, f)),
+    ),
+    (
+        "read-write-once-pod",
+        Analysis::Plans(|i, f| read_write_once_pod::check(i.snapshot, i.binding, f)),
+    ),
+    (
+        "read-only-many",
+        Analysis::Plans(|i, f| read_only_many::check(i.snapshot, i.binding, f)),
+    ),
+    (
+        "expansion",
+        Analysis::Plans(|i, f| expansion::check(i.snapshot, i.binding, f)),
+    ),
+    (
+        "driver support",
+        Analysis::Plans(|i, f| driver_support::check(i.snapshot, i.binding, f)),
+    ),
+    (
+        "empty dirs",
+        Analysis::Snapshot(|s, _, f| empty_dirs::check(s, f)),
+    ),
+    (
+        "fs group",
+        Analysis::Plans(|i, f| fs_group::check(i.snapshot, i.binding, i.evidence, f)),
+    ),
+    (
+        "reclaim",
+        Analysis::Plans(|i, f| reclaim::check(i.snapshot, i.binding, i.deletion, f)),
+    ),
+    (
+        "topology",
+        Analysis::Plans(|i, f| topology::check(i.snapshot, i.binding, f)),
+    ),
+    (
+        "claims for volumes made by hand",
+        Analysis::Plans(|i, f| static_claims::check(i.snapshot, i.binding, f)),
+    ),
+    (
+        "removed",
+        Analysis::Plans(|i, f| removed::check(i.snapshot, i.binding, f)),
+    ),
+    (
+        "class parameters",
+        Analysis::Snapshot(|s, _, f| class_parameters::check(s, f)),
+    ),
+    (
+        "mount options",
+        Analysis::Snapshot(|s, _, f| mount_options::check(s, f)),
+    ),
+    (
+        "provisioning evidence",
+        Analysis::Plans(|i, f| {
+            if let Some(e) = i.evidence {
+                live::provisioning::check(i.snapshot, i.binding, e, f);
+            }
+        }),
+    ),
+    (
+        "attachment evidence",
+        Analysis::Plans(|i, f| {
+            if let Some(e) = i.evidence {
+                live::attachment::check(i.snapshot, i.binding, e, f);
+            }
+        }),
+    ),
+    (
+        "volume limit evidence",
+        Analysis::Plans(|i, f| {
+            if let Some(e) = i.evidence {
+                live::volume_limits::check(i.snapshot, i.binding, e, f);
+            }
+        }),
+    ),
+    (
+        "mount evidence",
+        Analysis::Snapshot(|s, e, f| {
+            if let Some(e) = e {
+                live::mounting::check(s, e, f);
+            }
+        }),
+    ),
     // Claim status alone shows a stuck resize; events add the error.
-    ("resize progress", |i, f| {
-        live::resize::check(i.snapshot, i.binding, i.evidence, f)
-    }),
+    (
+        "resize progress",
+        Analysis::Plans(|i, f| live::resize::check(i.snapshot, i.binding, i.evidence, f)),
+    ),
 ];
 
-/// Every analysis, in a stable order.
-pub fn analyze(inputs: &Inputs) -> Vec<Finding> {
-    let findings = crate::parallel::map(ANALYSES, |(_, analysis)| {
+/// The findings of the analyses that read the snapshot alone, each in its analysis's slot.
+pub struct SnapshotFindings(Vec<Option<Vec<Finding>>>);
+
+/// Runs the analyses that read the snapshot alone, on the caller's thread: they are made to
+/// run beside the matcher, which keeps one core busy.
+pub fn analyze_snapshot(snapshot: &Snapshot, evidence: Option<&Evidence>) -> SnapshotFindings {
+    SnapshotFindings(
+        ANALYSES
+            .iter()
+            .map(|(_, analysis)| match analysis {
+                Analysis::Snapshot(analysis) => {
+                    let mut findings = Vec::new();
+                    analysis(snapshot, evidence, &mut findings);
+                    Some(findings)
+                }
+                Analysis::Plans(_) => None,
+            })
+            .collect(),
+    )
+}
+
+/// Every analysis, in a stable order: those of `early` as they found, the others now.
+pub fn analyze(inputs: &Inputs, early: SnapshotFindings) -> Vec<Finding> {
+    let mut slots = early.0;
+    let late: Vec<(usize, Analysis)> = ANALYSES
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| slots[*i].is_none())
+        .map(|(i, (_, analysis))| (i, *analysis))
+        .collect();
+    let found = crate::parallel::map(&late, |(_, analysis)| {
         let mut findings = Vec::new();
-        analysis(inputs, &mut findings);
+        analysis.run(inputs, &mut findings);
         findings
     });
-    one_per_template(findings.into_iter().flatten().collect())
+    for ((i, _), found) in late.iter().zip(found) {
+        slots[*i] = Some(found);
+    }
+    one_per_template(slots.into_iter().flatten().flatten().collect())
 }
 
 /// Claims made from one volumeClaimTemplate share its text, so a rule that fires on each of them

@@ -346,20 +346,30 @@ pub fn findings(
     loaded: &Loaded,
     selection: &Selection,
 ) -> (Vec<Finding>, BindingPlan, DeletionPlan) {
-    let t = crate::timings::phase("binding plan");
-    let binding = binding::plan(&loaded.snapshot);
-    drop(t);
-    let t = crate::timings::phase("deletion plan");
-    let deletion = crate::deletion::plan(&loaded.snapshot, &binding);
+    let snapshot = &loaded.snapshot;
+    let evidence = loaded.evidence.as_ref();
+    // The matcher keeps one core; the analyses that need no plan take the other.
+    let t = crate::timings::phase("binding and deletion plans, snapshot analyses");
+    let ((binding, deletion), early) = crate::parallel::both(
+        || {
+            let binding = binding::plan(snapshot);
+            let deletion = crate::deletion::plan(snapshot, &binding);
+            (binding, deletion)
+        },
+        || crate::analysis::analyze_snapshot(snapshot, evidence),
+    );
     drop(t);
     let _t = crate::timings::phase("analyses");
     let mut findings = loaded.findings.clone();
-    findings.extend(crate::analysis::analyze(&crate::analysis::Inputs {
-        snapshot: &loaded.snapshot,
-        binding: &binding,
-        deletion: &deletion,
-        evidence: loaded.evidence.as_ref(),
-    }));
+    findings.extend(crate::analysis::analyze(
+        &crate::analysis::Inputs {
+            snapshot,
+            binding: &binding,
+            deletion: &deletion,
+            evidence,
+        },
+        early,
+    ));
     let findings = selection.apply(findings, &loaded.snapshot);
     (findings, binding, deletion)
 }
