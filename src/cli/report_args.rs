@@ -110,7 +110,7 @@ impl ReportArgs {
             OutputFormat::Text => out
                 .write_all(preamble.as_bytes())
                 .and_then(|()| render::text::write(report, sources, color, &mut out)),
-            OutputFormat::Json => render::json::write(report, &mut out),
+            OutputFormat::Json => render::json::write_plan(report, &mut out),
             OutputFormat::Yaml => render::yaml::write(report, &mut out),
             OutputFormat::Github => render::github::write(report, &mut out),
             OutputFormat::Junit => render::junit::write(report, self.fail_on.threshold(), &mut out),

@@ -22,6 +22,9 @@ pub use rows::{Basis, ClaimDeletions, ClaimPlans, RowKind, Rows, VolumePlans};
 
 pub const API_VERSION: &str = "storage.kubectl.io/v1alpha1";
 
+/// The plan as its outputs write it. `render::json::write_plan` lays out these fields itself,
+/// to write the long arrays on every core: a field added here is added there too (its tests
+/// compare the two).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PlanReport<'a> {
