@@ -833,7 +833,7 @@ impl SnapshotBuilder {
                     };
                     self.snapshot
                         .claims
-                        .push(Claim::from_k8s(template, meta, origin));
+                        .push(Claim::from_k8s(template.clone(), meta, origin));
                 }
             }
         }
@@ -892,7 +892,7 @@ impl SnapshotBuilder {
                         volume: volume.volume.clone(),
                         pod: pod_name.clone(),
                     };
-                    claims.push(Claim::from_k8s(&pvc, meta, origin));
+                    claims.push(Claim::from_k8s(pvc, meta, origin));
                 }
             }
         }
@@ -1078,11 +1078,11 @@ pub(super) fn convert(object: Typed, namespace: &str, source: Option<ObjectSourc
     match object {
         Typed::PersistentVolume(mut pv) => {
             let meta = meta(&mut pv.metadata, false);
-            Converted::Volume(Box::new(Volume::from_k8s(&pv, meta)))
+            Converted::Volume(Box::new(Volume::from_k8s(*pv, meta)))
         }
         Typed::PersistentVolumeClaim(mut pvc) => {
             let meta = meta(&mut pvc.metadata, true);
-            Converted::Claim(Box::new(Claim::from_k8s(&pvc, meta, ClaimOrigin::Manifest)))
+            Converted::Claim(Box::new(Claim::from_k8s(*pvc, meta, ClaimOrigin::Manifest)))
         }
         Typed::StorageClass(mut sc) => {
             let meta = meta(&mut sc.metadata, false);

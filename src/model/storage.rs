@@ -305,8 +305,9 @@ impl ClaimStatus {
 }
 
 impl Claim {
-    pub fn from_k8s(pvc: &PersistentVolumeClaim, meta: Meta, origin: ClaimOrigin) -> Claim {
-        let spec = pvc.spec.clone().unwrap_or_default();
+    /// Takes the claim apart rather than copying it: a large load has millions of its strings.
+    pub fn from_k8s(pvc: PersistentVolumeClaim, meta: Meta, origin: ClaimOrigin) -> Claim {
+        let spec = pvc.spec.unwrap_or_default();
         let (access_modes, unknown_access_modes) = parse_access_modes(spec.access_modes.as_ref());
         Claim {
             meta,
@@ -553,8 +554,9 @@ pub struct Volume {
 }
 
 impl Volume {
-    pub fn from_k8s(pv: &PersistentVolume, meta: Meta) -> Volume {
-        let spec = pv.spec.clone().unwrap_or_default();
+    /// Takes the volume apart rather than copying it.
+    pub fn from_k8s(pv: PersistentVolume, meta: Meta) -> Volume {
+        let spec = pv.spec.unwrap_or_default();
         let (access_modes, unknown_access_modes) = parse_access_modes(spec.access_modes.as_ref());
         let claim_ref = spec.claim_ref.as_ref().map(|r| ClaimRef {
             namespace: r.namespace.clone().unwrap_or_default(),
