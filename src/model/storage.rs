@@ -380,7 +380,7 @@ impl Claim {
     }
 
     pub fn volume_mode_or_default(&self) -> VolumeMode {
-        self.volume_mode.clone().unwrap_or_default()
+        self.volume_mode.as_ref().copied().unwrap_or_default()
     }
 }
 
@@ -620,7 +620,7 @@ impl Volume {
     }
 
     pub fn volume_mode_or_default(&self) -> VolumeMode {
-        self.volume_mode.clone().unwrap_or_default()
+        self.volume_mode.as_ref().copied().unwrap_or_default()
     }
 
     /// The capacity in nano-units, without copying the quantity: the matcher's hot path.

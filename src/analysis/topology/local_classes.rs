@@ -8,7 +8,10 @@ use crate::findings::{Finding, Pointer};
 use crate::fix::Fix;
 use crate::model::storage::NO_PROVISIONER;
 use crate::model::workload::statefulset_claim_name;
-use crate::model::{BindingMode, Snapshot, Volume, VolumePhase, Workload, WorkloadKind};
+use crate::model::storage::VolumeMode;
+use crate::model::{
+    AccessModes, BindingMode, Snapshot, Volume, VolumePhase, Workload, WorkloadKind,
+};
 use crate::rules::ids;
 
 pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding>) {
@@ -26,20 +29,81 @@ pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding
         let ns = claim.meta.namespace.as_deref().unwrap_or_default();
         claims.entry((ns, claim.meta.name.as_str())).or_insert(c);
     }
-    let mut volumes: HashMap<&str, Vec<usize>> = HashMap::default();
+    let local: HashSet<&str> = snapshot
+        .classes
+        .iter()
+        .filter(|c| c.provisioner == NO_PROVISIONER)
+        .map(|c| c.meta.name.as_str())
+        .collect();
+    let mut free: HashMap<&str, FreeVolumes> = HashMap::default();
+    let mut taken: HashMap<usize, Vec<usize>> = HashMap::default();
     for (v, volume) in snapshot.volumes.iter().enumerate() {
-        volumes.entry(volume.class()).or_default().push(v);
+        if volume.meta.deleting || !local.contains(volume.class()) {
+            continue;
+        }
+        let volume_plan = &plan.volumes[v];
+        match volume_plan.claim_index {
+            Some(c) => taken.entry(c).or_default().push(v),
+            None if volume_plan.reserved_for.is_none()
+                && volume_plan.phase == VolumePhase::Available =>
+            {
+                free.entry(volume.class())
+                    .or_default()
+                    .by_kind
+                    .entry((volume.volume_mode_or_default(), volume.access_modes.bits()))
+                    .or_default()
+                    .push((volume.capacity_nanos(), v));
+            }
+            None => {}
+        }
     }
-    let index = Index { claims, volumes };
+    for volumes in free.values_mut() {
+        for group in volumes.by_kind.values_mut() {
+            group.sort_unstable();
+        }
+    }
+    let index = Index {
+        claims,
+        free,
+        taken,
+    };
     for workload in sets {
         statefulset_supply(snapshot, plan, &index, workload, findings);
     }
 }
 
-/// Claims by namespace and name, volumes by class.
+/// Claims by namespace and name; the volumes of local classes a replica's claim could have.
 struct Index<'s> {
     claims: HashMap<(&'s str, &'s str), usize>,
-    volumes: HashMap<&'s str, Vec<usize>>,
+    /// Free volumes by class.
+    free: HashMap<&'s str, FreeVolumes>,
+    /// Volumes of local classes by the claim they go to.
+    taken: HashMap<usize, Vec<usize>>,
+}
+
+/// A class's free volumes by volume mode and access modes, smallest first: a StatefulSet
+/// counts those that fit its template with a look-up per kind, not a walk over the class.
+#[derive(Default)]
+struct FreeVolumes {
+    by_kind: HashMap<(VolumeMode, u8), Vec<(i128, usize)>>,
+}
+
+impl FreeVolumes {
+    /// The volumes of at least `request` with `mode` and every access mode of `modes`, as
+    /// many as fit, in no order: the smallest fitting run of each kind.
+    fn fitting(
+        &self,
+        request: i128,
+        mode: VolumeMode,
+        modes: AccessModes,
+    ) -> impl Iterator<Item = &[(i128, usize)]> {
+        self.by_kind
+            .iter()
+            .filter(move |((m, bits), _)| {
+                *m == mode && AccessModes::from_bits(*bits).contains_all(modes)
+            })
+            .map(move |(_, group)| &group[group.partition_point(|(c, _)| *c < request)..])
+    }
 }
 
 /// A no-provisioner class that binds at once: the controller picks a node-local volume before
@@ -116,35 +180,39 @@ fn statefulset_supply(
         }
         let claim = &snapshot.claims[first];
         let request = claim.request_or_zero();
-        let replica_claims: HashSet<usize> = claims.iter().flatten().copied().collect();
-        let ours = |v: usize| {
-            plan.volumes[v]
-                .claim_index
-                .is_some_and(|c| replica_claims.contains(&c))
-        };
-        let supply: Vec<&str> = index
-            .volumes
-            .get(class.meta.name.as_str())
-            .into_iter()
+        // The volumes already going to the replicas, and the free ones that fit them.
+        let mut supply: Vec<usize> = claims
+            .iter()
             .flatten()
-            .map(|v| (*v, &snapshot.volumes[*v]))
-            .filter(|(v, volume)| {
-                let volume_plan = &plan.volumes[*v];
-                let free = volume_plan.claim_index.is_none()
-                    && volume_plan.reserved_for.is_none()
-                    && volume_plan.phase == VolumePhase::Available;
-                !volume.meta.deleting
-                    && (ours(*v)
-                        || (free
-                            && volume.capacity_nanos() >= request.nanos()
-                            && volume.volume_mode_or_default() == claim.volume_mode_or_default()
-                            && volume.access_modes.contains_all(claim.access_modes)))
-            })
-            .map(|(_, volume)| volume.meta.name.as_str())
+            .filter_map(|c| index.taken.get(c))
+            .flatten()
+            .copied()
+            .filter(|v| snapshot.volumes[*v].class() == class.meta.name)
             .collect();
-        if supply.len() >= workload.pods as usize {
+        let fitting: Vec<&[(i128, usize)]> = index
+            .free
+            .get(class.meta.name.as_str())
+            .map(|free| {
+                free.fitting(
+                    request.nanos(),
+                    claim.volume_mode_or_default(),
+                    claim.access_modes,
+                )
+                .collect()
+            })
+            .unwrap_or_default();
+        if supply.len() + fitting.iter().map(|g| g.len()).sum::<usize>() >= workload.pods as usize
+        {
             continue;
         }
+        // Fewer than the replicas: few enough to name, in the input's order.
+        supply.extend(fitting.iter().flat_map(|g| g.iter().map(|(_, v)| *v)));
+        supply.sort_unstable();
+        supply.dedup();
+        let supply: Vec<&str> = supply
+            .iter()
+            .map(|v| snapshot.volumes[*v].meta.name.as_str())
+            .collect();
         let short = workload.pods as usize - supply.len();
         // The pods the plan leaves Pending; without them (another cause decided first), the
         // highest ordinals, which the controller creates last.
