@@ -89,7 +89,7 @@ fn main() -> ExitCode {
 }
 
 /// Loads one text as `kubectl storage plan` does.
-fn load_text(name: &str, text: &Arc<str>) -> Loaded {
+fn load_text(name: &str, text: &Arc<String>) -> Loaded {
     let mut loader = Loader::new(&LoadOptions::default());
     loader.add_text(name.to_owned(), text.clone());
     loader.finish()
@@ -132,7 +132,7 @@ fn run(args: &Args) {
 
     let start = Instant::now();
     let (yaml, summary) = generator::generate(o, Format::Yaml);
-    let yaml: Arc<str> = yaml.into();
+    let yaml = Arc::new(yaml);
     println!(
         "  generated in {:.1} s: {summary}",
         start.elapsed().as_secs_f64()
@@ -200,7 +200,7 @@ fn run(args: &Args) {
 
     // (b) JSON List.
     let (json, _) = generator::generate(o, Format::Json);
-    let json: Arc<str> = json.into();
+    let json = Arc::new(json);
     let (t, loaded) = median(|| load_text("snapshot.json", &json));
     row(
         "load JSON (kind: List)",

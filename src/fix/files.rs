@@ -164,7 +164,7 @@ pub fn load_texts<'a>(
 ) -> crate::load::Loaded {
     let mut loader = Loader::new(options);
     for (name, text) in texts {
-        loader.add_text(name.to_owned(), text.into());
+        loader.add_text(name.to_owned(), std::sync::Arc::new(text.to_owned()));
     }
     loader.finish()
 }

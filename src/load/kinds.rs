@@ -56,7 +56,7 @@ pub struct SnapshotBuilder {
     /// for one read from a cluster, its immutable fields. Read again only when a manifest comes.
     live_objects: HashMap<ObjectKey, LiveObject>,
     /// The text of every input file, by id, to read a live object again.
-    texts: Vec<Arc<str>>,
+    texts: Vec<Arc<String>>,
     /// A List document was read: the input is a dump.
     dumped: bool,
 }
@@ -283,10 +283,10 @@ impl SnapshotBuilder {
     }
 
     /// Keeps a file's text, so that objects written in it can be read again.
-    pub fn add_text(&mut self, file: FileId, text: Arc<str>) {
+    pub fn add_text(&mut self, file: FileId, text: Arc<String>) {
         let index = file.0 as usize;
         if self.texts.len() <= index {
-            self.texts.resize(index + 1, Arc::from(""));
+            self.texts.resize(index + 1, Arc::default());
         }
         self.texts[index] = text;
     }

@@ -111,7 +111,7 @@ pub fn load_over(mut loader: Loader, inputs: &[Input]) -> Result<Loaded, LoadErr
     drop(t);
     for input in texts {
         let _t = crate::timings::phase("load text");
-        loader.add_text(input.name, input.text.into());
+        loader.add_text(input.name, Arc::new(input.text));
     }
     let _t = crate::timings::phase("load finish");
     Ok(loader.finish())
@@ -237,7 +237,7 @@ impl Loader {
         }
     }
 
-    pub fn add_text(&mut self, name: String, text: Arc<str>) -> FileId {
+    pub fn add_text(&mut self, name: String, text: Arc<String>) -> FileId {
         let file = self.sources.add(name.clone(), text.clone());
         self.builder.add_text(file, text.clone());
         let namespace = self.builder.namespace().to_owned();
@@ -367,6 +367,6 @@ fn read_documents(
 /// Loads one text (tests, rule examples, conformance cases).
 pub fn load_str(name: &str, text: &str, options: &LoadOptions) -> Loaded {
     let mut loader = Loader::new(options);
-    loader.add_text(name.to_owned(), text.into());
+    loader.add_text(name.to_owned(), Arc::new(text.to_owned()));
     loader.finish()
 }

@@ -162,7 +162,7 @@ mod tests {
         let mut findings = Vec::new();
         let mut typed = Vec::new();
         let file = FileId(0);
-        builder.add_text(file, Arc::from(text));
+        builder.add_text(file, Arc::new(text.to_owned()));
         let mut add = |document: Ready| match document {
             Ready::Tree(node, prepared) => {
                 builder.add_node(file, text, node, prepared, &mut findings)

@@ -17,7 +17,7 @@ pub struct FileId(pub u32);
 pub struct SourceFile {
     /// As the user named it (`-` input is called `<stdin>`).
     pub name: String,
-    pub text: Arc<str>,
+    pub text: Arc<String>,
 }
 
 /// Where an object is written: its file and the span of its mapping node.
@@ -58,7 +58,7 @@ pub struct Sources {
 }
 
 impl Sources {
-    pub fn add(&mut self, name: String, text: Arc<str>) -> FileId {
+    pub fn add(&mut self, name: String, text: Arc<String>) -> FileId {
         self.files.push(SourceFile { name, text });
         FileId(self.files.len() as u32 - 1)
     }
