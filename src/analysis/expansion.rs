@@ -177,7 +177,7 @@ fn templates(
             };
             // The live request, when a manifest in the input updates the claim.
             let has = match (&claim.previous_request, &claim.request) {
-                (Some(previous), _) => previous.clone(),
+                (Some(previous), _) => Quantity::clone(previous),
                 (None, Some(Ok(request))) => request.clone(),
                 (None, _) => continue,
             };

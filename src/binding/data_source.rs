@@ -70,7 +70,11 @@ pub fn admitted(snapshot: &Snapshot, c: usize) -> (Option<Problem>, Option<DataS
     if claim.meta.exists {
         return (
             None,
-            claim.data_source_ref.clone().or(claim.data_source.clone()),
+            claim
+                .data_source_ref
+                .as_deref()
+                .or(claim.data_source.as_deref())
+                .cloned(),
         );
     }
     let namespace = claim.meta.namespace.as_deref().unwrap_or_default();
@@ -98,7 +102,11 @@ pub fn admitted(snapshot: &Snapshot, c: usize) -> (Option<Problem>, Option<DataS
                     field: "spec.dataSourceRef",
                     why,
                 }),
-                claim.data_source.clone().filter(kept_in_data_source),
+                claim
+                    .data_source
+                    .as_deref()
+                    .filter(|d| kept_in_data_source(d))
+                    .cloned(),
             );
         }
         if r.group.is_empty() && r.kind != "PersistentVolumeClaim" {
@@ -126,7 +134,7 @@ pub fn admitted(snapshot: &Snapshot, c: usize) -> (Option<Problem>, Option<DataS
                 );
             }
         }
-        return (None, Some(r.clone()));
+        return (None, Some(DataSource::clone(r)));
     }
     match &claim.data_source {
         Some(d) if !kept_in_data_source(d) => {
@@ -145,7 +153,7 @@ pub fn admitted(snapshot: &Snapshot, c: usize) -> (Option<Problem>, Option<DataS
                 None,
             )
         }
-        other => (None, other.clone()),
+        other => (None, other.as_deref().cloned()),
     }
 }
 

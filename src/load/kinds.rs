@@ -1028,7 +1028,7 @@ impl HasMeta for Claim {
         self.status_capacity.clone_from(&live.status_capacity);
         self.status.clone_from(&live.status);
         self.previous_request = match &live.request {
-            Some(Ok(q)) => Some(q.clone()),
+            Some(Ok(q)) => Some(Box::new(q.clone())),
             _ => None,
         };
     }

@@ -201,13 +201,14 @@ pub struct Claim {
     pub status_capacity: Option<Parsed<Quantity>>,
     /// The request of the claim as it exists in the cluster, when a later definition in the
     /// input updates an existing claim (a manifest applied over a dump).
-    pub previous_request: Option<Quantity>,
+    pub previous_request: Option<Box<Quantity>>,
     /// What the controllers wrote in `status`: phase, conditions and resize progress.
     pub status: ClaimStatus,
-    /// `spec.dataSource`: a claim to clone or a VolumeSnapshot to restore, as written.
-    pub data_source: Option<DataSource>,
+    /// `spec.dataSource`: a claim to clone or a VolumeSnapshot to restore, as written. Boxed,
+    /// as the rare fields are: a claim is held once per claim of a cluster.
+    pub data_source: Option<Box<DataSource>>,
     /// `spec.dataSourceRef`: the same, or a populator's object, possibly in another namespace.
-    pub data_source_ref: Option<DataSource>,
+    pub data_source_ref: Option<Box<DataSource>>,
 }
 
 /// What a claim's volume is made from (`spec.dataSource` or `spec.dataSourceRef`).
@@ -326,17 +327,21 @@ impl Claim {
             status_capacity: parse_storage(pvc.status.as_ref().and_then(|s| s.capacity.as_ref())),
             previous_request: None,
             status: ClaimStatus::from_k8s(pvc.status.as_ref()),
-            data_source: spec.data_source.as_ref().map(|d| DataSource {
-                group: d.api_group.clone().unwrap_or_default(),
-                kind: d.kind.clone(),
-                name: d.name.clone(),
-                namespace: None,
+            data_source: spec.data_source.map(|d| {
+                Box::new(DataSource {
+                    group: d.api_group.unwrap_or_default(),
+                    kind: d.kind,
+                    name: d.name,
+                    namespace: None,
+                })
             }),
-            data_source_ref: spec.data_source_ref.as_ref().map(|d| DataSource {
-                group: d.api_group.clone().unwrap_or_default(),
-                kind: d.kind.clone(),
-                name: d.name.clone(),
-                namespace: d.namespace.clone().filter(|n| !n.is_empty()),
+            data_source_ref: spec.data_source_ref.map(|d| {
+                Box::new(DataSource {
+                    group: d.api_group.unwrap_or_default(),
+                    kind: d.kind,
+                    name: d.name,
+                    namespace: d.namespace.filter(|n| !n.is_empty()),
+                })
             }),
         }
     }

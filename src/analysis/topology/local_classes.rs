@@ -6,9 +6,9 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use crate::binding::{BindingPlan, Outcome};
 use crate::findings::{Finding, Pointer};
 use crate::fix::Fix;
+use crate::model::storage::VolumeMode;
 use crate::model::storage::NO_PROVISIONER;
 use crate::model::workload::statefulset_claim_name;
-use crate::model::storage::VolumeMode;
 use crate::model::{
     AccessModes, BindingMode, Snapshot, Volume, VolumePhase, Workload, WorkloadKind,
 };
@@ -201,8 +201,7 @@ fn statefulset_supply(
                 .collect()
             })
             .unwrap_or_default();
-        if supply.len() + fitting.iter().map(|g| g.len()).sum::<usize>() >= workload.pods as usize
-        {
+        if supply.len() + fitting.iter().map(|g| g.len()).sum::<usize>() >= workload.pods as usize {
             continue;
         }
         // Fewer than the replicas: few enough to name, in the input's order.
