@@ -78,10 +78,8 @@ impl<'w, W: Write + ?Sized> Object<'w, W> {
     }
 
     fn key(&mut self, key: &str) -> io::Result<()> {
-        self.out
-            .write_all(if self.empty { b"\n" } else { b",\n" })?;
+        item_start(self.out, self.empty, self.depth + 1)?;
         self.empty = false;
-        indent(self.out, self.depth + 1)?;
         serde_json::to_writer(&mut *self.out, key).map_err(io::Error::from)?;
         self.out.write_all(b": ")
     }
@@ -120,13 +118,11 @@ impl<'w, W: Write + ?Sized> Object<'w, W> {
             let texts = crate::parallel::map(&parts, |range| {
                 let mut text = Vec::new();
                 for position in range.clone() {
-                    text.extend_from_slice(if position == 0 { b"\n" } else { b",\n" });
-                    for _ in 0..depth {
-                        text.extend_from_slice(INDENT);
-                    }
-                    if let Some(item) = item(position) {
-                        pretty(&mut text, depth, &item)?;
-                    }
+                    item_start(&mut text, position == 0, depth)?;
+                    let item = item(position).ok_or_else(|| {
+                        io::Error::other(format!("{key}: no row at position {position}"))
+                    })?;
+                    pretty(&mut text, depth, &item)?;
                 }
                 Ok::<_, io::Error>(text)
             });
@@ -147,6 +143,12 @@ impl<'w, W: Write + ?Sized> Object<'w, W> {
         }
         self.out.write_all(b"}")
     }
+}
+
+/// Starts an array item or object entry: after the opening bracket, or after the previous one.
+fn item_start<W: Write + ?Sized>(out: &mut W, first: bool, depth: usize) -> io::Result<()> {
+    out.write_all(if first { b"\n" } else { b",\n" })?;
+    indent(out, depth)
 }
 
 fn indent<W: Write + ?Sized>(out: &mut W, depth: usize) -> io::Result<()> {
@@ -191,11 +193,6 @@ impl Nested {
         }
         out.write_all(bracket)
     }
-
-    fn item<W: Write + ?Sized>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
-        out.write_all(if first { b"\n" } else { b",\n" })?;
-        indent(out, self.depth)
-    }
 }
 
 impl serde_json::ser::Formatter for Nested {
@@ -208,7 +205,7 @@ impl serde_json::ser::Formatter for Nested {
     }
 
     fn begin_array_value<W: Write + ?Sized>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
-        self.item(out, first)
+        item_start(out, first, self.depth)
     }
 
     fn end_array_value<W: Write + ?Sized>(&mut self, _out: &mut W) -> io::Result<()> {
@@ -225,7 +222,7 @@ impl serde_json::ser::Formatter for Nested {
     }
 
     fn begin_object_key<W: Write + ?Sized>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
-        self.item(out, first)
+        item_start(out, first, self.depth)
     }
 
     fn begin_object_value<W: Write + ?Sized>(&mut self, out: &mut W) -> io::Result<()> {
