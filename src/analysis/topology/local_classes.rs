@@ -204,10 +204,10 @@ fn statefulset_supply(
         if supply.len() + fitting.iter().map(|g| g.len()).sum::<usize>() >= workload.pods as usize {
             continue;
         }
-        // Fewer than the replicas: few enough to name, in the input's order.
+        // Fewer than the replicas: few enough to name, in the input's order. (A volume is
+        // either going to a claim or free, never both.)
         supply.extend(fitting.iter().flat_map(|g| g.iter().map(|(_, v)| *v)));
         supply.sort_unstable();
-        supply.dedup();
         let supply: Vec<&str> = supply
             .iter()
             .map(|v| snapshot.volumes[*v].meta.name.as_str())
