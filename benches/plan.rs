@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 
 use kubectl_storage::binding::reference::ReferenceFinder;
 use kubectl_storage::binding::{self, BindingPlan};
+use kubectl_storage::load::text::Text;
 use kubectl_storage::load::{self, Input, LoadOptions, Loaded, Loader};
 use kubectl_storage::report;
 
@@ -89,7 +90,7 @@ fn main() -> ExitCode {
 }
 
 /// Loads one text as `kubectl storage plan` does.
-fn load_text(name: &str, text: &Arc<String>) -> Loaded {
+fn load_text(name: &str, text: &Arc<Text>) -> Loaded {
     let mut loader = Loader::new(&LoadOptions::default());
     loader.add_text(name.to_owned(), text.clone());
     loader.finish()
@@ -132,7 +133,7 @@ fn run(args: &Args) {
 
     let start = Instant::now();
     let (yaml, summary) = generator::generate(o, Format::Yaml);
-    let yaml = Arc::new(yaml);
+    let yaml = Arc::new(Text::from(yaml));
     println!(
         "  generated in {:.1} s: {summary}",
         start.elapsed().as_secs_f64()
@@ -200,7 +201,7 @@ fn run(args: &Args) {
 
     // (b) JSON List.
     let (json, _) = generator::generate(o, Format::Json);
-    let json = Arc::new(json);
+    let json = Arc::new(Text::from(json));
     let (t, loaded) = median(|| load_text("snapshot.json", &json));
     row(
         "load JSON (kind: List)",

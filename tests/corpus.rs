@@ -33,7 +33,7 @@ fn load_files(files: &[PathBuf]) -> Loaded {
     let mut loader = Loader::new(&LoadOptions::default());
     for file in files {
         let text = std::fs::read_to_string(file).unwrap();
-        loader.add_text(relative(file), Arc::from(text));
+        loader.add_text(relative(file), Arc::new(text.into()));
     }
     loader.finish()
 }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::findings::selection::Selection;
 use crate::findings::Finding;
+use crate::load::text::Text;
 use crate::load::{InputText, LoadOptions, Loader};
 use crate::report;
 
@@ -61,7 +62,7 @@ pub fn fix(
     selection: &Selection,
     unsafe_fixes: bool,
 ) -> Outcome {
-    let mut texts: Vec<String> = inputs.iter().map(|i| i.text.clone()).collect();
+    let mut texts: Vec<String> = inputs.iter().map(|i| i.text.to_string()).collect();
     let mut applied = Vec::new();
     let mut left = Vec::new();
     let mut remaining = Vec::new();
@@ -144,7 +145,7 @@ pub fn fix(
         .map(|(input, after)| FixedFile {
             name: input.name,
             path: input.path,
-            before: input.text,
+            before: input.text.into_string(),
             after,
         })
         .collect();
@@ -164,7 +165,10 @@ pub fn load_texts<'a>(
 ) -> crate::load::Loaded {
     let mut loader = Loader::new(options);
     for (name, text) in texts {
-        loader.add_text(name.to_owned(), std::sync::Arc::new(text.to_owned()));
+        loader.add_text(
+            name.to_owned(),
+            std::sync::Arc::new(Text::from(text.to_owned())),
+        );
     }
     loader.finish()
 }
@@ -191,7 +195,7 @@ pub fn edit(inputs: Vec<InputText>, edits: &[FieldEdit]) -> Result<Vec<FixedFile
         files.push(FixedFile {
             name: input.name,
             path: input.path,
-            before: input.text,
+            before: input.text.into_string(),
             after,
         });
     }

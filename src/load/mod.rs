@@ -9,6 +9,7 @@ mod pipeline;
 pub mod snapshot_kinds;
 mod snapshot_validation;
 pub mod source;
+pub mod text;
 mod typing;
 pub mod yaml_tree;
 
@@ -26,6 +27,7 @@ use crate::rules::ids;
 use self::kinds::SnapshotBuilder;
 use self::pipeline::Ready;
 use self::source::{FileId, Sources};
+use self::text::{NotUtf8, Text};
 use self::yaml_tree::ParseError;
 
 /// One `-f` argument.
@@ -121,7 +123,7 @@ pub fn load_over(mut loader: Loader, inputs: &[Input]) -> Result<Loaded, LoadErr
 pub struct InputText {
     pub name: String,
     pub path: Option<PathBuf>,
-    pub text: String,
+    pub text: Text,
 }
 
 /// Reads the texts of the inputs: files, folders' manifests in name order, standard input once.
@@ -150,17 +152,18 @@ pub fn read_inputs(inputs: &[Input]) -> Result<Vec<InputText>, LoadError> {
                 InputText {
                     name: "<stdin>".to_owned(),
                     path: None,
-                    text,
+                    text: Text::from(text),
                 }
             }
             FileInput::File(path) => {
-                let bytes = std::fs::read(&path).map_err(|e| LoadError::Read(path.clone(), e))?;
-                let text = String::from_utf8(bytes).map_err(|_| {
-                    LoadError::Read(
-                        path.clone(),
-                        io::Error::new(io::ErrorKind::InvalidData, "not UTF-8 text"),
-                    )
-                })?;
+                let text = Text::read(&path)
+                    .map_err(|e| LoadError::Read(path.clone(), e))?
+                    .map_err(|NotUtf8| {
+                        LoadError::Read(
+                            path.clone(),
+                            io::Error::new(io::ErrorKind::InvalidData, "not UTF-8 text"),
+                        )
+                    })?;
                 InputText {
                     name: path.display().to_string(),
                     path: Some(path),
@@ -237,7 +240,7 @@ impl Loader {
         }
     }
 
-    pub fn add_text(&mut self, name: String, text: Arc<String>) -> FileId {
+    pub fn add_text(&mut self, name: String, text: Arc<Text>) -> FileId {
         let file = self.sources.add(name.clone(), text.clone());
         self.builder.add_text(file, text.clone());
         let namespace = self.builder.namespace().to_owned();
@@ -248,6 +251,8 @@ impl Loader {
             }
             Ready::Dumped(dumped) => self.builder.add_dumped(file, dumped, &mut self.findings),
         });
+        // A mapped text is read again only to locate findings, a few objects at a time.
+        text.release();
         if let Some(error) = error {
             let object = ObjectKey::new("File", None, &name);
             self.findings.push(
@@ -367,6 +372,6 @@ fn read_documents(
 /// Loads one text (tests, rule examples, conformance cases).
 pub fn load_str(name: &str, text: &str, options: &LoadOptions) -> Loaded {
     let mut loader = Loader::new(options);
-    loader.add_text(name.to_owned(), Arc::new(text.to_owned()));
+    loader.add_text(name.to_owned(), Arc::new(Text::from(text.to_owned())));
     loader.finish()
 }

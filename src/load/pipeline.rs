@@ -12,6 +12,7 @@ use crate::parallel::join;
 use super::dumped::{self, Dumped};
 use super::json_tree::Item;
 use super::kinds::{self, Prepared};
+use super::text::Text;
 use super::yaml_tree::{Node, ParseError, Value};
 
 /// Texts smaller than this are read on one thread: starting threads would cost more.
@@ -40,16 +41,23 @@ enum Made {
 /// Calls `add` with every document of `text`, in order. Returns the syntax error that stopped
 /// reading, if any (documents before it are all added).
 /// `namespace` is the one objects written without one go to.
-pub(super) fn read(text: &str, namespace: &str, add: &mut dyn FnMut(Ready)) -> Option<ParseError> {
+/// The pages of a mapped text are handed back as the documents before them are added.
+pub(super) fn read(text: &Text, namespace: &str, add: &mut dyn FnMut(Ready)) -> Option<ParseError> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     if cores < 2 || text.len() < PARALLEL_FROM {
         return super::read_nodes(text, &mut |node| add(Ready::Tree(&node, Prepared::Nothing)));
     }
-    threaded(text, namespace, add)
+    threaded(text, namespace, add, &|offset| text.release_before(offset))
 }
 
-/// [`read`] on four threads, whatever the size of the text.
-fn threaded(text: &str, namespace: &str, add: &mut dyn FnMut(Ready)) -> Option<ParseError> {
+/// [`read`] on four threads, whatever the size of the text. `added_to` is told the offset
+/// every document before which has been added.
+fn threaded(
+    text: &str,
+    namespace: &str,
+    add: &mut dyn FnMut(Ready),
+    added_to: &dyn Fn(usize),
+) -> Option<ParseError> {
     std::thread::scope(|scope| {
         // Two preparing threads take the batches in turn (preparing is the most work), and the
         // adding thread takes them back in the same turn, so the order holds.
@@ -103,15 +111,21 @@ fn threaded(text: &str, namespace: &str, add: &mut dyn FnMut(Ready)) -> Option<P
         while let Ok(batch) = from_preparers[turn % PREPARERS].recv() {
             turn += 1;
             let mut added = Vec::with_capacity(batch.len());
+            let mut end = 0;
             for made in batch {
                 match made {
                     Made::Tree(node, prepared) => {
+                        end = node.end.offset;
                         add(Ready::Tree(&node, prepared));
                         added.push(node);
                     }
-                    Made::Dumped(dumped) => add(Ready::Dumped(dumped)),
+                    Made::Dumped(dumped) => {
+                        end = dumped.end;
+                        add(Ready::Dumped(dumped));
+                    }
                 }
             }
+            added_to(end);
             // Once the reader is done, they are freed here.
             let _ = spent.send(added);
         }
@@ -162,7 +176,7 @@ mod tests {
         let mut findings = Vec::new();
         let mut typed = Vec::new();
         let file = FileId(0);
-        builder.add_text(file, Arc::new(text.to_owned()));
+        builder.add_text(file, Arc::new(Text::from(text.to_owned())));
         let mut add = |document: Ready| match document {
             Ready::Tree(node, prepared) => {
                 builder.add_node(file, text, node, prepared, &mut findings)
@@ -173,7 +187,7 @@ mod tests {
             }
         };
         let error = if on_threads {
-            threaded(text, "default", &mut add)
+            threaded(text, "default", &mut add, &|_| {})
         } else {
             super::super::read_nodes(text, &mut |node| add(Ready::Tree(&node, Prepared::Nothing)))
         };

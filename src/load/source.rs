@@ -8,6 +8,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::json_tree;
+use super::text::Text;
 use super::yaml_tree::{self, Pos};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -17,7 +18,7 @@ pub struct FileId(pub u32);
 pub struct SourceFile {
     /// As the user named it (`-` input is called `<stdin>`).
     pub name: String,
-    pub text: Arc<String>,
+    pub text: Arc<Text>,
 }
 
 /// Where an object is written: its file and the span of its mapping node.
@@ -58,7 +59,7 @@ pub struct Sources {
 }
 
 impl Sources {
-    pub fn add(&mut self, name: String, text: Arc<String>) -> FileId {
+    pub fn add(&mut self, name: String, text: Arc<Text>) -> FileId {
         self.files.push(SourceFile { name, text });
         FileId(self.files.len() as u32 - 1)
     }
@@ -69,6 +70,13 @@ impl Sources {
 
     pub fn files(&self) -> &[SourceFile] {
         &self.files
+    }
+
+    /// Hands back the pages of every mapped text ([`Text::release`]).
+    pub fn release(&self) {
+        for file in &self.files {
+            file.text.release();
+        }
     }
 
     /// The location of a raw position (a syntax error, a document start).

@@ -371,7 +371,7 @@ mod tests {
     fn ends_count_characters_and_lines() {
         let mut sources = Sources::default();
         let text = "kind: Ä\nspec:\n  größe: 1\n";
-        let file = sources.add("x.yaml".into(), std::sync::Arc::new(text.to_owned()));
+        let file = sources.add("x.yaml".into(), std::sync::Arc::new(text.to_owned().into()));
         let at = |offset: usize, len: usize, line: u32, column: u32| Location {
             file: "x.yaml".into(),
             line,

@@ -429,9 +429,20 @@ fn deletion_groups(
 }
 
 /// Locates findings in their source text. Each may re-read its object's text, so a large plan
-/// spreads them over the machine's cores.
+/// spreads them over the machine's cores. The pages of mapped texts read for them are handed
+/// back every few thousand findings, so that locating does not bring a whole dump back.
 fn locate_all(findings: Vec<crate::findings::Finding>, sources: &Sources) -> Vec<Located> {
-    crate::parallel::map_parts(findings, |f| f.locate(sources))
+    const RELEASE_EVERY: usize = 8192;
+    let located = std::sync::atomic::AtomicUsize::new(0);
+    let all = crate::parallel::map_parts(findings, |f| {
+        let n = located.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if n % RELEASE_EVERY == RELEASE_EVERY - 1 {
+            sources.release();
+        }
+        f.locate(sources)
+    });
+    sources.release();
+    all
 }
 
 /// The report of planned and located findings. It takes the plans: its rows are made from them

@@ -349,7 +349,7 @@ fn tool_errors(refusing_rules: &BTreeSet<String>, case: &Case, dumps: &[Value]) 
     };
     for (label, object) in [("dump.json", &dump), ("manifest.json", &case.manifest)] {
         let text = serde_json::to_string_pretty(object).unwrap();
-        loader.add_text(label.to_owned(), Arc::from(text));
+        loader.add_text(label.to_owned(), Arc::new(text.into()));
     }
     let loaded = loader.finish();
     let (findings, _, _) = kubectl_storage::report::findings(&loaded, &Selection::all());

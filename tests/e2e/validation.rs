@@ -509,7 +509,7 @@ fn tool_errors(label: &str, object: &Value) -> Vec<ToolError> {
         namespace: NS.to_owned(),
     });
     let text = serde_json::to_string_pretty(object).unwrap();
-    loader.add_text(label.to_owned(), Arc::from(text));
+    loader.add_text(label.to_owned(), Arc::new(text.into()));
     let loaded = loader.finish();
     let (findings, _, _) = kubectl_storage::report::findings(&loaded, &Selection::all());
     findings
