@@ -289,7 +289,7 @@ fn every_corpus_file_fixes_cleanly() {
             vec![load::InputText {
                 name: name.clone(),
                 path: None,
-                text: changed.after.clone(),
+                text: changed.after.clone().into(),
             }],
             &options,
             &Selection::all(),

@@ -1020,8 +1020,8 @@ const CONTROLLER_CLAIM_ANNOTATIONS: &[&str] = &[
     annotations::BIND_COMPLETED,
     annotations::BOUND_BY_CONTROLLER,
     annotations::SELECTED_NODE,
-    "volume.kubernetes.io/storage-provisioner",
-    "volume.beta.kubernetes.io/storage-provisioner",
+    annotations::STORAGE_PROVISIONER,
+    annotations::BETA_STORAGE_PROVISIONER,
 ];
 
 impl HasMeta for Claim {
@@ -1040,9 +1040,7 @@ impl HasMeta for Claim {
         for key in CONTROLLER_CLAIM_ANNOTATIONS {
             if let Some(value) = live.meta.annotations.get(key) {
                 if !self.meta.annotations.contains_key(key) {
-                    self.meta
-                        .annotations
-                        .insert((*key).to_owned(), value.clone());
+                    self.meta.annotations.insert(key, value.to_owned());
                 }
             }
         }

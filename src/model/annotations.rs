@@ -13,3 +13,137 @@ pub const BETA_IS_DEFAULT_CLASS: &str = "storageclass.beta.kubernetes.io/is-defa
 pub const IGNORE_RULES: &str = "kubectl-storage.io/ignore";
 /// Helm's `keep`: `helm uninstall` (and upgrades that drop the object) leave it in place.
 pub const HELM_RESOURCE_POLICY: &str = "helm.sh/resource-policy";
+/// Set on the VolumeSnapshotClass a snapshot of its driver gets when it names none.
+pub const SNAPSHOT_IS_DEFAULT_CLASS: &str = "snapshot.storage.kubernetes.io/is-default-class";
+/// Set by the PV controller on a claim it hands to a provisioner.
+pub const STORAGE_PROVISIONER: &str = "volume.kubernetes.io/storage-provisioner";
+pub const BETA_STORAGE_PROVISIONER: &str = "volume.beta.kubernetes.io/storage-provisioner";
+
+/// The annotations the model keeps: every one something reads. The others (a dump's
+/// `last-applied-configuration`, tools' notes) would cost memory per object and change
+/// nothing, so they are dropped when an object is read.
+pub const KEPT: &[&str] = &[
+    BIND_COMPLETED,
+    BOUND_BY_CONTROLLER,
+    PROVISIONED_BY,
+    MIGRATED_TO,
+    SELECTED_NODE,
+    BETA_STORAGE_CLASS,
+    IS_DEFAULT_CLASS,
+    BETA_IS_DEFAULT_CLASS,
+    IGNORE_RULES,
+    HELM_RESOURCE_POLICY,
+    SNAPSHOT_IS_DEFAULT_CLASS,
+    STORAGE_PROVISIONER,
+    BETA_STORAGE_PROVISIONER,
+];
+
+/// An object's annotations among [`KEPT`], sorted by key.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct Annotations(Box<[(&'static str, String)]>);
+
+impl Annotations {
+    fn kept(key: &str) -> Option<&'static str> {
+        KEPT.iter().copied().find(|k| *k == key)
+    }
+
+    fn position(&self, key: &str) -> Result<usize, usize> {
+        debug_assert!(
+            Annotations::kept(key).is_some(),
+            "annotation {key} is read but not kept: add it to KEPT"
+        );
+        self.0.binary_search_by(|(k, _)| (*k).cmp(key))
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.position(key).ok().map(|i| self.0[i].1.as_str())
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.position(key).is_ok()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Sets `key` if it is kept. Rare (applying a manifest over a live object): it copies the
+    /// pairs.
+    pub fn insert(&mut self, key: &str, value: String) {
+        let Some(key) = Annotations::kept(key) else {
+            return;
+        };
+        match self.position(key) {
+            Ok(i) => self.0[i].1 = value,
+            Err(i) => {
+                let mut pairs = std::mem::take(&mut self.0).into_vec();
+                pairs.insert(i, (key, value));
+                self.0 = pairs.into_boxed_slice();
+            }
+        }
+    }
+}
+
+impl FromIterator<(String, String)> for Annotations {
+    /// Keeps the pairs whose key is among [`KEPT`]; a key given twice keeps its last value.
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Annotations {
+        let mut kept: Vec<(&'static str, String)> = Vec::new();
+        for (key, value) in pairs {
+            let Some(key) = Annotations::kept(&key) else {
+                continue;
+            };
+            match kept.iter_mut().find(|(k, _)| *k == key) {
+                Some(pair) => pair.1 = value,
+                None => kept.push((key, value)),
+            }
+        }
+        kept.sort_unstable_by_key(|(k, _)| *k);
+        Annotations(kept.into_boxed_slice())
+    }
+}
+
+impl From<std::collections::BTreeMap<String, String>> for Annotations {
+    fn from(map: std::collections::BTreeMap<String, String>) -> Annotations {
+        map.into_iter().collect()
+    }
+}
+
+impl std::fmt::Debug for Annotations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map()
+            .entries(self.0.iter().map(|(k, v)| (k, v)))
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_only_the_annotations_something_reads() {
+        let annotations: Annotations = [
+            ("kubectl.kubernetes.io/last-applied-configuration", "{…}"),
+            (HELM_RESOURCE_POLICY, "delete"),
+            (BIND_COMPLETED, "yes"),
+            (HELM_RESOURCE_POLICY, "keep"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        assert_eq!(annotations.len(), 2);
+        assert_eq!(annotations.get(HELM_RESOURCE_POLICY), Some("keep"));
+        assert!(annotations.contains_key(BIND_COMPLETED));
+        let mut annotations = annotations;
+        annotations.insert(SELECTED_NODE, "node-a".to_owned());
+        annotations.insert("example.com/note", "x".to_owned());
+        assert_eq!(
+            format!("{annotations:?}"),
+            r#"{"helm.sh/resource-policy": "keep", "pv.kubernetes.io/bind-completed": "yes", "volume.kubernetes.io/selected-node": "node-a"}"#
+        );
+    }
+}

@@ -6,6 +6,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::load::source::ObjectSource;
 
+pub use super::annotations::Annotations;
 pub use super::labels::Labels;
 
 /// Kind, namespace and name: enough to name an object in a finding.
@@ -52,7 +53,8 @@ pub struct Meta {
     pub exists: bool,
     pub deleting: bool,
     pub labels: Labels,
-    pub annotations: Labels,
+    /// Only those something reads ([`annotations::KEPT`](super::annotations::KEPT)).
+    pub annotations: Annotations,
     /// `metadata.ownerReferences`: the garbage collector deletes the object once every owner is
     /// gone (a StatefulSet's claims under whenDeleted: Delete, a pod's ephemeral claims).
     pub owners: Vec<OwnerRef>,
@@ -103,7 +105,7 @@ impl Meta {
             exists,
             deleting: meta.deletion_timestamp.is_some(),
             labels: meta.labels.map(Labels::from).unwrap_or_default(),
-            annotations: meta.annotations.map(Labels::from).unwrap_or_default(),
+            annotations: meta.annotations.map(Annotations::from).unwrap_or_default(),
             owners: meta
                 .owner_references
                 .into_iter()
@@ -119,7 +121,7 @@ impl Meta {
     }
 
     pub fn annotation(&self, key: &str) -> Option<&str> {
-        self.annotations.get(key).map(String::as_str)
+        self.annotations.get(key)
     }
 
     pub fn has_annotation(&self, key: &str) -> bool {

@@ -52,7 +52,7 @@ impl VolumeSnapshotClass {
     /// driver gets when it names none.
     pub fn is_default(&self) -> bool {
         self.meta
-            .annotation("snapshot.storage.kubernetes.io/is-default-class")
+            .annotation(super::annotations::SNAPSHOT_IS_DEFAULT_CLASS)
             == Some("true")
     }
 }
