@@ -212,19 +212,19 @@ impl fmt::Display for LabelSelector {
 // ---------------------------------------------------------------------------
 
 /// A `v1.NodeSelector`: the terms are ORed.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct NodeSelector {
     pub terms: Vec<NodeSelectorTerm>,
 }
 
 /// Everything inside one term is ANDed.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct NodeSelectorTerm {
     pub match_expressions: Vec<NodeRequirement>,
     pub match_fields: Vec<NodeRequirement>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct NodeRequirement {
     pub key: String,
     pub operator: NodeOperator,
