@@ -446,8 +446,8 @@ fn prebound_rejection(claim: &Claim, volume: &Volume) -> Option<Rejection> {
     let request = claim.request_or_zero();
     if volume.capacity_nanos() < request.nanos() {
         return Some(Rejection::TooSmall {
-            capacity: volume.capacity_or_zero(),
-            request,
+            capacity: Box::new(volume.capacity_or_zero()),
+            request: Box::new(request),
         });
     }
     let (mode, wanted) = (
@@ -462,8 +462,8 @@ fn prebound_rejection(claim: &Claim, volume: &Volume) -> Option<Rejection> {
     }
     if volume.attributes_class != claim.attributes_class {
         return Some(Rejection::AttributesClass {
-            volume: volume.attributes_class.clone(),
-            claim: claim.attributes_class.clone(),
+            volume: volume.attributes_class.as_deref().map(Box::from),
+            claim: claim.attributes_class.as_deref().map(Box::from),
         });
     }
     volume.meta.deleting.then_some(Rejection::Deleting)

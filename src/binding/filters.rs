@@ -240,16 +240,16 @@ pub fn explain(
                 .unwrap_or_default(),
         },
         Test::Capacity => Rejection::TooSmall {
-            capacity: volume.capacity_or_zero(),
-            request: q.request.clone(),
+            capacity: Box::new(volume.capacity_or_zero()),
+            request: Box::new(q.request.clone()),
         },
         Test::VolumeMode => Rejection::VolumeMode {
             volume: volume.volume_mode_or_default(),
             claim: q.volume_mode,
         },
         Test::AttributesClass => Rejection::AttributesClass {
-            volume: volume.attributes_class.clone(),
-            claim: q.attributes_class.map(str::to_owned),
+            volume: volume.attributes_class.as_deref().map(Box::from),
+            claim: q.attributes_class.map(Box::from),
         },
         Test::Deleting => Rejection::Deleting,
         Test::DelayedBinding => Rejection::DelayedBinding,
@@ -261,8 +261,8 @@ pub fn explain(
             },
         },
         Test::Class => Rejection::Class {
-            volume: volume.class().to_owned(),
-            claim: q.class.to_owned(),
+            volume: volume.class().into(),
+            claim: q.class.into(),
         },
         Test::NodeAffinity => Rejection::NodeAffinity {
             nodes: ctx
@@ -297,20 +297,20 @@ pub fn check_requested_volume(q: &ClaimQuery<'_>, volume: &Volume) -> Result<(),
     let capacity = volume.capacity_or_zero();
     if capacity.ceil_units() < q.request.ceil_units() {
         return Err(Rejection::TooSmall {
-            capacity,
-            request: q.request.clone(),
+            capacity: Box::new(capacity),
+            request: Box::new(q.request.clone()),
         });
     }
     if volume.class() != q.class {
         return Err(Rejection::Class {
-            volume: volume.class().to_owned(),
-            claim: q.class.to_owned(),
+            volume: volume.class().into(),
+            claim: q.class.into(),
         });
     }
     if volume.attributes_class.as_deref() != q.attributes_class {
         return Err(Rejection::AttributesClass {
-            volume: volume.attributes_class.clone(),
-            claim: q.attributes_class.map(str::to_owned),
+            volume: volume.attributes_class.as_deref().map(Box::from),
+            claim: q.attributes_class.map(Box::from),
         });
     }
     let volume_mode = volume.volume_mode_or_default();

@@ -54,17 +54,18 @@ pub enum Rejection {
         claim: String,
         by_uid: bool,
     },
+    /// Boxed, as the other rare large fields: a plan holds up to 25 rejections per claim.
     TooSmall {
-        capacity: Quantity,
-        request: Quantity,
+        capacity: Box<Quantity>,
+        request: Box<Quantity>,
     },
     VolumeMode {
         volume: VolumeMode,
         claim: VolumeMode,
     },
     AttributesClass {
-        volume: Option<String>,
-        claim: Option<String>,
+        volume: Option<Box<str>>,
+        claim: Option<Box<str>>,
     },
     Deleting,
     /// The claim's class is WaitForFirstConsumer: the controller leaves free volumes to the
@@ -77,8 +78,8 @@ pub enum Rejection {
         selector: String,
     },
     Class {
-        volume: String,
-        claim: String,
+        volume: Box<str>,
+        claim: Box<str>,
     },
     NodeAffinity {
         nodes: Vec<String>,
