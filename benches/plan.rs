@@ -223,7 +223,7 @@ fn run(args: &Args) {
         seed: o.seed,
     };
     let (text, _) = generator::generate(&small, Format::Yaml);
-    let loaded = load_text("small.yaml", &text.into());
+    let loaded = load_text("small.yaml", &Arc::new(Text::from(text)));
     let (t_ref, by_reference) = median(|| binding::plan_with::<ReferenceFinder>(&loaded.snapshot));
     let (t_idx, by_index) = median(|| binding::plan(&loaded.snapshot));
     let differences = by_reference

@@ -29,13 +29,14 @@ pub fn check(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
     for volume in snapshot.volumes.iter().filter(|v| !v.meta.exists) {
         let name = &volume.meta.name;
         let source = volume.meta.source.as_ref();
-        let mut report = |rule, path: &str, label: &str, message: String, help: &str| {
-            findings.push(
-                Finding::new(rule, volume.key(), message)
-                    .at(Pointer::field(source, path), label)
-                    .help(help),
-            );
-        };
+        let mut report =
+            |rule, path: &str, label: &'static str, message: String, help: &'static str| {
+                findings.push(
+                    Finding::new(rule, volume.key(), message)
+                        .at(Pointer::field(source, path), label)
+                        .help(help),
+                );
+            };
         if volume.capacity.is_none() {
             let upstream = if volume.capacity_written {
                 "spec.capacity: Unsupported value: ...: supported values: \"storage\""

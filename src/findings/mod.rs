@@ -2,6 +2,7 @@
 
 pub mod selection;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -83,11 +84,11 @@ pub struct Finding {
     pub rule: &'static str,
     pub severity: Severity,
     pub message: String,
-    pub help: Option<String>,
+    pub help: Option<Cow<'static, str>>,
     pub object: ObjectKey,
     pub pointer: Option<Pointer>,
     /// The short label shown under the pointed-at field.
-    pub label: Option<String>,
+    pub label: Option<Cow<'static, str>>,
     /// How to mend it, for rules that declare a fix and when the change is certain.
     pub fix: Option<Fix>,
 }
@@ -114,14 +115,18 @@ impl Finding {
         }
     }
 
-    pub fn at(mut self, pointer: Option<Pointer>, label: impl Into<String>) -> Finding {
+    pub fn at(mut self, pointer: Option<Pointer>, label: impl Into<Cow<'static, str>>) -> Finding {
         self.pointer = pointer;
         self.label = Some(label.into());
         self
     }
 
     /// Points here when nothing else was pointed at (the first choice had no source).
-    pub fn at_if_none(self, pointer: Option<Pointer>, label: impl Into<String>) -> Finding {
+    pub fn at_if_none(
+        self,
+        pointer: Option<Pointer>,
+        label: impl Into<Cow<'static, str>>,
+    ) -> Finding {
         if self.pointer.is_some() {
             self
         } else {
@@ -134,7 +139,7 @@ impl Finding {
         self
     }
 
-    pub fn help(mut self, help: impl Into<String>) -> Finding {
+    pub fn help(mut self, help: impl Into<Cow<'static, str>>) -> Finding {
         self.help = Some(help.into());
         self
     }

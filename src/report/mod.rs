@@ -3,6 +3,7 @@
 //! findings; its long sections are rows made from them when read ([`Rows`]). Renderers only
 //! format it.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -280,13 +281,13 @@ pub struct FindingEntry {
     pub rule: &'static str,
     pub severity: Severity,
     pub message: String,
-    pub help: Option<String>,
+    pub help: Option<Cow<'static, str>>,
     pub object: ObjectEntry,
     pub location: Option<Location>,
     pub fixable: bool,
     /// The label under the pointed-at field (text output).
     #[serde(skip)]
-    pub label: Option<String>,
+    pub label: Option<Cow<'static, str>>,
 }
 
 #[derive(Clone, Debug, Serialize)]
