@@ -274,12 +274,40 @@ pub struct PlannedClaim {
     pub alternatives: Vec<ClaimState>,
 }
 
+/// A volume as planned: its phase, the claim it is bound to, and the claim its own claimRef
+/// reserves it for (which stays with the volume, whichever claim a tie gives it to).
+pub struct PlannedVolume {
+    pub phase: String,
+    pub bound: Option<String>,
+    pub reserved: Option<String>,
+}
+
+impl PlannedVolume {
+    /// As the cluster shows it: a volume reserved for a claim it is not bound to names that
+    /// claim in its claimRef.
+    fn state(&self) -> VolumeState {
+        VolumeState {
+            phase: self.phase.clone(),
+            claim: self.bound.clone().or_else(|| self.reserved.clone()),
+        }
+    }
+
+    /// As the cluster shows it when a tie traded it with `other`: it is where `other` was
+    /// planned to be, but keeps its own reservation.
+    fn traded_with(&self, other: &PlannedVolume) -> VolumeState {
+        VolumeState {
+            phase: other.phase.clone(),
+            claim: other.bound.clone().or_else(|| self.reserved.clone()),
+        }
+    }
+}
+
 /// The plan's claims and volumes by name.
 pub fn planned(
     plan: &Value,
 ) -> (
     BTreeMap<String, PlannedClaim>,
-    BTreeMap<String, VolumeState>,
+    BTreeMap<String, PlannedVolume>,
 ) {
     let claims = plan["claims"]
         .as_array()
@@ -336,13 +364,12 @@ pub fn planned(
         .unwrap()
         .iter()
         .map(|v| {
-            // A volume reserved for a claim it is not bound to names that claim in its claimRef.
-            let claim = v["claim"].as_str().or(v["reservedFor"].as_str());
-            let state = VolumeState {
+            let volume = PlannedVolume {
                 phase: v["phase"].as_str().unwrap().to_owned(),
-                claim: claim.map(str::to_owned),
+                bound: v["claim"].as_str().map(str::to_owned),
+                reserved: v["reservedFor"].as_str().map(str::to_owned),
             };
-            (v["name"].as_str().unwrap().to_owned(), state)
+            (v["name"].as_str().unwrap().to_owned(), volume)
         })
         .collect();
     (claims, volumes)
@@ -386,6 +413,7 @@ pub fn compare(plan: &Value, observed: &Observed, what: &str) -> Vec<String> {
         diverged = true;
     }
     let trade = |v: &str| traded.get(v).copied().unwrap_or(v).to_owned();
+    let traded_with_other = |v: &str| traded.contains_key(v);
     let mut differences = Vec::new();
     for (key, (real, _)) in &observed.claims {
         let Some(planned) = claims.get(key) else {
@@ -412,9 +440,14 @@ pub fn compare(plan: &Value, observed: &Observed, what: &str) -> Vec<String> {
         return differences;
     }
     for (name, (real, _)) in &observed.volumes {
-        let Some(predicted) = volumes.get(&trade(name)) else {
+        let (Some(own), Some(traded)) = (volumes.get(name), volumes.get(&trade(name))) else {
             differences.push(format!("{what}: volume {name} is missing from the plan"));
             continue;
+        };
+        let predicted = if traded_with_other(name) {
+            own.traded_with(traded)
+        } else {
+            own.state()
         };
         if real.phase != predicted.phase || real.claim != predicted.claim {
             differences.push(format!(
@@ -668,4 +701,56 @@ fn clean_up(plane: &ControlPlane, batch: &[Scenario], volumes: &BTreeSet<String>
             },
         )
         .unwrap();
+}
+
+/// Seed 605633002 of a CI run: claim1 tied between pv2 (the plan's choice) and pv1, which its
+/// claimRef reserves for claim1; the controller took pv1. pv2 is then free, with no claimRef:
+/// the reservation stays with pv1, it does not travel with the trade.
+#[test]
+fn a_tie_won_by_the_volume_reserved_for_the_claim_agrees() {
+    let plan = json!({
+        "claims": [{"namespace": "d", "name": "claim1", "outcome": "binds", "volume": "pv2",
+                    "ties": ["pv1"]}],
+        "volumes": [
+            {"name": "pv1", "phase": "Available", "claim": null, "reservedFor": "d/claim1"},
+            {"name": "pv2", "phase": "Bound", "claim": "d/claim1", "reservedFor": null},
+        ],
+    });
+    let claim = |volume: &str| ClaimState {
+        outcome: "bound".to_owned(),
+        volume: Some(volume.to_owned()),
+    };
+    let volume = |phase: &str, claim: Option<&str>| VolumeState {
+        phase: phase.to_owned(),
+        claim: claim.map(str::to_owned),
+    };
+    let observed = |bound: &str, free: &str, free_claim: Option<&str>| Observed {
+        claims: [("d/claim1".to_owned(), (claim(bound), Value::Null))].into(),
+        volumes: [
+            (
+                bound.to_owned(),
+                (volume("Bound", Some("d/claim1")), Value::Null),
+            ),
+            (
+                free.to_owned(),
+                (volume("Available", free_claim), Value::Null),
+            ),
+        ]
+        .into(),
+        pods: BTreeMap::new(),
+    };
+    // Either way the tie goes, the plan holds.
+    assert_eq!(
+        compare(&plan, &observed("pv1", "pv2", None), "t"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        compare(&plan, &observed("pv2", "pv1", Some("d/claim1")), "t"),
+        Vec::<String>::new()
+    );
+    // The freed volume does not carry the other's reservation.
+    assert_eq!(
+        compare(&plan, &observed("pv1", "pv2", Some("d/claim1")), "t"),
+        ["t: volume pv2: planned Available -, the cluster has Available d/claim1"]
+    );
 }
