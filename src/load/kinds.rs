@@ -293,16 +293,12 @@ impl SnapshotBuilder {
         self.texts[index] = text;
     }
 
-    /// Makes room for the claims and volumes a large text may hold, so that their lists are
+    /// Makes room for the claims and volumes a text may hold, so that their lists are
     /// not moved as they grow: each move copies every object into fresh memory, which the
     /// kernel must clear first, and at 100,000 claims that was a tenth of the load. The count
     /// is of the kinds' names, so it may be up to twice too high (a bound volume's claimRef
     /// names its kind too); memory reserved and never written costs no resident memory.
     fn reserve_for(&mut self, text: &str) {
-        const FROM: usize = 1 << 20;
-        if text.len() < FROM {
-            return;
-        }
         let mut volumes = 0;
         let mut claims = 0;
         for at in memchr::memmem::find_iter(text.as_bytes(), b"PersistentVolume") {

@@ -283,17 +283,9 @@ pub struct PlannedVolume {
 }
 
 impl PlannedVolume {
-    /// As the cluster shows it: a volume reserved for a claim it is not bound to names that
-    /// claim in its claimRef.
-    fn state(&self) -> VolumeState {
-        VolumeState {
-            phase: self.phase.clone(),
-            claim: self.bound.clone().or_else(|| self.reserved.clone()),
-        }
-    }
-
-    /// As the cluster shows it when a tie traded it with `other`: it is where `other` was
-    /// planned to be, but keeps its own reservation.
+    /// As the cluster shows it when a tie traded it with `other` (itself when no tie did): it
+    /// is where `other` was planned to be, but keeps its own reservation. A volume reserved for
+    /// a claim it is not bound to names that claim in its claimRef.
     fn traded_with(&self, other: &PlannedVolume) -> VolumeState {
         VolumeState {
             phase: other.phase.clone(),
@@ -413,7 +405,6 @@ pub fn compare(plan: &Value, observed: &Observed, what: &str) -> Vec<String> {
         diverged = true;
     }
     let trade = |v: &str| traded.get(v).copied().unwrap_or(v).to_owned();
-    let traded_with_other = |v: &str| traded.contains_key(v);
     let mut differences = Vec::new();
     for (key, (real, _)) in &observed.claims {
         let Some(planned) = claims.get(key) else {
@@ -444,11 +435,7 @@ pub fn compare(plan: &Value, observed: &Observed, what: &str) -> Vec<String> {
             differences.push(format!("{what}: volume {name} is missing from the plan"));
             continue;
         };
-        let predicted = if traded_with_other(name) {
-            own.traded_with(traded)
-        } else {
-            own.state()
-        };
+        let predicted = own.traded_with(traded);
         if real.phase != predicted.phase || real.claim != predicted.claim {
             differences.push(format!(
                 "{what}: volume {name}: planned {} {}, the cluster has {} {}",

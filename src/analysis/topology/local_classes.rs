@@ -6,8 +6,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use crate::binding::{BindingPlan, Outcome};
 use crate::findings::{Finding, Pointer};
 use crate::fix::Fix;
-use crate::model::storage::VolumeMode;
-use crate::model::storage::NO_PROVISIONER;
+use crate::model::storage::{VolumeMode, NO_PROVISIONER};
 use crate::model::workload::statefulset_claim_name;
 use crate::model::{
     AccessModes, BindingMode, Snapshot, Volume, VolumePhase, Workload, WorkloadKind,
