@@ -640,12 +640,14 @@ fn prebound_claims_bound(plane: &ControlPlane, batch: &[Scenario], plans: &[Valu
             .collect();
         for claim in planned["claims"].as_array().into_iter().flatten() {
             let name = claim["name"].as_str().unwrap_or_default();
-            if claim["outcome"] == "bound" && named.contains(name) {
+            // From manifests the plan says a claim "binds"; "bound" is a binding it read.
+            let binds = matches!(claim["outcome"].as_str(), Some("binds" | "bound"));
+            if binds && named.contains(name) {
                 expected.insert((scenario.namespace.clone(), name.to_owned()));
             }
         }
     }
-    let _ = plane.wait_for(Duration::from_secs(30), "pre-bound claims to bind", || {
+    let waited = plane.wait_for(Duration::from_secs(60), "pre-bound claims to bind", || {
         expected
             .iter()
             .all(|(namespace, name)| {
@@ -655,6 +657,10 @@ fn prebound_claims_bound(plane: &ControlPlane, batch: &[Scenario], plans: &[Valu
             })
             .then_some(())
     });
+    // Not a difference of its own: the comparison then shows which claim did not bind.
+    if let Err(e) = waited {
+        eprintln!("differential: {e}");
+    }
 }
 
 /// Deletes volumes, whatever protects them.
