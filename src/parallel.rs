@@ -39,12 +39,24 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
 }
 
 /// `f` of every item of a long list, each core taking one contiguous part: for many cheap
-/// items, where handing them out one by one would cost more than the work.
-pub fn map_parts<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+/// items, where handing them out one by one would cost more than the work. Each part's items
+/// are worked through with one `state`, made by `init` (a cache of what neighbouring items
+/// share).
+pub fn map_parts<T: Send, S, R: Send>(
+    items: Vec<T>,
+    init: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, T) -> R + Sync,
+) -> Vec<R> {
     const MIN_PART: usize = 4096;
     let threads = threads_for(items.len() / MIN_PART);
+    let run = |part: Vec<T>| {
+        let mut state = init();
+        part.into_iter()
+            .map(|item| f(&mut state, item))
+            .collect::<Vec<_>>()
+    };
     if threads < 2 {
-        return items.into_iter().map(f).collect();
+        return run(items);
     }
     let part = items.len().div_ceil(threads);
     let mut rest = items;
@@ -54,14 +66,12 @@ pub fn map_parts<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> 
         parts.push(std::mem::replace(&mut rest, tail));
     }
     parts.push(rest);
-    let f = &f;
+    let run = &run;
     std::thread::scope(|scope| {
         let mut parts = parts.into_iter();
         let first = parts.next().unwrap_or_default();
-        let helpers: Vec<_> = parts
-            .map(|part| scope.spawn(move || part.into_iter().map(f).collect::<Vec<_>>()))
-            .collect();
-        let mut results: Vec<R> = first.into_iter().map(f).collect();
+        let helpers: Vec<_> = parts.map(|part| scope.spawn(move || run(part))).collect();
+        let mut results = run(first);
         for helper in helpers {
             results.extend(join(helper));
         }
@@ -104,10 +114,28 @@ mod tests {
         for n in [0, 1, 4095, 8192, 8193, 50_001] {
             let items: Vec<usize> = (0..n).collect();
             assert_eq!(
-                map_parts(items.clone(), |i| i + 1),
+                map_parts(items.clone(), || (), |(), i| i + 1),
                 items.iter().map(|i| i + 1).collect::<Vec<_>>()
             );
         }
+    }
+
+    #[test]
+    fn map_parts_gives_each_part_its_own_state() {
+        // The state counts the items its part has seen: each part counts from zero, in order.
+        let items: Vec<usize> = (0..50_001).collect();
+        let seen = map_parts(
+            items,
+            || 0usize,
+            |count, _| {
+                *count += 1;
+                *count
+            },
+        );
+        let restarts = seen.windows(2).filter(|w| w[1] != w[0] + 1).count();
+        assert_eq!(seen[0], 1);
+        assert!(seen.windows(2).all(|w| w[1] == w[0] + 1 || w[1] == 1));
+        assert!(restarts < threads_for(seen.len() / 4096), "{restarts}");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::fix::Fix;
-use crate::load::source::{FileId, Location, ObjectSource, Sources};
+use crate::load::source::{FileId, Location, Locator, ObjectSource, Sources};
 use crate::load::yaml_tree::Pos;
 use crate::model::ObjectKey;
 
@@ -65,9 +65,22 @@ pub enum Pointer {
 impl Pointer {
     /// Where it points in the source text.
     pub fn locate(&self, sources: &Sources) -> Location {
+        self.locate_with(&mut Locator::new(sources))
+    }
+
+    /// [`Pointer::locate`], for one of many pointers located in turn.
+    pub fn locate_with(&self, locator: &mut Locator) -> Location {
         match self {
-            Pointer::Field { source, path } => sources.locate(source, path),
-            Pointer::At { file, start, end } => sources.at(*file, *start, *end),
+            Pointer::Field { source, path } => locator.locate(source, path),
+            Pointer::At { file, start, end } => locator.sources().at(*file, *start, *end),
+        }
+    }
+
+    /// The object it points into, for locating the pointers into one object together.
+    pub fn object(&self) -> Option<(FileId, usize, usize)> {
+        match self {
+            Pointer::Field { source, .. } => Some((source.file, source.start.offset, source.end)),
+            Pointer::At { .. } => None,
         }
     }
 
@@ -144,8 +157,8 @@ impl Finding {
         self
     }
 
-    pub fn locate(self, sources: &Sources) -> Located {
-        let location = self.pointer.as_ref().map(|p| p.locate(sources));
+    pub fn locate(self, locator: &mut Locator) -> Located {
+        let location = self.pointer.as_ref().map(|p| p.locate_with(locator));
         Located {
             finding: self,
             location,

@@ -92,12 +92,36 @@ impl Sources {
     }
 
     /// The location of a field of an object: the field's key when it is written, else its
-    /// nearest written parent, else the object itself.
+    /// nearest written parent, else the object itself. To locate many, see [`Locator`].
     pub fn locate(&self, source: &ObjectSource, path: &str) -> Location {
-        let fallback = self.at(source.file, source.start, source.start.offset);
-        let Some(file) = self.file(source.file) else {
-            return fallback;
-        };
+        Locator::new(self).locate(source, path)
+    }
+}
+
+/// Locates fields of objects one after another, reading an object's text again once for a run
+/// of fields of the same object (findings sorted by object share it).
+pub struct Locator<'s> {
+    sources: &'s Sources,
+    /// The object read last: its file and span, and its tree if it could be read.
+    last: Option<(FileId, (usize, usize), Option<yaml_tree::Node>)>,
+}
+
+impl<'s> Locator<'s> {
+    pub fn new(sources: &'s Sources) -> Self {
+        Locator {
+            sources,
+            last: None,
+        }
+    }
+
+    pub fn sources(&self) -> &'s Sources {
+        self.sources
+    }
+
+    /// [`Sources::locate`].
+    pub fn locate(&mut self, source: &ObjectSource, path: &str) -> Location {
+        let sources = self.sources;
+        let fallback = sources.at(source.file, source.start, source.start.offset);
         let full_path = match (&source.base_path, path.is_empty()) {
             (Some(base), true) => base.to_string(),
             (Some(base), false) => format!("{base}.{path}"),
@@ -106,12 +130,26 @@ impl Sources {
         if full_path.is_empty() {
             return fallback;
         }
-        let Some(root) = reparse(&file.text, source.start, source.end) else {
+        let Some(root) = self.root(source) else {
             return fallback;
         };
         let segments = yaml_tree::parse_path(&full_path);
         let (start, end) = root.locate(&yaml_tree::borrow_path(&segments), true);
-        self.at(source.file, start, end.offset)
+        sources.at(source.file, start, end.offset)
+    }
+
+    fn root(&mut self, source: &ObjectSource) -> Option<&yaml_tree::Node> {
+        let span = (source.start.offset, source.end);
+        let same =
+            |(file, at, _): &(FileId, (usize, usize), _)| *file == source.file && *at == span;
+        if !self.last.as_ref().is_some_and(same) {
+            let root = self
+                .sources
+                .file(source.file)
+                .and_then(|file| reparse(&file.text, source.start, source.end));
+            self.last = Some((source.file, span, root));
+        }
+        self.last.as_ref().and_then(|(_, _, root)| root.as_ref())
     }
 }
 
@@ -216,6 +254,30 @@ mod tests {
             "{read} bytes read again for a {}-byte file",
             text.len()
         );
+    }
+
+    #[test]
+    fn a_locator_reads_an_object_once_for_a_run_of_its_fields() {
+        let text = "apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: a\nspec:\n  capacity:\n    storage: 1Gi\n---\napiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: b\n";
+        let loaded = load_str("pvs.yaml", text, &LoadOptions::default());
+        let sources: Vec<_> = loaded
+            .snapshot
+            .volumes
+            .iter()
+            .map(|v| v.meta.source.clone().unwrap())
+            .collect();
+        let mut locator = super::Locator::new(&loaded.sources);
+        let before = super::reparsed_bytes();
+        let lines: Vec<u32> = ["metadata.name", "spec.capacity.storage", "spec"]
+            .iter()
+            .map(|path| locator.locate(&sources[0], path).line)
+            .collect();
+        assert_eq!(lines, [4, 7, 5]);
+        let first = sources[0].end - sources[0].start.offset;
+        assert_eq!(super::reparsed_bytes() - before, first);
+        assert_eq!(locator.locate(&sources[1], "metadata.name").line, 12);
+        assert_eq!(locator.locate(&sources[0], "metadata").line, 3);
+        assert!(super::reparsed_bytes() - before > 2 * first);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::findings::selection::Selection;
 use crate::findings::{Finding, Located, Severity};
 use crate::live::fetch::DegradedWhy;
 use crate::live::Degraded;
-use crate::load::source::{Location, Sources};
+use crate::load::source::{Location, Locator, Sources};
 use crate::load::Loaded;
 use crate::model::Snapshot;
 
@@ -430,20 +430,30 @@ fn deletion_groups(
 }
 
 /// Locates findings in their source text. Each may re-read its object's text, so a large plan
-/// spreads them over the machine's cores. The pages of mapped texts read for them are handed
-/// back every few thousand findings, so that locating does not bring a whole dump back.
+/// spreads them over the machine's cores, and findings on one object are located one after
+/// another, reading its text once; they are then put back in their order. The pages of mapped
+/// texts read for them are handed back every few thousand findings, so that locating does not
+/// bring a whole dump back.
 fn locate_all(findings: Vec<crate::findings::Finding>, sources: &Sources) -> Vec<Located> {
     const RELEASE_EVERY: usize = 8192;
+    let mut numbered: Vec<(usize, crate::findings::Finding)> =
+        findings.into_iter().enumerate().collect();
+    numbered.sort_by_key(|(_, f)| f.pointer.as_ref().and_then(|p| p.object()));
     let located = std::sync::atomic::AtomicUsize::new(0);
-    let all = crate::parallel::map_parts(findings, |f| {
-        let n = located.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        if n % RELEASE_EVERY == RELEASE_EVERY - 1 {
-            sources.release();
-        }
-        f.locate(sources)
-    });
+    let mut all = crate::parallel::map_parts(
+        numbered,
+        || Locator::new(sources),
+        |locator, (i, f)| {
+            let n = located.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if n % RELEASE_EVERY == RELEASE_EVERY - 1 {
+                sources.release();
+            }
+            (i, f.locate(locator))
+        },
+    );
     sources.release();
-    all
+    all.sort_unstable_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, located)| located).collect()
 }
 
 /// The report of planned and located findings. It takes the plans: its rows are made from them
