@@ -69,8 +69,6 @@ pub(super) struct Builder {
     pub(super) stream_items: bool,
     /// An item completed and not yet handed over.
     pub(super) streamed: Option<Node>,
-    /// Items handed over in the current document.
-    pub(super) streamed_in_doc: usize,
 }
 
 pub(super) const ORIGIN: Pos = Pos {
@@ -98,7 +96,6 @@ impl Builder {
             alias_end: None,
             stream_items: false,
             streamed: None,
-            streamed_in_doc: 0,
         }
     }
 
@@ -158,7 +155,6 @@ impl Builder {
                 self.doc_start = self.pos(text, &span.start);
                 self.doc_start_end = self.pos(text, &span.end);
                 self.root = None;
-                self.streamed_in_doc = 0;
                 Ok(())
             }
             Event::DocumentEnd => {
@@ -442,7 +438,6 @@ impl Builder {
             self.anchors.insert(anchor, (node.clone(), size));
         }
         if self.stream_items && self.completes_list_item() {
-            self.streamed_in_doc += 1;
             self.streamed = Some(node);
             return Ok(());
         }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use saphyr_parser::{BufferedInput, Event, Parser, ScalarStyle, ScanError, StrInput};
 
 use super::builder::{Builder, ORIGIN};
+use super::fast::{FastEvents, GiveUp};
 use super::position::{column_of, is_break, is_explicit_end, to_u32, CharOffsets};
 use super::{Document, Node, ParseError, Pos, Value};
 
@@ -35,6 +36,12 @@ pub struct Documents<'t> {
     /// Items of the current document handed over before it had to be re-read with padding:
     /// the re-read keeps its items, and these are dropped from them.
     streamed_before_padding: usize,
+    /// Items of the current document handed over so far.
+    handed_over: usize,
+    /// Items the current document's re-read by saphyr hands over again, to be skipped.
+    skip_items: usize,
+    /// The text is read by the fast reader where it can be (see [`super::fast`]).
+    pub(super) fast: bool,
 }
 
 /// Padding added for the document being parsed. It is confirmed when the document ends: each
@@ -60,6 +67,8 @@ pub(super) enum Source<'t> {
     /// A padded copy of one document. It is owned, so it goes through saphyr's char-iterator
     /// input.
     Padded(Parser<'static, BufferedInput<ArcChars>>),
+    /// The original text, where the fast reader takes it.
+    Fast(FastEvents<'t>),
 }
 
 /// Re-parses may parse again at most this many times the input length (plus the slack below):
@@ -396,6 +405,9 @@ impl<'t> Documents<'t> {
             doc: DocPadding::default(),
             stream_items: false,
             streamed_before_padding: 0,
+            handed_over: 0,
+            skip_items: 0,
+            fast: false,
         }
     }
 
@@ -500,7 +512,8 @@ impl<'t> Documents<'t> {
         let previous = std::mem::replace(&mut self.builder, builder);
         // A padded re-read keeps its items (a guessed padding may still be retracted); those
         // already handed over are dropped from them when the document ends.
-        self.streamed_before_padding += previous.streamed_in_doc;
+        self.streamed_before_padding = self.handed_over;
+        self.skip_items = 0;
         if self.padded.is_none() {
             self.original_offsets = Some(previous.offsets);
         }
@@ -508,6 +521,34 @@ impl<'t> Documents<'t> {
         self.padded = Some(padded);
         self.restart = ORIGIN;
         self.doc.quoted.clear();
+    }
+
+    /// The fast reader gave up on the current document: saphyr reads it again from its start,
+    /// and the items of it already handed over are skipped.
+    fn read_slowly(&mut self) {
+        #[cfg(test)]
+        super::fast::GAVE_UP.with(|n| n.set(n.get() + 1));
+        self.skip_items = self.handed_over;
+        let offsets = std::mem::replace(&mut self.builder.offsets, CharOffsets::new(""));
+        self.original_offsets = Some(offsets);
+        self.resume(self.restart);
+    }
+
+    /// After a document saphyr read, the fast reader takes the stream up again at `at`, if
+    /// a `---` line starts there in the original text (a document ended by anything else is
+    /// followed by an error or by the end of the text).
+    fn read_fast(&mut self, at: Pos) {
+        let marked = self
+            .text
+            .get(at.offset..)
+            .is_some_and(|rest| rest.starts_with("---"));
+        if !self.fast || self.padded.is_some() || at.column != 1 || !marked {
+            return;
+        }
+        let line = at.line as usize;
+        self.source = Source::Fast(FastEvents::new(self.text, at.offset, line, false));
+        self.builder.char_base = 0;
+        self.builder.line_base = 0;
     }
 
     /// Goes back to parsing the original text after a padded document, from `at` (the end of
@@ -618,10 +659,22 @@ impl Iterator for Documents<'_> {
             // saphyr has internal asserts/unwraps; contain any panic so a bad manifest can
             // never take the linter down. The parser is not used again after a panic.
             let source = &mut self.source;
+            let mut gave_up = false;
             let step = catch_unwind(AssertUnwindSafe(|| match source {
                 Source::Str(parser) => parser.next_event(),
                 Source::Padded(parser) => parser.next_event(),
+                Source::Fast(reader) => reader.next_event().map_or_else(
+                    |GiveUp| {
+                        gave_up = true;
+                        None
+                    },
+                    |event| event.map(Ok),
+                ),
             }));
+            if gave_up {
+                self.read_slowly();
+                continue;
+            }
             let result = match step {
                 Ok(Some(Ok((ev, span)))) => {
                     // A padded copy ends with its document: go on with the original text.
@@ -675,6 +728,9 @@ impl Iterator for Documents<'_> {
                         self.doc = DocPadding::default();
                         self.restart = restart;
                         self.restart_alias_nodes = self.builder.alias_nodes;
+                        if matches!(self.source, Source::Str(_)) {
+                            self.read_fast(restart);
+                        }
                     }
                     result
                 }
@@ -715,6 +771,11 @@ impl Iterator for Documents<'_> {
                 return Some(Err(e));
             }
             if let Some(item) = self.builder.streamed.take() {
+                if self.skip_items > 0 {
+                    self.skip_items -= 1;
+                    continue;
+                }
+                self.handed_over += 1;
                 let item = self.to_original_node(item);
                 return Some(Ok(Document {
                     start: item.start,
@@ -723,6 +784,8 @@ impl Iterator for Documents<'_> {
                 }));
             }
             if let Some(mut doc) = self.builder.finished.take() {
+                self.handed_over = 0;
+                self.skip_items = 0;
                 let handed_over = std::mem::take(&mut self.streamed_before_padding);
                 if handed_over > 0 {
                     drop_first_items(&mut doc, handed_over);

@@ -15,6 +15,7 @@
 
 mod builder;
 mod documents;
+mod fast;
 mod position;
 mod scalar;
 
@@ -26,6 +27,7 @@ use saphyr_parser::Parser;
 use self::builder::Builder;
 pub use self::documents::Documents;
 use self::documents::Source;
+use self::fast::FastEvents;
 use self::position::CharOffsets;
 
 /// Cap on nodes produced by alias expansion in one stream (alias-bomb guard). Expanded nodes
@@ -372,8 +374,17 @@ pub fn parse_stream(text: &str) -> (Vec<Document>, Option<ParseError>) {
 /// Parses a stream one document at a time, so a large snapshot never has to be held as a
 /// whole tree. Yields each document as it completes; an error is the last item.
 pub fn documents(text: &str) -> Documents<'_> {
-    let source = Source::Str(Parser::new_from_str(text));
-    Documents::new(text, source, Builder::new(CharOffsets::new(text)), None)
+    let offsets = CharOffsets::new(text);
+    // The fast reader's offsets are bytes, which are saphyr's char indices in ASCII only.
+    let fast = offsets.is_ascii();
+    let source = if fast {
+        Source::Fast(FastEvents::new(text, 0, 1, true))
+    } else {
+        Source::Str(Parser::new_from_str(text))
+    };
+    let mut documents = Documents::new(text, source, Builder::new(offsets), None);
+    documents.fast = fast;
+    documents
 }
 
 /// Like [`documents`], but a document that is a List (a top-level mapping with an `items`
@@ -383,6 +394,17 @@ pub fn objects(text: &str) -> Documents<'_> {
     let mut documents = documents(text);
     documents.stream_items = true;
     documents.builder.stream_items = true;
+    documents
+}
+
+/// [`documents`] or [`objects`] read by saphyr alone, for the tests that hold the fast reader
+/// to it.
+#[cfg(test)]
+fn read_by_saphyr(text: &str, items: bool) -> Documents<'_> {
+    let source = Source::Str(Parser::new_from_str(text));
+    let mut documents = Documents::new(text, source, Builder::new(CharOffsets::new(text)), None);
+    documents.stream_items = items;
+    documents.builder.stream_items = items;
     documents
 }
 

@@ -28,6 +28,11 @@ impl CharOffsets {
         }
     }
 
+    /// Whether the text is ASCII (char indices are byte offsets).
+    pub(super) fn is_ascii(&self) -> bool {
+        self.checkpoints.is_none()
+    }
+
     pub(super) fn byte_of(&self, text: &str, char_idx: usize) -> usize {
         let Some(cps) = &self.checkpoints else {
             return char_idx.min(text.len());
