@@ -121,17 +121,17 @@ impl<'s> Locator<'s> {
     /// [`Sources::locate`].
     pub fn locate(&mut self, source: &ObjectSource, path: &str) -> Location {
         let sources = self.sources;
-        let fallback = sources.at(source.file, source.start, source.start.offset);
+        let object = || sources.at(source.file, source.start, source.start.offset);
         let full_path = match (&source.base_path, path.is_empty()) {
             (Some(base), true) => base.to_string(),
             (Some(base), false) => format!("{base}.{path}"),
             (None, _) => path.to_owned(),
         };
         if full_path.is_empty() {
-            return fallback;
+            return object();
         }
         let Some(root) = self.root(source) else {
-            return fallback;
+            return object();
         };
         let segments = yaml_tree::parse_path(&full_path);
         let (start, end) = root.locate(&yaml_tree::borrow_path(&segments), true);

@@ -1,29 +1,26 @@
-//! Labels and annotations: a handful of pairs per object, read far more often than written.
-//! They are kept as one sorted slice: a `BTreeMap` holding two pairs takes a 544-byte node,
-//! and a large dump has hundreds of thousands of them.
+//! Labels: an object's pairs, read as a `BTreeMap` reads, held as sorted pairs
+//! ([`SortedPairs`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
 
+use super::sorted_pairs::SortedPairs;
+
 /// Pairs sorted by key, each key once; reads like the `BTreeMap` it replaces.
 #[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Labels(Box<[(String, String)]>);
+pub struct Labels(SortedPairs<String>);
 
 impl Labels {
     pub fn new() -> Labels {
         Labels::default()
     }
 
-    fn position(&self, key: &str) -> Result<usize, usize> {
-        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key))
-    }
-
     pub fn get(&self, key: &str) -> Option<&String> {
-        self.position(key).ok().map(|i| &self.0[i].1)
+        self.0.get(key)
     }
 
     pub fn contains_key(&self, key: &str) -> bool {
-        self.position(key).is_ok()
+        self.0.contains_key(key)
     }
 
     pub fn len(&self) -> usize {
@@ -35,35 +32,27 @@ impl Labels {
     }
 
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&String, &String)> + ExactSizeIterator {
-        self.0.iter().map(|(k, v)| (k, v))
+        self.0.pairs().iter().map(|(k, v)| (k, v))
     }
 
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> + ExactSizeIterator {
-        self.0.iter().map(|(k, _)| k)
+        self.0.pairs().iter().map(|(k, _)| k)
     }
 
     pub fn values(&self) -> impl DoubleEndedIterator<Item = &String> + ExactSizeIterator {
-        self.0.iter().map(|(_, v)| v)
+        self.0.pairs().iter().map(|(_, v)| v)
     }
 
     /// Sets `key`, returning the value it replaces. Rare (tests, templates): it copies the
     /// pairs.
     pub fn insert(&mut self, key: String, value: String) -> Option<String> {
-        match self.position(&key) {
-            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
-            Err(i) => {
-                let mut pairs = std::mem::take(&mut self.0).into_vec();
-                pairs.insert(i, (key, value));
-                self.0 = pairs.into_boxed_slice();
-                None
-            }
-        }
+        self.0.insert(key, value)
     }
 }
 
 impl From<BTreeMap<String, String>> for Labels {
     fn from(map: BTreeMap<String, String>) -> Labels {
-        Labels(map.into_iter().collect())
+        Labels(SortedPairs::from_sorted(map.into_iter().collect()))
     }
 }
 
@@ -82,7 +71,7 @@ impl<'a> IntoIterator for &'a Labels {
     >;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter().map(|(k, v)| (k, v))
+        self.0.pairs().iter().map(|(k, v)| (k, v))
     }
 }
 

@@ -9,6 +9,7 @@ pub mod quantity;
 pub mod scope;
 pub mod selector;
 pub mod snapshots;
+mod sorted_pairs;
 pub mod storage;
 pub mod version;
 pub mod workload;

@@ -24,6 +24,16 @@ enum Block {
     Seq(usize),
 }
 
+impl Block {
+    /// The event that closes it.
+    fn end(self) -> Event<'static> {
+        match self {
+            Block::Map(_) => Event::MappingEnd,
+            Block::Seq(_) => Event::SequenceEnd,
+        }
+    }
+}
+
 /// What the line just read left open.
 #[derive(Clone, Copy, Debug)]
 enum Open {
@@ -120,6 +130,11 @@ impl<'t> FastEvents<'t> {
         Marker::new(self.bytes.len(), line, 0)
     }
 
+    /// Where the line starting at `from` ends (its line break, or the end of the text).
+    fn line_end(&self, from: usize) -> usize {
+        memchr::memchr(b'\n', &self.bytes[from..]).map_or(self.bytes.len(), |i| from + i)
+    }
+
     /// Reads one line (or the end of the text) into events.
     fn read_line(&mut self) -> Result<(), GiveUp> {
         let start = self.at;
@@ -130,8 +145,7 @@ impl<'t> FastEvents<'t> {
             self.ended = true;
             return Ok(());
         }
-        let eol =
-            memchr::memchr(b'\n', &self.bytes[start..]).map_or(self.bytes.len(), |i| start + i);
+        let eol = self.line_end(start);
         let line = &self.bytes[start..eol];
         let number = self.line;
         self.at = eol + 1;
@@ -139,7 +153,7 @@ impl<'t> FastEvents<'t> {
         if line.iter().any(|&b| matches!(b, b'\t' | b'\r' | b'#')) {
             return Err(GiveUp);
         }
-        let indent = line.iter().take_while(|&&b| b == b' ').count();
+        let indent = indentation(line);
         if indent == line.len() {
             // A blank line: only empty ones, which no scalar here can hold.
             return if line.is_empty() { Ok(()) } else { Err(GiveUp) };
@@ -203,11 +217,7 @@ impl<'t> FastEvents<'t> {
                 break;
             }
             self.blocks.pop();
-            let event = match block {
-                Block::Map(_) => Event::MappingEnd,
-                Block::Seq(_) => Event::SequenceEnd,
-            };
-            self.push(event, here, here);
+            self.push(block.end(), here, here);
         }
         match self.blocks.last() {
             None => {
@@ -235,7 +245,7 @@ impl<'t> FastEvents<'t> {
     /// Where the content of the sequence item on `line` starts (after `- ` and blanks).
     fn item_content(&self, line: &[u8], indent: usize) -> Result<usize, GiveUp> {
         let after = indent + 1;
-        let blanks = line[after..].iter().take_while(|&&b| b == b' ').count();
+        let blanks = indentation(&line[after..]);
         let item = after + blanks;
         if blanks == 0 || item >= line.len() || line[item] == b'-' {
             return Err(GiveUp);
@@ -252,7 +262,7 @@ impl<'t> FastEvents<'t> {
         number: usize,
         item: Option<usize>,
     ) -> Result<(), GiveUp> {
-        let from = item.unwrap_or_else(|| line.iter().take_while(|&&b| b == b' ').count());
+        let from = item.unwrap_or_else(|| indentation(line));
         let key_end = key_end(line, from);
         match (item, key_end) {
             (Some(item), Some(_)) => {
@@ -263,10 +273,9 @@ impl<'t> FastEvents<'t> {
                 self.key_value(line, start, number, item)
             }
             (None, Some(_)) => self.key_value(line, start, number, from),
-            (Some(item), None) => {
-                let owner = line.iter().take_while(|&&b| b == b' ').count();
-                self.value(line, start, number, item, owner)
-            }
+            // A literal block as a sequence item is left to saphyr.
+            (Some(item), None) if line[item] == b'|' => Err(GiveUp),
+            (Some(item), None) => self.value(line, start, number, item, indentation(line)),
             (None, None) => Err(GiveUp),
         }
     }
@@ -290,7 +299,7 @@ impl<'t> FastEvents<'t> {
             a,
             b,
         );
-        let value = colon + 1 + line[colon + 1..].iter().take_while(|&&b| b == b' ').count();
+        let value = colon + 1 + indentation(&line[colon + 1..]);
         if value >= line.len() {
             self.open = Open::Value {
                 colon: b,
@@ -335,12 +344,11 @@ impl<'t> FastEvents<'t> {
                 );
             }
             b'{' | b'[' => {
-                let (open, close) = if rest[0] == b'{' {
-                    (Event::MappingStart(0, None), Event::MappingEnd)
+                let (open, close, closer) = if rest[0] == b'{' {
+                    (Event::MappingStart(0, None), Event::MappingEnd, b'}')
                 } else {
-                    (Event::SequenceStart(0, None), Event::SequenceEnd)
+                    (Event::SequenceStart(0, None), Event::SequenceEnd, b']')
                 };
-                let closer = if rest[0] == b'{' { b'}' } else { b']' };
                 if rest.get(1) != Some(&closer) {
                     return Err(GiveUp);
                 }
@@ -349,9 +357,6 @@ impl<'t> FastEvents<'t> {
                 self.push(close, m(from + 1), m(from + 2));
             }
             b'|' => {
-                if owner_is_item(line, owner, from) {
-                    return Err(GiveUp);
-                }
                 let strip = match &rest[1..] {
                     [] => false,
                     [b'-'] => true,
@@ -413,10 +418,9 @@ impl<'t> FastEvents<'t> {
         let mut content: Option<(usize, usize, usize)> = None;
         while self.at < self.bytes.len() {
             let start = self.at;
-            let eol =
-                memchr::memchr(b'\n', &self.bytes[start..]).map_or(self.bytes.len(), |i| start + i);
+            let eol = self.line_end(start);
             let line = &self.bytes[start..eol];
-            let indent = line.iter().take_while(|&&b| b == b' ').count();
+            let indent = indentation(line);
             if eol == self.bytes.len() && indent < line.len() {
                 // A last line without its line break: chomping would tell.
                 return Err(GiveUp);
@@ -477,9 +481,9 @@ impl<'t> FastEvents<'t> {
         let mut at = self.at;
         let mut line = self.line;
         while at < self.bytes.len() {
-            let eol = memchr::memchr(b'\n', &self.bytes[at..]).map_or(self.bytes.len(), |i| at + i);
+            let eol = self.line_end(at);
             let text = &self.bytes[at..eol];
-            let indent = text.iter().take_while(|&&b| b == b' ').count();
+            let indent = indentation(text);
             if indent < text.len() {
                 return Ok(Marker::new(at + indent, line, indent));
             }
@@ -506,11 +510,7 @@ impl<'t> FastEvents<'t> {
             return Err(GiveUp);
         }
         while let Some(block) = self.blocks.pop() {
-            let event = match block {
-                Block::Map(_) => Event::MappingEnd,
-                Block::Seq(_) => Event::SequenceEnd,
-            };
-            self.push(event, from, from);
+            self.push(block.end(), from, from);
         }
         self.scalar_owner = None;
         self.push(Event::DocumentEnd, from, to);
@@ -520,9 +520,9 @@ impl<'t> FastEvents<'t> {
     }
 }
 
-/// Whether the value at `from` belongs to a sequence item written on this line (`- |`).
-fn owner_is_item(line: &[u8], owner: usize, from: usize) -> bool {
-    line.get(owner) == Some(&b'-') && owner + 2 >= from
+/// The spaces a line starts with.
+fn indentation(line: &[u8]) -> usize {
+    line.iter().take_while(|&&b| b == b' ').count()
 }
 
 /// The end of the plain key starting at `from` (the offset of its colon), if the line is a
@@ -552,6 +552,30 @@ fn only_blanks(rest: &[u8]) -> Result<(), GiveUp> {
     }
 }
 
+/// A quoted scalar's value: what was `copied` of it (escapes undone) and the rest of its text
+/// from `from` up to `close`, its closing quote; borrowed when nothing had to be undone.
+fn quoted_value(text: &str, copied: Option<String>, from: usize, close: usize) -> Cow<'_, str> {
+    match copied {
+        None => Cow::Borrowed(&text[1..close]),
+        Some(mut value) => {
+            value.push_str(&text[from..close]);
+            Cow::Owned(value)
+        }
+    }
+}
+
+/// What was `copied` of a quoted scalar, with its text from `from` to `to` added.
+fn copy_up_to<'v>(
+    copied: &'v mut Option<String>,
+    text: &str,
+    from: usize,
+    to: usize,
+) -> &'v mut String {
+    let value = copied.get_or_insert_with(String::new);
+    value.push_str(&text[from..to]);
+    value
+}
+
 /// A double-quoted scalar at the start of `text` (one line): its value and the offset after
 /// its closing quote.
 fn double_quoted(text: &str) -> Result<(Cow<'_, str>, usize), GiveUp> {
@@ -561,19 +585,9 @@ fn double_quoted(text: &str) -> Result<(Cow<'_, str>, usize), GiveUp> {
     let mut copied = 1;
     while i < bytes.len() {
         match bytes[i] {
-            b'"' => {
-                let value = match value {
-                    None => Cow::Borrowed(&text[1..i]),
-                    Some(mut v) => {
-                        v.push_str(&text[copied..i]);
-                        Cow::Owned(v)
-                    }
-                };
-                return Ok((value, i + 1));
-            }
+            b'"' => return Ok((quoted_value(text, value, copied, i), i + 1)),
             b'\\' => {
-                let v = value.get_or_insert_with(String::new);
-                v.push_str(&text[copied..i]);
+                let v = copy_up_to(&mut value, text, copied, i);
                 let escaped = match bytes.get(i + 1).ok_or(GiveUp)? {
                     b'"' => '"',
                     b'\\' => '\\',
@@ -614,20 +628,12 @@ fn single_quoted(text: &str) -> Result<(Cow<'_, str>, usize), GiveUp> {
     while i < bytes.len() {
         if bytes[i] == b'\'' {
             if bytes.get(i + 1) == Some(&b'\'') {
-                let v = value.get_or_insert_with(String::new);
-                v.push_str(&text[copied..=i]);
+                copy_up_to(&mut value, text, copied, i + 1);
                 i += 2;
                 copied = i;
                 continue;
             }
-            let value = match value {
-                None => Cow::Borrowed(&text[1..i]),
-                Some(mut v) => {
-                    v.push_str(&text[copied..i]);
-                    Cow::Owned(v)
-                }
-            };
-            return Ok((value, i + 1));
+            return Ok((quoted_value(text, value, copied, i), i + 1));
         }
         i += 1;
     }
