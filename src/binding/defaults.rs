@@ -22,21 +22,21 @@ pub fn default_classes(classes: &[StorageClass]) -> Vec<usize> {
 }
 
 /// How a claim's class was decided.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ClassChoice {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClassChoice<'a> {
     /// Written on the claim (spec or beta annotation); "" means no class.
-    Written(String),
+    Written(&'a str),
     /// Given by admission when the claim is created without one.
-    Admission(String),
+    Admission(&'a str),
     /// None written, and the claim already exists: the PV controller assigns the default class
     /// only if no class-less volume fits (upstream `assignDefaultStorageClass` runs after the
     /// search fails).
-    Retroactive(Option<String>),
+    Retroactive(Option<&'a str>),
 }
 
-impl ClassChoice {
+impl<'a> ClassChoice<'a> {
     /// The class the first search uses.
-    pub fn initial(&self) -> &str {
+    pub fn initial(&self) -> &'a str {
         match self {
             ClassChoice::Written(c) | ClassChoice::Admission(c) => c,
             ClassChoice::Retroactive(_) => "",
@@ -44,14 +44,14 @@ impl ClassChoice {
     }
 }
 
-pub fn choose_class(claim: &Claim, default: Option<&StorageClass>) -> ClassChoice {
+pub fn choose_class<'a>(claim: &'a Claim, default: Option<&'a StorageClass>) -> ClassChoice<'a> {
     if claim.has_class() {
-        return ClassChoice::Written(claim.written_class().to_owned());
+        return ClassChoice::Written(claim.written_class());
     }
-    let default = default.map(|c| c.meta.name.clone());
+    let default = default.map(|c| c.meta.name.as_str());
     match (claim.meta.exists, default) {
         (false, Some(class)) => ClassChoice::Admission(class),
-        (false, None) => ClassChoice::Written(String::new()),
+        (false, None) => ClassChoice::Written(""),
         (true, default) => ClassChoice::Retroactive(default),
     }
 }

@@ -2,7 +2,9 @@
 //! the per-candidate explanations use these, so "why not" always agrees with "which".
 
 use crate::model::selector::LabelSelector;
-use crate::model::{AccessModes, Labels, Quantity, Snapshot, Volume, VolumeMode, VolumePhase};
+use crate::model::{
+    AccessModes, Claim, Labels, Quantity, Snapshot, Volume, VolumeMode, VolumePhase,
+};
 
 use super::outcome::Rejection;
 
@@ -87,8 +89,8 @@ pub struct VolumeState {
     pub reservation: Option<Reservation>,
     /// The phase the volume sync leaves it in.
     pub phase: VolumePhase,
-    /// The claim that takes it in this plan: its index and "namespace/name".
-    pub taken_by: Option<(usize, String)>,
+    /// The claim that takes it in this plan.
+    pub taken_by: Option<usize>,
 }
 
 /// How a volume fares in upstream `FindMatchingVolume`.
@@ -162,7 +164,7 @@ pub fn judge(
     let taken = state
         .taken_by
         .as_ref()
-        .is_some_and(|(winner, _)| *winner != q.index && !ctx.ignore_taken);
+        .is_some_and(|winner| *winner != q.index && !ctx.ignore_taken);
     if volume.capacity_nanos() < q.request.nanos() {
         return Fails(Test::Capacity);
     }
@@ -211,12 +213,14 @@ pub fn judge(
 }
 
 /// Says in words why `volume` failed `test` for this claim.
+/// `claims` names the claim that took the volume.
 pub fn explain(
     q: &ClaimQuery<'_>,
     volume: &Volume,
     state: &VolumeState,
     ctx: Context<'_>,
     test: Test,
+    claims: &[Claim],
 ) -> Rejection {
     match test {
         Test::Selector => Rejection::InvalidSelector {
@@ -235,8 +239,7 @@ pub fn explain(
         Test::Taken => Rejection::TakenBy {
             claim: state
                 .taken_by
-                .as_ref()
-                .map(|(_, n)| n.clone())
+                .map(|c| claims[c].meta.qualified_name())
                 .unwrap_or_default(),
         },
         Test::Capacity => Rejection::TooSmall {

@@ -47,8 +47,10 @@ pub struct IndexedFinder {
     label_ids: HashMap<String, u32>,
     /// Label keys some claim's selector requires: only these are worth shelving by.
     selector_keys: rustc_hash::FxHashSet<String>,
-    /// Volumes with a claimRef, by the claim's namespace and name, in name order.
-    reserved: HashMap<String, HashMap<String, Vec<usize>>>,
+    /// Volumes with a claimRef, by the claim's namespace and name, in name order: the id of
+    /// the claim's list in `reserved_lists`.
+    reserved: HashMap<String, HashMap<String, u32>>,
+    reserved_lists: Vec<Vec<usize>>,
     /// Scheduler's path: free volumes by kind; all of them, those not pinned to hosts, and
     /// those pinned, per hostname.
     by_kind: HashMap<Kind, Shelf>,
@@ -57,6 +59,15 @@ pub struct IndexedFinder {
     host_ids: HashMap<String, u32>,
     /// What each volume is filed under, worked out once.
     filings: Vec<Filing>,
+}
+
+/// What a claim's searches look up once: the volumes reserved for it, its kind, and the
+/// labels its selector requires.
+pub struct Prepared {
+    reserved: Option<u32>,
+    /// `None`: no volume has the claim's class or attributes class.
+    kind: Option<Kind>,
+    labels: Option<Vec<u32>>,
 }
 
 /// Where a volume goes on the shelves.
@@ -85,12 +96,13 @@ impl IndexedFinder {
         snapshot: &Snapshot,
         states: &[VolumeState],
         q: &ClaimQuery<'_>,
+        prepared: &Prepared,
         ctx: Context<'_>,
         bits: u8,
     ) -> Option<Found> {
-        let reserved = self.reserved_for(q);
-        let kind = self.claim_kind(q);
-        let labels = self.required_labels(q);
+        let reserved = self.reserved_list(prepared);
+        let kind = prepared.kind;
+        let labels = &prepared.labels;
         {
             // Upstream returns the first volume pre-bound to the claim it meets, in cache order.
             let mut prebound = reserved.iter().copied().filter(|&v| {
@@ -334,16 +346,17 @@ impl IndexedFinder {
             .map(|(slot, v)| (*slot, *v))
     }
 
-    fn reserved_for<'s>(&'s self, q: &ClaimQuery<'_>) -> &'s [usize] {
-        self.reserved
-            .get(q.namespace)
-            .and_then(|by_name| by_name.get(q.name))
-            .map(Vec::as_slice)
+    fn reserved_list(&self, prepared: &Prepared) -> &[usize] {
+        prepared
+            .reserved
+            .map(|id| self.reserved_lists[id as usize].as_slice())
             .unwrap_or_default()
     }
 }
 
 impl Finder for IndexedFinder {
+    type Prepared = Prepared;
+
     fn build(snapshot: &Snapshot, states: &[VolumeState], by_name: &[usize]) -> Self {
         let mut rank = vec![0u32; snapshot.volumes.len()];
         for (r, v) in by_name.iter().enumerate() {
@@ -358,6 +371,7 @@ impl Finder for IndexedFinder {
             taken_labeled: HashMap::default(),
             label_ids: HashMap::default(),
             reserved: HashMap::default(),
+            reserved_lists: Vec::new(),
             by_kind: HashMap::default(),
             unpinned: HashMap::default(),
             pinned: HashMap::default(),
@@ -390,13 +404,17 @@ impl Finder for IndexedFinder {
             let volume = &snapshot.volumes[v];
             let state = &states[v];
             if let Some(r) = &state.reservation {
-                finder
+                let next = finder.reserved_lists.len() as u32;
+                let id = *finder
                     .reserved
                     .entry(r.namespace.clone())
                     .or_default()
                     .entry(r.name.clone())
-                    .or_default()
-                    .push(v);
+                    .or_insert(next);
+                if id == next {
+                    finder.reserved_lists.push(Vec::new());
+                }
+                finder.reserved_lists[id as usize].push(v);
             }
             if Self::is_free(volume, state) {
                 finder.shelve(v, true);
@@ -412,15 +430,17 @@ impl Finder for IndexedFinder {
         q: &ClaimQuery<'_>,
         ctx: Context<'_>,
     ) -> Found {
+        let prepared = self.prepare(q);
         let groups = access_mode_groups(q.modes);
         for (i, group) in groups.iter().enumerate() {
-            let Some(found) = self.find_in_group(snapshot, states, q, ctx, group.bits()) else {
+            let Some(found) = self.find_in_group(snapshot, states, q, &prepared, ctx, group.bits())
+            else {
                 continue;
             };
             let others = groups[i + 1..]
                 .iter()
                 .take_while(|g| g.len() == group.len())
-                .filter_map(|g| self.find_in_group(snapshot, states, q, ctx, g.bits()));
+                .filter_map(|g| self.find_in_group(snapshot, states, q, &prepared, ctx, g.bits()));
             return with_group_order_ties(snapshot, found, others);
         }
         Found::default()
@@ -431,6 +451,7 @@ impl Finder for IndexedFinder {
         snapshot: &Snapshot,
         states: &[VolumeState],
         q: &ClaimQuery<'_>,
+        prepared: &Prepared,
         node: Option<(&str, &Labels)>,
         excluded: &[usize],
     ) -> Option<usize> {
@@ -440,7 +461,7 @@ impl Finder for IndexedFinder {
             node,
             ignore_taken: false,
         };
-        for &v in self.reserved_for(q) {
+        for &v in self.reserved_list(prepared) {
             let volume = &snapshot.volumes[v];
             if volume.class() != q.class || excluded.contains(&v) {
                 continue;
@@ -451,7 +472,7 @@ impl Finder for IndexedFinder {
                 Verdict::Fits | Verdict::Fails(_) => {}
             }
         }
-        let kind = self.claim_kind(q)?;
+        let kind = prepared.kind?;
         let best = match node {
             None => Self::first_fit(self.by_kind.get(&kind), snapshot, states, q, ctx, excluded),
             Some((_, labels)) => {
@@ -476,6 +497,18 @@ impl Finder for IndexedFinder {
             }
         };
         best.map(|(_, v)| v)
+    }
+
+    fn prepare(&self, q: &ClaimQuery<'_>) -> Prepared {
+        Prepared {
+            reserved: self
+                .reserved
+                .get(q.namespace)
+                .and_then(|by_name| by_name.get(q.name))
+                .copied(),
+            kind: self.claim_kind(q),
+            labels: self.required_labels(q),
+        }
     }
 
     fn taken(&mut self, snapshot: &Snapshot, states: &[VolumeState], v: usize) {

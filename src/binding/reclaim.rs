@@ -10,6 +10,8 @@
 //! can only recycle, FC and iSCSI can do neither). Everything else is deleted by an external
 //! provisioner or not at all.
 
+use std::borrow::Cow;
+
 use crate::model::{ReclaimPolicy, Volume, VolumePhase};
 
 use super::outcome::OnClaimDelete;
@@ -57,16 +59,21 @@ pub struct Reclaim {
     /// until its object is gone.
     pub phase: VolumePhase,
     pub deleter: Option<Deleter>,
-    pub reason: String,
+    /// Most reasons are fixed text: borrowed, so a plan of many volumes does not copy them.
+    pub reason: Cow<'static, str>,
 }
 
 impl Reclaim {
-    fn new(fate: OnClaimDelete, phase: VolumePhase, reason: String) -> Reclaim {
+    fn new(
+        fate: OnClaimDelete,
+        phase: VolumePhase,
+        reason: impl Into<Cow<'static, str>>,
+    ) -> Reclaim {
         Reclaim {
             fate,
             phase,
             deleter: None,
-            reason,
+            reason: reason.into(),
         }
     }
 
@@ -114,7 +121,7 @@ pub fn reclaim(volume: &Volume) -> Reclaim {
         ReclaimPolicy::Retain => Reclaim::new(
             OnClaimDelete::Retained,
             VolumePhase::Released,
-            "reclaim policy Retain: the volume and its data are kept, Released, until an admin reuses or deletes it".to_owned(),
+            "reclaim policy Retain: the volume and its data are kept, Released, until an admin reuses or deletes it",
         ),
         ReclaimPolicy::Delete => delete(volume),
         ReclaimPolicy::Recycle => {
@@ -122,7 +129,7 @@ pub fn reclaim(volume: &Volume) -> Reclaim {
                 Reclaim::new(
                     OnClaimDelete::Recycled,
                     VolumePhase::Available,
-                    "reclaim policy Recycle (deprecated): the data is scrubbed (rm -rf) and the volume becomes Available again".to_owned(),
+                    "reclaim policy Recycle (deprecated): the data is scrubbed (rm -rf) and the volume becomes Available again",
                 )
             } else {
                 Reclaim::failed(format!(

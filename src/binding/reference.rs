@@ -13,6 +13,10 @@ use super::filters::{
 /// Answers the matcher's two questions. Implementations must agree exactly: the property tests
 /// hold them to it.
 pub trait Finder {
+    /// What the finder works out once per claim for the scheduler's path, which asks about the
+    /// same claim on many nodes.
+    type Prepared;
+
     /// `by_name`: the volume indexes in name order, the order upstream's loops are modelled on.
     fn build(snapshot: &Snapshot, states: &[VolumeState], by_name: &[usize]) -> Self;
 
@@ -29,15 +33,19 @@ pub trait Finder {
     /// The scheduler's path, upstream `FindMatchingVolume` with a node: among the volumes of
     /// the claim's class, a pre-bound one decides (if its affinity excludes the node, nothing
     /// fits), else the smallest that fits. `excluded` are volumes already chosen for other
-    /// claims of the same pod.
+    /// claims of the same pod. `prepared` is `prepare(q)`.
     fn find_on_node(
         &self,
         snapshot: &Snapshot,
         states: &[VolumeState],
         q: &ClaimQuery<'_>,
+        prepared: &Self::Prepared,
         node: Option<(&str, &Labels)>,
         excluded: &[usize],
     ) -> Option<usize>;
+
+    /// Works out once what `find_on_node` needs of the claim on every node.
+    fn prepare(&self, q: &ClaimQuery<'_>) -> Self::Prepared;
 
     /// A volume changed hands in the plan (taken by a claim) or became free (unbound).
     fn taken(&mut self, snapshot: &Snapshot, states: &[VolumeState], volume: usize);
@@ -50,6 +58,8 @@ pub struct ReferenceFinder {
 }
 
 impl Finder for ReferenceFinder {
+    type Prepared = ();
+
     fn build(_snapshot: &Snapshot, _states: &[VolumeState], by_name: &[usize]) -> Self {
         ReferenceFinder {
             by_name: by_name.to_vec(),
@@ -89,11 +99,14 @@ impl Finder for ReferenceFinder {
         Found::default()
     }
 
+    fn prepare(&self, _: &ClaimQuery<'_>) {}
+
     fn find_on_node(
         &self,
         snapshot: &Snapshot,
         states: &[VolumeState],
         q: &ClaimQuery<'_>,
+        _: &(),
         node: Option<(&str, &Labels)>,
         excluded: &[usize],
     ) -> Option<usize> {

@@ -9,9 +9,9 @@ use crate::model::selector::HOSTNAME_LABEL;
 use crate::model::{Labels, Node, PodTemplate, Workload, WorkloadKind};
 
 use super::engine::{Engine, Step};
+use super::filters::ClaimQuery;
 use super::outcome::{NodeAlternative, Outcome};
 use super::reference::Finder;
-use super::volume_sync::claim_lookup;
 
 /// At most this many nodes are named when explaining why a pod fits none.
 const MAX_NODES_EXPLAINED: usize = 5;
@@ -24,7 +24,6 @@ const MAX_NODES_COMPARED: usize = 32;
 /// consumer. Returns, for claims whose only users run no pods, who those users are.
 pub(super) fn place_consumers<F: Finder>(e: &mut Engine<'_, F>) -> HashMap<usize, Vec<String>> {
     let snapshot = e.snapshot;
-    let lookup = claim_lookup(snapshot);
     let mut workloads: Vec<usize> = (0..snapshot.workloads.len()).collect();
     workloads.sort_by(|a, b| {
         processing_order(
@@ -43,7 +42,7 @@ pub(super) fn place_consumers<F: Finder>(e: &mut Engine<'_, F>) -> HashMap<usize
             let claims: Vec<usize> = workload
                 .claims_of_pod(pod)
                 .iter()
-                .filter_map(|name| lookup.get(&(ns, name.as_str())).copied())
+                .filter_map(|name| e.claims_by_name.get(&(ns, name.as_str())).copied())
                 .collect();
             if workload.pods == 0 || workload.finished {
                 for &c in &claims {
@@ -178,10 +177,18 @@ fn place_pod<F: Finder>(
                     .cmp(&snapshot.claims[*b].meta.name)
             })
     });
+    let asked: Vec<Asked<'_, F>> = delayed
+        .iter()
+        .map(|&d| {
+            let q = e.query(d);
+            let prepared = e.finder.prepare(&q);
+            (d, q, prepared)
+        })
+        .collect();
     if snapshot.nodes.is_empty() {
         // No Node objects: assume the pod can run somewhere, and judge volumes without node
         // affinity.
-        match try_node(e, claims, &delayed, None) {
+        match try_node(e, claims, &asked, None) {
             Ok(choices) => commit(e, &pod_name, choices, None, Vec::new()),
             Err(why) => {
                 let reason = format!("its consumer {pod_name} cannot be placed: {why}");
@@ -207,7 +214,7 @@ fn place_pod<F: Finder>(
         match try_node(
             e,
             claims,
-            &delayed,
+            &asked,
             Some((&node.meta.name, &node.meta.labels)),
         ) {
             Ok(choices) => {
@@ -270,10 +277,13 @@ fn same_choices(a: &Choices, b: &Choices) -> bool {
         })
 }
 
+/// A delayed claim's query, and what the finder works out once for it.
+type Asked<'a, F> = (usize, ClaimQuery<'a>, <F as Finder>::Prepared);
+
 fn try_node<F: Finder>(
     e: &Engine<'_, F>,
     claims: &[usize],
-    delayed: &[usize],
+    delayed: &[Asked<'_, F>],
     node_ref: Option<(&str, &Labels)>,
 ) -> Result<Choices, String> {
     let snapshot = e.snapshot;
@@ -295,13 +305,13 @@ fn try_node<F: Finder>(
     }
     let mut choices = Vec::with_capacity(delayed.len());
     let mut excluded = Vec::new();
-    for &d in delayed {
-        let q = e.query(d);
+    for (d, q, prepared) in delayed {
+        let d = *d;
         if let Some(v) = e
             .finder
-            .find_on_node(snapshot, &e.states, &q, node_ref, &excluded)
+            .find_on_node(snapshot, &e.states, q, prepared, node_ref, &excluded)
         {
-            let ties = scheduler_ties(e, &q, node_ref, &excluded, v);
+            let ties = scheduler_ties(e, q, prepared, node_ref, &excluded, v);
             excluded.push(v);
             choices.push((d, Some((v, ties))));
             continue;
@@ -347,7 +357,8 @@ fn try_node<F: Finder>(
 /// fitting volume from a cache in no set order, so among equal sizes its pick is arbitrary.
 fn scheduler_ties<F: Finder>(
     e: &Engine<'_, F>,
-    q: &super::filters::ClaimQuery<'_>,
+    q: &ClaimQuery<'_>,
+    prepared: &F::Prepared,
     node_ref: Option<(&str, &Labels)>,
     excluded: &[usize],
     chosen: usize,
@@ -364,7 +375,7 @@ fn scheduler_ties<F: Finder>(
     while ties.len() < super::filters::MAX_TIES {
         match e
             .finder
-            .find_on_node(snapshot, &e.states, q, node_ref, &skip)
+            .find_on_node(snapshot, &e.states, q, prepared, node_ref, &skip)
         {
             Some(v) if snapshot.volumes[v].capacity_or_zero() == size => {
                 ties.push(v);
