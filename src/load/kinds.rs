@@ -26,6 +26,7 @@ use crate::removals::{self, RemovedApi};
 use crate::rules::ids;
 use crate::validation::{self, updates};
 
+use super::seen::Seen;
 use super::snapshot_kinds::{self, Kept};
 use super::snapshot_validation;
 use super::source::{FileId, ObjectSource};
@@ -52,7 +53,7 @@ pub struct SnapshotBuilder {
     snapshot: Snapshot,
     statefulsets: Vec<PendingStatefulSet>,
     /// Where each object already sits in its list, to let a later definition replace it.
-    seen: HashMap<ObjectKey, usize>,
+    seen: Seen,
     /// Objects the cluster has, for manifests applied over them: where each is written, or
     /// for one read from a cluster, its immutable fields. Read again only when a manifest comes.
     live_objects: HashMap<ObjectKey, LiveObject>,
@@ -69,7 +70,7 @@ impl SnapshotBuilder {
             evidence: None,
             snapshot: Snapshot::default(),
             statefulsets: Vec::new(),
-            seen: HashMap::default(),
+            seen: Seen::default(),
             live_objects: HashMap::default(),
             texts: Vec::new(),
             dumped: false,
@@ -433,23 +434,19 @@ impl SnapshotBuilder {
     ) {
         let object = match converted {
             Converted::Volume(volume) => {
-                let key = volume.key();
-                self.upsert(key, *volume, |s| &mut s.volumes, findings);
+                self.upsert("PersistentVolume", *volume, |s| &mut s.volumes, findings);
                 return;
             }
             Converted::Claim(claim) => {
-                let key = claim.key();
-                self.upsert(key, *claim, |s| &mut s.claims, findings);
+                self.upsert("PersistentVolumeClaim", *claim, |s| &mut s.claims, findings);
                 return;
             }
             Converted::Class(class) => {
-                let key = class.key();
-                self.upsert(key, *class, |s| &mut s.classes, findings);
+                self.upsert("StorageClass", *class, |s| &mut s.classes, findings);
                 return;
             }
             Converted::Node(node) => {
-                let key = node.meta.key("Node");
-                self.upsert(key, *node, |s| &mut s.nodes, findings);
+                self.upsert("Node", *node, |s| &mut s.nodes, findings);
                 return;
             }
             Converted::Workload(object) => object,
@@ -697,21 +694,19 @@ impl SnapshotBuilder {
         });
         match kept {
             Kept::Snapshot(s) => {
-                self.upsert(s.key(), s, |s| &mut s.volume_snapshots, findings);
+                self.upsert("VolumeSnapshot", s, |s| &mut s.volume_snapshots, findings);
             }
             Kept::Class(c) => {
-                self.upsert(c.key(), c, |s| &mut s.snapshot_classes, findings);
+                self.upsert("VolumeSnapshotClass", c, |s| &mut s.snapshot_classes, findings);
             }
             Kept::Content(c) => {
-                self.upsert(c.key(), c, |s| &mut s.snapshot_contents, findings);
+                self.upsert("VolumeSnapshotContent", c, |s| &mut s.snapshot_contents, findings);
             }
             Kept::Grant(g) => {
-                let key = g.meta.key("ReferenceGrant");
-                self.upsert(key, g, |s| &mut s.reference_grants, findings);
+                self.upsert("ReferenceGrant", g, |s| &mut s.reference_grants, findings);
             }
             Kept::Populator(p) => {
-                let key = p.meta.key("VolumePopulator");
-                self.upsert(key, p, |s| &mut s.volume_populators, findings);
+                self.upsert("VolumePopulator", p, |s| &mut s.volume_populators, findings);
             }
             Kept::Nothing => {}
         }
@@ -749,21 +744,26 @@ impl SnapshotBuilder {
             phase: None,
             unschedulable: None,
         };
-        let key = workload.key();
-        self.upsert(key, workload, |s| &mut s.workloads, findings)
+        self.upsert(kind.as_str(), workload, |s| &mut s.workloads, findings)
     }
 
     /// Adds an object, or replaces an earlier definition of the same kind, namespace and name:
     /// the last one wins, as when both are applied. Returns the object's index.
     fn upsert<T: HasMeta>(
         &mut self,
-        key: ObjectKey,
+        kind: &'static str,
         item: T,
         list: impl Fn(&mut Snapshot) -> &mut Vec<T>,
         findings: &mut Vec<Finding>,
     ) -> usize {
         let list = list(&mut self.snapshot);
-        if let Some(&i) = self.seen.get(&key) {
+        let meta = item.meta();
+        let (namespace, name) = (meta.namespace.as_deref(), meta.name.as_str());
+        let found = self.seen.find(kind, namespace, name, |i| {
+            let other = list[i].meta();
+            other.namespace.as_deref() == namespace && other.name == name
+        });
+        if let Some(i) = found {
             // A manifest given after a dump of the same object is an update of the live object
             // (a plan of "what if I apply this"), not a copy-paste mistake.
             if list[i].meta().exists && !item.meta().exists {
@@ -773,6 +773,7 @@ impl SnapshotBuilder {
                 return i;
             }
             let source = item.meta().source.clone();
+            let key = item.meta().key(kind);
             findings.push(
                 Finding::new(
                     ids::DUPLICATE_OBJECT,
@@ -785,8 +786,8 @@ impl SnapshotBuilder {
             list[i] = item;
             return i;
         }
+        self.seen.add(kind, namespace, name, list.len());
         list.push(item);
-        self.seen.insert(key, list.len() - 1);
         list.len() - 1
     }
 

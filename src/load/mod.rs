@@ -6,6 +6,7 @@ mod dumped;
 pub mod json_tree;
 pub mod kinds;
 mod pipeline;
+mod seen;
 pub mod snapshot_kinds;
 mod snapshot_validation;
 pub mod source;
