@@ -156,12 +156,4 @@ impl Finding {
         self.help = Some(help.into());
         self
     }
-
-    pub fn locate(self, locator: &mut Locator) -> Located {
-        let location = self.pointer.as_ref().map(|p| p.locate_with(locator));
-        Located {
-            finding: self,
-            location,
-        }
-    }
 }

@@ -434,26 +434,41 @@ fn deletion_groups(
 /// another, reading its text once; they are then put back in their order. The pages of mapped
 /// texts read for them are handed back every few thousand findings, so that locating does not
 /// bring a whole dump back.
-fn locate_all(findings: Vec<crate::findings::Finding>, sources: &Sources) -> Vec<Located> {
+fn locate_all(findings: Vec<Finding>, sources: &Sources) -> Vec<Located> {
     const RELEASE_EVERY: usize = 8192;
-    let mut numbered: Vec<(usize, crate::findings::Finding)> =
-        findings.into_iter().enumerate().collect();
-    numbered.sort_by_key(|(_, f)| f.pointer.as_ref().and_then(|p| p.object()));
+    // Indexes are sorted and handed out, not findings: a finding is a few hundred bytes, and
+    // moving each one through two sorts and two threads' lists cost more than locating it.
+    let mut order: Vec<u32> = (0..findings.len() as u32).collect();
+    order.sort_by_key(|&i| {
+        findings[i as usize]
+            .pointer
+            .as_ref()
+            .and_then(|p| p.object())
+    });
     let located = std::sync::atomic::AtomicUsize::new(0);
-    let mut all = crate::parallel::map_parts(
-        numbered,
+    let found = crate::parallel::map_parts(
+        order,
         || Locator::new(sources),
-        |locator, (i, f)| {
+        |locator, i| {
             let n = located.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             if n % RELEASE_EVERY == RELEASE_EVERY - 1 {
                 sources.release();
             }
-            (i, f.locate(locator))
+            let pointer = findings[i as usize].pointer.as_ref();
+            (i, pointer.map(|p| p.locate_with(locator)))
         },
     );
     sources.release();
-    all.sort_unstable_by_key(|(i, _)| *i);
-    all.into_iter().map(|(_, located)| located).collect()
+    let mut locations: Vec<Option<Location>> = Vec::with_capacity(findings.len());
+    locations.resize_with(findings.len(), || None);
+    for (i, location) in found {
+        locations[i as usize] = location;
+    }
+    findings
+        .into_iter()
+        .zip(locations)
+        .map(|(finding, location)| Located { finding, location })
+        .collect()
 }
 
 /// The report of planned and located findings. It takes the plans: its rows are made from them
