@@ -697,10 +697,20 @@ impl SnapshotBuilder {
                 self.upsert("VolumeSnapshot", s, |s| &mut s.volume_snapshots, findings);
             }
             Kept::Class(c) => {
-                self.upsert("VolumeSnapshotClass", c, |s| &mut s.snapshot_classes, findings);
+                self.upsert(
+                    "VolumeSnapshotClass",
+                    c,
+                    |s| &mut s.snapshot_classes,
+                    findings,
+                );
             }
             Kept::Content(c) => {
-                self.upsert("VolumeSnapshotContent", c, |s| &mut s.snapshot_contents, findings);
+                self.upsert(
+                    "VolumeSnapshotContent",
+                    c,
+                    |s| &mut s.snapshot_contents,
+                    findings,
+                );
             }
             Kept::Grant(g) => {
                 self.upsert("ReferenceGrant", g, |s| &mut s.reference_grants, findings);

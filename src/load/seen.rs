@@ -95,11 +95,19 @@ mod tests {
         let h = hash("PersistentVolume", None, "x");
         if let Some(Slot::One(first)) = seen.by_hash.get(&h) {
             let first = *first;
-            seen.by_hash
-                .insert(h, Slot::Many(Box::new(vec![first, ("PersistentVolume", 1)])));
+            seen.by_hash.insert(
+                h,
+                Slot::Many(Box::new(vec![first, ("PersistentVolume", 1)])),
+            );
         }
-        assert_eq!(seen.find("PersistentVolume", None, "x", |i| i == 1), Some(1));
-        assert_eq!(seen.find("PersistentVolume", None, "x", |i| i == 0), Some(0));
+        assert_eq!(
+            seen.find("PersistentVolume", None, "x", |i| i == 1),
+            Some(1)
+        );
+        assert_eq!(
+            seen.find("PersistentVolume", None, "x", |i| i == 0),
+            Some(0)
+        );
         assert_eq!(seen.find("PersistentVolume", None, "x", |_| false), None);
     }
 }
