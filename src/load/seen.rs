@@ -17,7 +17,7 @@ pub struct Seen {
 /// Nearly always one object a hash; the rest share a list.
 enum Slot {
     One(Entry),
-    Many(Box<Vec<Entry>>),
+    Many(Box<[Entry]>),
 }
 
 fn hash(kind: &str, namespace: Option<&str>, name: &str) -> u64 {
@@ -56,10 +56,12 @@ impl Seen {
             }
             std::collections::hash_map::Entry::Occupied(mut slot) => {
                 let slot = slot.get_mut();
-                match slot {
-                    Slot::One(first) => *slot = Slot::Many(Box::new(vec![*first, entry])),
-                    Slot::Many(entries) => entries.push(entry),
-                }
+                let mut entries = match slot {
+                    Slot::One(first) => vec![*first],
+                    Slot::Many(entries) => entries.to_vec(),
+                };
+                entries.push(entry);
+                *slot = Slot::Many(entries.into_boxed_slice());
             }
         }
     }
@@ -95,10 +97,8 @@ mod tests {
         let h = hash("PersistentVolume", None, "x");
         if let Some(Slot::One(first)) = seen.by_hash.get(&h) {
             let first = *first;
-            seen.by_hash.insert(
-                h,
-                Slot::Many(Box::new(vec![first, ("PersistentVolume", 1)])),
-            );
+            seen.by_hash
+                .insert(h, Slot::Many(Box::new([first, ("PersistentVolume", 1)])));
         }
         assert_eq!(
             seen.find("PersistentVolume", None, "x", |i| i == 1),
