@@ -26,7 +26,7 @@ use crate::removals::{self, RemovedApi};
 use crate::rules::ids;
 use crate::validation::{self, updates};
 
-use super::seen::Seen;
+use super::seen::{Key as SeenKey, Seen};
 use super::snapshot_kinds::{self, Kept};
 use super::snapshot_validation;
 use super::source::{FileId, ObjectSource};
@@ -769,7 +769,8 @@ impl SnapshotBuilder {
         let list = list(&mut self.snapshot);
         let meta = item.meta();
         let (namespace, name) = (meta.namespace.as_deref(), meta.name.as_str());
-        let found = self.seen.find(kind, namespace, name, |i| {
+        let key = SeenKey::new(kind, namespace, name);
+        let found = self.seen.find(key, |i| {
             let other = list[i].meta();
             other.namespace.as_deref() == namespace && other.name == name
         });
@@ -783,12 +784,12 @@ impl SnapshotBuilder {
                 return i;
             }
             let source = item.meta().source.clone();
-            let key = item.meta().key(kind);
+            let object = item.meta().key(kind);
             findings.push(
                 Finding::new(
                     ids::DUPLICATE_OBJECT,
-                    key.clone(),
-                    format!("{key} is defined more than once; the last definition replaces the earlier one, as when both are applied"),
+                    object.clone(),
+                    format!("{object} is defined more than once; the last definition replaces the earlier one, as when both are applied"),
                 )
                 .at(Pointer::field(source.as_ref(), "metadata.name"), "defined again here")
                 .help("rename one of the two, or delete the copy"),
@@ -796,7 +797,7 @@ impl SnapshotBuilder {
             list[i] = item;
             return i;
         }
-        self.seen.add(kind, namespace, name, list.len());
+        self.seen.add(key, list.len());
         list.push(item);
         list.len() - 1
     }

@@ -20,10 +20,23 @@ enum Slot {
     Many(Box<[Entry]>),
 }
 
-fn hash(kind: &str, namespace: Option<&str>, name: &str) -> u64 {
-    let mut hasher = FxHasher::default();
-    (kind, namespace, name).hash(&mut hasher);
-    hasher.finish()
+/// An object's kind and the hash of its kind, namespace and name: worked out once, for the
+/// look-up and, when the object is new, for adding it.
+#[derive(Clone, Copy)]
+pub struct Key {
+    kind: &'static str,
+    hash: u64,
+}
+
+impl Key {
+    pub fn new(kind: &'static str, namespace: Option<&str>, name: &str) -> Key {
+        let mut hasher = FxHasher::default();
+        (kind, namespace, name).hash(&mut hasher);
+        Key {
+            kind,
+            hash: hasher.finish(),
+        }
+    }
 }
 
 impl Seen {
@@ -31,26 +44,20 @@ impl Seen {
         self.by_hash.reserve(more);
     }
 
-    /// The index of the object of `kind` named `namespace`/`name`, if one was added;
-    /// `is_named(i)` says whether the object at index `i` of that kind's list has that name.
-    pub fn find(
-        &self,
-        kind: &'static str,
-        namespace: Option<&str>,
-        name: &str,
-        is_named: impl Fn(usize) -> bool,
-    ) -> Option<usize> {
-        let matches = |&(k, i): &Entry| k == kind && is_named(i as usize);
-        match self.by_hash.get(&hash(kind, namespace, name))? {
+    /// The index of the object `key` was made for, if one was added; `is_named(i)` says
+    /// whether the object at index `i` of that kind's list has the key's namespace and name.
+    pub fn find(&self, key: Key, is_named: impl Fn(usize) -> bool) -> Option<usize> {
+        let matches = |&(k, i): &Entry| k == key.kind && is_named(i as usize);
+        match self.by_hash.get(&key.hash)? {
             Slot::One(entry) => matches(entry).then_some(entry.1 as usize),
             Slot::Many(entries) => entries.iter().find(|e| matches(e)).map(|e| e.1 as usize),
         }
     }
 
     /// Notes a new object; `find` said it was not there.
-    pub fn add(&mut self, kind: &'static str, namespace: Option<&str>, name: &str, index: usize) {
-        let entry = (kind, index as u32);
-        match self.by_hash.entry(hash(kind, namespace, name)) {
+    pub fn add(&mut self, key: Key, index: usize) {
+        let entry = (key.kind, index as u32);
+        match self.by_hash.entry(key.hash) {
             std::collections::hash_map::Entry::Vacant(slot) => {
                 slot.insert(Slot::One(entry));
             }
@@ -80,34 +87,28 @@ mod tests {
         ];
         let mut seen = Seen::default();
         for (i, (kind, ns, name)) in objects.iter().enumerate() {
-            assert_eq!(seen.find(kind, *ns, name, |_| true), None);
-            seen.add(kind, *ns, name, i);
+            let key = Key::new(kind, *ns, name);
+            assert_eq!(seen.find(key, |_| true), None);
+            seen.add(key, i);
         }
         for (i, (kind, ns, name)) in objects.iter().enumerate() {
-            assert_eq!(seen.find(kind, *ns, name, |j| j == i), Some(i));
+            assert_eq!(seen.find(Key::new(kind, *ns, name), |j| j == i), Some(i));
         }
-        assert_eq!(seen.find("StorageClass", None, "data", |_| true), None);
+        let class = Key::new("StorageClass", None, "data");
+        assert_eq!(seen.find(class, |_| true), None);
     }
 
     #[test]
     fn objects_sharing_a_hash_are_told_apart_by_their_names() {
-        // Force a shared slot: two entries under one hash, told apart by `is_named`.
+        // Two entries under one hash, as two objects whose hashes collide would be: `add`
+        // keeps both, and `is_named` tells them apart.
+        let key = Key::new("PersistentVolume", None, "x");
         let mut seen = Seen::default();
-        seen.add("PersistentVolume", None, "x", 0);
-        let h = hash("PersistentVolume", None, "x");
-        if let Some(Slot::One(first)) = seen.by_hash.get(&h) {
-            let first = *first;
-            seen.by_hash
-                .insert(h, Slot::Many(Box::new([first, ("PersistentVolume", 1)])));
-        }
-        assert_eq!(
-            seen.find("PersistentVolume", None, "x", |i| i == 1),
-            Some(1)
-        );
-        assert_eq!(
-            seen.find("PersistentVolume", None, "x", |i| i == 0),
-            Some(0)
-        );
-        assert_eq!(seen.find("PersistentVolume", None, "x", |_| false), None);
+        seen.add(key, 0);
+        seen.add(key, 1);
+        assert!(matches!(seen.by_hash.get(&key.hash), Some(Slot::Many(_))));
+        assert_eq!(seen.find(key, |i| i == 1), Some(1));
+        assert_eq!(seen.find(key, |i| i == 0), Some(0));
+        assert_eq!(seen.find(key, |_| false), None);
     }
 }
