@@ -163,8 +163,7 @@ pub fn judge(
     // miss better than a claim processed later taking the volume.
     let taken = state
         .taken_by
-        .as_ref()
-        .is_some_and(|winner| *winner != q.index && !ctx.ignore_taken);
+        .is_some_and(|winner| winner != q.index && !ctx.ignore_taken);
     if volume.capacity_nanos() < q.request.nanos() {
         return Fails(Test::Capacity);
     }

@@ -325,20 +325,16 @@ impl<'t> FastEvents<'t> {
         let m = |at: usize| Marker::new(start + at, number, at);
         let rest = &line[from..];
         match rest[0] {
-            b'"' => {
-                let (value, close) = double_quoted(&self.text[start + from..start + line.len()])?;
+            quote @ (b'"' | b'\'') => {
+                let (read, style): (Quoted, _) = if quote == b'"' {
+                    (double_quoted, ScalarStyle::DoubleQuoted)
+                } else {
+                    (single_quoted, ScalarStyle::SingleQuoted)
+                };
+                let (value, close) = read(&self.text[start + from..start + line.len()])?;
                 only_blanks(&rest[close..])?;
                 self.push(
-                    Event::Scalar(value, ScalarStyle::DoubleQuoted, 0, None),
-                    m(from),
-                    m(from + close),
-                );
-            }
-            b'\'' => {
-                let (value, close) = single_quoted(&self.text[start + from..start + line.len()])?;
-                only_blanks(&rest[close..])?;
-                self.push(
-                    Event::Scalar(value, ScalarStyle::SingleQuoted, 0, None),
+                    Event::Scalar(value, style, 0, None),
                     m(from),
                     m(from + close),
                 );
@@ -575,6 +571,9 @@ fn copy_up_to<'v>(
     value.push_str(&text[from..to]);
     value
 }
+
+/// Reads a quoted scalar at the start of `text`: its value and the offset past the closing quote.
+type Quoted = for<'t> fn(&'t str) -> Result<(Cow<'t, str>, usize), GiveUp>;
 
 /// A double-quoted scalar at the start of `text` (one line): its value and the offset after
 /// its closing quote.
