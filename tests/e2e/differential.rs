@@ -735,6 +735,34 @@ fn clean_up(plane: &ControlPlane, batch: &[Scenario], volumes: &BTreeSet<String>
         .unwrap();
 }
 
+/// A cluster where `claim` is bound to `bound`, the tie it did not take, `free`, is Available,
+/// and `free_claim` is what `free`'s claimRef names.
+fn tie_settled(claim: &str, bound: &str, free: &str, free_claim: Option<&str>) -> Observed {
+    let volume = |phase: &str, claim: Option<&str>| VolumeState {
+        phase: phase.to_owned(),
+        claim: claim.map(str::to_owned),
+    };
+    let bound_claim = ClaimState {
+        outcome: "bound".to_owned(),
+        volume: Some(bound.to_owned()),
+    };
+    Observed {
+        claims: [(claim.to_owned(), (bound_claim, Value::Null))].into(),
+        volumes: [
+            (
+                bound.to_owned(),
+                (volume("Bound", Some(claim)), Value::Null),
+            ),
+            (
+                free.to_owned(),
+                (volume("Available", free_claim), Value::Null),
+            ),
+        ]
+        .into(),
+        pods: BTreeMap::new(),
+    }
+}
+
 /// Seed 605633002 of a CI run: claim1 tied between pv2 (the plan's choice) and pv1, which its
 /// claimRef reserves for claim1; the controller took pv1. pv2 is then free, with no claimRef:
 /// the reservation stays with pv1, it does not travel with the trade.
@@ -748,28 +776,8 @@ fn a_tie_won_by_the_volume_reserved_for_the_claim_agrees() {
             {"name": "pv2", "phase": "Bound", "claim": "d/claim1", "reservedFor": null},
         ],
     });
-    let claim = |volume: &str| ClaimState {
-        outcome: "bound".to_owned(),
-        volume: Some(volume.to_owned()),
-    };
-    let volume = |phase: &str, claim: Option<&str>| VolumeState {
-        phase: phase.to_owned(),
-        claim: claim.map(str::to_owned),
-    };
-    let observed = |bound: &str, free: &str, free_claim: Option<&str>| Observed {
-        claims: [("d/claim1".to_owned(), (claim(bound), Value::Null))].into(),
-        volumes: [
-            (
-                bound.to_owned(),
-                (volume("Bound", Some("d/claim1")), Value::Null),
-            ),
-            (
-                free.to_owned(),
-                (volume("Available", free_claim), Value::Null),
-            ),
-        ]
-        .into(),
-        pods: BTreeMap::new(),
+    let observed = |bound: &str, free: &str, free_claim: Option<&str>| {
+        tie_settled("d/claim1", bound, free, free_claim)
     };
     // Either way the tie goes, the plan holds.
     assert_eq!(
@@ -811,42 +819,8 @@ fn a_tie_lost_by_the_volume_pre_bound_to_the_claim_agrees() {
         ],
     });
     let prebound: BTreeMap<String, String> = [("pv3".to_owned(), "d/claim2".to_owned())].into();
-    let observed = |bound: &str, free: &str, free_claim: Option<&str>| Observed {
-        claims: [(
-            "d/claim2".to_owned(),
-            (
-                ClaimState {
-                    outcome: "bound".to_owned(),
-                    volume: Some(bound.to_owned()),
-                },
-                Value::Null,
-            ),
-        )]
-        .into(),
-        volumes: [
-            (
-                bound.to_owned(),
-                (
-                    VolumeState {
-                        phase: "Bound".to_owned(),
-                        claim: Some("d/claim2".to_owned()),
-                    },
-                    Value::Null,
-                ),
-            ),
-            (
-                free.to_owned(),
-                (
-                    VolumeState {
-                        phase: "Available".to_owned(),
-                        claim: free_claim.map(str::to_owned),
-                    },
-                    Value::Null,
-                ),
-            ),
-        ]
-        .into(),
-        pods: BTreeMap::new(),
+    let observed = |bound: &str, free: &str, free_claim: Option<&str>| {
+        tie_settled("d/claim2", bound, free, free_claim)
     };
     assert_eq!(
         compare(&plan, &prebound, &observed("pv3", "pv0", None), "t"),
