@@ -3,8 +3,10 @@
 
 mod api_validation;
 mod dumped;
+mod ignored;
 pub mod json_tree;
 pub mod kinds;
+mod live_objects;
 mod pipeline;
 mod seen;
 pub mod snapshot_kinds;

@@ -99,12 +99,11 @@ struct Unfit;
 impl Decoder for FromText<'_> {
     type Error = Unfit;
     fn decode<T: DeserializeOwned>(self) -> Result<T, Unfit> {
-        let mut unknown = false;
+        let skipped = std::cell::Cell::new(false);
         let mut reader = serde_json::Deserializer::from_str(self.0);
-        let object =
-            serde_ignored::deserialize(&mut reader, |_| unknown = true).map_err(|_| Unfit)?;
+        let object = super::ignored::deserialize(&mut reader, &skipped).map_err(|_| Unfit)?;
         reader.end().map_err(|_| Unfit)?;
-        if unknown {
+        if skipped.get() {
             return Err(Unfit);
         }
         Ok(object)
