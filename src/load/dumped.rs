@@ -6,21 +6,21 @@
 
 use super::json_tree::Skimmed;
 use super::kinds::{self, Converted};
+use super::seen;
 use super::snapshot_kinds;
 use super::typing;
 use super::yaml_tree::Pos;
 use crate::evidence::EVIDENCE_KINDS;
 use crate::model::object::written_by_cluster;
-use crate::model::ObjectKey;
 use crate::removals;
 use crate::validation::{self, updates};
 
 /// An object typed from its text and converted, and where it is written.
 pub(super) struct Dumped {
     pub(super) object: Converted,
-    /// The key under which a manifest applied over it finds it, for the kinds whose updates
-    /// are checked.
-    pub(super) written: Option<ObjectKey>,
+    /// The hash of the key under which a manifest applied over it finds it (`seen::Key`),
+    /// for the kinds whose updates are checked.
+    pub(super) written: Option<u64>,
     pub(super) start: Pos,
     pub(super) end: usize,
 }
@@ -54,7 +54,7 @@ pub(super) fn type_skimmed(text: &str, item: &Skimmed, namespace: &str) -> Optio
                     .namespace
                     .as_deref()
                     .or(namespaced.then_some(namespace));
-                ObjectKey::new(kind, namespace, meta.name.as_deref().unwrap_or_default())
+                seen::Key::new(kind, namespace, meta.name.as_deref().unwrap_or_default()).hash()
             });
     Some(Dumped {
         object: kinds::convert(object, namespace, None),

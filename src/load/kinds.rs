@@ -1,7 +1,7 @@
 //! From parsed documents to model objects: which kinds the plan reads, how they are typed
 //! (k8s-openapi), and what becomes of a StatefulSet's volumeClaimTemplates.
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashSet as HashSet;
 use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::StatefulSet;
@@ -26,6 +26,7 @@ use crate::removals::{self, RemovedApi};
 use crate::rules::ids;
 use crate::validation::{self, updates};
 
+use super::live_objects::{LiveObject, LiveObjects};
 use super::seen::{Key as SeenKey, Seen};
 use super::snapshot_kinds::{self, Kept};
 use super::snapshot_validation;
@@ -56,7 +57,7 @@ pub struct SnapshotBuilder {
     seen: Seen,
     /// Objects the cluster has, for manifests applied over them: where each is written, or
     /// for one read from a cluster, its immutable fields. Read again only when a manifest comes.
-    live_objects: HashMap<ObjectKey, LiveObject>,
+    live_objects: LiveObjects,
     /// The text of every input file, by id, to read a live object again.
     texts: Vec<Arc<Text>>,
     /// A List document was read: the input is a dump.
@@ -71,7 +72,7 @@ impl SnapshotBuilder {
             snapshot: Snapshot::default(),
             statefulsets: Vec::new(),
             seen: Seen::default(),
-            live_objects: HashMap::default(),
+            live_objects: LiveObjects::default(),
             texts: Vec::new(),
             dumped: false,
         }
@@ -141,7 +142,7 @@ impl SnapshotBuilder {
                 Ok(json) if !api_validation::from_cluster(json) => {
                     // Applied over a live object, the manifest is validated as the API server
                     // sees it, and the update may be refused.
-                    let live = self.live_retained(kind, &key);
+                    let live = self.live_retained(kind, &key, namespaced);
                     let applied = live
                         .as_ref()
                         .and_then(|live| updates::as_applied(kind, live, json));
@@ -155,7 +156,7 @@ impl SnapshotBuilder {
                     }
                 }
                 // A dumped object passed validation; a manifest may come to update it.
-                _ if tracked => self.remember_written(key, &source),
+                _ if tracked => self.remember_written(SeenKey::of(&key).hash(), &source),
                 _ => {}
             }
         }
@@ -266,16 +267,18 @@ impl SnapshotBuilder {
 
     /// Remembers an object the cluster has, for a manifest that may be applied over it: where
     /// it is written, or, read from a cluster, its immutable fields.
-    fn remember_written(&mut self, key: ObjectKey, source: &ObjectSource) {
+    /// `key` is the hash of its kind, namespace and name (`seen::Key`).
+    fn remember_written(&mut self, key: u64, source: &ObjectSource) {
         self.live_objects
-            .insert(key, LiveObject::Written(source.clone()));
+            .add(key, LiveObject::Written(source.clone()));
     }
 
     /// The same for an object read from a cluster, which has no text to read again.
     fn remember_read(&mut self, kind: &str, key: ObjectKey, json: &serde_json::Value) {
         if let Some(kept) = updates::retained(kind, json) {
-            self.live_objects
-                .insert(key, LiveObject::Read(kept.to_string().into_boxed_str()));
+            let hash = SeenKey::of(&key).hash();
+            let kept = kept.to_string().into_boxed_str();
+            self.live_objects.add(hash, LiveObject::Read(key, kept));
         }
     }
 
@@ -313,18 +316,31 @@ impl SnapshotBuilder {
         snapshot.claims.reserve(claims);
         snapshot.volumes.reserve(volumes);
         self.seen.reserve(claims + volumes);
+        self.live_objects.reserve(claims + volumes);
     }
 
-    /// The immutable fields of the live object `key`, if the input has one.
-    fn live_retained(&self, kind: &str, key: &ObjectKey) -> Option<serde_json::Value> {
-        match self.live_objects.get(key)? {
+    /// The immutable fields of the live object `key`, if the input has one. `namespaced`
+    /// says whether the kind is, for an object written without a namespace.
+    fn live_retained(
+        &self,
+        kind: &str,
+        key: &ObjectKey,
+        namespaced: bool,
+    ) -> Option<serde_json::Value> {
+        let default_namespace = namespaced.then_some(self.namespace.as_str());
+        let hash = SeenKey::of(key).hash();
+        self.live_objects.under(hash).find_map(|live| match live {
             LiveObject::Written(source) => {
                 let text = self.texts.get(source.file.0 as usize)?;
                 let node = super::source::reparse(text, source.start, source.end)?;
+                if document_key(&node, kind, default_namespace) != *key {
+                    return None;
+                }
                 updates::retained(kind, &node.to_json())
             }
-            LiveObject::Read(kept) => serde_json::from_str(kept).ok(),
-        }
+            LiveObject::Read(read, kept) if read == key => serde_json::from_str(kept).ok(),
+            LiveObject::Read(..) => None,
+        })
     }
 
     /// Remembers an object written at an API version some release no longer serves. It is
@@ -968,14 +984,6 @@ fn refuse_update(
     refused
 }
 
-/// An object the cluster has, kept small until a manifest is applied over it.
-enum LiveObject {
-    /// Written in an input file (a dump): read again from there.
-    Written(ObjectSource),
-    /// Read from a cluster: its immutable fields, as JSON text.
-    Read(Box<str>),
-}
-
 fn keep_identity(meta: &mut Meta, live: &Meta) {
     meta.uid.clone_from(&live.uid);
     meta.created = live.created;
@@ -1111,7 +1119,7 @@ pub(super) fn convert(object: Typed, namespace: &str, source: Option<ObjectSourc
     match object {
         Typed::PersistentVolume(mut pv) => {
             let meta = meta(&mut pv.metadata, false);
-            Converted::Volume(Box::new(Volume::from_k8s(*pv, meta)))
+            Converted::Volume(Box::new(Volume::from_k8s(&mut pv, meta)))
         }
         Typed::PersistentVolumeClaim(mut pvc) => {
             let meta = meta(&mut pvc.metadata, true);

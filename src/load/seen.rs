@@ -37,6 +37,15 @@ impl Key {
             hash: hasher.finish(),
         }
     }
+
+    pub fn of(key: &crate::model::ObjectKey) -> Key {
+        Key::new(key.kind, key.namespace.as_deref(), &key.name)
+    }
+
+    /// The hash alone, for other tables filed the same way (`live_objects`).
+    pub fn hash(self) -> u64 {
+        self.hash
+    }
 }
 
 impl Seen {

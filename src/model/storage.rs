@@ -561,14 +561,19 @@ pub struct Volume {
 }
 
 impl Volume {
-    /// Takes the volume apart rather than copying it.
-    pub fn from_k8s(pv: PersistentVolume, meta: Meta) -> Volume {
-        let spec = pv.spec.unwrap_or_default();
+    /// Takes the strings it keeps out of the volume rather than copying them; the volume,
+    /// several kilobytes of optional sources, is not moved either.
+    pub fn from_k8s(pv: &mut PersistentVolume, meta: Meta) -> Volume {
+        let mut none = None;
+        let spec = match &mut pv.spec {
+            Some(spec) => spec,
+            None => none.insert(PersistentVolumeSpec::default()),
+        };
         let (access_modes, unknown_access_modes) = parse_access_modes(spec.access_modes.as_ref());
-        let claim_ref = spec.claim_ref.as_ref().map(|r| ClaimRef {
-            namespace: r.namespace.clone().unwrap_or_default(),
-            name: r.name.clone().unwrap_or_default(),
-            uid: r.uid.clone().filter(|u| !u.is_empty()),
+        let claim_ref = spec.claim_ref.as_mut().map(|r| ClaimRef {
+            namespace: r.namespace.take().unwrap_or_default(),
+            name: r.name.take().unwrap_or_default(),
+            uid: r.uid.take().filter(|u| !u.is_empty()),
         });
         let node_affinity = spec
             .node_affinity
@@ -579,12 +584,15 @@ impl Volume {
                     .map(shared_node_selector)
                     .map_err(|e| e.to_string())
             });
+        // Read before the strings below are taken out.
+        let plugin = VolumePlugin::from_spec(spec);
+        let sources = volume_sources(spec).into_iter().map(|(f, _)| f).collect();
         Volume {
             capacity: parse_storage(spec.capacity.as_ref()),
             access_modes,
             unknown_access_modes,
             volume_mode: VolumeMode::parse(spec.volume_mode.as_deref()),
-            spec_class: spec.storage_class_name.clone(),
+            spec_class: spec.storage_class_name.take(),
             claim_ref,
             reclaim_policy: spec
                 .persistent_volume_reclaim_policy
@@ -598,14 +606,17 @@ impl Volume {
             node_affinity,
             attributes_class: spec
                 .volume_attributes_class_name
-                .clone()
+                .take()
                 .filter(|v| !v.is_empty()),
-            plugin: VolumePlugin::from_spec(&spec),
-            sources: volume_sources(&spec).into_iter().map(|(f, _)| f).collect(),
+            plugin,
+            sources,
             capacity_written: spec.capacity.as_ref().is_some_and(|c| !c.is_empty()),
-            csi_volume_handle: spec.csi.as_ref().map(|c| c.volume_handle.clone()),
-            host_path: spec.host_path.as_ref().map(|h| h.path.clone()),
-            mount_options: spec.mount_options.clone().unwrap_or_default(),
+            csi_volume_handle: spec
+                .csi
+                .as_mut()
+                .map(|c| std::mem::take(&mut c.volume_handle)),
+            host_path: spec.host_path.as_mut().map(|h| std::mem::take(&mut h.path)),
+            mount_options: spec.mount_options.take().unwrap_or_default(),
             meta,
         }
     }

@@ -1,0 +1,101 @@
+//! Objects the cluster has, for manifests applied over them: where each is written in a dump,
+//! or, for one read from a cluster, its immutable fields.
+//!
+//! They are filed by a hash of kind, namespace and name (the one `seen` uses), not by a copy of
+//! the names: a dump of 100,000 objects is seldom followed by a manifest, and an owned key per
+//! object was most of what keeping them cost. The few objects sharing a hash are told apart
+//! when a manifest asks for one, by reading the written object again.
+
+use rustc_hash::FxHashMap as HashMap;
+
+use crate::load::source::ObjectSource;
+use crate::model::ObjectKey;
+
+/// An object the cluster has, kept small until a manifest is applied over it.
+pub enum LiveObject {
+    /// Written in an input file (a dump): read again from there.
+    Written(ObjectSource),
+    /// Read from a cluster: its key and immutable fields, as JSON text.
+    Read(ObjectKey, Box<str>),
+}
+
+#[derive(Default)]
+pub struct LiveObjects {
+    by_hash: HashMap<u64, Slot>,
+}
+
+/// Nearly always one object a hash.
+enum Slot {
+    One(LiveObject),
+    Many(Vec<LiveObject>),
+}
+
+impl LiveObjects {
+    pub fn reserve(&mut self, more: usize) {
+        self.by_hash.reserve(more);
+    }
+
+    /// Files an object under the hash of its key; a later one with the same key is found
+    /// first.
+    pub fn add(&mut self, hash: u64, object: LiveObject) {
+        use std::collections::hash_map::Entry;
+        match self.by_hash.entry(hash) {
+            Entry::Vacant(slot) => {
+                slot.insert(Slot::One(object));
+            }
+            Entry::Occupied(mut slot) => {
+                let slot = slot.get_mut();
+                match slot {
+                    Slot::Many(objects) => objects.push(object),
+                    Slot::One(_) => {
+                        let Slot::One(first) = std::mem::replace(slot, Slot::Many(Vec::new()))
+                        else {
+                            unreachable!("matched One above");
+                        };
+                        *slot = Slot::Many(vec![first, object]);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The objects filed under `hash`, the latest first: the caller keeps the first that has
+    /// the key it asks for.
+    pub fn under(&self, hash: u64) -> impl Iterator<Item = &LiveObject> {
+        let objects: &[LiveObject] = match self.by_hash.get(&hash) {
+            None => &[],
+            Some(Slot::One(object)) => std::slice::from_ref(object),
+            Some(Slot::Many(objects)) => objects,
+        };
+        objects.iter().rev()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(name: &str) -> LiveObject {
+        LiveObject::Read(ObjectKey::new("StorageClass", None, name), "{}".into())
+    }
+
+    fn names<'a>(objects: impl Iterator<Item = &'a LiveObject>) -> Vec<&'a str> {
+        objects
+            .map(|o| match o {
+                LiveObject::Read(key, _) => key.name.as_str(),
+                LiveObject::Written(_) => "written",
+            })
+            .collect()
+    }
+
+    #[test]
+    fn objects_sharing_a_hash_are_all_kept_latest_first() {
+        let mut live = LiveObjects::default();
+        live.add(7, read("a"));
+        assert_eq!(names(live.under(7)), ["a"]);
+        live.add(7, read("b"));
+        live.add(7, read("c"));
+        assert_eq!(names(live.under(7)), ["c", "b", "a"]);
+        assert!(names(live.under(8)).is_empty());
+    }
+}
