@@ -216,8 +216,11 @@ pub fn analyze_snapshot(snapshot: &Snapshot, evidence: Option<&Evidence>) -> Sna
     )
 }
 
-/// Every analysis, in a stable order: those of `early` as they found, the others now.
-pub fn analyze(inputs: &Inputs, early: SnapshotFindings) -> Vec<Finding> {
+/// Every analysis's findings, in a stable order: those of `early` as they found, the others
+/// run now. They are added after those already in `findings` (the input's), the list grown
+/// once to its final size: a finding is a few hundred bytes, and at 100,000 findings growing
+/// it step by step copied them several times over into fresh memory.
+pub fn analyze_into(inputs: &Inputs, early: SnapshotFindings, findings: &mut Vec<Finding>) {
     let mut slots = early.0;
     let late: Vec<(usize, Analysis)> = ANALYSES
         .iter()
@@ -233,41 +236,49 @@ pub fn analyze(inputs: &Inputs, early: SnapshotFindings) -> Vec<Finding> {
     for ((i, _), found) in late.iter().zip(found) {
         slots[*i] = Some(found);
     }
-    one_per_template(slots.into_iter().flatten().flatten().collect())
+    let from = findings.len();
+    findings.reserve(slots.iter().flatten().map(Vec::len).sum());
+    for found in slots.into_iter().flatten() {
+        findings.extend(found);
+    }
+    one_per_template(findings, from);
 }
 
 /// Claims made from one volumeClaimTemplate share its text, so a rule that fires on each of them
 /// points at the same field for the same reason: one diagnostic, naming the other claims, reads
-/// better than one per replica.
-fn one_per_template(findings: Vec<Finding>) -> Vec<Finding> {
+/// better than one per replica. Only the findings from `from` on are merged.
+fn one_per_template(findings: &mut Vec<Finding>, from: usize) {
     let mut first: HashMap<String, usize> = HashMap::default();
-    let mut others: Vec<Vec<String>> = Vec::new();
-    let mut kept: Vec<Finding> = Vec::with_capacity(findings.len());
-    for finding in findings {
+    // By the index of the finding kept, the claims merged into it.
+    let mut others: HashMap<usize, Vec<String>> = HashMap::default();
+    // Where the finding looked at ends up if kept: the findings kept before it.
+    let mut kept = 0;
+    findings.retain_mut(|finding| {
         let template_field = match &finding.pointer {
-            Some(Pointer::Field { source, path }) if source.base_path.is_some() => {
+            Some(Pointer::Field { source, path }) if kept >= from && source.base_path.is_some() => {
                 Some(format!("{}|{source:?}|{path}", finding.rule))
             }
             _ => None,
         };
         if let Some(key) = template_field {
             if let Some(&i) = first.get(&key) {
-                others[i].push(finding.object.name);
-                continue;
+                others
+                    .entry(i)
+                    .or_default()
+                    .push(std::mem::take(&mut finding.object.name));
+                return false;
             }
-            first.insert(key, kept.len());
+            first.insert(key, kept);
         }
-        others.push(Vec::new());
-        kept.push(finding);
+        kept += 1;
+        true
+    });
+    for (i, others) in others {
+        let finding = &mut findings[i];
+        finding.message = format!(
+            "{}; the same holds for {} of the same volumeClaimTemplate",
+            finding.message,
+            others.join(", ")
+        );
     }
-    for (finding, others) in kept.iter_mut().zip(others) {
-        if !others.is_empty() {
-            finding.message = format!(
-                "{}; the same holds for {} of the same volumeClaimTemplate",
-                finding.message,
-                others.join(", ")
-            );
-        }
-    }
-    kept
 }

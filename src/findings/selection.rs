@@ -67,9 +67,10 @@ impl Selection {
             .into_iter()
             .filter(|f| !self.disabled.contains(f.rule))
             .filter(|f| {
-                !ignored
-                    .get(&f.object)
-                    .is_some_and(|rules| rules.iter().any(|r| r == f.rule || r == "all"))
+                ignored.is_empty()
+                    || !ignored
+                        .get(&f.object)
+                        .is_some_and(|rules| rules.iter().any(|r| r == f.rule || r == "all"))
             })
             .map(|mut f| {
                 if let Some(severity) = self.severities.get(f.rule) {
@@ -83,14 +84,41 @@ impl Selection {
 
 /// Objects that carry the ignore annotation, with the rules it names.
 fn ignored_by_annotation(snapshot: &Snapshot) -> HashMap<ObjectKey, Vec<String>> {
+    // The key is made only for an object with the annotation: few have it.
+    let marked = |meta: &Meta| meta.annotation(IGNORE_RULES).is_some();
     let metas = snapshot
         .claims
         .iter()
+        .filter(|c| marked(&c.meta))
         .map(|c| (c.key(), &c.meta))
-        .chain(snapshot.volumes.iter().map(|v| (v.key(), &v.meta)))
-        .chain(snapshot.classes.iter().map(|c| (c.key(), &c.meta)))
-        .chain(snapshot.nodes.iter().map(|n| (n.meta.key("Node"), &n.meta)))
-        .chain(snapshot.workloads.iter().map(|w| (w.key(), &w.meta)));
+        .chain(
+            snapshot
+                .volumes
+                .iter()
+                .filter(|v| marked(&v.meta))
+                .map(|v| (v.key(), &v.meta)),
+        )
+        .chain(
+            snapshot
+                .classes
+                .iter()
+                .filter(|c| marked(&c.meta))
+                .map(|c| (c.key(), &c.meta)),
+        )
+        .chain(
+            snapshot
+                .nodes
+                .iter()
+                .filter(|n| marked(&n.meta))
+                .map(|n| (n.meta.key("Node"), &n.meta)),
+        )
+        .chain(
+            snapshot
+                .workloads
+                .iter()
+                .filter(|w| marked(&w.meta))
+                .map(|w| (w.key(), &w.meta)),
+        );
     metas
         .filter_map(|(key, meta): (ObjectKey, &Meta)| {
             let value = meta.annotation(IGNORE_RULES)?;

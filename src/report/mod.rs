@@ -365,7 +365,7 @@ pub fn findings(
     drop(t);
     let _t = crate::timings::phase("analyses");
     let mut findings = loaded.findings.clone();
-    findings.extend(crate::analysis::analyze(
+    crate::analysis::analyze_into(
         &crate::analysis::Inputs {
             snapshot,
             binding: &binding,
@@ -373,7 +373,8 @@ pub fn findings(
             evidence,
         },
         early,
-    ));
+        &mut findings,
+    );
     let findings = selection.apply(findings, &loaded.snapshot);
     (findings, binding, deletion)
 }
