@@ -85,40 +85,23 @@ impl Selection {
 /// Objects that carry the ignore annotation, with the rules it names.
 fn ignored_by_annotation(snapshot: &Snapshot) -> HashMap<ObjectKey, Vec<String>> {
     // The key is made only for an object with the annotation: few have it.
-    let marked = |meta: &Meta| meta.annotation(IGNORE_RULES).is_some();
-    let metas = snapshot
-        .claims
-        .iter()
-        .filter(|c| marked(&c.meta))
-        .map(|c| (c.key(), &c.meta))
-        .chain(
-            snapshot
-                .volumes
-                .iter()
-                .filter(|v| marked(&v.meta))
-                .map(|v| (v.key(), &v.meta)),
-        )
-        .chain(
-            snapshot
-                .classes
-                .iter()
-                .filter(|c| marked(&c.meta))
-                .map(|c| (c.key(), &c.meta)),
-        )
-        .chain(
-            snapshot
-                .nodes
-                .iter()
-                .filter(|n| marked(&n.meta))
-                .map(|n| (n.meta.key("Node"), &n.meta)),
-        )
-        .chain(
-            snapshot
-                .workloads
-                .iter()
-                .filter(|w| marked(&w.meta))
-                .map(|w| (w.key(), &w.meta)),
-        );
+    fn marked<T>(
+        objects: &[T],
+        meta: impl Fn(&T) -> &Meta,
+        key: impl Fn(&T) -> ObjectKey,
+    ) -> impl Iterator<Item = (ObjectKey, &Meta)> {
+        objects.iter().filter_map(move |o| {
+            let meta = meta(o);
+            meta.annotation(IGNORE_RULES)
+                .is_some()
+                .then(|| (key(o), meta))
+        })
+    }
+    let metas = marked(&snapshot.claims, |c| &c.meta, |c| c.key())
+        .chain(marked(&snapshot.volumes, |v| &v.meta, |v| v.key()))
+        .chain(marked(&snapshot.classes, |c| &c.meta, |c| c.key()))
+        .chain(marked(&snapshot.nodes, |n| &n.meta, |n| n.meta.key("Node")))
+        .chain(marked(&snapshot.workloads, |w| &w.meta, |w| w.key()));
     metas
         .filter_map(|(key, meta): (ObjectKey, &Meta)| {
             let value = meta.annotation(IGNORE_RULES)?;
