@@ -89,28 +89,24 @@ fn ignored_by_annotation(snapshot: &Snapshot) -> HashMap<ObjectKey, Vec<String>>
         objects: &[T],
         meta: impl Fn(&T) -> &Meta,
         key: impl Fn(&T) -> ObjectKey,
-    ) -> impl Iterator<Item = (ObjectKey, &Meta)> {
+    ) -> impl Iterator<Item = (ObjectKey, &str)> {
         objects.iter().filter_map(move |o| {
-            let meta = meta(o);
-            meta.annotation(IGNORE_RULES)
-                .is_some()
-                .then(|| (key(o), meta))
+            let value = meta(o).annotation(IGNORE_RULES)?;
+            Some((key(o), value))
         })
     }
-    let metas = marked(&snapshot.claims, |c| &c.meta, |c| c.key())
+    marked(&snapshot.claims, |c| &c.meta, |c| c.key())
         .chain(marked(&snapshot.volumes, |v| &v.meta, |v| v.key()))
         .chain(marked(&snapshot.classes, |c| &c.meta, |c| c.key()))
         .chain(marked(&snapshot.nodes, |n| &n.meta, |n| n.meta.key("Node")))
-        .chain(marked(&snapshot.workloads, |w| &w.meta, |w| w.key()));
-    metas
-        .filter_map(|(key, meta): (ObjectKey, &Meta)| {
-            let value = meta.annotation(IGNORE_RULES)?;
+        .chain(marked(&snapshot.workloads, |w| &w.meta, |w| w.key()))
+        .map(|(key, value)| {
             let rules = value
                 .split(',')
                 .map(|r| r.trim().to_owned())
                 .filter(|r| !r.is_empty())
                 .collect();
-            Some((key, rules))
+            (key, rules)
         })
         .collect()
 }

@@ -6,8 +6,7 @@
 //! object was most of what keeping them cost. The few objects sharing a hash are told apart
 //! when a manifest asks for one, by reading the written object again.
 
-use rustc_hash::FxHashMap as HashMap;
-
+use super::by_hash::ByHash;
 use crate::load::source::ObjectSource;
 use crate::model::ObjectKey;
 
@@ -21,13 +20,7 @@ pub enum LiveObject {
 
 #[derive(Default)]
 pub struct LiveObjects {
-    by_hash: HashMap<u64, Slot>,
-}
-
-/// Nearly always one object a hash.
-enum Slot {
-    One(LiveObject),
-    Many(Vec<LiveObject>),
+    by_hash: ByHash<LiveObject>,
 }
 
 impl LiveObjects {
@@ -38,36 +31,13 @@ impl LiveObjects {
     /// Files an object under the hash of its key; a later one with the same key is found
     /// first.
     pub fn add(&mut self, hash: u64, object: LiveObject) {
-        use std::collections::hash_map::Entry;
-        match self.by_hash.entry(hash) {
-            Entry::Vacant(slot) => {
-                slot.insert(Slot::One(object));
-            }
-            Entry::Occupied(mut slot) => {
-                let slot = slot.get_mut();
-                match slot {
-                    Slot::Many(objects) => objects.push(object),
-                    Slot::One(_) => {
-                        let Slot::One(first) = std::mem::replace(slot, Slot::Many(Vec::new()))
-                        else {
-                            unreachable!("matched One above");
-                        };
-                        *slot = Slot::Many(vec![first, object]);
-                    }
-                }
-            }
-        }
+        self.by_hash.add(hash, object);
     }
 
     /// The objects filed under `hash`, the latest first: the caller keeps the first that has
     /// the key it asks for.
     pub fn under(&self, hash: u64) -> impl Iterator<Item = &LiveObject> {
-        let objects: &[LiveObject] = match self.by_hash.get(&hash) {
-            None => &[],
-            Some(Slot::One(object)) => std::slice::from_ref(object),
-            Some(Slot::Many(objects)) => objects,
-        };
-        objects.iter().rev()
+        self.by_hash.under(hash).iter().rev()
     }
 }
 

@@ -2,6 +2,7 @@
 //! YAML, JSON, and `kind: List` dumps (`kubectl get -o yaml`).
 
 mod api_validation;
+mod by_hash;
 mod dumped;
 mod ignored;
 pub mod json_tree;

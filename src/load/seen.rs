@@ -4,20 +4,16 @@
 
 use std::hash::{Hash, Hasher};
 
-use rustc_hash::{FxHashMap as HashMap, FxHasher};
+use rustc_hash::FxHasher;
+
+use super::by_hash::ByHash;
 
 /// An object's kind and its index in that kind's list.
 type Entry = (&'static str, u32);
 
 #[derive(Default)]
 pub struct Seen {
-    by_hash: HashMap<u64, Slot>,
-}
-
-/// Nearly always one object a hash; the rest share a list.
-enum Slot {
-    One(Entry),
-    Many(Box<[Entry]>),
+    by_hash: ByHash<Entry>,
 }
 
 /// An object's kind and the hash of its kind, namespace and name: worked out once, for the
@@ -56,30 +52,16 @@ impl Seen {
     /// The index of the object `key` was made for, if one was added; `is_named(i)` says
     /// whether the object at index `i` of that kind's list has the key's namespace and name.
     pub fn find(&self, key: Key, is_named: impl Fn(usize) -> bool) -> Option<usize> {
-        let matches = |&(k, i): &Entry| k == key.kind && is_named(i as usize);
-        match self.by_hash.get(&key.hash)? {
-            Slot::One(entry) => matches(entry).then_some(entry.1 as usize),
-            Slot::Many(entries) => entries.iter().find(|e| matches(e)).map(|e| e.1 as usize),
-        }
+        self.by_hash
+            .under(key.hash)
+            .iter()
+            .find(|&&(k, i)| k == key.kind && is_named(i as usize))
+            .map(|e| e.1 as usize)
     }
 
     /// Notes a new object; `find` said it was not there.
     pub fn add(&mut self, key: Key, index: usize) {
-        let entry = (key.kind, index as u32);
-        match self.by_hash.entry(key.hash) {
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert(Slot::One(entry));
-            }
-            std::collections::hash_map::Entry::Occupied(mut slot) => {
-                let slot = slot.get_mut();
-                let mut entries = match slot {
-                    Slot::One(first) => vec![*first],
-                    Slot::Many(entries) => entries.to_vec(),
-                };
-                entries.push(entry);
-                *slot = Slot::Many(entries.into_boxed_slice());
-            }
-        }
+        self.by_hash.add(key.hash, (key.kind, index as u32));
     }
 }
 
@@ -115,7 +97,7 @@ mod tests {
         let mut seen = Seen::default();
         seen.add(key, 0);
         seen.add(key, 1);
-        assert!(matches!(seen.by_hash.get(&key.hash), Some(Slot::Many(_))));
+        assert_eq!(seen.by_hash.under(key.hash).len(), 2);
         assert_eq!(seen.find(key, |i| i == 1), Some(1));
         assert_eq!(seen.find(key, |i| i == 0), Some(0));
         assert_eq!(seen.find(key, |_| false), None);
