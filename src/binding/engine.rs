@@ -100,13 +100,15 @@ impl<'a, F: Finder> Engine<'a, F> {
         for (i, volume) in snapshot.volumes.iter().enumerate() {
             volume_index.entry(volume.meta.name.as_str()).or_insert(i);
         }
-        let mut volumes_by_name: Vec<usize> = (0..snapshot.volumes.len()).collect();
-        volumes_by_name.sort_unstable_by(|a, b| {
-            snapshot.volumes[*a]
-                .meta
-                .name
-                .cmp(&snapshot.volumes[*b].meta.name)
-        });
+        // Sorted beside their names: comparing through the volumes misses the cache twice.
+        let mut named: Vec<(&str, usize)> = snapshot
+            .volumes
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (v.meta.name.as_str(), i))
+            .collect();
+        named.sort_unstable();
+        let volumes_by_name: Vec<usize> = named.into_iter().map(|(_, i)| i).collect();
         let mut volumes_by_class: HashMap<&str, Vec<usize>> = HashMap::default();
         for &v in &volumes_by_name {
             volumes_by_class
@@ -135,13 +137,7 @@ impl<'a, F: Finder> Engine<'a, F> {
             .iter()
             .map(|c| (c.initial(), matches!(c, ClassChoice::Admission(_))))
             .collect();
-        let mut order: Vec<usize> = (0..snapshot.claims.len()).collect();
-        order.sort_unstable_by(|a, b| {
-            processing_order(
-                (&snapshot.claims[*a].meta, *a),
-                (&snapshot.claims[*b].meta, *b),
-            )
-        });
+        let order = processing_order(snapshot.claims.iter().map(|c| &c.meta));
         Engine {
             snapshot,
             states,
@@ -906,12 +902,12 @@ impl<'a, F: Finder> Engine<'a, F> {
                 },
             })
             .collect();
-        let volumes = self
-            .snapshot
-            .volumes
-            .iter()
-            .enumerate()
-            .map(|(v, volume)| {
+        // Each volume's plan reads only the finished claims' plans: both cores share them.
+        let volumes = crate::parallel::map_parts(
+            (0..self.snapshot.volumes.len()).collect(),
+            || (),
+            |(), v| {
+                let volume = &self.snapshot.volumes[v];
                 let state = &self.states[v];
                 let reclaimed = reclaim(volume);
                 let released_phase = reclaimed.phase_after(volume.written_phase);
@@ -988,8 +984,8 @@ impl<'a, F: Finder> Engine<'a, F> {
                     }
                 }
                 plan
-            })
-            .collect();
+            },
+        );
         BindingPlan {
             claims,
             volumes,

@@ -59,6 +59,9 @@ pub struct IndexedFinder {
     host_ids: HashMap<String, u32>,
     /// What each volume is filed under, worked out once.
     filings: Vec<Filing>,
+    /// The scheduler's shelves are filled: the controller's pass, which never reads them,
+    /// runs before, so they are built once from the volumes left free then.
+    scheduling: bool,
 }
 
 /// What a claim's searches look up once: the volumes reserved for it, its kind, and the
@@ -317,6 +320,9 @@ impl IndexedFinder {
         for &label in labels {
             file(self.free_labeled.entry((bits, kind, label)).or_default());
         }
+        if !self.scheduling {
+            return;
+        }
         file(self.by_kind.entry(kind).or_default());
         match hosts {
             Hosts::Anywhere => file(self.unpinned.entry(kind).or_default()),
@@ -344,6 +350,24 @@ impl IndexedFinder {
             .filter(|(_, v)| !excluded.contains(v))
             .find(|(_, v)| judge(q, &snapshot.volumes[**v], &states[**v], ctx) == Verdict::Fits)
             .map(|(slot, v)| (*slot, *v))
+    }
+
+    /// Adds volume `v` to the list of those whose claimRef names `namespace`/`name`.
+    fn reserve(&mut self, namespace: &str, name: &str, v: usize) {
+        let by_name = match self.reserved.get_mut(namespace) {
+            Some(by_name) => by_name,
+            None => self.reserved.entry(namespace.to_owned()).or_default(),
+        };
+        let id = match by_name.get(name) {
+            Some(&id) => id,
+            None => {
+                let id = self.reserved_lists.len() as u32;
+                by_name.insert(name.to_owned(), id);
+                self.reserved_lists.push(Vec::new());
+                id
+            }
+        };
+        self.reserved_lists[id as usize].push(v);
     }
 
     fn reserved_list(&self, prepared: &Prepared) -> &[usize] {
@@ -377,6 +401,7 @@ impl Finder for IndexedFinder {
             pinned: HashMap::default(),
             host_ids: HashMap::default(),
             filings: Vec::new(),
+            scheduling: false,
             selector_keys: snapshot
                 .claims
                 .iter()
@@ -400,27 +425,52 @@ impl Finder for IndexedFinder {
         finder.filings = (0..snapshot.volumes.len())
             .map(|v| finder.filing(&snapshot.volumes[v], v))
             .collect();
+        let mut free = Vec::new();
         for &v in by_name {
-            let volume = &snapshot.volumes[v];
             let state = &states[v];
             if let Some(r) = &state.reservation {
-                let next = finder.reserved_lists.len() as u32;
-                let id = *finder
-                    .reserved
-                    .entry(r.namespace.clone())
-                    .or_default()
-                    .entry(r.name.clone())
-                    .or_insert(next);
-                if id == next {
-                    finder.reserved_lists.push(Vec::new());
-                }
-                finder.reserved_lists[id as usize].push(v);
+                finder.reserve(&r.namespace, &r.name, v);
             }
-            if Self::is_free(volume, state) {
-                finder.shelve(v, true);
+            if Self::is_free(&snapshot.volumes[v], state) {
+                free.push(v);
             }
         }
+        let filings = &finder.filings;
+        finder.free = shelves(free.iter().map(|&v| {
+            let f = &filings[v];
+            ((f.bits, f.kind), f.slot, v)
+        }));
+        finder.free_labeled = shelves(free.iter().flat_map(|&v| {
+            let f = &filings[v];
+            f.labels
+                .iter()
+                .map(move |&label| ((f.bits, f.kind, label), f.slot, v))
+        }));
         finder
+    }
+
+    fn start_scheduling(&mut self, snapshot: &Snapshot, states: &[VolumeState]) {
+        if self.scheduling {
+            return;
+        }
+        self.scheduling = true;
+        let filings = &self.filings;
+        let free: Vec<usize> = (0..filings.len())
+            .filter(|&v| Self::is_free(&snapshot.volumes[v], &states[v]))
+            .collect();
+        self.by_kind = shelves(free.iter().map(|&v| (filings[v].kind, filings[v].slot, v)));
+        self.unpinned = shelves(free.iter().filter_map(|&v| {
+            let f = &filings[v];
+            matches!(f.hosts, Hosts::Anywhere).then_some((f.kind, f.slot, v))
+        }));
+        self.pinned = shelves(free.iter().flat_map(|&v| {
+            let f = &filings[v];
+            let hosts = match &f.hosts {
+                Hosts::On(hosts) => hosts.as_slice(),
+                Hosts::Anywhere | Hosts::Nowhere => &[],
+            };
+            hosts.iter().map(move |&host| ((f.kind, host), f.slot, v))
+        }));
     }
 
     fn find_for_claim(
@@ -543,6 +593,24 @@ impl Finder for IndexedFinder {
             self.shelve(v, true);
         }
     }
+}
+
+/// Shelves made whole from their entries: sorting once and building each map from sorted
+/// entries costs a fraction of inserting the entries one by one.
+fn shelves<K: std::hash::Hash + Eq>(
+    entries: impl Iterator<Item = (K, Slot, usize)>,
+) -> HashMap<K, Shelf> {
+    let mut grouped: HashMap<K, Vec<(Slot, usize)>> = HashMap::default();
+    for (key, slot, v) in entries {
+        grouped.entry(key).or_default().push((slot, v));
+    }
+    grouped
+        .into_iter()
+        .map(|(key, mut entries)| {
+            entries.sort_unstable();
+            (key, entries.into_iter().collect())
+        })
+        .collect()
 }
 
 /// The id of `name` in an interning table, adding it if new.

@@ -12,7 +12,7 @@ use super::filters::{
 
 /// Answers the matcher's two questions. Implementations must agree exactly: the property tests
 /// hold them to it.
-pub trait Finder {
+pub trait Finder: Sync {
     /// What the finder works out once per claim for the scheduler's path, which asks about the
     /// same claim on many nodes.
     type Prepared;
@@ -43,6 +43,9 @@ pub trait Finder {
         node: Option<(&str, &Labels)>,
         excluded: &[usize],
     ) -> Option<usize>;
+
+    /// The scheduler's path begins: `find_on_node` is asked nothing before this.
+    fn start_scheduling(&mut self, _snapshot: &Snapshot, _states: &[VolumeState]) {}
 
     /// Works out once what `find_on_node` needs of the claim on every node.
     fn prepare(&self, q: &ClaimQuery<'_>) -> Self::Prepared;

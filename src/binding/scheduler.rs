@@ -24,13 +24,8 @@ const MAX_NODES_COMPARED: usize = 32;
 /// consumer. Returns, for claims whose only users run no pods, who those users are.
 pub(super) fn place_consumers<F: Finder>(e: &mut Engine<'_, F>) -> HashMap<usize, Vec<String>> {
     let snapshot = e.snapshot;
-    let mut workloads: Vec<usize> = (0..snapshot.workloads.len()).collect();
-    workloads.sort_by(|a, b| {
-        processing_order(
-            (&snapshot.workloads[*a].meta, *a),
-            (&snapshot.workloads[*b].meta, *b),
-        )
-    });
+    e.finder.start_scheduling(snapshot, &e.states);
+    let workloads = processing_order(snapshot.workloads.iter().map(|w| &w.meta));
     let mut idle: HashMap<usize, Vec<String>> = HashMap::default();
     let hosts = HostIndex::new(&snapshot.nodes);
     for w in workloads {

@@ -222,6 +222,8 @@ pub struct NodeSelector {
 pub struct NodeSelectorTerm {
     pub match_expressions: Vec<NodeRequirement>,
     pub match_fields: Vec<NodeRequirement>,
+    /// `validate` failed, worked out once: matching asks on every node and volume.
+    invalid: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -284,10 +286,10 @@ impl NodeSelector {
             .node_selector_terms
             .iter()
             .map(|t| {
-                Ok(NodeSelectorTerm {
-                    match_expressions: convert_node_requirements(t.match_expressions.as_deref())?,
-                    match_fields: convert_node_requirements(t.match_fields.as_deref())?,
-                })
+                Ok(NodeSelectorTerm::new(
+                    convert_node_requirements(t.match_expressions.as_deref())?,
+                    convert_node_requirements(t.match_fields.as_deref())?,
+                ))
             })
             .collect::<Result<Vec<_>, SelectorError>>()?;
         Ok(NodeSelector { terms })
@@ -363,6 +365,19 @@ fn convert_node_requirements(
 }
 
 impl NodeSelectorTerm {
+    pub fn new(
+        match_expressions: Vec<NodeRequirement>,
+        match_fields: Vec<NodeRequirement>,
+    ) -> NodeSelectorTerm {
+        let mut term = NodeSelectorTerm {
+            match_expressions,
+            match_fields,
+            invalid: false,
+        };
+        term.invalid = term.validate().is_err();
+        term
+    }
+
     /// A term with neither expressions nor fields selects no node.
     pub fn is_empty(&self) -> bool {
         self.match_expressions.is_empty() && self.match_fields.is_empty()
@@ -381,7 +396,7 @@ impl NodeSelectorTerm {
     }
 
     pub fn matches(&self, node_name: &str, node_labels: &Labels) -> bool {
-        if self.is_empty() || self.validate().is_err() {
+        if self.is_empty() || self.invalid {
             return false;
         }
         let labels_ok = self
@@ -396,7 +411,7 @@ impl NodeSelectorTerm {
     /// `None`: the term never matches. `Some(None)`: no `In` on `key`.
     /// `Some(Some(values))`: the non-empty set of values it accepts for `key`.
     fn allowed_values(&self, key: &str) -> Option<Option<Vec<String>>> {
-        if self.is_empty() || self.validate().is_err() {
+        if self.is_empty() || self.invalid {
             return None;
         }
         let on_key: Vec<&NodeRequirement> = self

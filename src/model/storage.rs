@@ -726,18 +726,19 @@ impl StorageClass {
             .map(|terms| NodeSelector {
                 terms: terms
                     .iter()
-                    .map(|term| NodeSelectorTerm {
-                        match_expressions: term
-                            .match_label_expressions
-                            .iter()
-                            .flatten()
-                            .map(|e| NodeRequirement {
-                                key: e.key.clone(),
-                                operator: NodeOperator::In,
-                                values: e.values.clone(),
-                            })
-                            .collect(),
-                        match_fields: Vec::new(),
+                    .map(|term| {
+                        NodeSelectorTerm::new(
+                            term.match_label_expressions
+                                .iter()
+                                .flatten()
+                                .map(|e| NodeRequirement {
+                                    key: e.key.clone(),
+                                    operator: NodeOperator::In,
+                                    values: e.values.clone(),
+                                })
+                                .collect(),
+                            Vec::new(),
+                        )
                     })
                     .collect(),
             });

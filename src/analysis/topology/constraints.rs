@@ -147,10 +147,7 @@ mod tests {
         Region::of_selector(&NodeSelector {
             terms: terms
                 .into_iter()
-                .map(|match_expressions| NodeSelectorTerm {
-                    match_expressions,
-                    match_fields: Vec::new(),
-                })
+                .map(|match_expressions| NodeSelectorTerm::new(match_expressions, Vec::new()))
                 .collect(),
         })
     }
