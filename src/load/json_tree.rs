@@ -9,7 +9,7 @@
 use std::cell::Cell;
 use std::ops::Range;
 
-use super::yaml_tree::{Node, ParseError, Pos, Value};
+use super::yaml_tree::{Node, ParseError, PathSeg, Pos, Value};
 
 /// Reads a JSON text. Calls `emit` for the top-level value, or, when the top level is an object
 /// with an `items` array (a List), for each item and then for the object without its items.
@@ -70,16 +70,61 @@ pub fn read_at(text: &str, start: Pos, end: usize) -> Result<Node, ParseError> {
     Ok(node)
 }
 
-/// Moves positions of a slice parsed alone to where the slice starts in its file: the first
-/// line also moves right by the slice's column.
-pub(super) fn shift_from(node: &mut Node, start: Pos) {
-    let fix = |p: &mut Pos| {
-        if p.line == 1 {
-            p.column += start.column - 1;
-        }
-        p.offset += start.offset;
-        p.line += start.line - 1;
+/// What [`Node::locate`] answers for the JSON value written at `start..end` of `text`, found
+/// by walking the text along `path` and skipping what is off it, building no tree: locating a
+/// finding costs a skim of its object. `None` when the value is not JSON the skimmer accepts
+/// (the tree reader then has the last word), or a key on the path is written with escapes.
+pub fn locate_at(
+    text: &str,
+    start: Pos,
+    end: usize,
+    path: &[PathSeg],
+    prefer_key: bool,
+) -> Option<(Pos, Pos)> {
+    let body = text.get(start.offset..end)?;
+    let mut reader = Reader::new(body, false);
+    reader.skip_ws();
+    let root = reader.pos();
+    let (from, to) = match reader.walk(path, prefer_key).ok()? {
+        Walked::Found(from, to) => (from, to),
+        Walked::Ends(to) => (root, to),
     };
+    LOCATED.with(|n| n.set(n.get() + reader.at));
+    Some((shifted(from, start), shifted(to, start)))
+}
+
+thread_local! {
+    /// Bytes [`locate_at`] walked over, for the tests that hold locating linear.
+    static LOCATED: Cell<usize> = const { Cell::new(0) };
+}
+
+/// How many bytes this thread's [`locate_at`] calls walked over.
+pub fn located_bytes() -> usize {
+    LOCATED.with(Cell::get)
+}
+
+/// Where a walk along a path ended.
+enum Walked {
+    /// The span to point at, found below the value walked.
+    Found(Pos, Pos),
+    /// The path's first step does not exist in the value, which ends here.
+    Ends(Pos),
+}
+
+/// A position in a slice read alone, moved to where the slice starts in its file: the first
+/// line also moves right by the slice's column.
+fn shifted(mut p: Pos, start: Pos) -> Pos {
+    if p.line == 1 {
+        p.column += start.column - 1;
+    }
+    p.offset += start.offset;
+    p.line += start.line - 1;
+    p
+}
+
+/// Moves positions of a slice parsed alone to where the slice starts in its file.
+pub(super) fn shift_from(node: &mut Node, start: Pos) {
+    let fix = |p: &mut Pos| *p = shifted(*p, start);
     fix(&mut node.start);
     fix(&mut node.end);
     match &mut node.value {
@@ -654,6 +699,110 @@ impl<'t> Reader<'t> {
         Ok(())
     }
 
+    /// Walks the value ahead along `path`, as [`Node::locate`] does on its tree: the first
+    /// entry of a key counts, a missing step points at the deepest value found (at its key,
+    /// with `prefer_key`).
+    fn walk(&mut self, path: &[PathSeg], prefer_key: bool) -> Result<Walked, Malformed> {
+        self.skip_ws();
+        match (path.first(), self.peek()) {
+            (Some(PathSeg::Key(key)), Some(b'{')) => self.walk_object(key, &path[1..], prefer_key),
+            (Some(PathSeg::Index(index)), Some(b'[')) => {
+                self.walk_array(*index, &path[1..], prefer_key)
+            }
+            _ => {
+                self.skip_value()?;
+                Ok(Walked::Ends(self.pos()))
+            }
+        }
+    }
+
+    fn walk_object(
+        &mut self,
+        wanted: &str,
+        rest: &[PathSeg],
+        prefer_key: bool,
+    ) -> Result<Walked, Malformed> {
+        self.enter().map_err(|_| Malformed)?;
+        self.at += 1;
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.at += 1;
+        } else {
+            loop {
+                self.skip_ws();
+                if self.peek() != Some(b'"') {
+                    return Err(Malformed);
+                }
+                let key_start = self.pos();
+                // A key with escapes is compared by the tree reader.
+                let key = self.skip_string()?.ok_or(Malformed)?;
+                let key_end = self.pos();
+                self.skip_ws();
+                if self.peek() != Some(b':') {
+                    return Err(Malformed);
+                }
+                self.at += 1;
+                if self.text.get(key) == Some(wanted) {
+                    let key = prefer_key.then_some((key_start, key_end));
+                    return self.walk_below(key, rest, prefer_key);
+                }
+                self.skip_value()?;
+                if self.skip_separator(b'}')? {
+                    break;
+                }
+            }
+        }
+        self.depth -= 1;
+        Ok(Walked::Ends(self.pos()))
+    }
+
+    fn walk_array(
+        &mut self,
+        wanted: usize,
+        rest: &[PathSeg],
+        prefer_key: bool,
+    ) -> Result<Walked, Malformed> {
+        self.enter().map_err(|_| Malformed)?;
+        self.at += 1;
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.at += 1;
+        } else {
+            for index in 0.. {
+                if index == wanted {
+                    // An element has no key: it is pointed at itself.
+                    return self.walk_below(None, rest, prefer_key);
+                }
+                self.skip_value()?;
+                if self.skip_separator(b']')? {
+                    break;
+                }
+            }
+        }
+        self.depth -= 1;
+        Ok(Walked::Ends(self.pos()))
+    }
+
+    /// The value ahead was found on the path, after `key` when it is to be pointed at: the
+    /// rest of the path is looked for in it.
+    fn walk_below(
+        &mut self,
+        key: Option<(Pos, Pos)>,
+        rest: &[PathSeg],
+        prefer_key: bool,
+    ) -> Result<Walked, Malformed> {
+        if let (Some((start, end)), true) = (key, rest.is_empty()) {
+            return Ok(Walked::Found(start, end));
+        }
+        self.skip_ws();
+        let start = self.pos();
+        Ok(match (self.walk(rest, prefer_key)?, key) {
+            (found @ Walked::Found(..), _) => found,
+            (Walked::Ends(_), Some((key_start, key_end))) => Walked::Found(key_start, key_end),
+            (Walked::Ends(end), None) => Walked::Found(start, end),
+        })
+    }
+
     /// After an element: a comma goes on (false), `close` ends the array or object (true).
     fn skip_separator(&mut self, close: u8) -> Result<bool, Malformed> {
         self.skip_ws();
@@ -708,6 +857,82 @@ mod tests {
         for (j, y) in json.iter().zip(&yaml) {
             assert_eq!((j.start, j.end), (y.start, y.end));
         }
+    }
+
+    /// Every path to a node of `node`, each with a missing key and index below it.
+    fn paths(
+        node: &Node,
+        prefix: &mut Vec<yaml_tree::PathSegOwned>,
+        out: &mut Vec<Vec<yaml_tree::PathSegOwned>>,
+    ) {
+        use yaml_tree::PathSegOwned as Seg;
+        out.push(prefix.clone());
+        for missing in [Seg::Key("absent".into()), Seg::Index(99)] {
+            prefix.push(missing);
+            out.push(prefix.clone());
+            prefix.pop();
+        }
+        match &node.value {
+            Value::Map(entries) => {
+                for (k, v) in entries {
+                    prefix.push(Seg::Key(k.as_str().unwrap_or_default().to_owned()));
+                    paths(v, prefix, out);
+                    prefix.pop();
+                }
+            }
+            Value::Seq(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    prefix.push(Seg::Index(i));
+                    paths(v, prefix, out);
+                    prefix.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn walking_to_a_field_finds_what_the_tree_finds() {
+        let object = r#"{"kind":"PersistentVolume","metadata":{"name":"v","labels":{},"annotations":{"note":"café","k":"v"}},
+  "spec": {"accessModes": ["ReadWriteOnce", "ReadOnlyMany"], "capacity": {"storage": "1Gi"},
+    "nodeAffinity": {"required": {"nodeSelectorTerms": [{"matchExpressions": [{"key": "zone", "operator": "In", "values": ["a", "b"]}]}, {}]}},
+    "empty": [], "n": -1.5e3, "t": true, "nil": null, "dup": 1, "dup": [2]}}"#;
+        // Alone, after other text on its line, and on a later line.
+        for prefix in ["", r#"{"kind":"List","items":["#, "[\n  1,\n  "] {
+            let text = format!("{prefix}{object}");
+            let start_offset = prefix.len();
+            let line_start = text[..start_offset].rfind('\n').map_or(0, |i| i + 1);
+            let start = Pos {
+                offset: start_offset,
+                line: 1 + text[..start_offset].matches('\n').count() as u32,
+                column: text[line_start..start_offset].chars().count() as u32 + 1,
+            };
+            let end = text.len();
+            let tree = read_at(&text, start, end).unwrap();
+            let mut all = Vec::new();
+            paths(&tree, &mut Vec::new(), &mut all);
+            assert!(all.len() > 60, "{}", all.len());
+            for path in &all {
+                let path = yaml_tree::borrow_path(path);
+                for prefer_key in [true, false] {
+                    assert_eq!(
+                        locate_at(&text, start, end, &path, prefer_key),
+                        Some(tree.locate(&path, prefer_key)),
+                        "{path:?} prefer_key {prefer_key} after {prefix:?}"
+                    );
+                }
+            }
+        }
+        // What the walker does not take, the tree reader reads.
+        let escaped = r#"{"a\u0062": 1}"#;
+        let start = Pos {
+            offset: 0,
+            line: 1,
+            column: 1,
+        };
+        let path = [yaml_tree::PathSeg::Key("ab")];
+        assert_eq!(locate_at(escaped, start, escaped.len(), &path, true), None);
+        assert_eq!(locate_at("{\"a\": tru}", start, 11, &path, true), None);
     }
 
     fn read_all(text: &str) -> Result<Vec<Node>, ParseError> {

@@ -130,11 +130,22 @@ impl<'s> Locator<'s> {
         if full_path.is_empty() {
             return object();
         }
+        let segments = yaml_tree::parse_path(&full_path);
+        let path = yaml_tree::borrow_path(&segments);
+        // A JSON object is walked along the path, not read into a tree.
+        let walked = sources
+            .file(source.file)
+            .filter(|file| file.text.as_bytes().get(source.start.offset) == Some(&b'{'))
+            .and_then(|file| {
+                json_tree::locate_at(&file.text, source.start, source.end, &path, true)
+            });
+        if let Some((start, end)) = walked {
+            return sources.at(source.file, start, end.offset);
+        }
         let Some(root) = self.root(source) else {
             return object();
         };
-        let segments = yaml_tree::parse_path(&full_path);
-        let (start, end) = root.locate(&yaml_tree::borrow_path(&segments), true);
+        let (start, end) = root.locate(&path, true);
         sources.at(source.file, start, end.offset)
     }
 
@@ -196,9 +207,9 @@ thread_local! {
     static REPARSED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
-/// How many bytes this thread has parsed again to locate findings.
+/// How many bytes this thread has parsed again, or walked, to locate findings.
 pub fn reparsed_bytes() -> usize {
-    REPARSED.with(std::cell::Cell::get)
+    REPARSED.with(std::cell::Cell::get) + json_tree::located_bytes()
 }
 
 /// Moves positions from the re-parsed slice to the whole file.
