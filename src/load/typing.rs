@@ -156,6 +156,15 @@ pub(super) fn typed<T: DeserializeOwned>(
     json: serde_json::Value,
     unknown: &mut Vec<String>,
 ) -> Result<T, TypeError> {
+    // Most objects fit their type: they are typed with only a flag for a field the type lacks,
+    // and only one that does not fit is typed again with the paths that say where (both
+    // wrappers copy every key they pass to build them).
+    let skipped = std::cell::Cell::new(false);
+    if let Ok(object) = super::ignored::deserialize(&json, &skipped) {
+        if !skipped.get() {
+            return Ok(object);
+        }
+    }
     let mut record = |path: serde_ignored::Path| unknown.push(field_path(&path));
     let ignoring = serde_ignored::Deserializer::new(json, &mut record);
     serde_path_to_error::deserialize(ignoring)
