@@ -722,38 +722,26 @@ impl<'t> Reader<'t> {
         rest: &[PathSeg],
         prefer_key: bool,
     ) -> Result<Walked, Malformed> {
-        self.enter().map_err(|_| Malformed)?;
-        self.at += 1;
-        self.skip_ws();
-        if self.peek() == Some(b'}') {
-            self.at += 1;
-        } else {
-            loop {
-                self.skip_ws();
-                if self.peek() != Some(b'"') {
-                    return Err(Malformed);
-                }
-                let key_start = self.pos();
-                // A key with escapes is compared by the tree reader.
-                let key = self.skip_string()?.ok_or(Malformed)?;
-                let key_end = self.pos();
-                self.skip_ws();
-                if self.peek() != Some(b':') {
-                    return Err(Malformed);
-                }
-                self.at += 1;
-                if self.text.get(key) == Some(wanted) {
-                    let key = prefer_key.then_some((key_start, key_end));
-                    return self.walk_below(key, rest, prefer_key);
-                }
-                self.skip_value()?;
-                if self.skip_separator(b'}')? {
-                    break;
-                }
+        self.walk_members(b'}', |reader, _| {
+            reader.skip_ws();
+            if reader.peek() != Some(b'"') {
+                return Err(Malformed);
             }
-        }
-        self.depth -= 1;
-        Ok(Walked::Ends(self.pos()))
+            let key_start = reader.pos();
+            // A key with escapes is compared by the tree reader.
+            let key = reader.skip_string()?.ok_or(Malformed)?;
+            let key_end = reader.pos();
+            reader.skip_ws();
+            if reader.peek() != Some(b':') {
+                return Err(Malformed);
+            }
+            reader.at += 1;
+            if reader.text.get(key) != Some(wanted) {
+                return Ok(None);
+            }
+            let key = prefer_key.then_some((key_start, key_end));
+            reader.walk_below(key, rest, prefer_key).map(Some)
+        })
     }
 
     fn walk_array(
@@ -762,19 +750,34 @@ impl<'t> Reader<'t> {
         rest: &[PathSeg],
         prefer_key: bool,
     ) -> Result<Walked, Malformed> {
+        self.walk_members(b']', |reader, index| {
+            // An element has no key: it is pointed at itself.
+            (index == wanted)
+                .then(|| reader.walk_below(None, rest, prefer_key))
+                .transpose()
+        })
+    }
+
+    /// Walks the members of the object or array ahead (closed by `close`): `found` is asked
+    /// at each member's start, with its position, whether the walk ends there; a member it
+    /// passes over is skipped (an object's after `found` has read its key).
+    fn walk_members(
+        &mut self,
+        close: u8,
+        mut found: impl FnMut(&mut Self, usize) -> Result<Option<Walked>, Malformed>,
+    ) -> Result<Walked, Malformed> {
         self.enter().map_err(|_| Malformed)?;
         self.at += 1;
         self.skip_ws();
-        if self.peek() == Some(b']') {
+        if self.peek() == Some(close) {
             self.at += 1;
         } else {
             for index in 0.. {
-                if index == wanted {
-                    // An element has no key: it is pointed at itself.
-                    return self.walk_below(None, rest, prefer_key);
+                if let Some(walked) = found(self, index)? {
+                    return Ok(walked);
                 }
                 self.skip_value()?;
-                if self.skip_separator(b']')? {
+                if self.skip_separator(close)? {
                     break;
                 }
             }
