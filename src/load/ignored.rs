@@ -14,8 +14,19 @@ use serde::de::{
     self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
 };
 
+/// A `T`, if it deserializes and no field was passed over: an object that fits its type.
+pub fn fitting<'de, D, T>(deserializer: D) -> Option<T>
+where
+    D: Deserializer<'de>,
+    T: de::Deserialize<'de>,
+{
+    let skipped = Cell::new(false);
+    let object = deserialize(deserializer, &skipped).ok()?;
+    (!skipped.get()).then_some(object)
+}
+
 /// Deserializes a `T`, setting `skipped` if any field was passed over.
-pub fn deserialize<'de, D, T>(deserializer: D, skipped: &Cell<bool>) -> Result<T, D::Error>
+fn deserialize<'de, D, T>(deserializer: D, skipped: &Cell<bool>) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     T: de::Deserialize<'de>,

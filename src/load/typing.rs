@@ -99,13 +99,9 @@ struct Unfit;
 impl Decoder for FromText<'_> {
     type Error = Unfit;
     fn decode<T: DeserializeOwned>(self) -> Result<T, Unfit> {
-        let skipped = std::cell::Cell::new(false);
         let mut reader = serde_json::Deserializer::from_str(self.0);
-        let object = super::ignored::deserialize(&mut reader, &skipped).map_err(|_| Unfit)?;
+        let object = super::ignored::fitting(&mut reader).ok_or(Unfit)?;
         reader.end().map_err(|_| Unfit)?;
-        if skipped.get() {
-            return Err(Unfit);
-        }
         Ok(object)
     }
 }
@@ -159,11 +155,8 @@ pub(super) fn typed<T: DeserializeOwned>(
     // Most objects fit their type: they are typed with only a flag for a field the type lacks,
     // and only one that does not fit is typed again with the paths that say where (both
     // wrappers copy every key they pass to build them).
-    let skipped = std::cell::Cell::new(false);
-    if let Ok(object) = super::ignored::deserialize(&json, &skipped) {
-        if !skipped.get() {
-            return Ok(object);
-        }
+    if let Some(object) = super::ignored::fitting(&json) {
+        return Ok(object);
     }
     let mut record = |path: serde_ignored::Path| unknown.push(field_path(&path));
     let ignoring = serde_ignored::Deserializer::new(json, &mut record);
