@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod binding;
+pub mod byte_scan;
 pub mod cli;
 pub mod config;
 pub mod deletion;

@@ -361,21 +361,14 @@ impl<'t> Reader<'t> {
         self.at += 1;
         let begin = self.at;
         // Fast path: no escapes.
-        while let Some(b) = self.peek() {
-            match b {
-                b'"' => {
-                    let s = self.text[begin..self.at].to_owned();
-                    self.at += 1;
-                    return Ok(s);
-                }
-                b'\\' => break,
-                b'\n' => return Err(self.error("unterminated string")),
-                b if b >= 0x80 => {
-                    self.line_has_non_ascii = true;
-                    self.at += 1;
-                }
-                _ => self.at += 1,
+        match self.string_run() {
+            Some(b'"') => {
+                let s = self.text[begin..self.at].to_owned();
+                self.at += 1;
+                return Ok(s);
             }
+            Some(b'\n') => return Err(self.error("unterminated string")),
+            _ => {}
         }
         let mut out = self.text[begin..self.at].to_owned();
         loop {
@@ -605,15 +598,12 @@ impl<'t> Reader<'t> {
         let begin = self.at;
         let mut plain = true;
         loop {
-            let Some(b) = self.peek() else {
-                return Err(Malformed);
-            };
-            match b {
-                b'"' => {
+            match self.string_run() {
+                Some(b'"') => {
                     self.at += 1;
                     return Ok(plain.then_some(begin..self.at - 1));
                 }
-                b'\\' => {
+                Some(b'\\') => {
                     plain = false;
                     self.at += 1;
                     let Some(escape) = self.peek() else {
@@ -628,12 +618,24 @@ impl<'t> Reader<'t> {
                         _ => return Err(Malformed),
                     }
                 }
-                b'\n' => return Err(Malformed),
-                b if b >= 0x80 => {
+                _ => return Err(Malformed),
+            }
+        }
+    }
+
+    /// Moves past a string's characters up to its next quote, backslash or line break (a run
+    /// at a time: strings are most of a dump's bytes), and returns that byte, or `None` at the
+    /// end of the text.
+    fn string_run(&mut self) -> Option<u8> {
+        loop {
+            let rest = &self.bytes[self.at..];
+            self.at += crate::byte_scan::string_stop(rest, !self.line_has_non_ascii);
+            match self.peek() {
+                Some(b) if b >= 0x80 => {
                     self.line_has_non_ascii = true;
                     self.at += 1;
                 }
-                _ => self.at += 1,
+                stop => return stop,
             }
         }
     }
