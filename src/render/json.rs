@@ -10,12 +10,12 @@ use std::ops::Range;
 
 use serde::Serialize;
 
+use super::pretty_json::{self, indent};
 use crate::report::PlanReport;
 
 /// Rows laid out per block; the cores share a block, a part each.
 const ROWS_PER_BLOCK: usize = 4096;
 const PARTS_PER_BLOCK: usize = 4;
-const INDENT: &[u8] = b"  ";
 
 /// Writes any serialisable report (`what-if`) as it is serialised, without holding the text.
 /// Generic over the writer so that a buffered writer's fast path is inlined into the serialiser.
@@ -80,13 +80,13 @@ impl<'w, W: Write + ?Sized> Object<'w, W> {
     fn key(&mut self, key: &str) -> io::Result<()> {
         item_start(self.out, self.empty, self.depth + 1)?;
         self.empty = false;
-        serde_json::to_writer(&mut *self.out, key).map_err(io::Error::from)?;
+        pretty_json::string(self.out, key)?;
         self.out.write_all(b": ")
     }
 
     fn value<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> io::Result<()> {
         self.key(key)?;
-        pretty(&mut *self.out, self.depth + 1, value)
+        pretty_json::write(self.out, self.depth + 1, value)
     }
 
     fn object(&mut self, key: &str) -> io::Result<Object<'_, W>> {
@@ -122,7 +122,7 @@ impl<'w, W: Write + ?Sized> Object<'w, W> {
                     let item = item(position).ok_or_else(|| {
                         io::Error::other(format!("{key}: no row at position {position}"))
                     })?;
-                    pretty(&mut text, depth, &item)?;
+                    pretty_json::write(&mut text, depth, &item)?;
                 }
                 Ok::<_, io::Error>(text)
             });
@@ -149,90 +149,6 @@ impl<'w, W: Write + ?Sized> Object<'w, W> {
 fn item_start<W: Write + ?Sized>(out: &mut W, first: bool, depth: usize) -> io::Result<()> {
     out.write_all(if first { b"\n" } else { b",\n" })?;
     indent(out, depth)
-}
-
-fn indent<W: Write + ?Sized>(out: &mut W, depth: usize) -> io::Result<()> {
-    for _ in 0..depth {
-        out.write_all(INDENT)?;
-    }
-    Ok(())
-}
-
-/// Writes `value` as the pretty printer writes it nested `depth` deep.
-fn pretty<T: Serialize + ?Sized, W: Write + ?Sized>(
-    out: &mut W,
-    depth: usize,
-    value: &T,
-) -> io::Result<()> {
-    let formatter = Nested {
-        depth,
-        has_value: false,
-    };
-    let mut serializer = serde_json::Serializer::with_formatter(out, formatter);
-    value.serialize(&mut serializer).map_err(io::Error::from)
-}
-
-/// serde_json's pretty layout (two spaces a level), starting `depth` levels in.
-struct Nested {
-    depth: usize,
-    has_value: bool,
-}
-
-impl Nested {
-    fn open<W: Write + ?Sized>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
-        self.depth += 1;
-        self.has_value = false;
-        out.write_all(bracket)
-    }
-
-    fn close<W: Write + ?Sized>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
-        self.depth -= 1;
-        if self.has_value {
-            out.write_all(b"\n")?;
-            indent(out, self.depth)?;
-        }
-        out.write_all(bracket)
-    }
-}
-
-impl serde_json::ser::Formatter for Nested {
-    fn begin_array<W: Write + ?Sized>(&mut self, out: &mut W) -> io::Result<()> {
-        self.open(out, b"[")
-    }
-
-    fn end_array<W: Write + ?Sized>(&mut self, out: &mut W) -> io::Result<()> {
-        self.close(out, b"]")
-    }
-
-    fn begin_array_value<W: Write + ?Sized>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
-        item_start(out, first, self.depth)
-    }
-
-    fn end_array_value<W: Write + ?Sized>(&mut self, _out: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-
-    fn begin_object<W: Write + ?Sized>(&mut self, out: &mut W) -> io::Result<()> {
-        self.open(out, b"{")
-    }
-
-    fn end_object<W: Write + ?Sized>(&mut self, out: &mut W) -> io::Result<()> {
-        self.close(out, b"}")
-    }
-
-    fn begin_object_key<W: Write + ?Sized>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
-        item_start(out, first, self.depth)
-    }
-
-    fn begin_object_value<W: Write + ?Sized>(&mut self, out: &mut W) -> io::Result<()> {
-        out.write_all(b": ")
-    }
-
-    fn end_object_value<W: Write + ?Sized>(&mut self, _out: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ mod excerpt;
 pub mod github;
 pub mod json;
 pub mod junit;
+mod pretty_json;
 pub mod rule_docs;
 pub mod sarif;
 pub mod text;
