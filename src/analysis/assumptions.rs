@@ -48,20 +48,20 @@ pub fn collect(snapshot: &Snapshot, plan: &BindingPlan) -> Vec<Assumption> {
         })
         .collect();
     for (c, (claim, claim_plan)) in snapshot.claims.iter().zip(&plan.claims).enumerate() {
-        let by = format!("claim {}", claim.meta.qualified_name());
+        let by = || format!("claim {}", claim.meta.qualified());
         // A claim that names its volume never asks for its class.
         let names_volume = claim_plan.volume.is_some();
         if classes_assumed && claim_plan.class_index.is_none() && !names_volume {
             if let Some(class) = &claim_plan.class {
-                assume("StorageClass", Some(class), by.clone());
+                assume("StorageClass", Some(class), by());
             }
         }
         if classes_assumed && claim_plan.assumes_cluster_default {
-            assume("StorageClass", None, by.clone());
+            assume("StorageClass", None, by());
         }
         if volumes_assumed && claim_plan.volume_index.is_none() {
             if let Some(volume) = &claim_plan.volume {
-                assume("PersistentVolume", Some(volume), by.clone());
+                assume("PersistentVolume", Some(volume), by());
             }
         }
         // The snapshot restored or the claim cloned, when the part does not show it.
@@ -72,11 +72,11 @@ pub fn collect(snapshot: &Snapshot, plan: &BindingPlan) -> Vec<Assumption> {
                 .or(claim.meta.namespace.as_deref())
                 .unwrap_or_default();
             let key = (ns, source.name.as_str());
-            let name = format!("{ns}/{}", source.name);
+            let name = || format!("{ns}/{}", source.name);
             if source.is_snapshot() && !snapshot.snapshots_known() && !snapshots.contains(&key) {
-                assume("VolumeSnapshot", Some(&name), by);
+                assume("VolumeSnapshot", Some(&name()), by());
             } else if source.is_claim() && claims_assumed && !claims.contains_key(&key) {
-                assume("PersistentVolumeClaim", Some(&name), by);
+                assume("PersistentVolumeClaim", Some(&name()), by());
             }
         }
     }

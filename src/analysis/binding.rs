@@ -30,7 +30,7 @@ pub fn check(
         .map(|v| v.meta.name.as_str())
         .collect();
     for (claim, claim_plan) in snapshot.claims.iter().zip(&plan.claims) {
-        let name = claim.meta.qualified_name();
+        let name = claim.meta.qualified();
         let source = claim.meta.source.as_ref();
         let outcome_findings = findings.len();
         match claim_plan.outcome {
@@ -281,7 +281,7 @@ fn reservations(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Find
 /// A claim that names its volume (`spec.volumeName`) and stays Pending: the controller waits for
 /// that volume only, forever.
 fn prebound_claim(volumes: &FxHashSet<&str>, claim: &Claim, plan: &ClaimPlan) -> Finding {
-    let name = claim.meta.qualified_name();
+    let name = claim.meta.qualified();
     let volume = claim.volume_name.as_deref().unwrap_or_default();
     let exists = volumes.contains(volume);
     let help = match plan.candidates.first().map(|c| &c.rejected) {
@@ -376,17 +376,14 @@ fn no_default_class(snapshot: &Snapshot, claim: &Claim) -> Finding {
 /// Volumes whose claimRef names a claim among the inputs that they cannot serve: the claim never
 /// binds them, and no other claim can.
 fn prebound_volumes(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding>) {
-    let claims: std::collections::HashMap<String, usize> = snapshot
-        .claims
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.meta.qualified_name(), i))
-        .collect();
+    let claims = snapshot.claims_by_name();
     for (volume, volume_plan) in snapshot.volumes.iter().zip(&plan.volumes) {
         let Some(reserved) = &volume_plan.reserved_for else {
             continue;
         };
-        let Some(&c) = claims.get(reserved) else {
+        // "namespace/name", as `Meta::qualified_name` writes it.
+        let key = reserved.split_once('/').unwrap_or(("", reserved));
+        let Some(&c) = claims.get(&key) else {
             continue;
         };
         let claim = &snapshot.claims[c];

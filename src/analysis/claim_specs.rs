@@ -1,37 +1,56 @@
 //! Claims as they are written, for checks of the spec itself: a PersistentVolumeClaim once, and
 //! a StatefulSet's volumeClaimTemplate or an ephemeral volume's template once rather than once
-//! per pod.
+//! per pod; and what such checks report on.
 
 use std::collections::HashSet;
 
-use crate::model::{Claim, ObjectKey, Snapshot};
+use crate::model::{Claim, ObjectKey, Snapshot, StorageClass, Volume};
 
-pub struct ClaimSpec<'a> {
-    pub claim: &'a Claim,
-    /// The object to report on: the claim, or the StatefulSet that holds the template.
-    pub object: ObjectKey,
-    /// How a message names it.
-    pub name: String,
+/// What a check of a spec reports on. Its object and its name in messages are made only when
+/// there is something to report: the checks look at every claim and volume, and report few.
+#[derive(Clone, Copy)]
+pub enum Subject<'a> {
+    /// A claim as written: the claim, or the template it is made from.
+    Claim(&'a Claim),
+    Volume(&'a Volume),
+    Class(&'a StorageClass),
 }
 
-pub fn written_once(snapshot: &Snapshot) -> impl Iterator<Item = ClaimSpec<'_>> {
+impl Subject<'_> {
+    /// The object to report on: the claim, the StatefulSet or workload that holds the
+    /// template, or the volume.
+    pub fn object(&self) -> ObjectKey {
+        match self {
+            Subject::Claim(claim) => match claim.origin.template() {
+                Some((owner, _)) => owner.clone(),
+                None => claim.key(),
+            },
+            Subject::Volume(volume) => volume.key(),
+            Subject::Class(class) => class.key(),
+        }
+    }
+
+    /// How a message names it.
+    pub fn name(&self) -> String {
+        match self {
+            Subject::Claim(claim) => claim
+                .origin
+                .describe_template()
+                .unwrap_or_else(|| format!("claim {}", claim.meta.qualified_name())),
+            Subject::Volume(volume) => format!("volume {}", volume.meta.name),
+            Subject::Class(class) => format!("StorageClass {}", class.meta.name),
+        }
+    }
+}
+
+/// Every claim as written once, as a [`Subject::Claim`].
+pub fn written_once(snapshot: &Snapshot) -> impl Iterator<Item = &Claim> {
     let mut seen = HashSet::new();
     snapshot
         .claims
         .iter()
-        .filter_map(move |claim| match claim.origin.template() {
-            None => Some(ClaimSpec {
-                claim,
-                object: claim.key(),
-                name: format!("claim {}", claim.meta.qualified_name()),
-            }),
-            Some((owner, template)) => {
-                seen.insert((owner.clone(), template.to_owned()))
-                    .then(|| ClaimSpec {
-                        claim,
-                        object: owner.clone(),
-                        name: claim.origin.describe_template().unwrap_or_default(),
-                    })
-            }
+        .filter(move |claim| match claim.origin.template() {
+            None => true,
+            Some((owner, template)) => seen.insert((owner, template)),
         })
 }

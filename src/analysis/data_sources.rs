@@ -16,7 +16,7 @@ pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding
         }) else {
             continue;
         };
-        let name = claim.meta.qualified_name();
+        let name = claim.meta.qualified();
         let source = claim.meta.source.as_ref();
         let finding = match problem {
             Problem::Dropped { field, why } => Finding::new(

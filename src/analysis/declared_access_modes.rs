@@ -2,19 +2,17 @@
 //! modes. Checked on claims, volumeClaimTemplates and volumes.
 
 use crate::findings::{Finding, Pointer};
-use crate::model::{AccessMode, AccessModes, ObjectKey, Snapshot};
+use crate::model::{AccessMode, AccessModes, Snapshot};
 use crate::rules::ids;
 
-use super::claim_specs;
+use super::claim_specs::{self, Subject};
 
 pub fn check(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
-    for spec in claim_specs::written_once(snapshot) {
-        let claim = spec.claim;
+    for claim in claim_specs::written_once(snapshot) {
         let declared = Declared {
             modes: claim.access_modes,
             unknown: claim.unknown_access_modes.len(),
-            object: spec.object,
-            name: spec.name,
+            subject: Subject::Claim(claim),
             pointer: Pointer::field(claim.meta.source.as_ref(), "spec.accessModes"),
         };
         declared.check(findings);
@@ -23,31 +21,29 @@ pub fn check(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
         let declared = Declared {
             modes: volume.access_modes,
             unknown: volume.unknown_access_modes.len(),
-            object: volume.key(),
-            name: format!("volume {}", volume.meta.name),
+            subject: Subject::Volume(volume),
             pointer: Pointer::field(volume.meta.source.as_ref(), "spec.accessModes"),
         };
         declared.check(findings);
     }
 }
 
-struct Declared {
+struct Declared<'a> {
     modes: AccessModes,
     /// Values that are not access modes at all (reported as `unsupported-value`).
     unknown: usize,
-    object: ObjectKey,
-    name: String,
+    subject: Subject<'a>,
     pointer: Option<Pointer>,
 }
 
-impl Declared {
+impl Declared<'_> {
     fn check(self, findings: &mut Vec<Finding>) {
         if self.modes.is_empty() && self.unknown == 0 {
             findings.push(
                 Finding::new(
                     ids::EMPTY_ACCESS_MODES,
-                    self.object,
-                    format!("{} sets no access modes; the API server rejects it: \"spec.accessModes: Required value\"", self.name),
+                    self.subject.object(),
+                    format!("{} sets no access modes; the API server rejects it: \"spec.accessModes: Required value\"", self.subject.name()),
                 )
                 .at(self.pointer, "at least one access mode is required")
                 .help("add the access mode the pods need, usually `accessModes: [ReadWriteOnce]`"),
@@ -62,10 +58,10 @@ impl Declared {
             findings.push(
                 Finding::new(
                     ids::RWOP_MIXED_WITH_OTHER_MODES,
-                    self.object,
+                    self.subject.object(),
                     format!(
                         "{} lists ReadWriteOncePod together with {}; the API server rejects it: \"spec.accessModes: Forbidden: may not use ReadWriteOncePod with other access modes\"",
-                        self.name,
+                        self.subject.name(),
                         others.join(", ")
                     ),
                 )

@@ -51,10 +51,12 @@ fn check_claims(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Find
                 continue;
             }
         }
-        let by = format!(
-            "the {} (provisioner {} of class {:?})",
-            driver.name, class.provisioner, class.meta.name
-        );
+        let by = || {
+            format!(
+                "the {} (provisioner {} of class {:?})",
+                driver.name, class.provisioner, class.meta.name
+            )
+        };
         let source = claim.meta.source.as_ref();
         if driver.serves_volume_mode(volume_mode) == Support::Unsupported {
             findings.push(
@@ -64,7 +66,8 @@ fn check_claims(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Find
                     format!(
                         "claim {} asks for a {} volume, which {by} cannot provide: provisioning fails and the claim stays Pending",
                         describe_claim(claim),
-                        volume_mode.as_str()
+                        volume_mode.as_str(),
+                        by = by(),
                     ),
                 )
                 .at(Pointer::field(source, "spec.volumeMode"), format!("{} only", other(volume_mode).as_str()))
@@ -88,7 +91,8 @@ fn check_claims(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Find
                     "claim {} asks for {}, which {by} cannot provide for {} volumes: provisioning fails and the claim stays Pending",
                     describe_claim(claim),
                     list(&refused),
-                    volume_mode.as_str()
+                    volume_mode.as_str(),
+                    by = by(),
                 ),
             )
             .at(Pointer::field(source, "spec.accessModes"), label(driver, &refused))
@@ -110,7 +114,7 @@ fn check_volumes(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
         };
         let source = volume.meta.source.as_ref();
         let name = &volume.meta.name;
-        let by = format!("the {} ({})", driver.name, volume.plugin.name());
+        let by = || format!("the {} ({})", driver.name, volume.plugin.name());
         if driver.serves_volume_mode(volume_mode) == Support::Unsupported {
             findings.push(
                 Finding::new(
@@ -118,7 +122,8 @@ fn check_volumes(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
                     volume.key(),
                     format!(
                         "volume {name} is a {} volume, which {by} cannot serve: pods using it fail to start",
-                        volume_mode.as_str()
+                        volume_mode.as_str(),
+                        by = by(),
                     ),
                 )
                 .at(Pointer::field(source, "spec.volumeMode"), format!("{} only", other(volume_mode).as_str()))
@@ -149,7 +154,8 @@ fn check_volumes(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
                 format!(
                     "volume {name} declares {}, which {by} cannot serve for {} volumes: attaching or mounting it fails when a pod uses it",
                     list(&refused),
-                    volume_mode.as_str()
+                    volume_mode.as_str(),
+                    by = by(),
                 ),
             )
             .at(Pointer::field(source, "spec.accessModes"), label(driver, &refused))

@@ -72,7 +72,7 @@ fn growth(
     size: &Quantity,
     findings: &mut Vec<Finding>,
 ) {
-    let name = claim.meta.qualified_name();
+    let name = claim.meta.qualified();
     // Admission reads the class written on the claim, not a default.
     let class_name = claim.written_class();
     let why = if class_name.is_empty() {

@@ -1,9 +1,9 @@
 //! Values the API server would reject, found in objects that were otherwise readable.
 
 use crate::findings::{Finding, Pointer};
-use crate::model::{ObjectKey, Snapshot};
+use crate::model::Snapshot;
 
-use super::claim_specs;
+use super::claim_specs::{self, Subject};
 use crate::rules::ids;
 
 pub fn check(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
@@ -85,32 +85,30 @@ pub fn check_values(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
         "\"ReadOnlyMany\", \"ReadWriteMany\", \"ReadWriteOnce\", \"ReadWriteOncePod\"";
     const VOLUME_MODES: &str = "\"Block\", \"Filesystem\"";
     const RECLAIM_POLICIES: &str = "\"Delete\", \"Recycle\", \"Retain\"";
-    let mut report = |object: ObjectKey, name: String, pointer, value: &str, supported: &str| {
+    let mut report = |subject: Subject, pointer, value: &str, supported: &str| {
         findings.push(
             Finding::new(
                 ids::UNSUPPORTED_VALUE,
-                object,
-                format!("{name}: unsupported value {value:?}; the API server rejects it (supported values: {supported})"),
+                subject.object(),
+                format!("{}: unsupported value {value:?}; the API server rejects it (supported values: {supported})", subject.name()),
             )
             .at(pointer, format!("{value:?} is not one of them"))
             .help(format!("use one of {supported}; the names are case-sensitive")),
         );
     };
-    for spec in claim_specs::written_once(snapshot) {
-        let source = spec.claim.meta.source.as_ref();
-        for value in &spec.claim.unknown_access_modes {
+    for claim in claim_specs::written_once(snapshot) {
+        let source = claim.meta.source.as_ref();
+        for value in &claim.unknown_access_modes {
             report(
-                spec.object.clone(),
-                spec.name.clone(),
+                Subject::Claim(claim),
                 Pointer::field(source, "spec.accessModes"),
                 value,
                 ACCESS_MODES,
             );
         }
-        if let Err(value) = &spec.claim.volume_mode {
+        if let Err(value) = &claim.volume_mode {
             report(
-                spec.object.clone(),
-                spec.name.clone(),
+                Subject::Claim(claim),
                 Pointer::field(source, "spec.volumeMode"),
                 value,
                 VOLUME_MODES,
@@ -119,11 +117,9 @@ pub fn check_values(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
     }
     for volume in &snapshot.volumes {
         let source = volume.meta.source.as_ref();
-        let name = format!("volume {}", volume.meta.name);
         for value in &volume.unknown_access_modes {
             report(
-                volume.key(),
-                name.clone(),
+                Subject::Volume(volume),
                 Pointer::field(source, "spec.accessModes"),
                 value,
                 ACCESS_MODES,
@@ -131,8 +127,7 @@ pub fn check_values(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
         }
         if let Err(value) = &volume.volume_mode {
             report(
-                volume.key(),
-                name.clone(),
+                Subject::Volume(volume),
                 Pointer::field(source, "spec.volumeMode"),
                 value,
                 VOLUME_MODES,
@@ -145,8 +140,7 @@ pub fn check_values(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
             .filter(|p| p.as_ref().is_err_and(|v| !v.is_empty()))
         {
             report(
-                volume.key(),
-                name.clone(),
+                Subject::Volume(volume),
                 Pointer::field(source, "spec.persistentVolumeReclaimPolicy"),
                 value,
                 RECLAIM_POLICIES,
@@ -155,11 +149,9 @@ pub fn check_values(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
     }
     for class in &snapshot.classes {
         let source = class.meta.source.as_ref();
-        let name = format!("StorageClass {}", class.meta.name);
         if let Err(value) = &class.binding_mode {
             report(
-                class.key(),
-                name.clone(),
+                Subject::Class(class),
                 Pointer::field(source, "volumeBindingMode"),
                 value,
                 "\"Immediate\", \"WaitForFirstConsumer\"",
@@ -171,8 +163,7 @@ pub fn check_values(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
                 continue;
             }
             report(
-                class.key(),
-                name.clone(),
+                Subject::Class(class),
                 Pointer::field(source, "reclaimPolicy"),
                 value,
                 "\"Delete\", \"Retain\"",

@@ -20,7 +20,7 @@ pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding
             continue;
         }
         let pods: u32 = workloads.iter().map(|w| pods_at_once(w)).sum();
-        let name = claim.meta.qualified_name();
+        let name = claim.meta.qualified();
         let message = if pods > 1 {
             let who: Vec<String> = workloads.iter().map(|w| describe(w)).collect();
             format!(

@@ -8,19 +8,18 @@ use crate::findings::{Finding, Pointer};
 use crate::model::Snapshot;
 use crate::rules::ids;
 
-use super::claim_specs;
+use super::claim_specs::{self, Subject};
 
 pub fn check(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
-    for spec in claim_specs::written_once(snapshot) {
-        let claim = spec.claim;
+    for claim in claim_specs::written_once(snapshot) {
         if claim.meta.exists || claim.request.is_some() {
             continue;
         }
         findings.push(
             Finding::new(
                 ids::MISSING_REQUIRED_FIELD,
-                spec.object,
-                format!("{} requests no storage; the API server rejects it: \"spec.resources[storage]: Required value\"", spec.name),
+                Subject::Claim(claim).object(),
+                format!("{} requests no storage; the API server rejects it: \"spec.resources[storage]: Required value\"", Subject::Claim(claim).name()),
             )
             .at(Pointer::field(claim.meta.source.as_ref(), "spec.resources.requests.storage"), "storage request required")
             .help("add the size the volume must have, for example `resources: {requests: {storage: 10Gi}}`"),

@@ -28,7 +28,7 @@ pub fn check(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding
         .map(|v| v.meta.name.as_str())
         .collect();
     for (claim, claim_plan) in snapshot.claims.iter().zip(&plan.claims) {
-        let name = claim.meta.qualified_name();
+        let name = claim.meta.qualified();
         let source = claim.meta.source.as_ref();
         let finding = if claim_plan.assumes_no_default_class {
             let volume = claim_plan.volume.as_deref().unwrap_or_default();

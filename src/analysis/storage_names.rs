@@ -6,15 +6,14 @@
 
 use crate::findings::{Finding, Pointer};
 use crate::model::selector::{is_dns_subdomain, qualified_name_problem};
-use crate::model::{ClaimOrigin, ObjectKey, Snapshot};
+use crate::model::{ClaimOrigin, Snapshot};
 use crate::rules::ids;
 use crate::validation::names::{self, substituted, SUBDOMAIN};
 
-use super::claim_specs;
+use super::claim_specs::{self, Subject};
 
 struct Named<'a> {
-    object: ObjectKey,
-    what: String,
+    subject: Subject<'a>,
     source: Option<&'a crate::load::source::ObjectSource>,
 }
 
@@ -23,8 +22,8 @@ impl Named<'_> {
         findings.push(
             Finding::new(
                 ids::INVALID_NAME,
-                self.object.clone(),
-                format!("{}: {path} {value:?} is not a valid name; the API server rejects it: \"{path}: Invalid value: {value:?}: {problem}\"", self.what),
+                self.subject.object(),
+                format!("{}: {path} {value:?} is not a valid name; the API server rejects it: \"{path}: Invalid value: {value:?}: {problem}\"", self.subject.name()),
             )
             .at(Pointer::field(self.source, path), "not a valid name")
             .help("use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (a template placeholder must be replaced before applying)"),
@@ -42,14 +41,12 @@ impl Named<'_> {
 }
 
 pub fn check(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
-    for spec in claim_specs::written_once(snapshot) {
-        let claim = spec.claim;
+    for claim in claim_specs::written_once(snapshot) {
         if claim.meta.exists {
             continue;
         }
         let named = Named {
-            object: spec.object,
-            what: spec.name,
+            subject: Subject::Claim(claim),
             source: claim.meta.source.as_ref(),
         };
         // A template's claims are named by the StatefulSet controller.
@@ -62,8 +59,7 @@ pub fn check(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
     }
     for volume in snapshot.volumes.iter().filter(|v| !v.meta.exists) {
         let named = Named {
-            object: volume.key(),
-            what: format!("volume {}", volume.meta.name),
+            subject: Subject::Volume(volume),
             source: volume.meta.source.as_ref(),
         };
         named.subdomain(findings, "metadata.name", &volume.meta.name);
@@ -86,8 +82,7 @@ pub fn check(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
     }
     for class in snapshot.classes.iter().filter(|c| !c.meta.exists) {
         let named = Named {
-            object: class.key(),
-            what: format!("StorageClass {}", class.meta.name),
+            subject: Subject::Class(class),
             source: class.meta.source.as_ref(),
         };
         named.subdomain(findings, "metadata.name", &class.meta.name);

@@ -156,6 +156,25 @@ impl Meta {
             None => self.name.clone(),
         }
     }
+
+    /// [`Meta::qualified_name`] to write into a message, made only if it is written: checks
+    /// name every object they look at, and report on few.
+    pub fn qualified(&self) -> Qualified<'_> {
+        Qualified(self)
+    }
+}
+
+/// See [`Meta::qualified`].
+#[derive(Clone, Copy)]
+pub struct Qualified<'a>(&'a Meta);
+
+impl std::fmt::Display for Qualified<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0.namespace {
+            Some(ns) => write!(f, "{ns}/{}", self.0.name),
+            None => f.write_str(&self.0.name),
+        }
+    }
 }
 
 /// Positions of objects in the order the controllers see them created: oldest first, then
