@@ -330,6 +330,19 @@ fn interpret_suffix(suffix: &str) -> Option<(i64, u32)> {
 /// |value| in nano-units, rounded up below nano. Anything above `i128::MAX`
 /// comes back as some larger number, which `apply_sign` saturates.
 fn magnitude_in_nanos(int_digits: &[u8], frac_digits: &[u8], pow10: i64, pow2: u32) -> u128 {
+    // Most quantities are a few digits and a suffix ("8Gi", "500M"): exact in plain arithmetic.
+    if frac_digits.is_empty() && int_digits.len() <= 19 && (0..=29).contains(&pow10) {
+        let int = int_digits
+            .iter()
+            .fold(0u64, |n, &d| n * 10 + u64::from(d - b'0'));
+        let exact = 10u128
+            .checked_pow(pow10 as u32 + 9)
+            .and_then(|scale| scale.checked_mul(1u128 << pow2))
+            .and_then(|scale| scale.checked_mul(u128::from(int)));
+        if let Some(nanos) = exact {
+            return nanos;
+        }
+    }
     // Little-endian decimal digits of the mantissa without its decimal point;
     // digit strings can be arbitrarily long, so no fixed-width integer is safe.
     let mut digits: Vec<u8> = int_digits
