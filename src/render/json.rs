@@ -10,7 +10,7 @@ use std::ops::Range;
 
 use serde::Serialize;
 
-use super::pretty_json::{self, indent};
+use super::pretty_json::{self, item_start, new_line};
 use crate::report::PlanReport;
 
 /// Rows laid out per block; the cores share a block, a part each.
@@ -107,6 +107,9 @@ impl<'w, W: Write + ?Sized> Object<'w, W> {
         }
         self.out.write_all(b"[")?;
         let depth = self.depth + 2;
+        // The bytes a row took in the block before: parts are laid out in buffers of about
+        // their size, not grown by doubling (copying each part about twice over).
+        let mut row_bytes = 0;
         let mut start = 0;
         while start < len {
             let end = (start + ROWS_PER_BLOCK).min(len);
@@ -116,7 +119,7 @@ impl<'w, W: Write + ?Sized> Object<'w, W> {
                 .map(|s| s..(s + step).min(end))
                 .collect();
             let texts = crate::parallel::map(&parts, |range| {
-                let mut text = Vec::new();
+                let mut text = Vec::with_capacity(range.len() * row_bytes * 9 / 8);
                 for position in range.clone() {
                     item_start(&mut text, position == 0, depth)?;
                     let item = item(position).ok_or_else(|| {
@@ -126,29 +129,25 @@ impl<'w, W: Write + ?Sized> Object<'w, W> {
                 }
                 Ok::<_, io::Error>(text)
             });
+            let mut block_bytes = 0;
             for text in texts {
-                self.out.write_all(&text?)?;
+                let text = text?;
+                block_bytes += text.len();
+                self.out.write_all(&text)?;
             }
+            row_bytes = block_bytes / (end - start);
             start = end;
         }
-        self.out.write_all(b"\n")?;
-        indent(self.out, self.depth + 1)?;
+        new_line(self.out, self.depth + 1)?;
         self.out.write_all(b"]")
     }
 
     fn close(self) -> io::Result<()> {
         if !self.empty {
-            self.out.write_all(b"\n")?;
-            indent(self.out, self.depth)?;
+            new_line(self.out, self.depth)?;
         }
         self.out.write_all(b"}")
     }
-}
-
-/// Starts an array item or object entry: after the opening bracket, or after the previous one.
-fn item_start<W: Write + ?Sized>(out: &mut W, first: bool, depth: usize) -> io::Result<()> {
-    out.write_all(if first { b"\n" } else { b",\n" })?;
-    indent(out, depth)
 }
 
 #[cfg(test)]

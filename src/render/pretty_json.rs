@@ -49,14 +49,35 @@ impl From<serde_json::Error> for Error {
     }
 }
 
-const INDENT: &[u8] = b"  ";
+/// A line break and the indentation of 32 levels: a new line at any depth up to that is one
+/// write (most of a plan's writes are these).
+const LINE: [u8; 65] = {
+    let mut line = [b' '; 65];
+    line[0] = b'\n';
+    line
+};
 
-/// Two spaces a level.
-pub fn indent<W: Write + ?Sized>(out: &mut W, depth: usize) -> io::Result<()> {
-    for _ in 0..depth {
-        out.write_all(INDENT)?;
+/// Starts a line `depth` levels in (two spaces a level).
+pub fn new_line<W: Write + ?Sized>(out: &mut W, depth: usize) -> io::Result<()> {
+    match LINE.get(..1 + 2 * depth) {
+        Some(line) => out.write_all(line),
+        None => {
+            out.write_all(b"\n")?;
+            for _ in 0..depth {
+                out.write_all(b"  ")?;
+            }
+            Ok(())
+        }
     }
-    Ok(())
+}
+
+/// Starts an array element or object member `depth` levels in: after the opening bracket, or
+/// after the one before.
+pub fn item_start<W: Write + ?Sized>(out: &mut W, first: bool, depth: usize) -> io::Result<()> {
+    if !first {
+        out.write_all(b",")?;
+    }
+    new_line(out, depth)
 }
 
 /// Writes `text` as a JSON string, escaping as `serde_json` does.
@@ -138,15 +159,14 @@ impl<'w, W: Write + ?Sized> Pretty<'w, W> {
     /// `{"variant": ` before a variant's value, as `serde_json` writes an externally tagged
     /// enum; [`close_variant`] writes the rest.
     fn open_variant(out: &mut W, depth: usize, variant: &str) -> Result<(), Error> {
-        out.write_all(b"{\n")?;
-        indent(out, depth + 1)?;
+        out.write_all(b"{")?;
+        new_line(out, depth + 1)?;
         string(out, variant)?;
         out.write_all(b": ").map_err(Error::from)
     }
 
     fn close_variant(out: &mut W, depth: usize) -> Result<(), Error> {
-        out.write_all(b"\n")?;
-        indent(out, depth)?;
+        new_line(out, depth)?;
         out.write_all(b"}").map_err(Error::from)
     }
 
@@ -182,10 +202,9 @@ struct Members<'w, W: ?Sized> {
 
 impl<W: Write + ?Sized> Members<'_, W> {
     fn next(&mut self) -> Result<(), Error> {
-        self.out
-            .write_all(if self.first { b"\n" } else { b",\n" })?;
+        item_start(self.out, self.first, self.depth + 1)?;
         self.first = false;
-        indent(self.out, self.depth + 1).map_err(Error::from)
+        Ok(())
     }
 
     fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
@@ -220,8 +239,7 @@ impl<W: Write + ?Sized> Members<'_, W> {
     fn end(self) -> Result<(), Error> {
         if let Some(close) = self.close {
             if !self.first {
-                self.out.write_all(b"\n")?;
-                indent(self.out, self.depth)?;
+                new_line(self.out, self.depth)?;
             }
             self.out.write_all(&[close])?;
         }
@@ -706,7 +724,7 @@ mod tests {
             nested: vec![vec![], vec![vec![], vec![9]]],
             bytes: serde_bytes_like::Bytes(vec![0, 255]),
         };
-        for depth in [0, 1, 3] {
+        for depth in [0, 1, 3, 31, 40] {
             assert_eq!(
                 by_us(&value, depth),
                 by_serde(&value, depth),
