@@ -61,7 +61,22 @@ pub(super) struct FastEvents<'t> {
     ended: bool,
 }
 
+/// [`plain_char`] of every byte: keys are checked a byte at a time.
+const PLAIN_CHARS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = plain_char(b as u8);
+        b += 1;
+    }
+    table
+};
+
 fn is_plain_char(b: u8) -> bool {
+    PLAIN_CHARS[usize::from(b)]
+}
+
+const fn plain_char(b: u8) -> bool {
     b.is_ascii_alphanumeric()
         || matches!(
             b,
@@ -265,14 +280,14 @@ impl<'t> FastEvents<'t> {
         let from = item.unwrap_or_else(|| indentation(line));
         let key_end = key_end(line, from);
         match (item, key_end) {
-            (Some(item), Some(_)) => {
+            (Some(item), Some(colon)) => {
                 // A mapping written on the item's line.
                 let m = self.marker(start + item, number, start);
                 self.push(Event::MappingStart(0, None), m, m);
                 self.blocks.push(Block::Map(item));
-                self.key_value(line, start, number, item)
+                self.key_value(line, start, number, item, colon)
             }
-            (None, Some(_)) => self.key_value(line, start, number, from),
+            (None, Some(colon)) => self.key_value(line, start, number, from, colon),
             // A literal block as a sequence item is left to saphyr.
             (Some(item), None) if line[item] == b'|' => Err(GiveUp),
             (Some(item), None) => self.value(line, start, number, item, indentation(line)),
@@ -280,15 +295,15 @@ impl<'t> FastEvents<'t> {
         }
     }
 
-    /// A `key: value` or `key:` at `from`.
+    /// A `key: value` or `key:` at `from`, its colon at `colon` ([`key_end`]).
     fn key_value(
         &mut self,
         line: &[u8],
         start: usize,
         number: usize,
         from: usize,
+        colon: usize,
     ) -> Result<(), GiveUp> {
-        let colon = key_end(line, from).ok_or(GiveUp)?;
         let key = &self.text[start + from..start + colon];
         let (a, b) = (
             self.marker(start + from, number, start),
@@ -525,10 +540,15 @@ fn indentation(line: &[u8]) -> usize {
 /// `key:` or `key: value` entry with a key this reader takes.
 fn key_end(line: &[u8], from: usize) -> Option<usize> {
     let rest = &line[from..];
-    let colon = rest
-        .windows(2)
-        .position(|w| w == b": ")
-        .or_else(|| rest.ends_with(b":").then(|| rest.len() - 1))?;
+    // The first colon followed by a blank or the end of the line.
+    let mut at = 0;
+    let colon = loop {
+        let colon = at + memchr::memchr(b':', &rest[at..])?;
+        if matches!(rest.get(colon + 1), None | Some(b' ')) {
+            break colon;
+        }
+        at = colon + 1;
+    };
     let key = &rest[..colon];
     let first = *key.first()?;
     if !(first.is_ascii_alphanumeric() || first == b'_' || first == b'/' || first == b'.')
