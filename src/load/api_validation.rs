@@ -10,19 +10,32 @@ use crate::validation::updates::Change;
 use crate::validation::{self, Problem};
 
 use super::source::ObjectSource;
+use super::yaml_tree::Node;
 
 /// Whether the cluster wrote the object (a dump): it passed validation when it was created.
 pub(crate) fn from_cluster(object: &Value) -> bool {
-    ["uid", "creationTimestamp", "resourceVersion"]
-        .iter()
-        .any(|field| {
-            object
-                .get("metadata")
-                .and_then(|m| m.get(field))
-                .and_then(Value::as_str)
-                .is_some_and(|v| !v.is_empty())
-        })
+    CLUSTER_WRITES.iter().any(|field| {
+        object
+            .get("metadata")
+            .and_then(|m| m.get(field))
+            .and_then(Value::as_str)
+            .is_some_and(|v| !v.is_empty())
+    })
 }
+
+/// [`from_cluster`], asked of an object's tree.
+pub(crate) fn node_from_cluster(object: &Node) -> bool {
+    CLUSTER_WRITES.iter().any(|field| {
+        object
+            .get("metadata")
+            .and_then(|m| m.get(field))
+            .and_then(Node::as_str)
+            .is_some_and(|v| !v.is_empty())
+    })
+}
+
+/// The metadata only the API server writes.
+const CLUSTER_WRITES: [&str; 3] = ["uid", "creationTimestamp", "resourceVersion"];
 
 /// The findings for what the API server would refuse in `object`, a manifest of `kind` (not an
 /// object the cluster wrote, which passed validation).

@@ -1168,8 +1168,27 @@ pub(super) fn prepare(node: &YamlNode) -> Prepared {
     if node.get("items").is_some() && kind.ends_with("List") {
         return Prepared::Nothing;
     }
-    let json = node.to_json();
     let typed_kind = KINDS.iter().map(|(k, _)| *k).find(|k| *k == kind);
+    // An object dumped from a cluster, of the apiVersion its type has, is typed from the tree
+    // first; only one that does not fit its type makes the JSON that says why.
+    let typed_as_written = KINDS
+        .iter()
+        .find(|(k, version)| *k == kind && *version == api_version)
+        .filter(|_| {
+            !EVIDENCE_KINDS.contains(&kind)
+                && snapshot_kinds::kind_of(kind, api_version).is_none()
+                && api_validation::node_from_cluster(node)
+        });
+    if let Some(&(kind, _)) = typed_as_written {
+        if let Some(object) = typing::decode_node(kind, node) {
+            return Prepared::Typed {
+                kind,
+                object: Ok(Some(object)),
+                unknown: Vec::new(),
+            };
+        }
+    }
+    let json = node.to_json();
     let typed_here = !EVIDENCE_KINDS.contains(&kind)
         && snapshot_kinds::kind_of(kind, api_version).is_none()
         && api_validation::from_cluster(&json);

@@ -73,6 +73,12 @@ pub(super) fn decode_text(kind: &str, text: &str) -> Option<Typed> {
     by_kind(kind, FromText(text)).ok().flatten()
 }
 
+/// Types an object of one of [`KINDS`] straight from its tree, when it fits its type exactly
+/// (as [`decode_text`] asks): as its JSON would be typed, without making the JSON.
+pub(super) fn decode_node(kind: &str, node: &super::yaml_tree::Node) -> Option<Typed> {
+    by_kind(kind, FromNode(node)).ok().flatten()
+}
+
 /// A way to type an object, whatever its type.
 trait Decoder {
     type Error;
@@ -103,6 +109,15 @@ impl Decoder for FromText<'_> {
         let object = super::ignored::fitting(&mut reader).ok_or(Unfit)?;
         reader.end().map_err(|_| Unfit)?;
         Ok(object)
+    }
+}
+
+struct FromNode<'n>(&'n super::yaml_tree::Node);
+
+impl Decoder for FromNode<'_> {
+    type Error = Unfit;
+    fn decode<T: DeserializeOwned>(self) -> Result<T, Unfit> {
+        super::ignored::fitting(super::yaml_tree::NodeDeserializer(self.0)).ok_or(Unfit)
     }
 }
 
@@ -180,5 +195,129 @@ fn field_path(path: &serde_ignored::Path) -> String {
         Path::Some { parent }
         | Path::NewtypeStruct { parent }
         | Path::NewtypeVariant { parent } => field_path(parent),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+    use crate::load::yaml_tree::{self, Node};
+
+    fn as_json(typed: &Typed) -> serde_json::Value {
+        let json = match typed {
+            Typed::PersistentVolume(o) => serde_json::to_value(o),
+            Typed::PersistentVolumeClaim(o) => serde_json::to_value(o),
+            Typed::StorageClass(o) => serde_json::to_value(o),
+            Typed::Node(o) => serde_json::to_value(o),
+            Typed::Pod(o) => serde_json::to_value(o),
+            Typed::Deployment(o) => serde_json::to_value(o),
+            Typed::ReplicaSet(o) => serde_json::to_value(o),
+            Typed::ReplicationController(o) => serde_json::to_value(o),
+            Typed::DaemonSet(o) => serde_json::to_value(o),
+            Typed::Job(o) => serde_json::to_value(o),
+            Typed::CronJob(o) => serde_json::to_value(o),
+            Typed::StatefulSet(o) => serde_json::to_value(o),
+        };
+        json.unwrap()
+    }
+
+    fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                files(&path, out);
+            } else if path
+                .extension()
+                .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
+            {
+                out.push(path);
+            }
+        }
+    }
+
+    /// Typing from the tree and typing from its JSON agree on an object, its variants with
+    /// values of other types, and a field its type lacks; returns whether it was typed.
+    fn agree(name: &str, node: &Node) -> usize {
+        let kind = node.get("kind").and_then(Node::as_str).unwrap_or_default();
+        let version = node.get("apiVersion").and_then(Node::as_str);
+        if !KINDS.iter().any(|(k, v)| *k == kind && Some(*v) == version) {
+            return 0;
+        }
+        let fast = decode_node(kind, node);
+        let mut unknown = Vec::new();
+        let slow = decode(kind, node.to_json(), &mut unknown);
+        let slow = match slow {
+            Ok(Some(typed)) if unknown.is_empty() => Some(typed),
+            _ => None,
+        };
+        match (&fast, &slow) {
+            (Some(fast), Some(slow)) => assert_eq!(as_json(fast), as_json(slow), "{name}"),
+            (None, None) => {}
+            _ => panic!(
+                "{name}: typed from the tree: {}, from its JSON: {}",
+                fast.is_some(),
+                slow.is_some()
+            ),
+        }
+        usize::from(fast.is_some())
+    }
+
+    fn texts() -> Vec<(String, String)> {
+        let mut paths = Vec::new();
+        files(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata"),
+            &mut paths,
+        );
+        if let Some(corpus) = crate::shared_fixtures::shared_dir(
+            "corpus",
+            "typing_from_the_tree_is_typing_from_its_json",
+        ) {
+            files(&corpus, &mut paths);
+        }
+        paths
+            .into_iter()
+            .filter_map(|p| Some((p.display().to_string(), std::fs::read_to_string(&p).ok()?)))
+            .collect()
+    }
+
+    #[test]
+    fn typing_from_the_tree_is_typing_from_its_json() {
+        // Values of other types where the objects have them, at every depth.
+        let edits = [
+            ("", ""),
+            ("replicas: 3", "replicas: -3"),
+            ("replicas: 3", "replicas: 3.5"),
+            ("replicas: 3", "replicas: \"3\""),
+            ("replicas: 3", "replicas: .nan"),
+            ("storage: 1Gi", "storage: 1"),
+            ("storage: 1Gi", "storage: 1.5"),
+            ("storage: 1Gi", "storage: null"),
+            ("storage: 1Gi", "storage: [1Gi]"),
+            ("ReadWriteOnce", "{a: b}"),
+            ("ReadWriteOnce", "7"),
+            ("name: ", "unknownField: 1\n  name: "),
+            ("spec:", "spec: null\nx:"),
+            ("readOnly: true", "readOnly: yes"),
+            ("readOnly: true", "readOnly: \"true\""),
+            ("fsGroup: 1000", "fsGroup: 18446744073709551615"),
+            ("labels:", "labels: {1: a, true: b, null: c, 2.5: d}\n  x:"),
+        ];
+        let mut typed = 0;
+        for (name, text) in texts() {
+            for (from, to) in edits {
+                if !text.contains(from) {
+                    continue;
+                }
+                let edited = text.replacen(from, to, 1);
+                for document in yaml_tree::objects(&edited).flatten() {
+                    if let Some(root) = document.root {
+                        typed += agree(&format!("{name} ({from:?} -> {to:?})"), &root);
+                    }
+                }
+            }
+        }
+        assert!(typed > 100, "{typed}");
     }
 }

@@ -14,6 +14,7 @@
 //! re-parsing with those lines padded (`Documents::pad_quoted_scalar` explains how).
 
 mod builder;
+mod de;
 mod documents;
 mod fast;
 mod position;
@@ -25,6 +26,7 @@ use std::fmt;
 use saphyr_parser::Parser;
 
 use self::builder::Builder;
+pub(crate) use self::de::NodeDeserializer;
 pub use self::documents::Documents;
 use self::documents::Source;
 use self::fast::FastEvents;
