@@ -98,6 +98,26 @@ pub fn needs_json_escape(bytes: &[u8]) -> bool {
     }
 }
 
+/// Whether any of the three `targets` is among `bytes`.
+pub fn contains_any(bytes: &[u8], targets: [u8; 3]) -> bool {
+    let hits = |word: u64| {
+        zero_bytes(word ^ repeated(targets[0]))
+            | zero_bytes(word ^ repeated(targets[1]))
+            | zero_bytes(word ^ repeated(targets[2]))
+    };
+    let mut at = 0;
+    while let Some(word) = word(bytes, at) {
+        if hits(word) != 0 {
+            return true;
+        }
+        at += 8;
+    }
+    match last_word(bytes, at) {
+        Some((_, word)) => hits(word) != 0,
+        None => bytes[at..].iter().any(|b| targets.contains(b)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +145,11 @@ mod tests {
                                 "{bytes:?} {stop_past_ascii}"
                             );
                         }
+                        assert_eq!(
+                            contains_any(&bytes, [b'\t', b'\r', b'#']),
+                            bytes.iter().any(|b| [b'\t', b'\r', b'#'].contains(b)),
+                            "{bytes:?}"
+                        );
                         assert_eq!(
                             needs_json_escape(&bytes),
                             bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\'),

@@ -165,7 +165,7 @@ impl<'t> FastEvents<'t> {
         let number = self.line;
         self.at = eol + 1;
         self.line += 1;
-        if line.iter().any(|&b| matches!(b, b'\t' | b'\r' | b'#')) {
+        if crate::byte_scan::contains_any(line, [b'\t', b'\r', b'#']) {
             return Err(GiveUp);
         }
         let indent = indentation(line);
@@ -384,7 +384,7 @@ impl<'t> FastEvents<'t> {
                 }
                 let end = rest.len() - rest.iter().rev().take_while(|&&b| b == b' ').count();
                 let scalar = &rest[..end];
-                if scalar.windows(2).any(|w| w == b": ")
+                if colon_then_blank(scalar)
                     || scalar.ends_with(b":")
                     || scalar.iter().any(|&b| {
                         matches!(
@@ -557,6 +557,11 @@ fn key_end(line: &[u8], from: usize) -> Option<usize> {
         return None;
     }
     Some(from + colon)
+}
+
+/// Whether `bytes` hold a colon followed by a blank (`: `).
+fn colon_then_blank(bytes: &[u8]) -> bool {
+    memchr::memchr_iter(b':', bytes).any(|colon| bytes.get(colon + 1) == Some(&b' '))
 }
 
 /// Only blanks to the end of the line.
