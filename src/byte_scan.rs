@@ -80,21 +80,27 @@ const fn escapes(word: u64) -> u64 {
     bytes_below(word, 0x20) | zero_bytes(word ^ repeated(b'"')) | zero_bytes(word ^ repeated(b'\\'))
 }
 
-/// Whether a JSON string holding `bytes` needs any escaped: a quote, a backslash or a
-/// control character.
-pub fn needs_json_escape(bytes: &[u8]) -> bool {
+/// The position of the first byte of `bytes` a JSON string escapes (a quote, a backslash or a
+/// control character), or `bytes.len()` when there is none.
+pub fn json_escape_stop(bytes: &[u8]) -> usize {
     let mut at = 0;
     while let Some(word) = word(bytes, at) {
-        if escapes(word) != 0 {
-            return true;
+        let stops = escapes(word);
+        if stops != 0 {
+            return at + (stops.trailing_zeros() / 8) as usize;
         }
         at += 8;
     }
     match last_word(bytes, at) {
-        Some((_, word)) => escapes(word) != 0,
+        // As in `string_stop`: the bytes before `at` need no escape.
+        Some((start, word)) => match escapes(word) {
+            0 => bytes.len(),
+            stops => start + (stops.trailing_zeros() / 8) as usize,
+        },
         None => bytes[at..]
             .iter()
-            .any(|&b| b < 0x20 || b == b'"' || b == b'\\'),
+            .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
+            .map_or(bytes.len(), |p| at + p),
     }
 }
 
@@ -151,8 +157,11 @@ mod tests {
                             "{bytes:?}"
                         );
                         assert_eq!(
-                            needs_json_escape(&bytes),
-                            bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\'),
+                            json_escape_stop(&bytes),
+                            bytes
+                                .iter()
+                                .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
+                                .unwrap_or(bytes.len()),
                             "{bytes:?}"
                         );
                     }

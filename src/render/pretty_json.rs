@@ -84,12 +84,13 @@ pub fn item_start<W: Write + ?Sized>(out: &mut W, first: bool, depth: usize) -> 
 pub fn string<W: Write + ?Sized>(out: &mut W, text: &str) -> io::Result<()> {
     out.write_all(b"\"")?;
     let bytes = text.as_bytes();
-    if !crate::byte_scan::needs_json_escape(bytes) {
-        out.write_all(bytes)?;
-        return out.write_all(b"\"");
-    }
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    loop {
+        let at = start + crate::byte_scan::json_escape_stop(&bytes[start..]);
+        out.write_all(&bytes[start..at])?;
+        let Some(&b) = bytes.get(at) else {
+            return out.write_all(b"\"");
+        };
         let short: &[u8] = match b {
             b'"' => b"\\\"",
             b'\\' => b"\\\\",
@@ -98,10 +99,8 @@ pub fn string<W: Write + ?Sized>(out: &mut W, text: &str) -> io::Result<()> {
             b'\t' => b"\\t",
             0x08 => b"\\b",
             0x0c => b"\\f",
-            0..=0x1f => b"",
-            _ => continue,
+            _ => b"",
         };
-        out.write_all(&bytes[start..i])?;
         if short.is_empty() {
             const HEX: &[u8; 16] = b"0123456789abcdef";
             out.write_all(&[
@@ -115,10 +114,8 @@ pub fn string<W: Write + ?Sized>(out: &mut W, text: &str) -> io::Result<()> {
         } else {
             out.write_all(short)?;
         }
-        start = i + 1;
+        start = at + 1;
     }
-    out.write_all(&bytes[start..])?;
-    out.write_all(b"\"")
 }
 
 /// The serialiser: one value, `depth` levels in.
