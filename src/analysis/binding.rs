@@ -248,22 +248,24 @@ fn default_classes(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<F
     );
 }
 
+/// The (namespace, name) key of [`Snapshot::claims_by_name`] of a name written as
+/// `Meta::qualified_name` writes it.
+fn qualified_key(qualified: &str) -> (&str, &str) {
+    qualified.split_once('/').unwrap_or(("", qualified))
+}
+
 /// Volumes whose claimRef (without uid) names a claim that does not exist. In a part of a
 /// cluster the claim may be made elsewhere: an assumption, not a finding.
 fn reservations(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding>) {
     if !snapshot.claims_complete {
         return;
     }
-    let claims: std::collections::HashSet<String> = snapshot
-        .claims
-        .iter()
-        .map(|c| c.meta.qualified_name())
-        .collect();
+    let claims = snapshot.claims_by_name();
     for (volume, volume_plan) in snapshot.volumes.iter().zip(&plan.volumes) {
         let Some(reserved) = &volume_plan.reserved_for else {
             continue;
         };
-        if claims.contains(reserved) {
+        if claims.contains_key(&qualified_key(reserved)) {
             continue;
         }
         findings.push(
@@ -381,9 +383,7 @@ fn prebound_volumes(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<
         let Some(reserved) = &volume_plan.reserved_for else {
             continue;
         };
-        // "namespace/name", as `Meta::qualified_name` writes it.
-        let key = reserved.split_once('/').unwrap_or(("", reserved));
-        let Some(&c) = claims.get(&key) else {
+        let Some(&c) = claims.get(&qualified_key(reserved)) else {
             continue;
         };
         let claim = &snapshot.claims[c];
