@@ -390,49 +390,28 @@ impl<'w, W: Write + ?Sized> ser::Serializer for Pretty<'w, W> {
     }
 }
 
-impl<W: Write + ?Sized> ser::SerializeSeq for Members<'_, W> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Error> {
-        Members::end(self)
-    }
+/// The four ways serde hands over an array's elements, all written alike.
+macro_rules! elements {
+    ($($trait:ident :: $method:ident),*) => {
+        $(impl<W: Write + ?Sized> ser::$trait for Members<'_, W> {
+            type Ok = ();
+            type Error = Error;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+                self.element(value)
+            }
+            fn end(self) -> Result<(), Error> {
+                Members::end(self)
+            }
+        })*
+    };
 }
 
-impl<W: Write + ?Sized> ser::SerializeTuple for Members<'_, W> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Error> {
-        Members::end(self)
-    }
-}
-
-impl<W: Write + ?Sized> ser::SerializeTupleStruct for Members<'_, W> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Error> {
-        Members::end(self)
-    }
-}
-
-impl<W: Write + ?Sized> ser::SerializeTupleVariant for Members<'_, W> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Error> {
-        Members::end(self)
-    }
-}
+elements!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 impl<W: Write + ?Sized> ser::SerializeMap for Members<'_, W> {
     type Ok = ();
@@ -448,35 +427,27 @@ impl<W: Write + ?Sized> ser::SerializeMap for Members<'_, W> {
     }
 }
 
-impl<W: Write + ?Sized> ser::SerializeStruct for Members<'_, W> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        self.field(key, value)
-    }
-    fn end(self) -> Result<(), Error> {
-        Members::end(self)
-    }
+/// A struct's fields and a struct variant's, written alike.
+macro_rules! fields {
+    ($($trait:ident),*) => {
+        $(impl<W: Write + ?Sized> ser::$trait for Members<'_, W> {
+            type Ok = ();
+            type Error = Error;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), Error> {
+                self.field(key, value)
+            }
+            fn end(self) -> Result<(), Error> {
+                Members::end(self)
+            }
+        })*
+    };
 }
 
-impl<W: Write + ?Sized> ser::SerializeStructVariant for Members<'_, W> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        self.field(key, value)
-    }
-    fn end(self) -> Result<(), Error> {
-        Members::end(self)
-    }
-}
+fields!(SerializeStruct, SerializeStructVariant);
 
 /// A map's key: JSON keys are strings, so numbers and booleans are written quoted, as
 /// `serde_json` does; anything else is refused.
