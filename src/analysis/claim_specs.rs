@@ -36,14 +36,14 @@ impl Subject<'_> {
             Subject::Claim(claim) => claim
                 .origin
                 .describe_template()
-                .unwrap_or_else(|| format!("claim {}", claim.meta.qualified_name())),
+                .unwrap_or_else(|| format!("claim {}", claim.meta.qualified())),
             Subject::Volume(volume) => format!("volume {}", volume.meta.name),
             Subject::Class(class) => format!("StorageClass {}", class.meta.name),
         }
     }
 }
 
-/// Every claim as written once, as a [`Subject::Claim`].
+/// Every claim as written, once (a check reports on it as a [`Subject::Claim`]).
 pub fn written_once(snapshot: &Snapshot) -> impl Iterator<Item = &Claim> {
     let mut seen = HashSet::new();
     snapshot
