@@ -14,28 +14,20 @@ use super::yaml_tree::Node;
 
 /// Whether the cluster wrote the object (a dump): it passed validation when it was created.
 pub(crate) fn from_cluster(object: &Value) -> bool {
-    CLUSTER_WRITES.iter().any(|field| {
-        object
-            .get("metadata")
-            .and_then(|m| m.get(field))
-            .and_then(Value::as_str)
-            .is_some_and(|v| !v.is_empty())
-    })
+    cluster_wrote(|field| object.get("metadata")?.get(field)?.as_str())
 }
 
 /// [`from_cluster`], asked of an object's tree.
 pub(crate) fn node_from_cluster(object: &Node) -> bool {
-    CLUSTER_WRITES.iter().any(|field| {
-        object
-            .get("metadata")
-            .and_then(|m| m.get(field))
-            .and_then(Node::as_str)
-            .is_some_and(|v| !v.is_empty())
-    })
+    cluster_wrote(|field| object.get("metadata")?.get(field)?.as_str())
 }
 
-/// The metadata only the API server writes.
-const CLUSTER_WRITES: [&str; 3] = ["uid", "creationTimestamp", "resourceVersion"];
+/// Whether any of the metadata only the API server writes is set, `metadata` reading a field.
+fn cluster_wrote<'o>(metadata: impl Fn(&str) -> Option<&'o str>) -> bool {
+    ["uid", "creationTimestamp", "resourceVersion"]
+        .iter()
+        .any(|field| metadata(field).is_some_and(|v| !v.is_empty()))
+}
 
 /// The findings for what the API server would refuse in `object`, a manifest of `kind` (not an
 /// object the cluster wrote, which passed validation).

@@ -1168,18 +1168,23 @@ pub(super) fn prepare(node: &YamlNode) -> Prepared {
     if node.get("items").is_some() && kind.ends_with("List") {
         return Prepared::Nothing;
     }
-    let typed_kind = KINDS.iter().map(|(k, _)| *k).find(|k| *k == kind);
-    // An object dumped from a cluster, of the apiVersion its type has, is typed from the tree
-    // first; only one that does not fit its type makes the JSON that says why.
-    let typed_as_written = KINDS
+    // Typed here: an object dumped from a cluster, of a kind the plan types that the evidence
+    // and snapshot readers do not take.
+    let typed_kind = KINDS
         .iter()
-        .find(|(k, version)| *k == kind && *version == api_version)
+        .map(|(k, _)| *k)
+        .find(|k| *k == kind)
         .filter(|_| {
             !EVIDENCE_KINDS.contains(&kind)
                 && snapshot_kinds::kind_of(kind, api_version).is_none()
                 && api_validation::node_from_cluster(node)
         });
-    if let Some(&(kind, _)) = typed_as_written {
+    let Some(kind) = typed_kind else {
+        return Prepared::Json(node.to_json());
+    };
+    // In the apiVersion its type has, it is typed from the tree first; only one that does not
+    // fit its type makes the JSON that says why.
+    if KINDS.contains(&(kind, api_version)) {
         if let Some(object) = typing::decode_node(kind, node) {
             return Prepared::Typed {
                 kind,
@@ -1188,15 +1193,8 @@ pub(super) fn prepare(node: &YamlNode) -> Prepared {
             };
         }
     }
-    let json = node.to_json();
-    let typed_here = !EVIDENCE_KINDS.contains(&kind)
-        && snapshot_kinds::kind_of(kind, api_version).is_none()
-        && api_validation::from_cluster(&json);
-    let Some(kind) = typed_kind.filter(|_| typed_here) else {
-        return Prepared::Json(json);
-    };
     let mut unknown = Vec::new();
-    let object = typing::decode(kind, json, &mut unknown);
+    let object = typing::decode(kind, node.to_json(), &mut unknown);
     Prepared::Typed {
         kind,
         object,
