@@ -26,23 +26,33 @@ fn word(bytes: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_le_bytes(eight.try_into().ok()?))
 }
 
-/// The bytes of `word` that end a run of a JSON string's characters, and those with a bit of
-/// `past_ascii` (see [`zero_bytes`] for what may be read).
-const fn string_stops(word: u64, past_ascii: u64) -> u64 {
-    zero_bytes(word ^ repeated(b'"'))
-        | zero_bytes(word ^ repeated(b'\\'))
-        | zero_bytes(word ^ repeated(b'\n'))
-        | (word & past_ascii)
-}
-
-/// The last eight bytes, when fewer than eight are left from `at` but the text has eight: the
-/// tail is looked at a word at a time too, with bytes before it again.
-fn last_word(bytes: &[u8], at: usize) -> Option<(usize, u64)> {
-    if at >= bytes.len() {
-        return None;
+/// The position of the first byte of `bytes` that `stops` marks in its word (a high bit per
+/// byte, of which only the lowest is read), or `bytes.len()` when none is marked.
+fn first_stop(bytes: &[u8], stops: impl Fn(u64) -> u64) -> usize {
+    let found = |start: usize, word: u64| match stops(word) {
+        0 => None,
+        marked => Some(start + (marked.trailing_zeros() / 8) as usize),
+    };
+    let mut at = 0;
+    while let Some(word) = word(bytes, at) {
+        if let Some(stop) = found(at, word) {
+            return stop;
+        }
+        at += 8;
     }
-    let start = bytes.len().checked_sub(8)?;
-    Some((start, word(bytes, start)?))
+    if at == bytes.len() {
+        return at;
+    }
+    // The tail, shorter than a word: the last eight bytes (none before `at` is marked), or,
+    // in a text shorter than a word, the text padded with its first byte (which either is
+    // marked and found first, or is not and marks nothing).
+    let (start, tail) = match bytes.len().checked_sub(8) {
+        Some(start) => (start, &bytes[start..]),
+        None => (0, bytes),
+    };
+    let mut padded = [bytes[0]; 8];
+    padded[..tail.len()].copy_from_slice(tail);
+    found(start, u64::from_le_bytes(padded)).unwrap_or(bytes.len())
 }
 
 /// The position of the first quote, backslash or line break of `bytes` (the bytes that end a
@@ -50,78 +60,32 @@ fn last_word(bytes: &[u8], at: usize) -> Option<(usize, u64)> {
 /// `stop_past_ascii`; `bytes.len()` when there is none.
 pub fn string_stop(bytes: &[u8], stop_past_ascii: bool) -> usize {
     let past_ascii = if stop_past_ascii { HIGHS } else { 0 };
-    let mut at = 0;
-    while let Some(word) = word(bytes, at) {
-        let stops = string_stops(word, past_ascii);
-        if stops != 0 {
-            return at + (stops.trailing_zeros() / 8) as usize;
-        }
-        at += 8;
-    }
-    match last_word(bytes, at) {
-        // The bytes of the last word before `at` were looked at already: none stops.
-        Some((start, word)) => {
-            let stops = string_stops(word, past_ascii);
-            if stops == 0 {
-                bytes.len()
-            } else {
-                start + (stops.trailing_zeros() / 8) as usize
-            }
-        }
-        None => bytes[at..]
-            .iter()
-            .position(|&b| matches!(b, b'"' | b'\\' | b'\n') || (stop_past_ascii && b >= 0x80))
-            .map_or(bytes.len(), |p| at + p),
-    }
-}
-
-/// The bytes of `word` a JSON string escapes (see [`zero_bytes`] for what may be read).
-const fn escapes(word: u64) -> u64 {
-    bytes_below(word, 0x20) | zero_bytes(word ^ repeated(b'"')) | zero_bytes(word ^ repeated(b'\\'))
+    first_stop(bytes, |word| {
+        zero_bytes(word ^ repeated(b'"'))
+            | zero_bytes(word ^ repeated(b'\\'))
+            | zero_bytes(word ^ repeated(b'\n'))
+            | (word & past_ascii)
+    })
 }
 
 /// The position of the first byte of `bytes` a JSON string escapes (a quote, a backslash or a
 /// control character), or `bytes.len()` when there is none.
 pub fn json_escape_stop(bytes: &[u8]) -> usize {
-    let mut at = 0;
-    while let Some(word) = word(bytes, at) {
-        let stops = escapes(word);
-        if stops != 0 {
-            return at + (stops.trailing_zeros() / 8) as usize;
-        }
-        at += 8;
-    }
-    match last_word(bytes, at) {
-        // As in `string_stop`: the bytes before `at` need no escape.
-        Some((start, word)) => match escapes(word) {
-            0 => bytes.len(),
-            stops => start + (stops.trailing_zeros() / 8) as usize,
-        },
-        None => bytes[at..]
-            .iter()
-            .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
-            .map_or(bytes.len(), |p| at + p),
-    }
+    first_stop(bytes, |word| {
+        bytes_below(word, 0x20)
+            | zero_bytes(word ^ repeated(b'"'))
+            | zero_bytes(word ^ repeated(b'\\'))
+    })
 }
 
 /// Whether any of the three `targets` is among `bytes`.
 pub fn contains_any(bytes: &[u8], targets: [u8; 3]) -> bool {
-    let hits = |word: u64| {
+    let stop = first_stop(bytes, |word| {
         zero_bytes(word ^ repeated(targets[0]))
             | zero_bytes(word ^ repeated(targets[1]))
             | zero_bytes(word ^ repeated(targets[2]))
-    };
-    let mut at = 0;
-    while let Some(word) = word(bytes, at) {
-        if hits(word) != 0 {
-            return true;
-        }
-        at += 8;
-    }
-    match last_word(bytes, at) {
-        Some((_, word)) => hits(word) != 0,
-        None => bytes[at..].iter().any(|b| targets.contains(b)),
-    }
+    });
+    stop < bytes.len()
 }
 
 #[cfg(test)]
