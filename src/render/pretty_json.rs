@@ -118,6 +118,15 @@ pub fn string<W: Write + ?Sized>(out: &mut W, text: &str) -> io::Result<()> {
     }
 }
 
+/// Serializer methods that hand their value to one of the serialiser's own.
+macro_rules! forward {
+    ($helper:ident: $($method:ident($type:ty)),* $(,)?) => {
+        $(fn $method(self, v: $type) -> Result<(), Error> {
+            self.$helper(v)
+        })*
+    };
+}
+
 /// The serialiser: one value, `depth` levels in.
 struct Pretty<'w, W: ?Sized> {
     out: &'w mut W,
@@ -261,42 +270,10 @@ impl<'w, W: Write + ?Sized> ser::Serializer for Pretty<'w, W> {
     fn serialize_bool(self, v: bool) -> Result<(), Error> {
         self.raw(if v { b"true" } else { b"false" })
     }
-    fn serialize_i8(self, v: i8) -> Result<(), Error> {
-        self.number(v)
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), Error> {
-        self.number(v)
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), Error> {
-        self.number(v)
-    }
-    fn serialize_i64(self, v: i64) -> Result<(), Error> {
-        self.number(v)
-    }
-    fn serialize_i128(self, v: i128) -> Result<(), Error> {
-        self.number(v)
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), Error> {
-        self.number(v)
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), Error> {
-        self.number(v)
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), Error> {
-        self.number(v)
-    }
-    fn serialize_u64(self, v: u64) -> Result<(), Error> {
-        self.number(v)
-    }
-    fn serialize_u128(self, v: u128) -> Result<(), Error> {
-        self.number(v)
-    }
-    fn serialize_f32(self, v: f32) -> Result<(), Error> {
-        self.number(v)
-    }
-    fn serialize_f64(self, v: f64) -> Result<(), Error> {
-        self.number(v)
-    }
+    forward!(number:
+        serialize_i8(i8), serialize_i16(i16), serialize_i32(i32), serialize_i64(i64),
+        serialize_i128(i128), serialize_u8(u8), serialize_u16(u16), serialize_u32(u32),
+        serialize_u64(u64), serialize_u128(u128), serialize_f32(f32), serialize_f64(f64));
     fn serialize_char(self, v: char) -> Result<(), Error> {
         string(self.out, v.encode_utf8(&mut [0; 4])).map_err(Error::from)
     }
@@ -476,39 +453,10 @@ impl<W: Write + ?Sized> ser::Serializer for Key<'_, W> {
     type SerializeStruct = ser::Impossible<(), Error>;
     type SerializeStructVariant = ser::Impossible<(), Error>;
 
-    fn serialize_bool(self, v: bool) -> Result<(), Error> {
-        self.quoted(v)
-    }
-    fn serialize_i8(self, v: i8) -> Result<(), Error> {
-        self.quoted(v)
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), Error> {
-        self.quoted(v)
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), Error> {
-        self.quoted(v)
-    }
-    fn serialize_i64(self, v: i64) -> Result<(), Error> {
-        self.quoted(v)
-    }
-    fn serialize_i128(self, v: i128) -> Result<(), Error> {
-        self.quoted(v)
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), Error> {
-        self.quoted(v)
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), Error> {
-        self.quoted(v)
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), Error> {
-        self.quoted(v)
-    }
-    fn serialize_u64(self, v: u64) -> Result<(), Error> {
-        self.quoted(v)
-    }
-    fn serialize_u128(self, v: u128) -> Result<(), Error> {
-        self.quoted(v)
-    }
+    forward!(quoted:
+        serialize_bool(bool), serialize_i8(i8), serialize_i16(i16), serialize_i32(i32),
+        serialize_i64(i64), serialize_i128(i128), serialize_u8(u8), serialize_u16(u16),
+        serialize_u32(u32), serialize_u64(u64), serialize_u128(u128));
     fn serialize_f32(self, _v: f32) -> Result<(), Error> {
         Err(not_a_key())
     }
