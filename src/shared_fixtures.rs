@@ -32,3 +32,28 @@ pub fn shared_dir(relative: &str, test: &str) -> Option<PathBuf> {
     );
     None
 }
+
+/// The YAML and JSON texts of `testdata/` and, when it is beside the repository, of the corpus
+/// (see [`shared_dir`]), each with its path: the manifests readers are held to.
+#[doc(hidden)]
+pub fn test_data_and_corpus(test: &str) -> Vec<(String, String)> {
+    let mut dirs = vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata")];
+    dirs.extend(shared_dir("corpus", test));
+    let mut texts = Vec::new();
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            let path = entry.expect("directory entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path
+                .extension()
+                .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+            {
+                if let Ok(text) = std::fs::read_to_string(&path) {
+                    texts.push((path.display().to_string(), text));
+                }
+            }
+        }
+    }
+    texts
+}

@@ -200,8 +200,6 @@ fn field_path(path: &serde_ignored::Path) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::path::{Path, PathBuf};
-
     use super::*;
     use crate::load::yaml_tree::{self, Node};
 
@@ -221,20 +219,6 @@ mod tests {
             Typed::StatefulSet(o) => serde_json::to_value(o),
         };
         json.unwrap()
-    }
-
-    fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-        for entry in std::fs::read_dir(dir).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                files(&path, out);
-            } else if path
-                .extension()
-                .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
-            {
-                out.push(path);
-            }
-        }
     }
 
     /// Typing from the tree and typing from its JSON agree on an object, its variants with
@@ -264,24 +248,6 @@ mod tests {
         usize::from(fast.is_some())
     }
 
-    fn texts() -> Vec<(String, String)> {
-        let mut paths = Vec::new();
-        files(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata"),
-            &mut paths,
-        );
-        if let Some(corpus) = crate::shared_fixtures::shared_dir(
-            "corpus",
-            "typing_from_the_tree_is_typing_from_its_json",
-        ) {
-            files(&corpus, &mut paths);
-        }
-        paths
-            .into_iter()
-            .filter_map(|p| Some((p.display().to_string(), std::fs::read_to_string(&p).ok()?)))
-            .collect()
-    }
-
     #[test]
     fn typing_from_the_tree_is_typing_from_its_json() {
         // Values of other types where the objects have them, at every depth.
@@ -305,7 +271,10 @@ mod tests {
             ("labels:", "labels: {1: a, true: b, null: c, 2.5: d}\n  x:"),
         ];
         let mut typed = 0;
-        for (name, text) in texts() {
+        let texts = crate::shared_fixtures::test_data_and_corpus(
+            "typing_from_the_tree_is_typing_from_its_json",
+        );
+        for (name, text) in texts {
             for (from, to) in edits {
                 if !text.contains(from) {
                     continue;

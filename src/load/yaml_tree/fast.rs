@@ -812,30 +812,14 @@ mod tests {
     /// Every YAML file of the test data and of the corpus reads as saphyr reads it.
     #[test]
     fn the_test_data_and_the_corpus_read_as_saphyr_reads_them() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut dirs = vec![root.join("testdata")];
-        dirs.extend(crate::shared_fixtures::shared_dir(
-            "corpus",
+        let texts = crate::shared_fixtures::test_data_and_corpus(
             "the_test_data_and_the_corpus_read_as_saphyr_reads_them",
-        ));
-        let (mut files, mut gave_up, mut documents) = (0, 0, 0);
-        while let Some(dir) = dirs.pop() {
-            for entry in std::fs::read_dir(&dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    dirs.push(path);
-                    continue;
-                }
-                let yaml = path
-                    .extension()
-                    .is_some_and(|e| e == "yaml" || e == "yml" || e == "json");
-                let Some(text) = yaml.then(|| std::fs::read_to_string(&path).ok()).flatten() else {
-                    continue;
-                };
-                files += 1;
-                gave_up += same(&path.display().to_string(), &text);
-                documents += documents_in(&text);
-            }
+        );
+        let files = texts.len();
+        let (mut gave_up, mut documents) = (0, 0);
+        for (name, text) in &texts {
+            gave_up += same(name, text);
+            documents += documents_in(text);
         }
         assert!(files > 100, "{files} files");
         // Hand-written manifests have comments: many are saphyr's, but not all.
