@@ -15,11 +15,12 @@ pub fn check(snapshot: &Snapshot, findings: &mut Vec<Finding>) {
         if claim.meta.exists || claim.request.is_some() {
             continue;
         }
+        let subject = Subject::Claim(claim);
         findings.push(
             Finding::new(
                 ids::MISSING_REQUIRED_FIELD,
-                Subject::Claim(claim).object(),
-                format!("{} requests no storage; the API server rejects it: \"spec.resources[storage]: Required value\"", Subject::Claim(claim).name()),
+                subject.object(),
+                format!("{} requests no storage; the API server rejects it: \"spec.resources[storage]: Required value\"", subject.name()),
             )
             .at(Pointer::field(claim.meta.source.as_ref(), "spec.resources.requests.storage"), "storage request required")
             .help("add the size the volume must have, for example `resources: {requests: {storage: 10Gi}}`"),

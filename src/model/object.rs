@@ -151,10 +151,7 @@ impl Meta {
 
     /// "namespace/name", or "name" for cluster-scoped objects.
     pub fn qualified_name(&self) -> String {
-        match &self.namespace {
-            Some(ns) => format!("{ns}/{}", self.name),
-            None => self.name.clone(),
-        }
+        self.qualified().to_string()
     }
 
     /// [`Meta::qualified_name`] to write into a message, made only if it is written: checks
