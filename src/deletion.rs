@@ -9,6 +9,7 @@
 //! (whenDeleted: Delete) or a removed pod (whenScaled: Delete) their owner; otherwise they
 //! outlive it. Deleting a namespace deletes every claim in it.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap as HashMap;
@@ -17,7 +18,7 @@ use crate::binding::reclaim::reclaim;
 use crate::binding::{BindingPlan, OnClaimDelete, Outcome};
 use crate::model::annotations::HELM_RESOURCE_POLICY;
 use crate::model::workload::{ClaimRetention, RetentionAction};
-use crate::model::{Meta, ReclaimPolicy, Snapshot, Workload, WorkloadKind};
+use crate::model::{Meta, ReclaimPolicy, Snapshot, StorageClass, Workload, WorkloadKind};
 
 /// What becomes of a claim's data when the claim is deleted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -149,9 +150,14 @@ pub fn helm_keeps(meta: &Meta) -> bool {
 
 pub fn plan(snapshot: &Snapshot, binding: &BindingPlan) -> DeletionPlan {
     let users = claim_users(snapshot);
-    let claims: Vec<ClaimFate> = (0..snapshot.claims.len())
-        .map(|c| {
-            let (data, volume, provisioned, reason) = claim_data(snapshot, binding, c);
+    let class_fates: Vec<ClassFate> = snapshot.classes.iter().map(class_fate).collect();
+    // Each claim's fate reads only the plans: both cores share the claims.
+    let claims: Vec<ClaimFate> = crate::parallel::map_parts(
+        (0..snapshot.claims.len()).collect(),
+        || (),
+        |(), c| {
+            let (data, volume, provisioned, reason) =
+                claim_data(snapshot, binding, &class_fates, c);
             ClaimFate {
                 data,
                 volume,
@@ -161,8 +167,8 @@ pub fn plan(snapshot: &Snapshot, binding: &BindingPlan) -> DeletionPlan {
                 used_by: users.get(&c).cloned().unwrap_or_default(),
                 deleted_with: owning_pod(&snapshot.claims[c].meta),
             }
-        })
-        .collect();
+        },
+    );
     let template_claims = TemplateClaims::new(snapshot);
     let statefulsets = snapshot
         .workloads
@@ -203,6 +209,7 @@ pub fn plan(snapshot: &Snapshot, binding: &BindingPlan) -> DeletionPlan {
 fn claim_data(
     snapshot: &Snapshot,
     binding: &BindingPlan,
+    class_fates: &[ClassFate],
     c: usize,
 ) -> (DataFate, Option<String>, bool, String) {
     let claim_plan = &binding.claims[c];
@@ -223,9 +230,18 @@ fn claim_data(
                 return (DataFate::NoData, None, false, "it has no volume".to_owned());
             };
             let volume = &snapshot.volumes[v];
-            let reclaimed = reclaim(volume);
-            let why = reclaimed.reason;
-            let data = match reclaimed.fate {
+            // The volume's plan has its reclaim worked out already while it names this claim.
+            let volume_plan = &binding.volumes[v];
+            let (fate, why) = if volume_plan.claim_index == Some(c) {
+                (
+                    volume_plan.on_claim_delete,
+                    Cow::Borrowed(&*volume_plan.reason),
+                )
+            } else {
+                let reclaimed = reclaim(volume);
+                (reclaimed.fate, reclaimed.reason)
+            };
+            let data = match fate {
                 OnClaimDelete::Deleted => DataFate::Deleted,
                 OnClaimDelete::Recycled => DataFate::Recycled,
                 OnClaimDelete::Retained => DataFate::Kept,
@@ -235,12 +251,12 @@ fn claim_data(
                 data,
                 Some(volume.meta.name.clone()),
                 false,
-                format!("volume {}: {why}", volume.meta.name),
+                ["volume ", &volume.meta.name, ": ", &why].concat(),
             )
         }
         Outcome::Provisions | Outcome::WaitsForConsumer => {
             let class_name = claim_plan.class.as_deref().unwrap_or_default();
-            let Some(class) = claim_plan.class_index.map(|k| &snapshot.classes[k]) else {
+            let Some(k) = claim_plan.class_index else {
                 let which = if claim_plan.assumes_cluster_default {
                     "the cluster's default class, which is not among the inputs".to_owned()
                 } else {
@@ -253,38 +269,8 @@ fn claim_data(
                     format!("its volume gets the reclaimPolicy of {which} (Delete unless the class sets Retain)"),
                 );
             };
-            if !class.provisions() {
-                return (
-                    DataFate::Unknown,
-                    None,
-                    false,
-                    format!("class {class_name:?} does not provision: the claim binds a pre-created volume once a pod uses it, and that volume's reclaim policy decides"),
-                );
-            }
-            let (data, what) = match &class.reclaim_policy {
-                Ok(ReclaimPolicy::Delete) => (
-                    DataFate::Deleted,
-                    "Delete: deleting the claim deletes that volume and its data",
-                ),
-                Ok(ReclaimPolicy::Retain) => (
-                    DataFate::Kept,
-                    "Retain: deleting the claim leaves that volume, Released, with its data",
-                ),
-                Ok(ReclaimPolicy::Recycle) => (
-                    DataFate::Unknown,
-                    "Recycle, which the API rejects for a StorageClass",
-                ),
-                Err(_) => (DataFate::Unknown, "the plan cannot read"),
-            };
-            (
-                data,
-                None,
-                true,
-                format!(
-                    "the volume {} provisions for it gets class {class_name:?}'s reclaimPolicy, {what}",
-                    class.provisioner
-                ),
-            )
+            let fate = &class_fates[k];
+            (fate.data, None, fate.provisioned, fate.reason.clone())
         }
         Outcome::Pending => (
             DataFate::NoData,
@@ -297,6 +283,48 @@ fn claim_data(
             None,
             false,
             "its volume is gone".to_owned(),
+        ),
+    }
+}
+
+/// What deleting a claim does to data on a volume class `class` provisions for it: the same for
+/// every claim of the class, so worked out once per class.
+struct ClassFate {
+    data: DataFate,
+    provisioned: bool,
+    reason: String,
+}
+
+fn class_fate(class: &StorageClass) -> ClassFate {
+    let name = class.meta.name.as_str();
+    if !class.provisions() {
+        return ClassFate {
+            data: DataFate::Unknown,
+            provisioned: false,
+            reason: format!("class {name:?} does not provision: the claim binds a pre-created volume once a pod uses it, and that volume's reclaim policy decides"),
+        };
+    }
+    let (data, what) = match &class.reclaim_policy {
+        Ok(ReclaimPolicy::Delete) => (
+            DataFate::Deleted,
+            "Delete: deleting the claim deletes that volume and its data",
+        ),
+        Ok(ReclaimPolicy::Retain) => (
+            DataFate::Kept,
+            "Retain: deleting the claim leaves that volume, Released, with its data",
+        ),
+        Ok(ReclaimPolicy::Recycle) => (
+            DataFate::Unknown,
+            "Recycle, which the API rejects for a StorageClass",
+        ),
+        Err(_) => (DataFate::Unknown, "the plan cannot read"),
+    };
+    ClassFate {
+        data,
+        provisioned: true,
+        reason: format!(
+            "the volume {} provisions for it gets class {name:?}'s reclaimPolicy, {what}",
+            class.provisioner
         ),
     }
 }

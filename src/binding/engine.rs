@@ -96,28 +96,25 @@ impl<'a, F: Finder> Engine<'a, F> {
         {
             class_index.entry(class.meta.name.as_str()).or_insert(i);
         }
-        let mut volume_index = HashMap::default();
-        for (i, volume) in snapshot.volumes.iter().enumerate() {
-            volume_index.entry(volume.meta.name.as_str()).or_insert(i);
-        }
-        // Sorted beside their names: comparing through the volumes misses the cache twice.
-        let mut named: Vec<(&str, usize)> = snapshot
-            .volumes
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (v.meta.name.as_str(), i))
-            .collect();
-        named.sort_unstable();
-        let volumes_by_name: Vec<usize> = named.into_iter().map(|(_, i)| i).collect();
-        let mut volumes_by_class: HashMap<&str, Vec<usize>> = HashMap::default();
-        for &v in &volumes_by_name {
-            volumes_by_class
-                .entry(snapshot.volumes[v].class())
-                .or_default()
-                .push(v);
-        }
-        let lookup = claim_lookup(snapshot);
-        let (states, settled): (Vec<_>, Vec<_>) = settle(snapshot, &lookup).into_iter().unzip();
+        // The volumes' tables and the claims' are independent: one core makes each.
+        let (
+            (volume_index, volumes_by_name, volumes_by_class),
+            (lookup, states, settled, order, choices),
+        ) = crate::parallel::both(
+            || volume_tables(snapshot),
+            || {
+                let lookup = claim_lookup(snapshot);
+                let (states, settled): (Vec<_>, Vec<_>) =
+                    settle(snapshot, &lookup).into_iter().unzip();
+                let order = processing_order(snapshot.claims.iter().map(|c| &c.meta));
+                let choices: Vec<ClassChoice> = snapshot
+                    .claims
+                    .iter()
+                    .map(|c| choose_class(c, default))
+                    .collect();
+                (lookup, states, settled, order, choices)
+            },
+        );
         let mut free_by_class: HashMap<&str, Vec<usize>> = HashMap::default();
         for &v in &volumes_by_name {
             if states[v].reservation.is_none() && !snapshot.volumes[v].meta.deleting {
@@ -128,16 +125,10 @@ impl<'a, F: Finder> Engine<'a, F> {
             }
         }
         let finder = F::build(snapshot, &states, &volumes_by_name);
-        let choices: Vec<ClassChoice> = snapshot
-            .claims
-            .iter()
-            .map(|c| choose_class(c, default))
-            .collect();
         let classes = choices
             .iter()
             .map(|c| (c.initial(), matches!(c, ClassChoice::Admission(_))))
             .collect();
-        let order = processing_order(snapshot.claims.iter().map(|c| &c.meta));
         Engine {
             snapshot,
             states,
@@ -411,7 +402,7 @@ impl<'a, F: Finder> Engine<'a, F> {
                     uid: r.uid.clone(),
                 };
                 if reservation.is_for(&q) {
-                    self.bind(c, v, Outcome::Bound, format!("bound to volume {name}"));
+                    self.bind(c, v, Outcome::Bound, ["bound to volume ", &name].concat());
                 } else {
                     self.fail(
                         c,
@@ -544,16 +535,23 @@ impl<'a, F: Finder> Engine<'a, F> {
             let reason = if found.prebound {
                 format!("volume {} is pre-bound to it (claimRef)", volume.meta.name)
             } else {
-                format!(
-                    "smallest fitting volume: {} ({}, {})",
-                    volume.meta.name,
-                    volume
-                        .capacity
-                        .as_ref()
-                        .and_then(|c| c.as_ref().ok())
-                        .map_or("0", |q| q.as_str()),
-                    volume.access_modes
-                )
+                let capacity = volume
+                    .capacity
+                    .as_ref()
+                    .and_then(|c| c.as_ref().ok())
+                    .map_or("0", |q| q.as_str());
+                let mut reason = [
+                    "smallest fitting volume: ",
+                    &volume.meta.name,
+                    " (",
+                    capacity,
+                    ", ",
+                ]
+                .concat();
+                // Writing to a String cannot fail.
+                let _ = volume.access_modes.write_to(&mut reason);
+                reason.push(')');
+                reason
             };
             let plan = self.bind(c, v, Outcome::Binds, reason);
             plan.ties = found.ties;
@@ -604,9 +602,12 @@ impl<'a, F: Finder> Engine<'a, F> {
                             "{} provisions a volume on node {node} (selected-node annotation)",
                             sc.provisioner
                         ),
-                        None => {
-                            format!("no existing volume fits; {} provisions one", sc.provisioner)
-                        }
+                        None => [
+                            "no existing volume fits; ",
+                            &sc.provisioner,
+                            " provisions one",
+                        ]
+                        .concat(),
                     };
                     self.settle_unbound(c, Outcome::Provisions, reason);
                 }
@@ -993,6 +994,34 @@ impl<'a, F: Finder> Engine<'a, F> {
             default_classes: self.default_classes,
         }
     }
+}
+
+/// Volume indexes by name; in name order; per class, in name order.
+#[allow(clippy::type_complexity)]
+fn volume_tables(
+    snapshot: &Snapshot,
+) -> (HashMap<&str, usize>, Vec<usize>, HashMap<&str, Vec<usize>>) {
+    let mut volume_index = HashMap::default();
+    for (i, volume) in snapshot.volumes.iter().enumerate() {
+        volume_index.entry(volume.meta.name.as_str()).or_insert(i);
+    }
+    // Sorted beside their names: comparing through the volumes misses the cache twice.
+    let mut named: Vec<(&str, usize)> = snapshot
+        .volumes
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (v.meta.name.as_str(), i))
+        .collect();
+    named.sort_unstable();
+    let volumes_by_name: Vec<usize> = named.into_iter().map(|(_, i)| i).collect();
+    let mut volumes_by_class: HashMap<&str, Vec<usize>> = HashMap::default();
+    for &v in &volumes_by_name {
+        volumes_by_class
+            .entry(snapshot.volumes[v].class())
+            .or_default()
+            .push(v);
+    }
+    (volume_index, volumes_by_name, volumes_by_class)
 }
 
 /// Why a class's provisioner provisions no PersistentVolume: it serves another kind of claim

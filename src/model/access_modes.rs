@@ -115,20 +115,26 @@ impl FromIterator<AccessMode> for AccessModes {
     }
 }
 
-impl fmt::Display for AccessModes {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl AccessModes {
+    /// Writes the modes (`RWO,ROX`, or `none`): for `Display`, and straight onto a `String`
+    /// without the formatting machinery.
+    pub fn write_to(self, out: &mut impl fmt::Write) -> fmt::Result {
         if self.is_empty() {
-            return f.write_str("none");
+            return out.write_str("none");
         }
-        let mut first = true;
-        for mode in self.iter() {
-            if !first {
-                f.write_str(",")?;
+        for (i, mode) in self.iter().enumerate() {
+            if i > 0 {
+                out.write_str(",")?;
             }
-            first = false;
-            f.write_str(mode.short())?;
+            out.write_str(mode.short())?;
         }
         Ok(())
+    }
+}
+
+impl fmt::Display for AccessModes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_to(f)
     }
 }
 

@@ -151,7 +151,11 @@ impl Meta {
 
     /// "namespace/name", or "name" for cluster-scoped objects.
     pub fn qualified_name(&self) -> String {
-        self.qualified().to_string()
+        // Spelled as `Qualified` writes it; joined directly, as plans name every claim.
+        match &self.namespace {
+            Some(ns) => [ns.as_str(), "/", &self.name].concat(),
+            None => self.name.clone(),
+        }
     }
 
     /// [`Meta::qualified_name`] to write into a message, made only if it is written: checks
@@ -236,4 +240,21 @@ pub fn split_type_and_name<'a>(
         ));
     }
     Ok((kind, name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qualified_name_is_spelled_as_qualified_writes_it() {
+        for namespace in [None, Some("team-a".to_owned()), Some(String::new())] {
+            let meta = Meta {
+                name: "data-0".to_owned(),
+                namespace,
+                ..Meta::default()
+            };
+            assert_eq!(meta.qualified_name(), meta.qualified().to_string());
+        }
+    }
 }
