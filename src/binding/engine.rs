@@ -11,7 +11,8 @@ use crate::removals;
 use super::data_source;
 use super::defaults::{choose_class, default_classes, ClassChoice};
 use super::filters::{
-    check_requested_volume, explain, judge, ClaimQuery, Context, Reservation, Verdict, VolumeState,
+    check_requested_volume, explain, judge, ClaimQuery, Context, Found, Reservation, Verdict,
+    VolumeState,
 };
 use super::outcome::{
     BindingPlan, Candidate, ClaimPlan, Competition, OnClaimDelete, Outcome, Rejection, VolumePlan,
@@ -530,7 +531,7 @@ impl<'a, F: Finder> Engine<'a, F> {
             .finder
             .find_for_claim(self.snapshot, &self.states, &q, ctx);
         if let Some(v) = found.volume {
-            let competition = self.competition(c, &q, ctx, Some(v));
+            let competition = self.competition(c, &q, ctx, &found);
             let volume = &self.snapshot.volumes[v];
             let reason = if found.prebound {
                 format!("volume {} is pre-bound to it (claimRef)", volume.meta.name)
@@ -571,7 +572,7 @@ impl<'a, F: Finder> Engine<'a, F> {
             self.steps[c] = Step::AwaitsScheduler;
             return;
         }
-        let competition = self.competition(c, &q, ctx, None);
+        let competition = self.competition(c, &q, ctx, &found);
         let class = self.classes[c].0;
         if class.is_empty() && self.relies_on_cluster_default(c) {
             self.settle_unbound(
@@ -682,20 +683,12 @@ impl<'a, F: Finder> Engine<'a, F> {
         c: usize,
         q: &ClaimQuery<'_>,
         ctx: Context<'_>,
-        got: Option<usize>,
+        found: &Found,
     ) -> Option<Competition> {
+        let got = found.volume;
         let wanted = self
             .finder
-            .find_for_claim(
-                self.snapshot,
-                &self.states,
-                q,
-                Context {
-                    ignore_taken: true,
-                    ..ctx
-                },
-            )
-            .volume?;
+            .find_if_untaken(self.snapshot, &self.states, q, ctx, found)?;
         if Some(wanted) == got {
             return None;
         }

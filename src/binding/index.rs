@@ -38,12 +38,14 @@ pub struct IndexedFinder {
     names: HashMap<String, u32>,
     /// Controller's path: free volumes by (access-mode set, kind).
     free: HashMap<(u8, Kind), Shelf>,
-    /// The same for volumes taken in this plan, to find competing claims.
-    taken: HashMap<(u8, Kind), Shelf>,
-    /// `free` and `taken` again, per label (`key=value`, interned): a claim whose selector
+    /// The same with the volumes taken in this plan still on them: what a claim would have had
+    /// but for the claims processed before it (competition). Taking a volume leaves these
+    /// alone; only a volume freed in the plan is added.
+    untaken: HashMap<(u8, Kind), Shelf>,
+    /// `free` and `untaken` again, per label (`key=value`, interned): a claim whose selector
     /// requires a label looks only at volumes that carry it.
     free_labeled: HashMap<(u8, Kind, u32), Shelf>,
-    taken_labeled: HashMap<(u8, Kind, u32), Shelf>,
+    untaken_labeled: HashMap<(u8, Kind, u32), Shelf>,
     label_ids: HashMap<String, u32>,
     /// Label keys some claim's selector requires: only these are worth shelving by.
     selector_keys: rustc_hash::FxHashSet<String>,
@@ -131,20 +133,18 @@ impl IndexedFinder {
                 kind,
                 labels.as_deref(),
             );
-            let mut best = Self::best_fit(&free, snapshot, states, q, ctx);
-            if ctx.ignore_taken {
-                let taken = Self::shelves(
-                    &self.taken,
-                    &self.taken_labeled,
+            let best = if ctx.ignore_taken {
+                let untaken = Self::shelves(
+                    &self.untaken,
+                    &self.untaken_labeled,
                     bits,
                     kind,
                     labels.as_deref(),
                 );
-                best = best
-                    .into_iter()
-                    .chain(Self::best_fit(&taken, snapshot, states, q, ctx))
-                    .min();
-            }
+                Self::best_fit(&untaken, snapshot, states, q, ctx)
+            } else {
+                Self::best_fit(&free, snapshot, states, q, ctx)
+            };
             let (slot, v) = best?;
             let ties = if ctx.ignore_taken {
                 Vec::new()
@@ -422,9 +422,9 @@ impl Finder for IndexedFinder {
             rank,
             names: HashMap::default(),
             free: HashMap::default(),
-            taken: HashMap::default(),
+            untaken: HashMap::default(),
             free_labeled: HashMap::default(),
-            taken_labeled: HashMap::default(),
+            untaken_labeled: HashMap::default(),
             label_ids: HashMap::default(),
             reserved: HashMap::default(),
             reserved_lists: Vec::new(),
@@ -478,6 +478,8 @@ impl Finder for IndexedFinder {
                 .iter()
                 .map(move |&label| ((f.bits, f.kind, label), f.slot, v))
         }));
+        finder.untaken = finder.free.clone();
+        finder.untaken_labeled = finder.free_labeled.clone();
         finder
     }
 
@@ -526,6 +528,57 @@ impl Finder for IndexedFinder {
             return with_group_order_ties(snapshot, found, others);
         }
         Found::default()
+    }
+
+    /// Counting taken volumes as free only adds them: a free volume is judged alike either way.
+    /// So the answer is `found`'s volume or a taken one, and only the groups up to `found`'s
+    /// need a look.
+    fn find_if_untaken(
+        &self,
+        snapshot: &Snapshot,
+        states: &[VolumeState],
+        q: &ClaimQuery<'_>,
+        ctx: Context<'_>,
+        found: &Found,
+    ) -> Option<usize> {
+        let ctx = Context {
+            ignore_taken: true,
+            ..ctx
+        };
+        let prepared = self.prepare(q);
+        let reserved = self.reserved_list(&prepared);
+        let got = found.volume;
+        let got_bits = got.map(|v| snapshot.volumes[v].access_modes.bits());
+        for group in access_mode_groups(q.modes) {
+            let bits = group.bits();
+            let prebound = reserved.iter().copied().find(|&v| {
+                let volume = &snapshot.volumes[v];
+                volume.access_modes.bits() == bits
+                    && judge(q, volume, &states[v], ctx) == Verdict::PreBound
+            });
+            if prebound.is_some() {
+                return prebound;
+            }
+            if ctx.delay_binding {
+                continue;
+            }
+            let Some(kind) = prepared.kind else {
+                continue;
+            };
+            let untaken = Self::shelves(
+                &self.untaken,
+                &self.untaken_labeled,
+                bits,
+                kind,
+                prepared.labels.as_deref(),
+            );
+            // `found`'s volume is on these shelves, so in its group this finds it or better.
+            let best = Self::best_fit(&untaken, snapshot, states, q, ctx);
+            if best.is_some() || got_bits == Some(bits) {
+                return best.map(|(_, v)| v);
+            }
+        }
+        None
     }
 
     fn find_on_node(
@@ -594,28 +647,9 @@ impl Finder for IndexedFinder {
     }
 
     fn taken(&mut self, snapshot: &Snapshot, states: &[VolumeState], v: usize) {
-        // Only a volume that was free can be competed for; one with a claimRef was never on
-        // the shelves, and filing it under `taken` would only slow the competition search.
-        if !Self::settled_free(&snapshot.volumes[v], &states[v]) {
-            return;
-        }
-        self.shelve(v, false);
-        let Filing {
-            bits,
-            kind,
-            slot,
-            labels,
-            ..
-        } = &self.filings[v];
-        self.taken
-            .entry((*bits, *kind))
-            .or_default()
-            .insert(*slot, v);
-        for &label in labels {
-            self.taken_labeled
-                .entry((*bits, *kind, label))
-                .or_default()
-                .insert(*slot, v);
+        // Only a volume that was free is on the shelves; it stays on the untaken ones.
+        if Self::settled_free(&snapshot.volumes[v], &states[v]) {
+            self.shelve(v, false);
         }
     }
 
@@ -623,6 +657,23 @@ impl Finder for IndexedFinder {
         let volume = &snapshot.volumes[v];
         if Self::is_free(volume, &states[v]) {
             self.shelve(v, true);
+            let Filing {
+                bits,
+                kind,
+                slot,
+                labels,
+                ..
+            } = &self.filings[v];
+            self.untaken
+                .entry((*bits, *kind))
+                .or_default()
+                .insert(*slot, v);
+            for &label in labels {
+                self.untaken_labeled
+                    .entry((*bits, *kind, label))
+                    .or_default()
+                    .insert(*slot, v);
+            }
         }
     }
 }

@@ -152,9 +152,15 @@ fn delete(volume: &Volume) -> Reclaim {
         Some(plugin) if plugin.starts_with("kubernetes.io/") => Reclaim::failed(format!(
             "reclaim policy Delete, but the volume names {plugin} as its provisioner and kube-controller-manager has no deleter of that name (only hostPath's is left): the delete fails, the volume turns Failed and its data stays"
         )),
+        // Most volumes of a large cluster: joined, not formatted.
         Some(provisioner) => Reclaim::deleted_by(
             Deleter::External(provisioner.to_owned()),
-            format!("reclaim policy Delete: {provisioner}'s external provisioner (the driver's csi-provisioner) deletes the volume and its data; until one runs, it stays Released"),
+            [
+                "reclaim policy Delete: ",
+                provisioner,
+                "'s external provisioner (the driver's csi-provisioner) deletes the volume and its data; until one runs, it stays Released",
+            ]
+            .concat(),
         ),
         None => match &volume.plugin {
             crate::model::VolumePlugin::Csi(driver) => Reclaim::deleted_by(

@@ -30,6 +30,23 @@ pub trait Finder: Sync {
         ctx: Context<'_>,
     ) -> Found;
 
+    /// What `find_for_claim` answers were the volumes taken in this plan free, `found` being
+    /// its answer with them taken: a taken volume here is one a claim processed earlier won.
+    fn find_if_untaken(
+        &self,
+        snapshot: &Snapshot,
+        states: &[VolumeState],
+        q: &ClaimQuery<'_>,
+        ctx: Context<'_>,
+        _found: &Found,
+    ) -> Option<usize> {
+        let ctx = Context {
+            ignore_taken: true,
+            ..ctx
+        };
+        self.find_for_claim(snapshot, states, q, ctx).volume
+    }
+
     /// The scheduler's path, upstream `FindMatchingVolume` with a node: among the volumes of
     /// the claim's class, a pre-bound one decides (if its affinity excludes the node, nothing
     /// fits), else the smallest that fits. `excluded` are volumes already chosen for other
