@@ -541,14 +541,17 @@ impl<'a, F: Finder> Engine<'a, F> {
                     .as_ref()
                     .and_then(|c| c.as_ref().ok())
                     .map_or("0", |q| q.as_str());
-                let mut reason = [
+                let head = [
                     "smallest fitting volume: ",
                     &volume.meta.name,
                     " (",
                     capacity,
                     ", ",
-                ]
-                .concat();
+                ];
+                // Room for the modes too ("RWO,ROX,RWX,RWOP)"), so nothing is moved.
+                let mut reason =
+                    String::with_capacity(head.iter().map(|s| s.len()).sum::<usize>() + 17);
+                reason.extend(head);
                 // Writing to a String cannot fail.
                 let _ = volume.access_modes.write_to(&mut reason);
                 reason.push(')');

@@ -133,6 +133,23 @@ impl IndexedFinder {
                 kind,
                 labels.as_deref(),
             );
+            if let ([shelf], false) = (free.as_slice(), ctx.ignore_taken) {
+                // One shelf: its first fit and the ties after it come from one walk.
+                let fits = |v: usize| Self::fits_on_free_shelf(snapshot, states, q, ctx, v);
+                let mut entries = shelf.range((q.request.nanos(), 0)..);
+                let (slot, v) = entries.find(|(_, v)| fits(**v))?;
+                let ties = entries
+                    .take_while(|(s, _)| s.0 == slot.0)
+                    .filter(|(_, t)| fits(**t))
+                    .take(MAX_TIES)
+                    .map(|(_, t)| *t)
+                    .collect();
+                return Some(Found {
+                    volume: Some(*v),
+                    prebound: false,
+                    ties,
+                });
+            }
             let best = if ctx.ignore_taken {
                 let untaken = Self::shelves(
                     &self.untaken,
