@@ -1,6 +1,8 @@
 //! The driver: walks the claims in processing order through the controller's and the
 //! scheduler's paths, and settles every volume's final phase.
 
+use std::sync::Arc;
+
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::drivers;
@@ -902,8 +904,8 @@ impl<'a, F: Finder> Engine<'a, F> {
         // Each volume's plan reads only the finished claims' plans: both cores share them.
         let volumes = crate::parallel::map_parts(
             (0..self.snapshot.volumes.len()).collect(),
-            || (),
-            |(), v| {
+            TextPool::default,
+            |reasons, v| {
                 let volume = &self.snapshot.volumes[v];
                 let state = &self.states[v];
                 let reclaimed = reclaim(volume);
@@ -916,7 +918,7 @@ impl<'a, F: Finder> Engine<'a, F> {
                     reclaim_policy: volume.reclaim_policy_or_default(),
                     on_claim_delete: reclaimed.fate,
                     deleter: reclaimed.deleter,
-                    reason: reclaimed.reason,
+                    reason: reasons.share(&reclaimed.reason),
                     previous_claim: None,
                 };
                 if let Some(c) = state.taken_by {
@@ -989,6 +991,21 @@ impl<'a, F: Finder> Engine<'a, F> {
             default_class: self.default_classes.first().copied(),
             default_classes: self.default_classes,
         }
+    }
+}
+
+/// One copy of each distinct text: volumes' reasons repeat a few texts over a whole cluster.
+#[derive(Default)]
+struct TextPool(rustc_hash::FxHashSet<Arc<str>>);
+
+impl TextPool {
+    fn share(&mut self, text: &str) -> Arc<str> {
+        if let Some(shared) = self.0.get(text) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(text);
+        self.0.insert(shared.clone());
+        shared
     }
 }
 

@@ -250,7 +250,8 @@ pub struct VolumePlan {
     pub on_claim_delete: OnClaimDelete,
     /// Who deletes it when `on_claim_delete` is Deleted.
     pub deleter: Option<super::reclaim::Deleter>,
-    pub reason: std::borrow::Cow<'static, str>,
+    /// Shared by the volumes with the same reason: a large cluster has few.
+    pub reason: std::sync::Arc<str>,
     /// For a Released or Failed volume: the claim it was bound to, which is gone.
     pub previous_claim: Option<String>,
 }
