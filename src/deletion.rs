@@ -11,6 +11,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap as HashMap;
 
@@ -59,7 +60,7 @@ pub struct ClaimFate {
     pub volume: Option<String>,
     /// The data will sit on a volume still to be provisioned, which gets the class's policy.
     pub provisioned: bool,
-    pub reason: String,
+    pub reason: FateReason,
     /// `helm.sh/resource-policy: keep`: `helm uninstall` leaves the claim.
     pub helm_keep: bool,
     /// Workloads whose running pods use the claim: kubernetes.io/pvc-protection keeps a deleted
@@ -68,6 +69,49 @@ pub struct ClaimFate {
     /// The pod that owns the claim (a generic ephemeral volume's, as "Pod ns/name"): the garbage
     /// collector deletes the claim with it, and the volume then follows its reclaim policy.
     pub deleted_with: Option<String>,
+}
+
+/// Why a claim's data meets its fate. Kept in parts, shared where many claims have the same
+/// (the reason of their volume, or of their class), and written out when reported.
+#[derive(Clone, Debug)]
+pub enum FateReason {
+    Text(Cow<'static, str>),
+    Shared(Arc<str>),
+    /// "volume NAME: " and the volume's reason.
+    OnVolume {
+        volume: String,
+        why: Arc<str>,
+    },
+}
+
+impl FateReason {
+    pub fn text(&self) -> Cow<'_, str> {
+        match self {
+            FateReason::Text(text) => Cow::Borrowed(text),
+            FateReason::Shared(text) => Cow::Borrowed(text),
+            FateReason::OnVolume { volume, why } => {
+                Cow::Owned(["volume ", volume, ": ", why].concat())
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for FateReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text())
+    }
+}
+
+impl From<String> for FateReason {
+    fn from(text: String) -> FateReason {
+        FateReason::Text(Cow::Owned(text))
+    }
+}
+
+impl From<&'static str> for FateReason {
+    fn from(text: &'static str) -> FateReason {
+        FateReason::Text(Cow::Borrowed(text))
+    }
 }
 
 /// What one deletion does: the claims it deletes, those it leaves, and their data.
@@ -211,7 +255,7 @@ fn claim_data(
     binding: &BindingPlan,
     class_fates: &[ClassFate],
     c: usize,
-) -> (DataFate, Option<String>, bool, String) {
+) -> (DataFate, Option<String>, bool, FateReason) {
     let claim_plan = &binding.claims[c];
     match claim_plan.outcome {
         Outcome::Bound | Outcome::Binds => {
@@ -224,22 +268,19 @@ fn claim_data(
                         DataFate::Unknown,
                         Some(name.clone()),
                         false,
-                        format!("volume {name} could not be read ({why}): its reclaim policy, and so the fate of the data, is unknown"),
+                        format!("volume {name} could not be read ({why}): its reclaim policy, and so the fate of the data, is unknown").into(),
                     );
                 }
-                return (DataFate::NoData, None, false, "it has no volume".to_owned());
+                return (DataFate::NoData, None, false, "it has no volume".into());
             };
             let volume = &snapshot.volumes[v];
             // The volume's plan has its reclaim worked out already while it names this claim.
             let volume_plan = &binding.volumes[v];
             let (fate, why) = if volume_plan.claim_index == Some(c) {
-                (
-                    volume_plan.on_claim_delete,
-                    Cow::Borrowed(&*volume_plan.reason),
-                )
+                (volume_plan.on_claim_delete, volume_plan.reason.clone())
             } else {
                 let reclaimed = reclaim(volume);
-                (reclaimed.fate, reclaimed.reason)
+                (reclaimed.fate, Arc::from(reclaimed.reason))
             };
             let data = match fate {
                 OnClaimDelete::Deleted => DataFate::Deleted,
@@ -251,7 +292,10 @@ fn claim_data(
                 data,
                 Some(volume.meta.name.clone()),
                 false,
-                ["volume ", &volume.meta.name, ": ", &why].concat(),
+                FateReason::OnVolume {
+                    volume: volume.meta.name.clone(),
+                    why,
+                },
             )
         }
         Outcome::Provisions | Outcome::WaitsForConsumer => {
@@ -266,24 +310,24 @@ fn claim_data(
                     DataFate::Unknown,
                     None,
                     true,
-                    format!("its volume gets the reclaimPolicy of {which} (Delete unless the class sets Retain)"),
+                    format!("its volume gets the reclaimPolicy of {which} (Delete unless the class sets Retain)").into(),
                 );
             };
             let fate = &class_fates[k];
-            (fate.data, None, fate.provisioned, fate.reason.clone())
+            (
+                fate.data,
+                None,
+                fate.provisioned,
+                FateReason::Shared(fate.reason.clone()),
+            )
         }
         Outcome::Pending => (
             DataFate::NoData,
             None,
             false,
-            "it stays Pending: no volume, no data".to_owned(),
+            "it stays Pending: no volume, no data".into(),
         ),
-        Outcome::Lost => (
-            DataFate::NoData,
-            None,
-            false,
-            "its volume is gone".to_owned(),
-        ),
+        Outcome::Lost => (DataFate::NoData, None, false, "its volume is gone".into()),
     }
 }
 
@@ -292,7 +336,7 @@ fn claim_data(
 struct ClassFate {
     data: DataFate,
     provisioned: bool,
-    reason: String,
+    reason: Arc<str>,
 }
 
 fn class_fate(class: &StorageClass) -> ClassFate {
@@ -301,7 +345,7 @@ fn class_fate(class: &StorageClass) -> ClassFate {
         return ClassFate {
             data: DataFate::Unknown,
             provisioned: false,
-            reason: format!("class {name:?} does not provision: the claim binds a pre-created volume once a pod uses it, and that volume's reclaim policy decides"),
+            reason: format!("class {name:?} does not provision: the claim binds a pre-created volume once a pod uses it, and that volume's reclaim policy decides").into(),
         };
     }
     let (data, what) = match &class.reclaim_policy {
@@ -325,7 +369,8 @@ fn class_fate(class: &StorageClass) -> ClassFate {
         reason: format!(
             "the volume {} provisions for it gets class {name:?}'s reclaimPolicy, {what}",
             class.provisioner
-        ),
+        )
+        .into(),
     }
 }
 

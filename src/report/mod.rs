@@ -150,7 +150,7 @@ pub struct ClaimDeletionEntry<'a> {
     /// The data will be on a volume still to be provisioned.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub provisioned: bool,
-    pub reason: &'a str,
+    pub reason: std::borrow::Cow<'a, str>,
     /// `helm.sh/resource-policy: keep`: helm uninstall leaves the claim (deleting its namespace
     /// does not).
     #[serde(skip_serializing_if = "std::ops::Not::not")]

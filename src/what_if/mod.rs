@@ -530,7 +530,7 @@ impl Predict<'_> {
             reasons.push(format!("no data yet: {}", fate.reason));
             (Fate::NoData, Some(Fate::of(fate.data)))
         } else {
-            reasons.push(fate.reason.clone());
+            reasons.push(fate.reason.to_string());
             (Fate::of(fate.data), None)
         };
         let reuse = match (outcome, &fate.volume) {
