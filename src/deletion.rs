@@ -60,7 +60,7 @@ pub struct ClaimFate {
     pub volume: Option<String>,
     /// The data will sit on a volume still to be provisioned, which gets the class's policy.
     pub provisioned: bool,
-    pub reason: FateReason,
+    reason: FateReason,
     /// `helm.sh/resource-policy: keep`: `helm uninstall` leaves the claim.
     pub helm_keep: bool,
     /// Workloads whose running pods use the claim: kubernetes.io/pvc-protection keeps a deleted
@@ -72,33 +72,26 @@ pub struct ClaimFate {
 }
 
 /// Why a claim's data meets its fate. Kept in parts, shared where many claims have the same
-/// (the reason of their volume, or of their class), and written out when reported.
+/// (the reason of their volume, or of their class), and written out when reported
+/// ([`ClaimFate::reason`]).
 #[derive(Clone, Debug)]
-pub enum FateReason {
+enum FateReason {
     Text(Cow<'static, str>),
     Shared(Arc<str>),
-    /// "volume NAME: " and the volume's reason.
-    OnVolume {
-        volume: String,
-        why: Arc<str>,
-    },
+    /// The volume's reason, after "volume NAME: " (the name is the fate's `volume`).
+    OfVolume(Arc<str>),
 }
 
-impl FateReason {
-    pub fn text(&self) -> Cow<'_, str> {
-        match self {
+impl ClaimFate {
+    pub fn reason(&self) -> Cow<'_, str> {
+        match &self.reason {
             FateReason::Text(text) => Cow::Borrowed(text),
             FateReason::Shared(text) => Cow::Borrowed(text),
-            FateReason::OnVolume { volume, why } => {
+            FateReason::OfVolume(why) => {
+                let volume = self.volume.as_deref().unwrap_or_default();
                 Cow::Owned(["volume ", volume, ": ", why].concat())
             }
         }
-    }
-}
-
-impl std::fmt::Display for FateReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.text())
     }
 }
 
@@ -292,10 +285,7 @@ fn claim_data(
                 data,
                 Some(volume.meta.name.clone()),
                 false,
-                FateReason::OnVolume {
-                    volume: volume.meta.name.clone(),
-                    why,
-                },
+                FateReason::OfVolume(why),
             )
         }
         Outcome::Provisions | Outcome::WaitsForConsumer => {

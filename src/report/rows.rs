@@ -231,7 +231,7 @@ impl RowKind for ClaimDeletions {
             data: fate.data.as_str(),
             volume: fate.volume.as_deref(),
             provisioned: fate.provisioned,
-            reason: fate.reason.text(),
+            reason: fate.reason(),
             helm_keep: fate.helm_keep,
             used_by: fate
                 .used_by

@@ -527,10 +527,10 @@ impl Predict<'_> {
             ));
         }
         let (outcome, once_provisioned) = if fate.provisioned {
-            reasons.push(format!("no data yet: {}", fate.reason));
+            reasons.push(format!("no data yet: {}", fate.reason()));
             (Fate::NoData, Some(Fate::of(fate.data)))
         } else {
-            reasons.push(fate.reason.to_string());
+            reasons.push(fate.reason().into_owned());
             (Fate::of(fate.data), None)
         };
         let reuse = match (outcome, &fate.volume) {
