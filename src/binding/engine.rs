@@ -13,8 +13,7 @@ use crate::removals;
 use super::data_source;
 use super::defaults::{choose_class, default_classes, ClassChoice};
 use super::filters::{
-    check_requested_volume, explain, judge, ClaimQuery, Context, Found, Reservation, Verdict,
-    VolumeState,
+    check_requested_volume, explain, judge, ClaimQuery, Context, Reservation, Verdict, VolumeState,
 };
 use super::outcome::{
     BindingPlan, Candidate, ClaimPlan, Competition, OnClaimDelete, Outcome, Rejection, VolumePlan,
@@ -533,7 +532,7 @@ impl<'a, F: Finder> Engine<'a, F> {
             .finder
             .find_for_claim(self.snapshot, &self.states, &q, ctx);
         if let Some(v) = found.volume {
-            let competition = self.competition(c, &q, ctx, &found);
+            let competition = self.competition(c, &q, ctx, Some(v));
             let volume = &self.snapshot.volumes[v];
             let reason = if found.prebound {
                 format!("volume {} is pre-bound to it (claimRef)", volume.meta.name)
@@ -577,7 +576,7 @@ impl<'a, F: Finder> Engine<'a, F> {
             self.steps[c] = Step::AwaitsScheduler;
             return;
         }
-        let competition = self.competition(c, &q, ctx, &found);
+        let competition = self.competition(c, &q, ctx, None);
         let class = self.classes[c].0;
         if class.is_empty() && self.relies_on_cluster_default(c) {
             self.settle_unbound(
@@ -688,12 +687,11 @@ impl<'a, F: Finder> Engine<'a, F> {
         c: usize,
         q: &ClaimQuery<'_>,
         ctx: Context<'_>,
-        found: &Found,
+        got: Option<usize>,
     ) -> Option<Competition> {
-        let got = found.volume;
         let wanted = self
             .finder
-            .find_if_untaken(self.snapshot, &self.states, q, ctx, found)?;
+            .find_if_untaken(self.snapshot, &self.states, q, ctx)?;
         if Some(wanted) == got {
             return None;
         }

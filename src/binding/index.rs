@@ -547,55 +547,24 @@ impl Finder for IndexedFinder {
         Found::default()
     }
 
-    /// Counting taken volumes as free only adds them: a free volume is judged alike either way.
-    /// So the answer is `found`'s volume or a taken one, and only the groups up to `found`'s
-    /// need a look.
+    /// As `find_for_claim` with taken volumes counted as free, without the ties: its first group
+    /// with an answer gives the volume.
     fn find_if_untaken(
         &self,
         snapshot: &Snapshot,
         states: &[VolumeState],
         q: &ClaimQuery<'_>,
         ctx: Context<'_>,
-        found: &Found,
     ) -> Option<usize> {
         let ctx = Context {
             ignore_taken: true,
             ..ctx
         };
         let prepared = self.prepare(q);
-        let reserved = self.reserved_list(&prepared);
-        let got = found.volume;
-        let got_bits = got.map(|v| snapshot.volumes[v].access_modes.bits());
-        for group in access_mode_groups(q.modes) {
-            let bits = group.bits();
-            let prebound = reserved.iter().copied().find(|&v| {
-                let volume = &snapshot.volumes[v];
-                volume.access_modes.bits() == bits
-                    && judge(q, volume, &states[v], ctx) == Verdict::PreBound
-            });
-            if prebound.is_some() {
-                return prebound;
-            }
-            if ctx.delay_binding {
-                continue;
-            }
-            let Some(kind) = prepared.kind else {
-                continue;
-            };
-            let untaken = Self::shelves(
-                &self.untaken,
-                &self.untaken_labeled,
-                bits,
-                kind,
-                prepared.labels.as_deref(),
-            );
-            // `found`'s volume is on these shelves, so in its group this finds it or better.
-            let best = Self::best_fit(&untaken, snapshot, states, q, ctx);
-            if best.is_some() || got_bits == Some(bits) {
-                return best.map(|(_, v)| v);
-            }
-        }
-        None
+        access_mode_groups(q.modes)
+            .iter()
+            .find_map(|g| self.find_in_group(snapshot, states, q, &prepared, ctx, g.bits()))?
+            .volume
     }
 
     fn find_on_node(

@@ -30,15 +30,14 @@ pub trait Finder: Sync {
         ctx: Context<'_>,
     ) -> Found;
 
-    /// What `find_for_claim` answers were the volumes taken in this plan free, `found` being
-    /// its answer with them taken: a taken volume here is one a claim processed earlier won.
+    /// The volume `find_for_claim` chooses were the volumes taken in this plan free: a taken
+    /// one is one a claim processed earlier won.
     fn find_if_untaken(
         &self,
         snapshot: &Snapshot,
         states: &[VolumeState],
         q: &ClaimQuery<'_>,
         ctx: Context<'_>,
-        _found: &Found,
     ) -> Option<usize> {
         let ctx = Context {
             ignore_taken: true,
