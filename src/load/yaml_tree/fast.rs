@@ -541,14 +541,8 @@ fn indentation(line: &[u8]) -> usize {
 fn key_end(line: &[u8], from: usize) -> Option<usize> {
     let rest = &line[from..];
     // The first colon followed by a blank or the end of the line.
-    let mut at = 0;
-    let colon = loop {
-        let colon = at + memchr::memchr(b':', &rest[at..])?;
-        if matches!(rest.get(colon + 1), None | Some(b' ')) {
-            break colon;
-        }
-        at = colon + 1;
-    };
+    let colon = memchr::memchr_iter(b':', rest)
+        .find(|&colon| matches!(rest.get(colon + 1), None | Some(b' ')))?;
     let key = &rest[..colon];
     let first = *key.first()?;
     if !(first.is_ascii_alphanumeric() || first == b'_' || first == b'/' || first == b'.')
