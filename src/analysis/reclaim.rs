@@ -324,7 +324,8 @@ fn static_delete(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Fin
 
 /// Released (or Failed) volumes that keep the data of a claim that is gone.
 fn released(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding>) {
-    let claims = crate::binding::volume_sync::claim_lookup(snapshot);
+    // Made when first asked: most volumes are not Released.
+    let claims = std::cell::OnceCell::new();
     for (volume, volume_plan) in snapshot.volumes.iter().zip(&plan.volumes) {
         let Some(gone) = &volume_plan.previous_claim else {
             continue;
@@ -343,6 +344,7 @@ fn released(snapshot: &Snapshot, plan: &BindingPlan, findings: &mut Vec<Finding>
         );
         let mut severity = None;
         if let Some(claim_ref) = &volume.claim_ref {
+            let claims = claims.get_or_init(|| crate::binding::volume_sync::claim_lookup(snapshot));
             if claims.contains_key(&(claim_ref.namespace.as_str(), claim_ref.name.as_str())) {
                 message.push_str(&format!(
                     "; claim {gone} in the inputs is a new claim of the same name: it does not get this volume (it gets another one, or stays Pending)"

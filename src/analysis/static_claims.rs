@@ -11,7 +11,7 @@
 //! claim that binds only if the cluster has no default class
 //! (`ClaimPlan::assumes_no_default_class`), and this rule reports it.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use crate::binding::BindingPlan;
 use crate::findings::{Finding, Pointer};

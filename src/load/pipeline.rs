@@ -47,7 +47,11 @@ pub(super) fn read(text: &Text, namespace: &str, add: &mut dyn FnMut(Ready)) -> 
     if cores < 2 || text.len() < PARALLEL_FROM {
         return super::read_nodes(text, &mut |node| add(Ready::Tree(&node, Prepared::Nothing)));
     }
-    threaded(text, namespace, add, &|offset| text.release_before(offset))
+    let released = std::cell::Cell::new(0);
+    threaded(text, namespace, add, &|offset| {
+        text.release_between(released.get(), offset);
+        released.set(offset.max(released.get()));
+    })
 }
 
 /// [`read`] on four threads, whatever the size of the text. `added_to` is told the offset

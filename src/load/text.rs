@@ -2,7 +2,7 @@
 //!
 //! A mapped file's pages belong to the page cache: the process holds only those it touched
 //! and has not handed back. Loading reads a large dump once, front to back, and hands pages
-//! back behind itself ([`Text::release_before`]); locating findings reads objects again and
+//! back behind itself ([`Text::release_between`]); locating findings reads objects again and
 //! hands them back as it goes ([`Text::release`]). So a 3 GB dump does not stay resident
 //! beside the snapshot made from it, and no copy of it is ever made.
 //!
@@ -57,25 +57,31 @@ impl Text {
             .map_err(|_| NotUtf8))
     }
 
-    /// Hands back the pages of a mapped text before `offset`: each is read again from the
-    /// file if touched later. Nothing for a text in memory.
-    pub fn release_before(&self, offset: usize) {
+    /// Hands back the pages of a mapped text from `start` to `end`: each is read again from
+    /// the file if touched later. Nothing for a text in memory. Handing back walks the pages
+    /// of the range, so a text read front to back hands back only what it read since the last
+    /// time, not all before.
+    pub fn release_between(&self, start: usize, end: usize) {
         if let Repr::Mapped(map) = &self.0 {
-            let end = offset.min(map.len());
-            if end > 0 {
+            let end = end.min(map.len());
+            if start < end {
                 // SAFETY: a private mapping this process never writes: dropping its pages only
-                // makes the next read fetch them from the file again (the page under `offset`
-                // too, when the range is widened to whole pages).
+                // makes the next read fetch them from the file again (the pages under `start`
+                // and `end` too, when the range is widened to whole pages).
                 let _ = unsafe {
-                    map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, 0, end)
+                    map.unchecked_advise_range(
+                        memmap2::UncheckedAdvice::DontNeed,
+                        start,
+                        end - start,
+                    )
                 };
             }
         }
     }
 
-    /// Hands back every page of a mapped text (see [`Text::release_before`]).
+    /// Hands back every page of a mapped text (see [`Text::release_between`]).
     pub fn release(&self) {
-        self.release_before(usize::MAX);
+        self.release_between(0, usize::MAX);
     }
 
     /// Whether the text is mapped from its file.
@@ -142,7 +148,9 @@ mod tests {
         std::fs::write(&path, &body).unwrap();
         let text = Text::read(&path).unwrap().unwrap();
         assert!(text.is_mapped());
-        text.release_before(12_345);
+        text.release_between(0, 12_345);
+        text.release_between(20_001, 30_000);
+        text.release_between(9, 3);
         assert_eq!(&*text, body);
         text.release();
         assert_eq!(&text[..4], "éé");
