@@ -18,26 +18,37 @@ pub enum LiveObject {
     Read(ObjectKey, Box<str>),
 }
 
+/// The objects are kept in a list and filed by their index in it: a hash table's slots are
+/// spread over its whole memory and it holds about twice the slots it fills, so slots the
+/// size of an object made it four times the list's size.
 #[derive(Default)]
 pub struct LiveObjects {
-    by_hash: ByHash<LiveObject>,
+    objects: Vec<LiveObject>,
+    by_hash: ByHash<u32>,
 }
 
 impl LiveObjects {
     pub fn reserve(&mut self, more: usize) {
+        self.objects.reserve(more);
         self.by_hash.reserve(more);
     }
 
     /// Files an object under the hash of its key; a later one with the same key is found
     /// first.
     pub fn add(&mut self, hash: u64, object: LiveObject) {
-        self.by_hash.add(hash, object);
+        let index = self.objects.len() as u32;
+        self.objects.push(object);
+        self.by_hash.add(hash, index);
     }
 
     /// The objects filed under `hash`, the latest first: the caller keeps the first that has
     /// the key it asks for.
     pub fn under(&self, hash: u64) -> impl Iterator<Item = &LiveObject> {
-        self.by_hash.under(hash).iter().rev()
+        self.by_hash
+            .under(hash)
+            .iter()
+            .rev()
+            .map(|&i| &self.objects[i as usize])
     }
 }
 
