@@ -5,17 +5,20 @@
 //! core, a block of rows at a time, and written in order, so the output is never held whole
 //! and reads exactly as `serde_json`'s pretty printer writes the report (tests compare).
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
-use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::sync_channel;
 
 use serde::Serialize;
 
 use super::pretty_json::{self, item_start, new_line};
 use crate::report::PlanReport;
 
-/// Rows laid out per block; the cores share a block, a part each.
-const ROWS_PER_BLOCK: usize = 4096;
-const PARTS_PER_BLOCK: usize = 4;
+/// Rows laid out at a time, by one core.
+const ROWS_PER_PART: usize = 1024;
+/// Parts laid out and not yet written, at most: what the output holds in memory.
+const PARTS_AHEAD: usize = 4;
 
 /// Writes any serialisable report (`what-if`) as it is serialised, without holding the text.
 /// Generic over the writer so that a buffered writer's fast path is inlined into the serialiser.
@@ -107,37 +110,25 @@ impl<'w, W: Write + ?Sized> Object<'w, W> {
         }
         self.out.write_all(b"[")?;
         let depth = self.depth + 2;
-        // The bytes a row took in the block before: parts are laid out in buffers of about
-        // their size, not grown by doubling (copying each part about twice over).
-        let mut row_bytes = 0;
-        let mut start = 0;
-        while start < len {
-            let end = (start + ROWS_PER_BLOCK).min(len);
-            let step = (end - start).div_ceil(PARTS_PER_BLOCK);
-            let parts: Vec<Range<usize>> = (start..end)
-                .step_by(step)
-                .map(|s| s..(s + step).min(end))
-                .collect();
-            let texts = crate::parallel::map(&parts, |range| {
-                let mut text = Vec::with_capacity(range.len() * row_bytes * 9 / 8);
-                for position in range.clone() {
-                    item_start(&mut text, position == 0, depth)?;
-                    let item = item(position).ok_or_else(|| {
-                        io::Error::other(format!("{key}: no row at position {position}"))
-                    })?;
-                    pretty_json::write(&mut text, depth, &item)?;
-                }
-                Ok::<_, io::Error>(text)
-            });
-            let mut block_bytes = 0;
-            for text in texts {
-                let text = text?;
-                block_bytes += text.len();
-                self.out.write_all(&text)?;
+        // The bytes a row took in the part laid out last: parts are laid out in buffers of
+        // about their size, not grown by doubling (copying each part about twice over).
+        let row_bytes = AtomicUsize::new(0);
+        let parts = len.div_ceil(ROWS_PER_PART);
+        let lay_out = |part: usize| {
+            let rows = part * ROWS_PER_PART..((part + 1) * ROWS_PER_PART).min(len);
+            let mut text =
+                Vec::with_capacity(rows.len() * row_bytes.load(Ordering::Relaxed) * 9 / 8);
+            for position in rows.clone() {
+                item_start(&mut text, position == 0, depth)?;
+                let item = item(position).ok_or_else(|| {
+                    io::Error::other(format!("{key}: no row at position {position}"))
+                })?;
+                pretty_json::write(&mut text, depth, &item)?;
             }
-            row_bytes = block_bytes / (end - start);
-            start = end;
-        }
+            row_bytes.store(text.len() / rows.len(), Ordering::Relaxed);
+            Ok::<_, io::Error>(text)
+        };
+        in_order(parts, &lay_out, &mut |text| self.out.write_all(&text))?;
         new_line(self.out, self.depth + 1)?;
         self.out.write_all(b"]")
     }
@@ -148,6 +139,68 @@ impl<'w, W: Write + ?Sized> Object<'w, W> {
         }
         self.out.write_all(b"}")
     }
+}
+
+/// Lays out parts `0..parts` and writes each, in order. This thread and one other lay them
+/// out, each taking the next part not yet taken, for the whole array (a thread started per
+/// block of rows started late and took one part in four); this one writes them, and lays out
+/// one itself whenever the next to write is not ready, unless [`PARTS_AHEAD`] wait.
+fn in_order(
+    parts: usize,
+    lay_out: &(dyn Fn(usize) -> io::Result<Vec<u8>> + Sync),
+    write: &mut dyn FnMut(Vec<u8>) -> io::Result<()>,
+) -> io::Result<()> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores < 2 || parts < 2 {
+        for part in 0..parts {
+            write(lay_out(part)?)?;
+        }
+        return Ok(());
+    }
+    let next = AtomicUsize::new(0);
+    let take = || {
+        let part = next.fetch_add(1, Ordering::Relaxed);
+        (part < parts).then_some(part)
+    };
+    std::thread::scope(|scope| {
+        let (laid_out, from_helper) = sync_channel::<(usize, io::Result<Vec<u8>>)>(PARTS_AHEAD);
+        let take = &take;
+        scope.spawn(move || {
+            while let Some(part) = take() {
+                // Closed when this thread's parts are no longer wanted (an error).
+                if laid_out.send((part, lay_out(part))).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut ready = BTreeMap::new();
+        let mut written = 0;
+        while written < parts {
+            if let Some(text) = ready.remove(&written) {
+                write(text?)?;
+                written += 1;
+                continue;
+            }
+            if let Ok((part, text)) = from_helper.try_recv() {
+                ready.insert(part, text);
+                continue;
+            }
+            if ready.len() < PARTS_AHEAD {
+                if let Some(part) = take() {
+                    ready.insert(part, lay_out(part));
+                    continue;
+                }
+            }
+            match from_helper.recv() {
+                Ok((part, text)) => {
+                    ready.insert(part, text);
+                }
+                // The helper stopped with parts missing: it panicked, which the scope raises.
+                Err(_) => break,
+            }
+        }
+        Ok(())
+    })
 }
 
 #[cfg(test)]
@@ -200,11 +253,11 @@ mod tests {
         }
     }
 
-    /// Arrays longer than a block are laid out in blocks and parts, and read the same.
+    /// Arrays of many parts are laid out in parts on two cores, and read the same.
     #[test]
     fn long_arrays_read_as_serde_writes_them() {
         let mut text = String::from("apiVersion: v1\nkind: List\nitems:\n");
-        for i in 0..(ROWS_PER_BLOCK + 37) {
+        for i in 0..(ROWS_PER_PART * PARTS_AHEAD * 2 + 37) {
             text.push_str(&format!(
                 "- {{apiVersion: v1, kind: PersistentVolumeClaim, metadata: {{name: c{i}, namespace: ns}}, spec: {{accessModes: [ReadWriteOnce], resources: {{requests: {{storage: 1Gi}}}}, storageClassName: missing}}}}\n"
             ));
@@ -212,8 +265,8 @@ mod tests {
         let loaded = load_str("long.yaml", &text, &LoadOptions::default());
         assert!(loaded.findings.is_empty(), "{:?}", loaded.findings.first());
         let report = crate::report::plan(&loaded);
-        assert!(report.claims.len() > ROWS_PER_BLOCK);
-        assert!(report.findings.len() > ROWS_PER_BLOCK);
+        assert!(report.claims.len() > ROWS_PER_PART * PARTS_AHEAD * 2);
+        assert!(report.findings.len() > ROWS_PER_PART * PARTS_AHEAD * 2);
         assert_eq!(render(&report).unwrap(), by_serde(&report));
     }
 }
