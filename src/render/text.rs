@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic};
 use owo_colors::{OwoColorize, Style};
 
 use super::excerpt::Excerpt;
@@ -442,8 +442,62 @@ fn diagnostic(
     let (offset, len) = excerpt.label(location);
     let label = finding.label.clone().unwrap_or_default();
     diag = diag.with_label(LabeledSpan::at(offset..offset + len, label));
-    let report = miette::Report::new(diag).with_source_code(excerpt);
-    let _ = handler.render_report(out, report.as_ref());
+    let _ = handler.render_report(
+        out,
+        &OverExcerpt {
+            diagnostic: &diag,
+            excerpt: &excerpt,
+        },
+    );
+}
+
+/// A diagnostic shown over an excerpt of its file. A `miette::Report` with the excerpt as its
+/// source code shows the same, but making one asks the process's hook for a handler, which
+/// reads the environment and asks the terminal its size: at 100,000 findings, a fifth of the
+/// text output's time.
+struct OverExcerpt<'d> {
+    diagnostic: &'d MietteDiagnostic,
+    excerpt: &'d Excerpt,
+}
+
+impl std::fmt::Display for OverExcerpt<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self.diagnostic, f)
+    }
+}
+
+impl std::fmt::Debug for OverExcerpt<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.diagnostic, f)
+    }
+}
+
+impl std::error::Error for OverExcerpt<'_> {}
+
+impl Diagnostic for OverExcerpt<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.diagnostic.code()
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        self.diagnostic.severity()
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.diagnostic.help()
+    }
+
+    fn url<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.diagnostic.url()
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.diagnostic.labels()
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(self.excerpt)
+    }
 }
 
 fn summary(out: &mut String, report: &PlanReport, p: Paint) {
