@@ -1,8 +1,8 @@
 //! `-o json`: the plan contract.
 //!
 //! A plan's long arrays (a row per claim, per volume, per claim's deletion, a finding each) are
-//! most of its output: at 100,000 claims, hundreds of megabytes. They are laid out on every
-//! core, a block of rows at a time, and written in order, so the output is never held whole
+//! most of its output: at 100,000 claims, hundreds of megabytes. They are laid out on two
+//! cores, a part of rows at a time, and written in order, so the output is never held whole
 //! and reads exactly as `serde_json`'s pretty printer writes the report (tests compare).
 
 use std::collections::BTreeMap;
