@@ -369,6 +369,13 @@ impl IndexedFinder {
         for &label in labels {
             file(self.free_labeled.entry((bits, kind, label)).or_default());
         }
+        // The untaken shelves keep a volume taken in the plan; one freed joins them.
+        if add {
+            file(self.untaken.entry((bits, kind)).or_default());
+            for &label in labels {
+                file(self.untaken_labeled.entry((bits, kind, label)).or_default());
+            }
+        }
         if !self.scheduling {
             return;
         }
@@ -643,23 +650,6 @@ impl Finder for IndexedFinder {
         let volume = &snapshot.volumes[v];
         if Self::is_free(volume, &states[v]) {
             self.shelve(v, true);
-            let Filing {
-                bits,
-                kind,
-                slot,
-                labels,
-                ..
-            } = &self.filings[v];
-            self.untaken
-                .entry((*bits, *kind))
-                .or_default()
-                .insert(*slot, v);
-            for &label in labels {
-                self.untaken_labeled
-                    .entry((*bits, *kind, label))
-                    .or_default()
-                    .insert(*slot, v);
-            }
         }
     }
 }
