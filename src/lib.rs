@@ -18,6 +18,7 @@ pub mod findings;
 pub mod fix;
 pub mod live;
 pub mod load;
+pub mod memory;
 pub mod model;
 pub mod parallel;
 pub mod rebind;

@@ -217,31 +217,66 @@ pub fn analyze_snapshot(snapshot: &Snapshot, evidence: Option<&Evidence>) -> Sna
 }
 
 /// Every analysis's findings, in a stable order: those of `early` as they found, the others
-/// run now. They are added after those already in `findings` (the input's), the list grown
-/// once to its final size: a finding is a few hundred bytes, and at 100,000 findings growing
-/// it step by step copied them several times over into fresh memory.
+/// run now. They are added after those already in `findings` (the input's). The first analysis
+/// still to run (the binding analysis: at scale, most of the findings) writes straight into
+/// `findings`, the others run beside it on the other core into lists of their own. A finding is
+/// a few hundred bytes: at 100,000 of them, copying that analysis's list into `findings` held
+/// both at the plan's peak.
 pub fn analyze_into(inputs: &Inputs, early: SnapshotFindings, findings: &mut Vec<Finding>) {
     let mut slots = early.0;
-    let late: Vec<(usize, Analysis)> = ANALYSES
+    let from = findings.len();
+    let first = slots
+        .iter()
+        .position(Option::is_none)
+        .unwrap_or(slots.len());
+    let rest: Vec<(usize, Analysis)> = ANALYSES
         .iter()
         .enumerate()
+        .skip(first + 1)
         .filter(|(i, _)| slots[*i].is_none())
         .map(|(i, (_, analysis))| (i, *analysis))
         .collect();
-    let found = crate::parallel::map(&late, |(_, analysis)| {
-        let mut findings = Vec::new();
-        analysis.run(inputs, &mut findings);
-        findings
-    });
-    for ((i, _), found) in late.iter().zip(found) {
-        slots[*i] = Some(found);
-    }
-    let from = findings.len();
-    findings.reserve(slots.iter().flatten().map(Vec::len).sum());
-    for found in slots.into_iter().flatten() {
+    // Room for about one finding per claim and volume besides the early ones: memory reserved
+    // and not written is not resident, while growing a long list copies it.
+    let snapshot = inputs.snapshot;
+    findings.reserve(
+        slots.iter().flatten().map(Vec::len).sum::<usize>()
+            + snapshot.claims.len()
+            + snapshot.volumes.len(),
+    );
+    for found in slots[..first].iter_mut().filter_map(Option::take) {
         findings.extend(found);
     }
+    let found = match ANALYSES.get(first) {
+        Some((_, analysis)) => {
+            crate::parallel::both(
+                || run_each(inputs, &rest),
+                || analysis.run(inputs, findings),
+            )
+            .0
+        }
+        None => Vec::new(),
+    };
+    for ((i, _), found) in rest.iter().zip(found) {
+        slots[*i] = Some(found);
+    }
+    for found in slots.into_iter().skip(first + 1).flatten() {
+        findings.extend(found);
+    }
+    crate::memory::release_freed();
     one_per_template(findings, from);
+}
+
+/// Runs analyses in turn, each into a list of its own.
+fn run_each(inputs: &Inputs, analyses: &[(usize, Analysis)]) -> Vec<Vec<Finding>> {
+    analyses
+        .iter()
+        .map(|(_, analysis)| {
+            let mut findings = Vec::new();
+            analysis.run(inputs, &mut findings);
+            findings
+        })
+        .collect()
 }
 
 /// Claims made from one volumeClaimTemplate share its text, so a rule that fires on each of them

@@ -106,13 +106,6 @@ pub struct Finding {
     pub fix: Option<Fix>,
 }
 
-/// A finding whose pointer has been resolved against the source text.
-#[derive(Clone, Debug)]
-pub struct Located {
-    pub finding: Finding,
-    pub location: Option<Location>,
-}
-
 impl Finding {
     /// A finding with the rule's default severity.
     pub fn new(rule: &'static str, object: ObjectKey, message: String) -> Finding {

@@ -11,10 +11,10 @@ use serde::Serialize;
 use crate::binding::{self, BindingPlan};
 use crate::deletion::{DeletionPlan, Effect};
 use crate::findings::selection::Selection;
-use crate::findings::{Finding, Located, Severity};
+use crate::findings::{Finding, Pointer, Severity};
 use crate::live::fetch::DegradedWhy;
 use crate::live::Degraded;
-use crate::load::source::{Location, Locator, Sources};
+use crate::load::source::{FileId, Location, Locator, Sources};
 use crate::load::Loaded;
 use crate::model::Snapshot;
 
@@ -332,16 +332,20 @@ pub fn plan(loaded: &Loaded) -> PlanReport<'_> {
 pub fn plan_selected<'a>(loaded: &'a Loaded, selection: &Selection) -> PlanReport<'a> {
     let (findings, binding, deletion) = findings(loaded, selection);
     let t = crate::timings::phase("locate");
-    let located = locate_all(findings, &loaded.sources);
+    let locations = locate_all(&findings, &loaded.sources);
+    crate::memory::release_freed();
     drop(t);
     let _t = crate::timings::phase("report build");
-    build(
+    let report = build(
         &loaded.snapshot,
         &loaded.sources,
         binding,
         deletion,
-        located,
-    )
+        findings,
+        locations,
+    );
+    crate::memory::release_freed();
+    report
 }
 
 /// The plans and the selected findings, before they are located and reported (`fix` reads
@@ -352,6 +356,8 @@ pub fn findings(
 ) -> (Vec<Finding>, BindingPlan, DeletionPlan) {
     let snapshot = &loaded.snapshot;
     let evidence = loaded.evidence.as_ref();
+    // What loading freed (the objects it parsed on the way) goes before the plans grow.
+    crate::memory::release_freed();
     // The matcher keeps one core; the analyses that need no plan take the other.
     let t = crate::timings::phase("binding and deletion plans, snapshot analyses");
     let ((binding, deletion), early) = crate::parallel::both(
@@ -362,6 +368,7 @@ pub fn findings(
         },
         || crate::analysis::analyze_snapshot(snapshot, evidence),
     );
+    crate::memory::release_freed();
     drop(t);
     let _t = crate::timings::phase("analyses");
     let mut findings = loaded.findings.clone();
@@ -430,13 +437,13 @@ fn deletion_groups(
     (stateful_sets, namespaces)
 }
 
-/// Locates findings in their source text. Each may re-read its object's text, so a large plan
-/// spreads them over the machine's cores, and findings on one object are located one after
-/// another, reading its text once; they are then put back in their order. The pages of mapped
-/// texts read for them are handed back every few thousand findings, so that locating does not
-/// bring a whole dump back.
-fn locate_all(findings: Vec<Finding>, sources: &Sources) -> Vec<Located> {
-    const RELEASE_EVERY: usize = 8192;
+/// Where each finding points in its source text, in the findings' order. Each may re-read its
+/// object's text, so a large plan spreads them over the machine's cores, and findings on one
+/// object are located one after another, reading its text once. The pages of mapped texts read
+/// for them are handed back as the cores pass them, so that locating does not bring a dump
+/// back. The locations are kept beside the findings rather than joined to each: joining moved
+/// every finding into a new list while the old one was still held, the plan's largest copy.
+fn locate_all(findings: &[Finding], sources: &Sources) -> Vec<Option<Location>> {
     // Indexes are sorted and handed out, not findings: a finding is a few hundred bytes, and
     // moving each one through two sorts and two threads' lists cost more than locating it.
     let mut order: Vec<u32> = (0..findings.len() as u32).collect();
@@ -446,16 +453,14 @@ fn locate_all(findings: Vec<Finding>, sources: &Sources) -> Vec<Located> {
             .as_ref()
             .and_then(|p| p.object())
     });
-    let located = std::sync::atomic::AtomicUsize::new(0);
     let found = crate::parallel::map_parts(
         order,
-        || Locator::new(sources),
-        |locator, i| {
-            let n = located.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            if n % RELEASE_EVERY == RELEASE_EVERY - 1 {
-                sources.release();
-            }
+        || (Locator::new(sources), ReadBehind::default()),
+        |(locator, behind), i| {
             let pointer = findings[i as usize].pointer.as_ref();
+            if let Some(object) = pointer.and_then(Pointer::object) {
+                behind.reaching(sources, object);
+            }
             (i, pointer.map(|p| p.locate_with(locator)))
         },
     );
@@ -465,11 +470,38 @@ fn locate_all(findings: Vec<Finding>, sources: &Sources) -> Vec<Located> {
     for (i, location) in found {
         locations[i as usize] = location;
     }
-    findings
-        .into_iter()
-        .zip(locations)
-        .map(|(finding, location)| Located { finding, location })
-        .collect()
+    locations
+}
+
+/// The text one core has located findings in, handed back as it goes: the findings are in
+/// their objects' order, so each core reads its stretch of a file front to back, and the pages
+/// behind it are not read again.
+#[derive(Default)]
+struct ReadBehind {
+    /// The file being read and where the text not yet handed back starts.
+    from: Option<(FileId, usize)>,
+}
+
+impl ReadBehind {
+    /// The text before the current object goes back once it is this long. By bytes, not by
+    /// findings: the system maps a few pages around each one read, so findings far apart held
+    /// tens of kilobytes each.
+    const RELEASE_AFTER: usize = 4 << 20;
+
+    /// A finding in the object at `start` of `file` is to be located next.
+    fn reaching(&mut self, sources: &Sources, (file, start, _): (FileId, usize, usize)) {
+        match self.from {
+            Some((f, from)) if f == file => {
+                if start.saturating_sub(from) >= Self::RELEASE_AFTER {
+                    if let Some(source) = sources.file(file) {
+                        source.text.release_between(from, start);
+                    }
+                    self.from = Some((file, start));
+                }
+            }
+            _ => self.from = Some((file, start)),
+        }
+    }
 }
 
 /// The report of planned and located findings. It takes the plans: its rows are made from them
@@ -479,7 +511,8 @@ pub fn build<'a>(
     sources: &'a Sources,
     binding: BindingPlan,
     deletion: DeletionPlan,
-    findings: Vec<Located>,
+    findings: Vec<Finding>,
+    locations: Vec<Option<Location>>,
 ) -> PlanReport<'a> {
     let mut summary = Summary {
         claims: snapshot.claims.len(),
@@ -497,8 +530,8 @@ pub fn build<'a>(
             Lost => summary.lost += 1,
         }
     }
-    for located in &findings {
-        match located.finding.severity {
+    for finding in &findings {
+        match finding.severity {
             Severity::Error => summary.errors += 1,
             Severity::Warning => summary.warnings += 1,
             Severity::Info => summary.infos += 1,
@@ -510,7 +543,7 @@ pub fn build<'a>(
             || (rows::claim_order(snapshot), rows::volume_order(snapshot)),
             || {
                 (
-                    finding_entries(findings),
+                    finding_entries(findings, locations),
                     deletion_groups(snapshot, &deletion),
                 )
             },
@@ -541,10 +574,11 @@ pub fn build<'a>(
 }
 
 /// The findings, in the order of where they are written.
-fn finding_entries(findings: Vec<Located>) -> Vec<FindingEntry> {
+fn finding_entries(findings: Vec<Finding>, locations: Vec<Option<Location>>) -> Vec<FindingEntry> {
     let mut findings: Vec<FindingEntry> = findings
         .into_iter()
-        .map(|Located { finding, location }| FindingEntry {
+        .zip(locations)
+        .map(|(finding, location)| FindingEntry {
             rule: finding.rule,
             severity: finding.severity,
             message: finding.message,
@@ -559,11 +593,38 @@ fn finding_entries(findings: Vec<Located>) -> Vec<FindingEntry> {
             label: finding.label,
         })
         .collect();
-    findings.sort_by(|a, b| {
-        let key = |f: &FindingEntry| f.location.as_ref().map(|l| (l.file_id, l.line, l.column));
-        key(a).cmp(&key(b)).then_with(|| a.rule.cmp(b.rule))
+    // In the order of where they point, then by rule, the equal in the order found. The order
+    // is worked out on indexes and applied in place: a stable sort of the entries themselves
+    // took a buffer of half of them, the report's largest at a million findings.
+    let key = |f: &FindingEntry| f.location.as_ref().map(|l| (l.file_id, l.line, l.column));
+    let mut order: Vec<u32> = (0..findings.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| {
+        let (x, y) = (&findings[a as usize], &findings[b as usize]);
+        key(x)
+            .cmp(&key(y))
+            .then_with(|| x.rule.cmp(y.rule))
+            .then(a.cmp(&b))
     });
+    permute(&mut findings, order);
     findings
+}
+
+/// Puts `items` in `order`, in place: the item at `k` becomes the one that was at `order[k]`.
+/// `order` must hold each index once.
+fn permute<T>(items: &mut [T], mut order: Vec<u32>) {
+    for start in 0..items.len() {
+        // Each cycle of the permutation is walked once; its indexes are marked done as it goes.
+        let mut hole = start;
+        loop {
+            let next = order[hole] as usize;
+            order[hole] = hole as u32;
+            if next == start || next == hole {
+                break;
+            }
+            items.swap(hole, next);
+            hole = next;
+        }
+    }
 }
 
 impl PlanReport<'_> {
@@ -575,5 +636,24 @@ impl PlanReport<'_> {
     /// The most severe finding, if any.
     pub fn worst(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::permute;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn permute_puts_items_in_the_order_given(
+            order in (0..80u32).prop_flat_map(|n| Just((0..n).collect::<Vec<_>>()).prop_shuffle())
+        ) {
+            let items: Vec<u32> = (0..order.len() as u32).map(|i| i * 7 + 3).collect();
+            let expected: Vec<u32> = order.iter().map(|&i| items[i as usize]).collect();
+            let mut permuted = items;
+            permute(&mut permuted, order);
+            prop_assert_eq!(permuted, expected);
+        }
     }
 }
